@@ -1,0 +1,1 @@
+"""Edge: verified JIRA webhooks onto Kafka. Imports from ``streams``, never ``projections``."""

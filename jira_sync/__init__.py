@@ -1,0 +1,1 @@
+"""jira-sync: the command line and the per-process composition roots."""

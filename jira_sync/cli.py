@@ -1,0 +1,24 @@
+"""``jira-sync``: one console script, one subcommand per job."""
+
+from __future__ import annotations
+
+import click
+
+from jira_sync.config_cmd import config
+from jira_sync.stack_cmd import stack
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="jira-sync")
+def main() -> None:
+    """Bidirectional JIRA-to-JIRA issue sync on Kafka.
+
+    \b
+    Examples:
+      jira-sync stack up          # local Kafka + DynamoDB Local, no Docker needed
+      jira-sync config            # show the effective configuration (secrets masked)
+    """
+
+
+main.add_command(stack)
+main.add_command(config)

@@ -1,0 +1,209 @@
+"""``Stack``: bring the local Kafka + DynamoDB Local up, report on them, take them down."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from stack import probes, process
+from stack.artifacts import DYNAMODB, KAFKA, ensure_jars, tail
+from stack.errors import PortInUseError, StartError
+from stack.services import dynamodb_command, java_binary, prepare_kafka
+
+HOST = "127.0.0.1"
+Progress = Callable[[str], None]
+
+
+def default_home() -> Path:
+    """``$JIRA_SYNC_HOME`` or ``.jira-sync`` in the working directory (git-ignored)."""
+    return Path(os.environ.get("JIRA_SYNC_HOME", ".jira-sync")).resolve()
+
+
+@dataclass(frozen=True)
+class StackHome:
+    """``cache`` holds downloads (shared, kept); ``run`` holds pids, logs and data."""
+
+    cache: Path
+    run: Path
+
+    @classmethod
+    def at(cls, root: Path) -> StackHome:
+        return cls(cache=root / "cache", run=root / "run")
+
+    @property
+    def state_file(self) -> Path:
+        return self.run / "stack.json"
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    name: str
+    pid: int
+    started: str | None
+    port: int
+    log: str
+
+    def alive(self) -> bool:
+        return process.alive(self.pid, self.started)
+
+
+@dataclass(frozen=True)
+class StackState:
+    kafka: ServiceState
+    dynamodb: ServiceState
+    startup_seconds: float = 0.0
+    already_running: bool = field(default=False, compare=False)
+
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        return f"{HOST}:{self.kafka.port}"
+
+    @property
+    def dynamodb_endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.dynamodb.port}"
+
+    def services(self) -> tuple[ServiceState, ServiceState]:
+        return (self.kafka, self.dynamodb)
+
+    def exports(self) -> str:
+        return (
+            f"KAFKA_BOOTSTRAP_SERVERS={self.kafka_bootstrap_servers}\n"
+            f"DYNAMODB_ENDPOINT_URL={self.dynamodb_endpoint_url}"
+        )
+
+
+class Stack:
+    def __init__(self, home: StackHome, progress: Progress | None = None) -> None:
+        self.home = home
+        self._progress = progress or (lambda message: None)
+
+    def up(self, kafka_port: int = 9092, dynamodb_port: int = 8000, timeout: float = 180) -> StackState:
+        """Start both services (or return the running ones); ports of 0 mean any free port."""
+        with self._locked():
+            running = self._running()
+            if running is not None:
+                return StackState(running.kafka, running.dynamodb, running.startup_seconds, True)
+            self.down_locked()
+            return self._start(kafka_port, dynamodb_port, timeout)
+
+    def status(self) -> StackState | None:
+        """The recorded stack, or None when nothing is recorded."""
+        return self._load()
+
+    def down(self) -> list[str]:
+        """Stop exactly the processes this stack recorded; return the names stopped."""
+        with self._locked():
+            return self.down_locked()
+
+    def down_locked(self) -> list[str]:
+        state = self._load()
+        if state is None:
+            return []
+        stopped = [
+            service.name
+            for service in state.services()
+            if process.stop(service.pid, service.started)
+        ]
+        self.home.state_file.unlink(missing_ok=True)
+        return stopped
+
+    def _start(self, kafka_port: int, dynamodb_port: int, timeout: float) -> StackState:
+        began = time.monotonic()
+        java = java_binary()
+        kafka_port = _claim(kafka_port, "Kafka", "--kafka-port")
+        dynamodb_port = _claim(dynamodb_port, "DynamoDB Local", "--dynamodb-port")
+        controller_port = _claim(0, "the Kafka controller", "")
+        self.home.run.mkdir(parents=True, exist_ok=True)
+        download_log = self.home.run / "maven.log"
+        self._progress("checking jars (first use downloads them from Maven Central)")
+        kafka_lib = ensure_jars(self.home.cache, KAFKA, download_log)
+        dynamodb_lib = ensure_jars(self.home.cache, DYNAMODB, download_log)
+        self._progress(f"starting Kafka on {HOST}:{kafka_port} and DynamoDB Local on {HOST}:{dynamodb_port}")
+        command = prepare_kafka(java, kafka_lib, self.home.run, kafka_port, controller_port)
+        kafka = self._spawn("kafka", command, kafka_port)
+        dynamodb = self._spawn("dynamodb", dynamodb_command(java, dynamodb_lib, dynamodb_port), dynamodb_port)
+        state = StackState(kafka, dynamodb)
+        self._save(state)
+        try:
+            self._wait(state, timeout)
+        except BaseException:
+            self.down_locked()
+            raise
+        state = StackState(kafka, dynamodb, round(time.monotonic() - began, 1))
+        self._save(state)
+        return state
+
+    def _spawn(self, name: str, command: list[str], port: int) -> ServiceState:
+        log = self.home.run / f"{name}.log"
+        log.unlink(missing_ok=True)
+        pid = process.spawn(command, log, cwd=self.home.run)
+        return ServiceState(name, pid, process.start_time(pid), port, str(log))
+
+    def _wait(self, state: StackState, timeout: float) -> None:
+        checks = {
+            "kafka": lambda: probes.kafka_answers(state.kafka_bootstrap_servers),
+            "dynamodb": lambda: probes.dynamodb_answers(state.dynamodb_endpoint_url),
+        }
+        deadline = time.monotonic() + timeout
+        pending = dict(zip(("kafka", "dynamodb"), state.services(), strict=True))
+        while pending:
+            for name, service in list(pending.items()):
+                if not service.alive():
+                    raise StartError(f"{name} exited during start-up; its log:\n{tail(Path(service.log))}")
+                if checks[name]():
+                    self._progress(f"{name} answers on port {service.port}")
+                    del pending[name]
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(pending)
+                raise StartError(f"{names} did not answer within {timeout:.0f} s; logs in {self.home.run}")
+            if pending:
+                time.sleep(0.5)
+
+    def _running(self) -> StackState | None:
+        state = self._load()
+        if state is not None and all(service.alive() for service in state.services()):
+            return state
+        return None
+
+    def _load(self) -> StackState | None:
+        try:
+            raw = json.loads(self.home.state_file.read_text())
+            return StackState(
+                kafka=ServiceState(**raw["kafka"]),
+                dynamodb=ServiceState(**raw["dynamodb"]),
+                startup_seconds=raw.get("startup_seconds", 0.0),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _save(self, state: StackState) -> None:
+        raw = asdict(state)
+        raw.pop("already_running")
+        partial = self.home.state_file.with_suffix(".tmp")
+        partial.write_text(json.dumps(raw, indent=2))
+        partial.replace(self.home.state_file)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.home.run.mkdir(parents=True, exist_ok=True)
+        with (self.home.run / "stack.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _claim(port: int, what: str, option: str) -> int:
+    if port == 0:
+        return probes.free_port(HOST)
+    if not probes.port_free(HOST, port):
+        hint = f"; choose another with {option} N, or {option} 0 for any free port" if option else ""
+        raise PortInUseError(f"port {port} on {HOST} is already in use, so {what} cannot start there{hint}")
+    return port

@@ -1,0 +1,201 @@
+"""The one settings object of a jira-sync process.
+
+Built once by a composition root (``load_settings``) from the environment and ``.env``;
+handlers receive it explicitly. Secrets are ``SecretStr`` and never appear in ``repr``.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
+BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+
+Port = Annotated[int, Field(ge=0, le=65535)]
+
+
+class ConflictPolicy(StrEnum):
+    MANUAL = "manual"
+    LATEST = "latest"
+    JIRA1 = "jira1"
+    JIRA2 = "jira2"
+
+
+class DeletionPolicy(StrEnum):
+    IGNORE = "ignore"
+    DELETE = "delete"
+    UNLINK = "unlink"
+
+
+class SiteSettings:
+    """One JIRA site as the rest of the code sees it (no env-var names leak past here)."""
+
+    def __init__(
+        self,
+        number: Literal[1, 2],
+        base_url: str | None,
+        username: str | None,
+        api_token: SecretStr | None,
+        project_key: str,
+    ) -> None:
+        self.number = number
+        self.base_url = base_url
+        self.username = username
+        self.api_token = api_token
+        self.project_key = project_key
+
+    @property
+    def configured(self) -> bool:
+        return self.base_url is not None
+
+    def __repr__(self) -> str:
+        return f"SiteSettings(jira_{self.number}, {self.base_url!r}, project={self.project_key})"
+
+
+class Settings(BaseSettings):
+    """Every variable is documented in ``.env.example``."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    jira_1_base_url: AnyHttpUrl | None = None
+    jira_1_username: str | None = None
+    jira_1_api_token: SecretStr | None = None
+    jira_1_project_key: str = "PROJ1"
+    jira_2_base_url: AnyHttpUrl | None = None
+    jira_2_username: str | None = None
+    jira_2_api_token: SecretStr | None = None
+    jira_2_project_key: str = "PROJ2"
+
+    webhook_secret: SecretStr | None = None
+    webhook_secret_1: SecretStr | None = None
+    webhook_secret_2: SecretStr | None = None
+
+    sync_status_transitions: bool = True
+    sync_assignee: bool = False
+    sync_comments: bool = True
+    conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
+    deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
+    mapping_file: Path | None = None
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_prefix: str = Field(default="jira-sync", pattern=r"^[A-Za-z0-9._\-]{1,100}$")
+    kafka_partitions: int = Field(default=8, ge=1, le=1024)
+    kafka_replication_factor: int = Field(default=1, ge=1, le=16)
+
+    dynamodb_endpoint_url: AnyHttpUrl | None = None
+    aws_region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    dynamodb_table: str = Field(default="jira-sync-state", pattern=r"^[A-Za-z0-9_.\-]{3,255}$")
+
+    management_api_key: SecretStr | None = None
+    ingress_host: str = "127.0.0.1"
+    ingress_port: Port = 8080
+    status_host: str = "127.0.0.1"
+    status_port: Port = 8090
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("jira_1_project_key", "jira_2_project_key")
+    @classmethod
+    def _project_key(cls, value: str) -> str:
+        if not PROJECT_KEY.match(value):
+            raise ValueError("must be a JIRA project key: capital letters and digits, e.g. PROJ1")
+        return value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str) -> str:
+        servers = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [server for server in servers if not BOOTSTRAP_SERVER.match(server)]
+        if not servers or bad:
+            raise ValueError("must be a comma-separated list of host:port, e.g. 127.0.0.1:9092")
+        return ",".join(servers)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _complete_sites(self) -> Self:
+        problems = []
+        for number in (1, 2):
+            given = {
+                name: getattr(self, f"jira_{number}_{name}")
+                for name in ("base_url", "username", "api_token")
+            }
+            if any(value is not None for value in given.values()):
+                missing = [name for name, value in given.items() if value is None]
+                if missing:
+                    names = ", ".join(f"JIRA_{number}_{name.upper()}" for name in missing)
+                    problems.append(f"site {number} is partly configured; also set {names}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def site(self, number: Literal[1, 2]) -> SiteSettings:
+        url = getattr(self, f"jira_{number}_base_url")
+        return SiteSettings(
+            number=number,
+            base_url=str(url).rstrip("/") if url is not None else None,
+            username=getattr(self, f"jira_{number}_username"),
+            api_token=getattr(self, f"jira_{number}_api_token"),
+            project_key=getattr(self, f"jira_{number}_project_key"),
+        )
+
+    @property
+    def sandbox(self) -> bool:
+        """True when no JIRA credentials are configured: the emulated sites are used."""
+        return not (self.site(1).configured or self.site(2).configured)
+
+    def webhook_secret_for(self, number: Literal[1, 2]) -> SecretStr | None:
+        specific: SecretStr | None = getattr(self, f"webhook_secret_{number}")
+        return specific if specific is not None else self.webhook_secret
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; ``problems`` names every bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"invalid configuration ({len(self.problems)} problem(s)):"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        lines.append("see .env.example for every variable and its format")
+        return "\n".join(lines)
+
+
+def load_settings(env_file: Path | None = Path(".env")) -> Settings:
+    """Build the settings once; raise ``ConfigError`` listing every bad variable."""
+    try:
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+    except ValidationError as error:
+        raise ConfigError([_describe(item) for item in error.errors()]) from None
+
+
+def _describe(item: object) -> str:
+    details = item if isinstance(item, dict) else {}
+    location = [str(part) for part in details.get("loc", ())]
+    message = str(details.get("msg", "invalid")).removeprefix("Value error, ")
+    if not location:
+        return message
+    return f"{location[0].upper()}: {message}"
