@@ -21,7 +21,9 @@ def settings_or_exit(env_file: Path | None = Path(".env")) -> Settings:
 
 
 @click.command()
-@click.option("--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True)
+@click.option(
+    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
+)
 def config(env_file: Path) -> None:
     """Validate the configuration and print it with secrets masked.
 

@@ -29,7 +29,8 @@ def home_options(command: Callable[..., None]) -> Callable[..., None]:
         "--home",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
-        help="Folder for downloads (HOME/cache) and the stack [default: $JIRA_SYNC_HOME or ./.jira-sync].",
+        help="Folder for downloads (HOME/cache) and the stack "
+        "[default: $JIRA_SYNC_HOME or ./.jira-sync].",
     )(command)
 
 
@@ -45,13 +46,30 @@ def stack() -> None:
 
 @stack.command()
 @home_options
-@click.option("--kafka-port", type=click.IntRange(0, 65535), default=9092, show_default=True,
-              help="Kafka listener port on 127.0.0.1; 0 picks a free one.")
-@click.option("--dynamodb-port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="DynamoDB Local port on 127.0.0.1; 0 picks a free one.")
-@click.option("--timeout", type=float, default=180.0, show_default=True,
-              help="Seconds to wait until both services answer.")
-def up(home: Path | None, run_dir: Path | None, kafka_port: int, dynamodb_port: int, timeout: float) -> None:
+@click.option(
+    "--kafka-port",
+    type=click.IntRange(0, 65535),
+    default=9092,
+    show_default=True,
+    help="Kafka listener port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--dynamodb-port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="DynamoDB Local port on 127.0.0.1; 0 picks a free one.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=180.0,
+    show_default=True,
+    help="Seconds to wait until both services answer.",
+)
+def up(
+    home: Path | None, run_dir: Path | None, kafka_port: int, dynamodb_port: int, timeout: float
+) -> None:
     """Start Kafka and DynamoDB Local (downloading the jars on first use) and wait for them.
 
     Prints KAFKA_BOOTSTRAP_SERVERS=... and DYNAMODB_ENDPOINT_URL=... on stdout. Running it
@@ -91,7 +109,9 @@ def status(home: Path | None, run_dir: Path | None) -> None:
         alive = service.alive()
         healthy &= alive
         word = "running" if alive else "DEAD"
-        click.echo(f"{service.name:9} {word:8} pid={service.pid} port={service.port} log={service.log}")
+        click.echo(
+            f"{service.name:9} {word:8} pid={service.pid} port={service.port} log={service.log}"
+        )
     click.echo(state.exports())
     sys.exit(0 if healthy else 1)
 

@@ -24,8 +24,8 @@ class Artifact:
 
     def xml(self) -> str:
         return (
-            "    <dependency><groupId>{0.group}</groupId><artifactId>{0.name}</artifactId>"
-            "<version>{0.version}</version></dependency>".format(self)
+            f"    <dependency><groupId>{self.group}</groupId><artifactId>{self.name}</artifactId>"
+            f"<version>{self.version}</version></dependency>"
         )
 
 

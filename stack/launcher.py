@@ -83,7 +83,9 @@ class Stack:
         self.home = home
         self._progress = progress or (lambda message: None)
 
-    def up(self, kafka_port: int = 9092, dynamodb_port: int = 8000, timeout: float = 180) -> StackState:
+    def up(
+        self, kafka_port: int = 9092, dynamodb_port: int = 8000, timeout: float = 180
+    ) -> StackState:
         """Start both services (or return the running ones); ports of 0 mean any free port."""
         with self._locked():
             running = self._running()
@@ -124,10 +126,14 @@ class Stack:
         self._progress("checking jars (first use downloads them from Maven Central)")
         kafka_lib = ensure_jars(self.home.cache, KAFKA, download_log)
         dynamodb_lib = ensure_jars(self.home.cache, DYNAMODB, download_log)
-        self._progress(f"starting Kafka on {HOST}:{kafka_port} and DynamoDB Local on {HOST}:{dynamodb_port}")
+        self._progress(
+            f"starting Kafka on {HOST}:{kafka_port} and DynamoDB Local on {HOST}:{dynamodb_port}"
+        )
         command = prepare_kafka(java, kafka_lib, self.home.run, kafka_port, controller_port)
         kafka = self._spawn("kafka", command, kafka_port)
-        dynamodb = self._spawn("dynamodb", dynamodb_command(java, dynamodb_lib, dynamodb_port), dynamodb_port)
+        dynamodb = self._spawn(
+            "dynamodb", dynamodb_command(java, dynamodb_lib, dynamodb_port), dynamodb_port
+        )
         state = StackState(kafka, dynamodb)
         self._save(state)
         try:
@@ -155,13 +161,17 @@ class Stack:
         while pending:
             for name, service in list(pending.items()):
                 if not service.alive():
-                    raise StartError(f"{name} exited during start-up; its log:\n{tail(Path(service.log))}")
+                    raise StartError(
+                        f"{name} exited during start-up; its log:\n{tail(Path(service.log))}"
+                    )
                 if checks[name]():
                     self._progress(f"{name} answers on port {service.port}")
                     del pending[name]
             if pending and time.monotonic() > deadline:
                 names = ", ".join(pending)
-                raise StartError(f"{names} did not answer within {timeout:.0f} s; logs in {self.home.run}")
+                raise StartError(
+                    f"{names} did not answer within {timeout:.0f} s; logs in {self.home.run}"
+                )
             if pending:
                 time.sleep(0.5)
 
@@ -204,6 +214,10 @@ def _claim(port: int, what: str, option: str) -> int:
     if port == 0:
         return probes.free_port(HOST)
     if not probes.port_free(HOST, port):
-        hint = f"; choose another with {option} N, or {option} 0 for any free port" if option else ""
-        raise PortInUseError(f"port {port} on {HOST} is already in use, so {what} cannot start there{hint}")
+        hint = (
+            f"; choose another with {option} N, or {option} 0 for any free port" if option else ""
+        )
+        raise PortInUseError(
+            f"port {port} on {HOST} is already in use, so {what} cannot start there{hint}"
+        )
     return port

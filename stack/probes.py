@@ -31,14 +31,14 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def kafka_answers(bootstrap: str, timeout: float = 5.0) -> bool:
     """A real Kafka metadata request, answered with at least one broker."""
-    return asyncio.run(_kafka_metadata(bootstrap, timeout))
+    return asyncio.run(_kafka_metadata(bootstrap, wait=timeout))
 
 
-async def _kafka_metadata(bootstrap: str, timeout: float) -> bool:
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+async def _kafka_metadata(bootstrap: str, wait: float) -> bool:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(wait * 1000))
     try:
         with _quiet("aiokafka"):
-            await asyncio.wait_for(client.bootstrap(), timeout)
+            await asyncio.wait_for(client.bootstrap(), wait)
         return bool(client.cluster.brokers())
     except Exception:
         return False
@@ -55,9 +55,7 @@ def dynamodb_answers(endpoint: str, timeout: float = 5.0) -> bool:
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local ignores credentials
-        config=Config(
-            connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 0}
-        ),
+        config=Config(connect_timeout=timeout, read_timeout=timeout, retries={"max_attempts": 0}),
     )
     try:
         client.list_tables(Limit=1)

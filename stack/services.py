@@ -10,8 +10,8 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
-from stack.errors import MissingToolError, StartError
 from stack.artifacts import tail
+from stack.errors import MissingToolError, StartError
 
 LOG4J = """log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender

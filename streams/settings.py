@@ -6,11 +6,14 @@ handlers receive it explicitly. Secrets are ``SecretStr`` and never appear in ``
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
+from dotenv import dotenv_values
 from pydantic import (
     AnyHttpUrl,
     Field,
@@ -23,6 +26,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
+AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
+SITE_CREDENTIALS = ("base_url", "username", "api_token")
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -74,6 +81,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     jira_1_base_url: AnyHttpUrl | None = None
@@ -97,13 +105,13 @@ class Settings(BaseSettings):
     mapping_file: Path | None = None
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_topic_prefix: str = Field(default="jira-sync", pattern=r"^[A-Za-z0-9._\-]{1,100}$")
+    kafka_topic_prefix: str = "jira-sync"
     kafka_partitions: int = Field(default=8, ge=1, le=1024)
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
 
     dynamodb_endpoint_url: AnyHttpUrl | None = None
-    aws_region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
-    dynamodb_table: str = Field(default="jira-sync-state", pattern=r"^[A-Za-z0-9_.\-]{3,255}$")
+    aws_region: str = "us-east-1"
+    dynamodb_table: str = "jira-sync-state"
 
     management_api_key: SecretStr | None = None
     ingress_host: str = "127.0.0.1"
@@ -117,6 +125,27 @@ class Settings(BaseSettings):
     def _project_key(cls, value: str) -> str:
         if not PROJECT_KEY.match(value):
             raise ValueError("must be a JIRA project key: capital letters and digits, e.g. PROJ1")
+        return value
+
+    @field_validator("kafka_topic_prefix")
+    @classmethod
+    def _topic_prefix(cls, value: str) -> str:
+        if not TOPIC_NAME.match(value):
+            raise ValueError("must be 1-100 letters, digits, '.', '_' or '-'")
+        return value
+
+    @field_validator("aws_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not AWS_REGION.match(value):
+            raise ValueError("must be an AWS region name, e.g. us-east-1 or eu-west-2")
+        return value
+
+    @field_validator("dynamodb_table")
+    @classmethod
+    def _table(cls, value: str) -> str:
+        if not TABLE_NAME.match(value):
+            raise ValueError("must be 3-255 letters, digits, '.', '_' or '-'")
         return value
 
     @field_validator("kafka_bootstrap_servers")
@@ -135,17 +164,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _complete_sites(self) -> Self:
-        problems = []
-        for number in (1, 2):
-            given = {
-                name: getattr(self, f"jira_{number}_{name}")
-                for name in ("base_url", "username", "api_token")
-            }
-            if any(value is not None for value in given.values()):
-                missing = [name for name, value in given.items() if value is None]
-                if missing:
-                    names = ", ".join(f"JIRA_{number}_{name.upper()}" for name in missing)
-                    problems.append(f"site {number} is partly configured; also set {names}")
+        problems = incomplete_sites(self.model_dump())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -184,12 +203,36 @@ class ConfigError(Exception):
         return "\n".join(lines)
 
 
+def incomplete_sites(values: Mapping[str, object]) -> list[str]:
+    """A site is configured with all of base URL, username and token, or none of them."""
+    problems = []
+    for number in (1, 2):
+        given = {name: values.get(f"jira_{number}_{name}") for name in SITE_CREDENTIALS}
+        missing = [name for name, value in given.items() if value in (None, "")]
+        if missing and len(missing) < len(SITE_CREDENTIALS):
+            names = ", ".join(f"JIRA_{number}_{name.upper()}" for name in missing)
+            problems.append(f"site {number} is partly configured; also set {names}")
+    return problems
+
+
 def load_settings(env_file: Path | None = Path(".env")) -> Settings:
     """Build the settings once; raise ``ConfigError`` listing every bad variable."""
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as error:
-        raise ConfigError([_describe(item) for item in error.errors()]) from None
+        problems = [_describe(item) for item in error.errors()]
+    if not any("partly configured" in problem for problem in problems):
+        problems += incomplete_sites(_raw_values(env_file))
+    raise ConfigError(problems)
+
+
+def _raw_values(env_file: Path | None) -> dict[str, object]:
+    """The unvalidated values, so that one run reports every problem."""
+    raw: dict[str, object] = {}
+    if env_file is not None and env_file.is_file():
+        raw.update({key.lower(): value for key, value in dotenv_values(env_file).items()})
+    raw.update({key.lower(): value for key, value in os.environ.items()})
+    return raw
 
 
 def _describe(item: object) -> str:

@@ -36,7 +36,7 @@ def compose_service(name: str) -> dict[str, Any]:
     return services[name]
 
 
-def test_stack_home() -> StackHome:
+def shared_stack_home() -> StackHome:
     """The shared download cache, with a run folder of the tests' own."""
     root = default_home()
     return StackHome(cache=root / "cache", run=root / "pytest-run")
@@ -69,7 +69,7 @@ def docker_answers() -> bool:
 
 @contextmanager
 def _local_stack() -> Iterator[Infra]:
-    stack = Stack(test_stack_home())
+    stack = Stack(shared_stack_home())
     state = stack.up(kafka_port=0, dynamodb_port=0)
     try:
         yield Infra(

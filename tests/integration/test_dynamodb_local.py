@@ -8,7 +8,9 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-def test_table_item_round_trip_and_conditional_write(dynamodb_endpoint: str, unique_name: str) -> None:
+def test_table_item_round_trip_and_conditional_write(
+    dynamodb_endpoint: str, unique_name: str
+) -> None:
     client = boto3.client(
         "dynamodb",
         endpoint_url=dynamodb_endpoint,
@@ -24,7 +26,11 @@ def test_table_item_round_trip_and_conditional_write(dynamodb_endpoint: str, uni
     )
     client.get_waiter("table_exists").wait(TableName=unique_name)
     try:
-        item = {"sync_id": {"S": "PROJ1-1#PROJ2-7"}, "state": {"S": "synced"}, "version": {"N": "3"}}
+        item = {
+            "sync_id": {"S": "PROJ1-1#PROJ2-7"},
+            "state": {"S": "synced"},
+            "version": {"N": "3"},
+        }
         client.put_item(TableName=unique_name, Item=item)
         stale = {**item, "version": {"N": "2"}, "state": {"S": "pending"}}
         with pytest.raises(client.exceptions.ConditionalCheckFailedException):

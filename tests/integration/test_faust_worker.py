@@ -30,10 +30,22 @@ async def test_worker_relays_records_between_topics(
         "PYTHONPATH": str(APPS),
     }
     log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "faust", "-A", "relay_app", "--datadir", str(tmp_path),
-         "worker", "--loglevel", "info"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+    worker = subprocess.Popen(  # noqa: ASYNC220 - a real worker process is the point
+        [
+            sys.executable,
+            "-m",
+            "faust",
+            "-A",
+            "relay_app",
+            "--datadir",
+            str(tmp_path),
+            "worker",
+            "--loglevel",
+            "info",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         await _produce(kafka_bootstrap, source, [(b"PROJ1-1", {"n": 1}), (b"PROJ1-2", {"n": 2})])

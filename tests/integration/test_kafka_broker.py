@@ -10,7 +10,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 pytestmark = pytest.mark.integration
 
 
-async def test_records_round_trip_in_order_with_keys(kafka_bootstrap: str, unique_name: str) -> None:
+async def test_records_round_trip_in_order_with_keys(
+    kafka_bootstrap: str, unique_name: str
+) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=kafka_bootstrap, acks="all", enable_idempotence=True
     )

@@ -1,0 +1,47 @@
+"""The dependency direction of DESIGN.md: edges import from `streams`, never each other."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = {
+    "streams": {"ingress", "projections", "jira_sync"},
+    "ingress": {"projections", "jira_sync"},
+    "projections": {"ingress", "jira_sync"},
+    "stack": {"streams", "ingress", "projections", "jira_sync"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_respects_dependency_direction(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {path: bad for path, bad in offenders.items() if bad} == {}
+
+
+def test_console_script_lists_its_commands() -> None:
+    from click.testing import CliRunner
+
+    from jira_sync.cli import main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "stack" in result.output
+    assert "config" in result.output
