@@ -8,6 +8,7 @@ COPY streams ./streams
 COPY ingress ./ingress
 COPY projections ./projections
 COPY stack ./stack
+COPY sandbox ./sandbox
 RUN pip install . && useradd --uid 10001 --no-create-home jirasync
 USER 10001
 ENTRYPOINT ["jira-sync"]

@@ -21,6 +21,9 @@ from stack import Stack, StackHome, default_home, probes
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose.yaml"
+SHARED = ROOT.parent / "shared"
+OPENAPI_SPEC = SHARED / "reference" / "jira-cloud-platform-v3.openapi.json"
+WEBHOOK_SAMPLES = SHARED / "reference" / "webhooks"
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def compose_service(name: str) -> dict[str, Any]:
 def shared_stack_home() -> StackHome:
     """The shared download cache, with a run folder of the tests' own."""
     root = default_home()
-    return StackHome(cache=root / "cache", run=root / "pytest-run")
+    return StackHome(cache=root / "cache", run=root / f"pytest-run-{os.getpid()}")
 
 
 @contextmanager

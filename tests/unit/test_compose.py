@@ -85,5 +85,5 @@ def test_dockerfile_installs_the_project_and_runs_the_cli() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install ." in dockerfile
     assert 'ENTRYPOINT ["jira-sync"]' in dockerfile
-    for package in ("streams", "ingress", "projections", "stack", "jira_sync"):
+    for package in ("streams", "ingress", "projections", "stack", "sandbox", "jira_sync"):
         assert f"COPY {package} " in dockerfile

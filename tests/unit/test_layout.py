@@ -9,10 +9,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
-    "streams": {"ingress", "projections", "jira_sync"},
-    "ingress": {"projections", "jira_sync"},
-    "projections": {"ingress", "jira_sync"},
-    "stack": {"streams", "ingress", "projections", "jira_sync"},
+    "streams": {"ingress", "projections", "sandbox", "jira_sync"},
+    "ingress": {"projections", "sandbox", "jira_sync"},
+    "projections": {"ingress", "sandbox", "jira_sync"},
+    "sandbox": {"ingress", "projections", "jira_sync"},
+    "stack": {"streams", "ingress", "projections", "sandbox", "jira_sync"},
 }
 
 

@@ -1,0 +1,1 @@
+"""The JIRA Cloud sandbox: an emulator held to the official REST v3 description."""

@@ -1,0 +1,1 @@
+"""The JIRA adapter: webhook model and signatures, ADF helpers, the async REST client."""

@@ -1,0 +1,35 @@
+"""JIRA webhook signatures: ``X-Hub-Signature: sha256=<hex>``, HMAC-SHA256 of the raw body.
+
+Pure functions, no I/O: verify before any JSON parsing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+HEADER = "X-Hub-Signature"
+SUPPORTED = {"sha256": hashlib.sha256}
+
+
+class SignatureError(Exception):
+    """The request's signature is missing, malformed or wrong (answer 401)."""
+
+
+def sign(body: bytes, secret: str) -> str:
+    """The header value JIRA sends for ``body`` under ``secret``."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def verify(body: bytes, header: str | None, secret: str) -> None:
+    """Raise ``SignatureError`` unless ``header`` is the signature of the raw ``body``."""
+    if not header:
+        raise SignatureError(f"missing {HEADER} header")
+    method, _, received = header.strip().partition("=")
+    algorithm = SUPPORTED.get(method.lower())
+    if algorithm is None or not received:
+        raise SignatureError(f"{HEADER} must look like sha256=<hex>")
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
+    if not hmac.compare_digest(expected, received.lower()):
+        raise SignatureError(f"{HEADER} does not match the body")
