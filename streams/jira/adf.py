@@ -1,0 +1,128 @@
+"""Plain/wiki text <-> Atlassian Document Format (ADF).
+
+Webhooks carry rich text as plain (wiki-style) strings; REST v3 reads and writes ADF.
+
+Lossless in both directions: paragraphs (separated by blank lines), line breaks inside a
+paragraph, bullet lists (``* item``) and numbered lists (``# item``), one level deep, written
+directly under the line before them. Normalised: runs of blank lines become one, and a list
+is always joined to its neighbours by a single newline. ``normalize_text`` applies exactly
+these rules and is idempotent, so the sync compares texts from both sides in that form.
+
+Lossy, ADF -> text: marks (bold, italic, code, links keep only their text), headings and
+block quotes become plain paragraphs, code blocks keep their text, mentions become
+``@Display Name``, emoji their short name, media and other unknown nodes are dropped,
+nested lists are flattened, tables become one line per row with cells joined by `` | ``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Node = dict[str, Any]
+LIST_ITEM = re.compile(r"^([*#])\s+(.*)$")
+LIST_TYPES = {"*": "bulletList", "#": "orderedList"}
+LIST_MARKERS = {kind: marker for marker, kind in LIST_TYPES.items()}
+
+
+def text_to_adf(text: str | None) -> Node | None:
+    """A plain/wiki string as an ADF document; None and "" stay None (an empty field)."""
+    if not text:
+        return None
+    blocks = [block for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if block]
+    content: list[Node] = []
+    for block in blocks:
+        content += _block_to_nodes(block)
+    return {"type": "doc", "version": 1, "content": content}
+
+
+def adf_to_text(document: Node | str | None) -> str | None:
+    """An ADF document as a plain/wiki string; strings pass through unchanged."""
+    if document is None or isinstance(document, str):
+        return document or None
+    text = ""
+    previous = None
+    for node in document.get("content") or []:
+        block = _block_text(node)
+        if not block:
+            continue
+        if text:
+            touching_list = node.get("type") in LIST_MARKERS or previous in LIST_MARKERS
+            text += "\n" if touching_list else "\n\n"
+        text += block
+        previous = node.get("type")
+    return text or None
+
+
+def normalize_text(text: str | None) -> str | None:
+    """The form a text has after a trip through ADF (what the other side will show)."""
+    return adf_to_text(text_to_adf(text))
+
+
+def _block_to_nodes(block: str) -> list[Node]:
+    nodes: list[Node] = []
+    lines = block.split("\n")
+    paragraph: list[str] = []
+    for line in lines:
+        match = LIST_ITEM.match(line)
+        if match is None:
+            paragraph.append(line)
+            continue
+        if paragraph:
+            nodes.append(_paragraph(paragraph))
+            paragraph = []
+        _append_item(nodes, LIST_TYPES[match.group(1)], match.group(2))
+    if paragraph:
+        nodes.append(_paragraph(paragraph))
+    return nodes
+
+
+def _append_item(nodes: list[Node], kind: str, text: str) -> None:
+    if not nodes or nodes[-1]["type"] != kind:
+        nodes.append({"type": kind, "content": []})
+    nodes[-1]["content"].append({"type": "listItem", "content": [_paragraph([text])]})
+
+
+def _paragraph(lines: list[str]) -> Node:
+    content: list[Node] = []
+    for index, line in enumerate(lines):
+        if index:
+            content.append({"type": "hardBreak"})
+        if line:
+            content.append({"type": "text", "text": line})
+    return {"type": "paragraph", "content": content}
+
+
+def _block_text(node: Node) -> str:
+    kind = node.get("type")
+    if kind in LIST_MARKERS:
+        marker = LIST_MARKERS[kind]
+        return "\n".join(f"{marker} {_inline(item)}" for item in node.get("content") or [])
+    if kind == "table":
+        return "\n".join(_row_text(row) for row in node.get("content") or [])
+    if kind in ("mediaSingle", "mediaGroup", "media", "rule"):
+        return ""
+    return _inline(node)
+
+
+def _row_text(row: Node) -> str:
+    return " | ".join(_inline(cell) for cell in row.get("content") or [])
+
+
+def _inline(node: Node) -> str:
+    kind = node.get("type")
+    attrs = node.get("attrs") or {}
+    if kind == "text":
+        return str(node.get("text", ""))
+    if kind == "hardBreak":
+        return "\n"
+    if kind == "mention":
+        name = str(attrs.get("text") or attrs.get("id") or "")
+        return name if name.startswith("@") else f"@{name}"
+    if kind == "emoji":
+        return str(attrs.get("text") or attrs.get("shortName") or "")
+    if kind == "inlineCard":
+        return str(attrs.get("url", ""))
+    separator = "\n" if kind in ("listItem", "blockquote", "panel", "tableCell") else ""
+    parts = [_inline(child) for child in node.get("content") or []]
+    return separator.join(part for part in parts if part) if separator else "".join(parts)

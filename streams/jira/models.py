@@ -1,0 +1,69 @@
+"""Typed views of what JIRA REST v3 answers. Unknown keys are kept, not rejected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+
+class Issue(_Answer):
+    id: str
+    key: str | None = None
+    self_url: str | None = Field(default=None, alias="self")
+    fields: dict[str, Any] = Field(default_factory=dict)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    changelog: dict[str, Any] | None = None
+
+    @property
+    def updated(self) -> str | None:
+        value = self.fields.get("updated")
+        return str(value) if value is not None else None
+
+
+class CreatedIssue(_Answer):
+    id: str
+    key: str
+    self_url: str = Field(alias="self")
+
+
+class StatusRef(_Answer):
+    id: str | None = None
+    name: str
+
+
+class Transition(_Answer):
+    id: str
+    name: str
+    to: StatusRef
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+    def required_fields(self) -> list[str]:
+        return [name for name, meta in self.fields.items() if meta.get("required")]
+
+
+class Comment(_Answer):
+    id: str
+    body: dict[str, Any] | str | None = None
+    author: dict[str, Any] | None = None
+    created: str | None = None
+    updated: str | None = None
+    visibility: dict[str, Any] | None = None
+
+
+class ChangelogEntry(_Answer):
+    id: str
+    created: str | None = None
+    author: dict[str, Any] | None = None
+    items: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class User(_Answer):
+    account_id: str = Field(alias="accountId")
+    display_name: str | None = Field(default=None, alias="displayName")
+    email_address: str | None = Field(default=None, alias="emailAddress")
+    active: bool = True
