@@ -1,0 +1,38 @@
+"""Which JIRA a site number means: the configured one, or the local sandbox emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import aiohttp
+from pydantic import SecretStr
+
+from streams.jira.client import JiraClient
+from streams.jira.ratelimit import SiteLimiter
+from streams.jira.transport import JiraTransport, RetryPolicy, SiteAuth
+from streams.settings import Settings
+
+SANDBOX_URLS = {1: "http://127.0.0.1:8081", 2: "http://127.0.0.1:8082"}
+SANDBOX_EMAIL = "sandbox@example.com"
+SANDBOX_TOKEN = "sandbox-token"  # noqa: S105 - the emulator's documented default
+
+
+def site_auth(settings: Settings, number: Literal[1, 2]) -> SiteAuth:
+    site = settings.site(number)
+    if site.base_url is None or site.username is None or site.api_token is None:
+        return SiteAuth(SANDBOX_URLS[number], SANDBOX_EMAIL, SecretStr(SANDBOX_TOKEN))
+    return SiteAuth(site.base_url, site.username, site.api_token)
+
+
+@asynccontextmanager
+async def open_client(
+    auth: SiteAuth,
+    retry: RetryPolicy | None = None,
+    limiter: SiteLimiter | None = None,
+    request_timeout: float = 30.0,
+) -> AsyncIterator[JiraClient]:
+    """A client with its own HTTP session, closed on exit."""
+    async with aiohttp.ClientSession() as session:
+        yield JiraClient(JiraTransport(auth, session, limiter, retry, request_timeout))

@@ -1,0 +1,103 @@
+"""The state of one issue pair: the value of the compacted sync-state topic.
+
+Key on the topic: ``pair_id``. The engine publishes a new ``PairState`` (with ``version``
+one higher) after every change of a pair; projections persist the latest by version.
+
+``pair_id`` is stable for the pair's life: the site and JIRA issue id of the issue the pair
+started from (``"1:10001"``): ids never change, keys do when an issue moves. ``sync_id`` is
+the operator-facing name of the seed (``"PROJ1-123#PROJ2-456"``), derived from both keys.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SiteNumber = Literal[1, 2]
+
+
+class PairStatus(StrEnum):
+    PENDING = "pending"  # counterpart not created yet, or work queued for retry
+    SYNCED = "synced"  # both sides agree on every synced field
+    CONFLICTED = "conflicted"  # at least one field changed differently on both sides
+    FAILED = "failed"  # a permanent error stops this pair; see ``failure``
+    ORPHANED = "orphaned"  # one side was deleted or unlinked
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class IssueRef(_Frozen):
+    site: SiteNumber
+    id: str
+    key: str
+
+
+class SideMarker(_Frozen):
+    """The newest change of one side that was applied: older events are stale."""
+
+    updated: str | None = None  # the issue's ``fields.updated``
+    changelog_id: int | None = None
+    webhook_timestamp: int | None = None
+
+
+class FieldConflict(_Frozen):
+    field: str
+    base: Any = None
+    site1: Any = None
+    site2: Any = None
+    detected_at: datetime
+
+
+class PairWarning(_Frozen):
+    code: str  # e.g. "status-unreachable", "field-not-on-screen", "user-unknown"
+    message: str
+    field: str | None = None
+    at: datetime
+
+
+class PairFailure(_Frozen):
+    reason: str
+    retryable: bool
+    attempts: int = 1
+    at: datetime
+    next_retry_at: datetime | None = None
+
+
+class PairState(_Frozen):
+    pair_id: str
+    version: int = Field(ge=1)
+    origin: SiteNumber
+    site1: IssueRef | None = None
+    site2: IssueRef | None = None
+    status: PairStatus
+    base: dict[str, Any] = Field(default_factory=dict)
+    markers: dict[str, SideMarker] = Field(default_factory=dict)  # "1" / "2"
+    conflicts: dict[str, FieldConflict] = Field(default_factory=dict)
+    comment_map: dict[str, str] = Field(default_factory=dict)  # "1:10010" -> "2:10020"
+    warnings: list[PairWarning] = Field(default_factory=list)
+    failure: PairFailure | None = None
+    last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"
+    counters: dict[str, int] = Field(default_factory=dict)
+    updated_at: datetime
+
+    @property
+    def sync_id(self) -> str:
+        """``PROJ1-123#PROJ2-456``; the missing side is empty while pending."""
+        left = self.site1.key if self.site1 else ""
+        right = self.site2.key if self.site2 else ""
+        return f"{left}#{right}"
+
+    def side(self, site: SiteNumber) -> IssueRef | None:
+        return self.site1 if site == 1 else self.site2
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> PairState:
+        return cls.model_validate_json(raw)
