@@ -83,6 +83,7 @@ class PairState(_Frozen):
     failure: PairFailure | None = None
     last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"
     counters: dict[str, int] = Field(default_factory=dict)
+    recent_webhook_ids: list[str] = Field(default_factory=list)  # newest last, bounded
     updated_at: datetime
 
     @property

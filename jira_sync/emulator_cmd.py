@@ -1,0 +1,99 @@
+"""``jira-sync emulator``: one emulated JIRA Cloud site over HTTP, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+
+import click
+
+from sandbox import RateLimits, SiteConfig, serve_emulator
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(0, 65535), required=True, help="0 picks a free one.")
+@click.option("--project", "project_key", required=True, help="Project key, e.g. PROJ1.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--webhook-url", default=None, help="Where to deliver webhooks [default: none].")
+@click.option("--webhook-secret", default=None, help="Sign deliveries (X-Hub-Signature).")
+@click.option(
+    "--workflow",
+    type=click.Choice(["default", "strict"]),
+    default="default",
+    show_default=True,
+    help="strict: no To Do -> Done, resolution required on the way to Done.",
+)
+@click.option("--email", default="sandbox@example.com", show_default=True)
+@click.option("--api-token", default="sandbox-token", show_default=True)
+@click.option(
+    "--rate-limits/--no-rate-limits",
+    default=False,
+    show_default=True,
+    help="JIRA Cloud's burst and per-issue write limits (429 with Retry-After).",
+)
+@click.option(
+    "--seed-issues",
+    type=click.IntRange(0, 10_000),
+    default=0,
+    show_default=True,
+    help="Issues to create at start (without webhooks).",
+)
+@click.option("--text-field-id", default="customfield_10042", show_default=True)
+@click.option("--select-field-id", default="customfield_10050", show_default=True)
+def emulator(
+    port: int,
+    project_key: str,
+    host: str,
+    webhook_url: str | None,
+    webhook_secret: str | None,
+    workflow: str,
+    email: str,
+    api_token: str,
+    rate_limits: bool,
+    seed_issues: int,
+    text_field_id: str,
+    select_field_id: str,
+) -> None:
+    """Run one emulated JIRA Cloud site (REST v3 subset, webhooks) until Ctrl-C.
+
+    Prints the site's base URL on stdout. Basic auth with --email and --api-token.
+    Runtime knobs (faults, screens, rate limits, users, the delivery log) are under
+    /_emulator/ (see sandbox/control.py).
+
+    \b
+    Example:
+      jira-sync emulator --port 8081 --project PROJ1 \\
+          --webhook-url http://127.0.0.1:8080/webhooks/jira --webhook-secret s3cret
+      curl -u sandbox@example.com:sandbox-token http://127.0.0.1:8081/rest/api/3/myself
+    """
+    config = SiteConfig(
+        project_key=project_key.upper(),
+        email=email,
+        api_token=api_token,
+        workflow=workflow,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        rate_limits=RateLimits() if rate_limits else None,
+        text_field_id=text_field_id,
+        select_field_id=select_field_id,
+    )
+    asyncio.run(_serve(config, host, port, seed_issues))
+    click.echo("emulator: stopped", err=True)
+
+
+async def _serve(config: SiteConfig, host: str, port: int, seed_issues: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with serve_emulator(config, host, port) as running:
+        if seed_issues:
+            running.emulator.seed_issues(seed_issues)
+        click.echo(running.base_url)
+        click.echo(
+            f"emulator: project {config.project_key} at {running.base_url} (Ctrl-C to stop)",
+            err=True,
+        )
+        await stop.wait()

@@ -1,0 +1,106 @@
+"""Atlassian Document Format, as far as the emulator needs it.
+
+REST v3 reads and writes ADF; webhooks carry rich text as a wiki-style plain string,
+so deliveries convert with ``to_wiki``. ``is_document`` is JIRA's coarse shape check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MARKS = {"strong": "*{}*", "em": "_{}_", "code": "{{{{{}}}}}", "strike": "-{}-"}
+BLOCK_JOIN = "\n\n"
+
+
+def document(text: str) -> dict[str, Any]:
+    """One paragraph per blank-line separated block (seeding, tests)."""
+    blocks = [block for block in text.split(BLOCK_JOIN) if block]
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": block}]} for block in blocks
+        ],
+    }
+
+
+def looks_like_document(value: object) -> bool:
+    """An object that claims to be an ADF document (else: "must be an Atlassian Document")."""
+    return isinstance(value, dict) and value.get("type") == "doc"
+
+
+def is_valid(value: dict[str, Any]) -> bool:
+    """A claimed document that is well formed (else JIRA answers ``INVALID_INPUT``)."""
+    return value.get("version") == 1 and _valid_children(value)
+
+
+def _valid_children(node: dict[str, Any]) -> bool:
+    content = node.get("content", [])
+    if not isinstance(content, list):
+        return False
+    return all(_valid_node(child) for child in content)
+
+
+def _valid_node(node: object) -> bool:
+    if not isinstance(node, dict) or not isinstance(node.get("type"), str):
+        return False
+    if node["type"] == "text" and not (isinstance(node.get("text"), str) and node["text"]):
+        return False
+    return _valid_children(node)
+
+
+def to_wiki(doc: dict[str, Any] | None) -> str | None:
+    """The plain/wiki string JIRA puts in webhook bodies for a rich text value."""
+    if doc is None:
+        return None
+    return BLOCK_JOIN.join(_block(node) for node in doc.get("content", []))
+
+
+def _block(node: dict[str, Any]) -> str:
+    kind = node.get("type")
+    if kind == "bulletList":
+        return "\n".join(f"* {_item(item)}" for item in node.get("content", []))
+    if kind == "orderedList":
+        return "\n".join(f"# {_item(item)}" for item in node.get("content", []))
+    if kind == "heading":
+        return f"h{node.get('attrs', {}).get('level', 1)}. {_inline(node)}"
+    if kind == "codeBlock":
+        return f"{{code}}\n{_inline(node)}\n{{code}}"
+    if kind == "blockquote":
+        return "\n".join(f"bq. {_block(child)}" for child in node.get("content", []))
+    if kind == "rule":
+        return "----"
+    return _inline(node)
+
+
+def _item(node: dict[str, Any]) -> str:
+    return "\n".join(_block(child) for child in node.get("content", []))
+
+
+def _inline(node: dict[str, Any]) -> str:
+    return "".join(_leaf(child) for child in node.get("content", []))
+
+
+def _leaf(node: dict[str, Any]) -> str:
+    kind, attrs = node.get("type"), node.get("attrs", {})
+    if kind == "hardBreak":
+        return "\n"
+    if kind == "mention":
+        return f"[~accountid:{attrs.get('id', '')}]"
+    if kind in {"emoji", "status"}:
+        return str(attrs.get("shortName") or attrs.get("text") or "")
+    if kind == "inlineCard":
+        return f"[{attrs.get('url', '')}]"
+    if kind != "text":
+        return _inline(node)
+    return _marked(str(node.get("text", "")), node.get("marks", []))
+
+
+def _marked(text: str, marks: list[dict[str, Any]]) -> str:
+    for mark in marks:
+        kind = mark.get("type")
+        if kind == "link":
+            text = f"[{text}|{mark.get('attrs', {}).get('href', '')}]"
+        elif kind in MARKS:
+            text = MARKS[kind].format(text)
+    return text

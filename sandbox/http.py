@@ -1,0 +1,71 @@
+"""Request plumbing shared by the routes: typed app/request keys, bodies, parameters."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.errors import BAD_PAYLOAD, bad_request
+from sandbox.model import Issue
+from sandbox.site import Site
+from sandbox.users import User
+
+SITE = web.AppKey("site", Site)
+ACTOR = web.RequestKey("actor", User)
+ISSUE_ROUTE = "/rest/api/3/issue/{issueIdOrKey}"
+
+
+def site_of(request: web.Request) -> Site:
+    return request.app[SITE]
+
+
+def actor_of(request: web.Request) -> User:
+    return request[ACTOR]
+
+
+def issue_of(request: web.Request) -> Issue:
+    return site_of(request).find(request.match_info["issueIdOrKey"])
+
+
+async def json_body(request: web.Request) -> Any:
+    """The parsed JSON body; JIRA's 400 when it is missing or not JSON."""
+    raw = await request.read()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise bad_request(BAD_PAYLOAD) from None
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise bad_request(BAD_PAYLOAD)
+    return body
+
+
+def csv(value: str | None) -> list[str] | None:
+    """A comma separated parameter (``fields=a,b``), or None when absent."""
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def int_param(request: web.Request, name: str, default: int) -> int:
+    value = request.query.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise bad_request(f"The value '{value}' is not valid for parameter '{name}'.") from None
+
+
+def flag(request: web.Request, name: str, default: bool) -> bool:
+    value = request.query.get(name)
+    return default if value is None else value.lower() == "true"
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)

@@ -1,0 +1,121 @@
+"""Metadata: fields (site-specific custom ids), priorities, the project with its components
+and versions, users (hidden emails left out), ``/myself`` and ``/serverInfo``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.catalog import PROJECT_ID
+from sandbox.clock import jira_time
+from sandbox.errors import bad_request, not_found
+from sandbox.http import actor_of, int_param, site_of
+from sandbox.site import Site
+
+ROUTES = web.RouteTableDef()
+PROJECT = "/rest/api/3/project/{projectIdOrKey}"
+
+
+@ROUTES.get("/rest/api/3/field")
+async def fields(request: web.Request) -> web.Response:
+    catalog = site_of(request).catalog
+    return web.json_response([spec.details() for spec in catalog.fields.values()])
+
+
+@ROUTES.get("/rest/api/3/priority")
+async def priorities(request: web.Request) -> web.Response:
+    catalog = site_of(request).catalog
+    return web.json_response(
+        [value | {"description": value["name"]} for value in catalog.values("priority")]
+    )
+
+
+def _project_site(request: web.Request) -> Site:
+    site = site_of(request)
+    wanted = request.match_info["projectIdOrKey"]
+    if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
+        raise not_found(f"No project could be found with key '{wanted}'.")
+    return site
+
+
+@ROUTES.get(PROJECT)
+async def project(request: web.Request) -> web.Response:
+    site = _project_site(request)
+    catalog = site.catalog
+    lead = site.users.get(site.config.integration_account_id)
+    body: dict[str, Any] = catalog.project_ref() | {
+        "description": "",
+        "style": "classic",
+        "isPrivate": False,
+        "assigneeType": "UNASSIGNED",
+        "issueTypes": catalog.values("issuetype"),
+        "components": _components(site),
+        "versions": _versions(site),
+        "properties": {},
+    }
+    if lead is not None:
+        body["lead"] = lead.details(catalog.base)
+    return web.json_response(body)
+
+
+def _components(site: Site) -> list[dict[str, Any]]:
+    extra = {"project": site.config.project_key, "projectId": int(PROJECT_ID)}
+    extra |= {"assigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False}
+    return [value | extra for value in site.catalog.values("components")]
+
+
+def _versions(site: Site) -> list[dict[str, Any]]:
+    return [value | {"overdue": False} for value in site.catalog.values("versions")]
+
+
+@ROUTES.get(PROJECT + "/components")
+async def components(request: web.Request) -> web.Response:
+    return web.json_response(_components(_project_site(request)))
+
+
+@ROUTES.get(PROJECT + "/versions")
+async def versions(request: web.Request) -> web.Response:
+    return web.json_response(_versions(_project_site(request)))
+
+
+@ROUTES.get("/rest/api/3/user/search")
+async def user_search(request: web.Request) -> web.Response:
+    site, query = site_of(request), request.query
+    if "query" in query:
+        found = site.users.search(query["query"])
+    elif "accountId" in query:
+        user = site.users.get(query["accountId"])
+        found = [user] if user is not None else []
+    else:
+        raise bad_request("One of 'query', 'accountId' or 'property' has to be provided.")
+    start = max(int_param(request, "startAt", 0), 0)
+    size = min(max(int_param(request, "maxResults", 50), 0), 1000)
+    page = found[start : start + size]
+    body = [user.details(site.catalog.base) | {"locale": "en_US"} for user in page]
+    return web.json_response(body)
+
+
+@ROUTES.get("/rest/api/3/myself")
+async def myself(request: web.Request) -> web.Response:
+    base = site_of(request).catalog.base
+    body = actor_of(request).details(base, own=True) | {"locale": "en_US"}
+    return web.json_response(body)
+
+
+@ROUTES.get("/rest/api/3/serverInfo")
+async def server_info(request: web.Request) -> web.Response:
+    site = site_of(request)
+    body = {
+        "baseUrl": site.catalog.base,
+        "displayUrl": site.catalog.base,
+        "version": "1001.0.0-SNAPSHOT",
+        "versionNumbers": [1001, 0, 0],
+        "deploymentType": "Cloud",
+        "buildNumber": 100_293,
+        "buildDate": "2025-12-01T00:00:00.000+0000",
+        "serverTime": jira_time(site.stamper.now_ms()),
+        "scmInfo": "jira-sync-sandbox",
+        "serverTitle": "Jira",
+    }
+    return web.json_response(body)

@@ -1,0 +1,112 @@
+"""The site's mutable state: issues with their comments, properties, links and history."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.clock import jira_time
+
+
+@dataclass(frozen=True)
+class ChangeItem:
+    field: str
+    fieldtype: str
+    field_id: str
+    from_id: str | None = None
+    from_string: str | None = None
+    to_id: str | None = None
+    to_string: str | None = None
+
+    def webhook(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "fieldtype": self.fieldtype,
+            "fieldId": self.field_id,
+            "from": self.from_id,
+            "fromString": self.from_string,
+            "to": self.to_id,
+            "toString": self.to_string,
+        }
+
+    def rest(self) -> dict[str, Any]:
+        """REST v3's ``ChangeDetails`` declares no nulls: absent values are left out."""
+        return {key: value for key, value in self.webhook().items() if value is not None}
+
+
+@dataclass(frozen=True)
+class ChangeGroup:
+    id: str
+    author_id: str
+    created_ms: int
+    items: tuple[ChangeItem, ...]
+
+
+@dataclass
+class Comment:
+    id: str
+    issue_id: str
+    author_id: str
+    body: dict[str, Any]
+    created_ms: int
+    updated_ms: int
+    update_author_id: str
+    visibility: dict[str, Any] | None = None
+
+
+@dataclass
+class RemoteLink:
+    id: int
+    global_id: str | None
+    body: dict[str, Any]
+
+
+@dataclass
+class Issue:
+    id: str
+    key: str
+    fields: dict[str, Any]
+    created_ms: int
+    updated_ms: int
+    properties: dict[str, Any] = field(default_factory=dict)
+    changelog: list[ChangeGroup] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    remote_links: list[RemoteLink] = field(default_factory=list)
+
+    @property
+    def number(self) -> int:
+        return int(self.key.rsplit("-", 1)[1])
+
+    def touch(self, epoch_ms: int) -> None:
+        self.updated_ms = epoch_ms
+        self.fields["updated"] = jira_time(epoch_ms)
+
+    def comment(self, comment_id: str) -> Comment | None:
+        return next((c for c in self.comments if c.id == comment_id), None)
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            self.id,
+            self.key,
+            copy.deepcopy(self.fields),
+            self.created_ms,
+            self.updated_ms,
+            copy.deepcopy(self.properties),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An issue as the search index saw it at one moment."""
+
+    id: str
+    key: str
+    fields: dict[str, Any]
+    created_ms: int
+    updated_ms: int
+    properties: dict[str, Any]
+
+    @property
+    def number(self) -> int:
+        return int(self.key.rsplit("-", 1)[1])

@@ -1,0 +1,24 @@
+"""Issue properties: any JSON value up to 32,768 characters under a key of up to 255."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandbox.errors import bad_request
+
+VALUE_LIMIT = 32_768
+KEY_LIMIT = 255
+
+
+def check_property(key: str, value: Any) -> None:
+    if not key:
+        raise bad_request("The property key cannot be empty.")
+    if len(key) > KEY_LIMIT:
+        raise bad_request(f"The property key cannot be longer than {KEY_LIMIT} characters.")
+    if len(json.dumps(value, separators=(",", ":"))) > VALUE_LIMIT:
+        raise bad_request(f"The property value cannot be longer than {VALUE_LIMIT} characters.")
+
+
+def missing(key: str) -> str:
+    return f"The property with key '{key}' does not exist."

@@ -1,0 +1,192 @@
+"""The site's domain logic: issues created, edited, deleted; history and events recorded.
+
+Routes parse HTTP and call these methods; every change goes through ``commit`` (history,
+``updated``, search index, webhook), so REST, seeding and tests see one behaviour.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from sandbox.catalog import PROJECT_ID, Catalog
+from sandbox.clock import Stamper, jira_time
+from sandbox.config import Faults, SiteConfig
+from sandbox.edits import Screens, changes, plan, sections
+from sandbox.errors import BAD_PAYLOAD, bad_request, field_errors, not_found
+from sandbox.events import Payloads
+from sandbox.index import SearchIndex
+from sandbox.model import ChangeGroup, ChangeItem, Issue
+from sandbox.properties import check_property
+from sandbox.users import Directory, User
+from sandbox.values import FieldError, Values
+from sandbox.workflow import Workflow
+
+Publish = Callable[[str, dict[str, Any]], None]
+FIRST_ID = 10000
+
+
+class Site:
+    def __init__(
+        self,
+        config: SiteConfig,
+        users: Directory,
+        stamper: Stamper,
+        publish: Publish,
+    ) -> None:
+        self.config = config
+        self.catalog = Catalog(config)
+        self.users = users
+        self.values = Values(self.catalog, users)
+        self.workflow: Workflow = config.resolved_workflow()
+        self.stamper = stamper
+        self.publish = publish
+        self.payloads = Payloads(config.base_url, users)
+        self.index = SearchIndex()
+        self.faults: Faults = config.faults
+        self.issues: dict[str, Issue] = {}
+        self._keys: dict[str, str] = {}
+        self._ids = {
+            name: itertools.count(FIRST_ID) for name in ("issue", "history", "comment", "link")
+        }
+        self._numbers = itertools.count(1)
+        self.screens = _configured_screens(config, self.catalog)
+
+    def next_id(self, kind: str) -> str:
+        return str(next(self._ids[kind]))
+
+    def find(self, id_or_key: str) -> Issue:
+        issue_id = id_or_key if id_or_key.isdigit() else self._keys.get(id_or_key.upper())
+        issue = self.issues.get(issue_id or "")
+        if issue is None:
+            raise not_found()
+        return issue
+
+    def create(self, actor: User, body: Any, *, notify: bool = True) -> Issue:
+        fields, _ = sections(body)
+        properties = _create_properties(body)
+        issuetype = self._create_basics(fields)
+        planned = self._plan_create(body, fields)
+        issue = self._new_issue(actor, issuetype, planned, properties)
+        self.index.record(issue, issue.created_ms)
+        if notify:
+            self._announce_created(issue, actor, planned)
+        return issue
+
+    def _create_basics(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The issue type, after JIRA's first checks: a valid project, an issue type."""
+        project = fields.get("project")
+        wanted = project.get("key", project.get("id")) if isinstance(project, dict) else None
+        if str(wanted).upper() not in {self.config.project_key, PROJECT_ID}:
+            raise field_errors({"project": "Specify a valid project ID or key"})
+        if "issuetype" not in fields:
+            raise field_errors({"issuetype": "Specify an issue type"})
+        try:
+            return dict(self.values.parse(self.catalog.fields["issuetype"], fields["issuetype"]))
+        except FieldError as error:
+            raise field_errors({"issuetype": error.message}) from None
+
+    def _plan_create(self, body: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        rest = {"fields": {k: v for k, v in fields.items() if k not in ("project", "issuetype")}}
+        rest["update"] = body.get("update") or {}
+        planned = plan({}, rest, screen=self.screens.create, values=self.values)
+        if not planned.get("summary"):
+            raise field_errors({"summary": "You must specify a summary of the issue."})
+        return planned
+
+    def _announce_created(self, issue: Issue, actor: User, planned: dict[str, Any]) -> None:
+        set_fields = {k: v for k, v in issue.fields.items() if k in planned}
+        items = changes(self.catalog, {}, set_fields)
+        items.append(status_item(None, issue.fields["status"]))
+        changelog = (self.next_id("history"), items)
+        body = self.payloads.issue_event(
+            "jira:issue_created", "issue_created", issue, actor, issue.created_ms, changelog
+        )
+        self.publish("jira:issue_created", body)
+
+    def _new_issue(
+        self, actor: User, issuetype: dict[str, Any], planned: dict[str, Any], props: dict[str, Any]
+    ) -> Issue:
+        now = self.stamper.now_ms()
+        me = actor.details(self.catalog.base)
+        fields: dict[str, Any] = dict.fromkeys(self.catalog.fields)
+        fields |= {"labels": [], "components": [], "fixVersions": []}
+        fields |= {
+            "issuetype": issuetype,
+            "project": self.catalog.project_ref(),
+            "priority": self.catalog.default_priority(),
+            "reporter": me,
+            "creator": me,
+            "status": self.workflow.status(self.workflow.initial).json(self.catalog.base),
+            "created": jira_time(now),
+            "updated": jira_time(now),
+        }
+        fields |= planned
+        key = f"{self.config.project_key}-{next(self._numbers)}"
+        issue = Issue(self.next_id("issue"), key, fields, now, now, props)
+        self.issues[issue.id] = issue
+        self._keys[key] = issue.id
+        return issue
+
+    def edit(self, actor: User, issue: Issue, body: Any) -> None:
+        planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
+        items = changes(self.catalog, issue.fields, planned)
+        if not items:
+            return
+        issue.fields |= planned
+        only_assignee = {item.field_id for item in items} == {"assignee"}
+        self.commit(issue, actor, items, "issue_assigned" if only_assignee else "issue_updated")
+
+    def commit(self, issue: Issue, actor: User, items: list[ChangeItem], type_name: str) -> None:
+        """Record a change already applied to ``issue.fields``: history, index, webhook."""
+        now = self.stamper.now_ms()
+        issue.touch(now)
+        group = ChangeGroup(self.next_id("history"), actor.account_id, now, tuple(items))
+        issue.changelog.append(group)
+        self.index.record(issue, now)
+        body = self.payloads.issue_event(
+            "jira:issue_updated", type_name, issue, actor, now, (group.id, items)
+        )
+        self.publish("jira:issue_updated", body)
+
+    def touched(self, issue: Issue) -> int:
+        """Mark ``issue`` updated without history (comments); returns the moment."""
+        now = self.stamper.now_ms()
+        issue.touch(now)
+        self.index.record(issue, now)
+        return now
+
+    def delete(self, actor: User, issue: Issue) -> None:
+        now = self.stamper.now_ms()
+        del self.issues[issue.id]
+        del self._keys[issue.key]
+        self.index.remove(issue.id, now)
+        body = self.payloads.issue_event("jira:issue_deleted", "issue_deleted", issue, actor, now)
+        self.publish("jira:issue_deleted", body)
+
+
+def _configured_screens(config: SiteConfig, catalog: Catalog) -> Screens:
+    defaults = Screens.defaults(catalog)
+    return Screens(
+        config.create_screen if config.create_screen is not None else defaults.create,
+        config.edit_screen if config.edit_screen is not None else defaults.edit,
+    )
+
+
+def status_item(old: dict[str, Any] | None, new: dict[str, Any]) -> ChangeItem:
+    old_id, old_name = (old["id"], old["name"]) if old else (None, None)
+    return ChangeItem("status", "jira", "status", old_id, old_name, new["id"], new["name"])
+
+
+def _create_properties(body: dict[str, Any]) -> dict[str, Any]:
+    raw = body.get("properties") or []
+    if not isinstance(raw, list):
+        raise bad_request(BAD_PAYLOAD)
+    properties: dict[str, Any] = {}
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise bad_request("Property key must be a non-empty string.")
+        check_property(entry["key"], entry.get("value"))
+        properties[entry["key"]] = entry.get("value")
+    return properties

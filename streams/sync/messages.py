@@ -1,0 +1,104 @@
+"""What the decision model reads (observations) and what it asks for (actions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from streams.settings import ConflictPolicy
+from streams.sync.fields import CORE_FIELDS, FieldMaps
+
+SiteNumber = Literal[1, 2]
+ChangeKind = Literal["created", "updated", "deleted", "snapshot"]
+LINK_PROPERTY = "jira-sync.link"
+
+
+def other(site: SiteNumber) -> SiteNumber:
+    return 2 if site == 1 else 1
+
+
+def pair_id_for(site: SiteNumber, issue_id: str) -> str:
+    return f"{site}:{issue_id}"
+
+
+@dataclass(frozen=True)
+class IssueChanged:
+    """One observation of an issue on one site (a webhook or a full-sync snapshot)."""
+
+    site: SiteNumber
+    kind: ChangeKind
+    issue_id: str
+    issue_key: str
+    values: dict[str, Any]  # canonical synced fields as on that side at ``updated``
+    updated: datetime | None = None
+    webhook_id: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A fresh read of the counterpart, asked for with ``Fetch``."""
+
+    site: SiteNumber
+    issue_id: str
+    issue_key: str
+    values: dict[str, Any]
+    updated: datetime | None = None
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class ResolveConflict:
+    """Operator command: the chosen side's values win on every conflicted field."""
+
+    winner: SiteNumber
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    project_keys: dict[int, str]
+    policy: ConflictPolicy = ConflictPolicy.MANUAL
+    sync_status: bool = True
+    maps: FieldMaps = field(default_factory=FieldMaps)
+    fields: tuple[str, ...] = CORE_FIELDS
+    integration_accounts: dict[int, str] = field(default_factory=dict)
+    dedup_window: int = 64
+
+    def synced(self) -> tuple[str, ...]:
+        return (*self.fields, "status") if self.sync_status else self.fields
+
+
+# --- actions: what the applier must do -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fetch:
+    site: SiteNumber
+    issue_key: str
+
+
+@dataclass(frozen=True)
+class CreateCounterpart:
+    site: SiteNumber
+    project_key: str
+    values: dict[str, Any]
+    link: dict[str, Any]  # the link marker, set in the create call itself
+    origin_key: str
+
+
+@dataclass(frozen=True)
+class WriteFields:
+    site: SiteNumber
+    issue_key: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TransitionTo:
+    site: SiteNumber
+    issue_key: str
+    status: str  # canonical (site 1) name
+
+
+Action = Fetch | CreateCounterpart | WriteFields | TransitionTo

@@ -1,0 +1,106 @@
+"""How the applier's results move a pair's state (pure). The base moves only here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning
+from streams.sync.merge import MergeResult
+from streams.sync.messages import (
+    Action,
+    CreateCounterpart,
+    Observation,
+    SiteNumber,
+    SyncConfig,
+    TransitionTo,
+    WriteFields,
+    other,
+)
+from streams.sync.model import Decision, writes_for
+
+MAX_WARNINGS = 20
+
+
+def created(
+    pair: PairState, action: CreateCounterpart, issue_id: str, key: str, now: datetime
+) -> PairState:
+    ref = IssueRef(site=action.site, id=issue_id, key=key)
+    side = {"site1": ref} if action.site == 1 else {"site2": ref}
+    return _bump(
+        pair, now, **side, base={**pair.base, **action.values}, **_synced(pair, action.site, now)
+    )
+
+
+def written(pair: PairState, action: WriteFields | TransitionTo, now: datetime) -> PairState:
+    values: dict[str, Any] = (
+        action.values if isinstance(action, WriteFields) else {"status": action.status}
+    )
+    return _bump(pair, now, base={**pair.base, **values}, **_synced(pair, action.site, now))
+
+
+def failed(
+    pair: PairState,
+    action: Action,
+    reason: str,
+    retryable: bool,
+    now: datetime,
+    next_retry_at: datetime | None = None,
+) -> PairState:
+    attempts = pair.failure.attempts + 1 if pair.failure is not None else 1
+    failure = PairFailure(
+        reason=f"{type(action).__name__} on site {action.site}: {reason}",
+        retryable=retryable,
+        attempts=attempts,
+        at=now,
+        next_retry_at=next_retry_at,
+    )
+    status = PairStatus.PENDING if retryable else PairStatus.FAILED
+    return _bump(pair, now, failure=failure, status=status)
+
+
+def warned(
+    pair: PairState, code: str, message: str, now: datetime, field: str | None = None
+) -> PairState:
+    kept = [w for w in pair.warnings if (w.code, w.field) != (code, field)]
+    warning = PairWarning(code=code, message=message, field=field, at=now)
+    return _bump(pair, now, warnings=[*kept, warning][-MAX_WARNINGS:])
+
+
+def cleared(pair: PairState, code: str, now: datetime, field: str | None = None) -> PairState:
+    kept = [w for w in pair.warnings if (w.code, w.field) != (code, field)]
+    return pair if len(kept) == len(pair.warnings) else _bump(pair, now, warnings=kept)
+
+
+def resolve(
+    pair: PairState,
+    winner: SiteNumber,
+    observed: dict[int, Observation],
+    config: SyncConfig,
+    now: datetime,
+) -> Decision:
+    """Operator's choice: the winner's current values go to the other side, conflicts clear."""
+    if not pair.conflicts:
+        return Decision(pair, note="no conflict to resolve")
+    result = MergeResult()
+    for name in pair.conflicts:
+        if name in observed[winner].values:
+            result.writes[other(winner)][name] = observed[winner].values[name]
+    state = _bump(pair, now, conflicts={}, status=PairStatus.SYNCED)
+    return Decision(
+        state, writes_for(state, result, config), note=f"resolved towards site {winner}"
+    )
+
+
+def _synced(pair: PairState, site: int, now: datetime) -> dict[str, Any]:
+    status = PairStatus.CONFLICTED if pair.conflicts else PairStatus.SYNCED
+    return {
+        "status": status,
+        "failure": None,
+        "last_synced_at": {**pair.last_synced_at, str(site): now},
+        "counters": {**pair.counters, "writes": pair.counters.get("writes", 0) + 1},
+    }
+
+
+def _bump(pair: PairState, now: datetime, **update: Any) -> PairState:
+    return pair.model_copy(update={**update, "version": pair.version + 1, "updated_at": now})
