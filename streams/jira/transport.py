@@ -10,6 +10,7 @@ through the link marker instead of risking a duplicate.
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
@@ -51,8 +52,10 @@ class SiteAuth:
     email: str
     api_token: SecretStr
 
-    def basic(self) -> aiohttp.BasicAuth:
-        return aiohttp.BasicAuth(self.email, self.api_token.get_secret_value())
+    def header(self) -> str:
+        """``Authorization`` value: basic auth with the account email and API token."""
+        pair = f"{self.email}:{self.api_token.get_secret_value()}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
 
 
 class JiraTransport:
@@ -111,9 +114,8 @@ class JiraTransport:
                 url,
                 params=_query(params),
                 json=body,
-                auth=self.auth.basic(),
                 timeout=self.timeout,
-                headers={"Accept": "application/json"},
+                headers={"Accept": "application/json", "Authorization": self.auth.header()},
             ) as response:
                 decoded = await _decode(response)
                 status, retry_after = response.status, _retry_after(response.headers)
