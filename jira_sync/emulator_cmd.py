@@ -64,7 +64,7 @@ def emulator(
     \b
     Example:
       jira-sync emulator --port 8081 --project PROJ1 \\
-          --webhook-url http://127.0.0.1:8080/webhooks/jira --webhook-secret s3cret
+          --webhook-url http://127.0.0.1:8080/webhook/jira1 --webhook-secret s3cret
       curl -u sandbox@example.com:sandbox-token http://127.0.0.1:8081/rest/api/3/myself
     """
     config = SiteConfig(
