@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from jira_sync.config_cmd import config
+from jira_sync.emulator_cmd import emulator
+from jira_sync.ingress_cmd import ingress
 from jira_sync.stack_cmd import stack
+from jira_sync.transitions_cmd import transitions
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,3 +25,6 @@ def main() -> None:
 
 main.add_command(stack)
 main.add_command(config)
+main.add_command(emulator)
+main.add_command(ingress)
+main.add_command(transitions)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stack import probes, process
 from stack.artifacts import DYNAMODB, KAFKA, ensure_jars, tail
-from stack.errors import PortInUseError, StartError
+from stack.errors import PortInUseError, StackError, StartError
 from stack.services import dynamodb_command, java_binary, prepare_kafka
 
 HOST = "127.0.0.1"
@@ -114,6 +114,63 @@ class Stack:
         ]
         self.home.state_file.unlink(missing_ok=True)
         return stopped
+
+    def stop_service(self, name: str) -> bool:
+        """Stop one service of the running stack, keeping its data, port and command line.
+
+        ``start_service(name)`` brings it back as it was (for tests of a broker outage).
+        """
+        with self._locked():
+            state = self._require_state()
+            service = _service(state, name)
+            if not service.alive():
+                return False
+            command = _command_line(service.pid)
+            if command:
+                self._command_file(name).write_text(json.dumps(command))
+            return process.stop(service.pid, service.started)
+
+    def start_service(self, name: str, timeout: float = 120) -> ServiceState:
+        """Start a service stopped by ``stop_service`` again, on the same port and data."""
+        with self._locked():
+            state = self._require_state()
+            service = _service(state, name)
+            if service.alive():
+                return service
+            try:
+                command = json.loads(self._command_file(name).read_text())
+            except (OSError, ValueError):
+                raise StartError(f"{name} was not stopped by stop_service; use up") from None
+            pid = process.spawn(command, Path(service.log), cwd=self.home.run)
+            restarted = ServiceState(name, pid, process.start_time(pid), service.port, service.log)
+            kafka = restarted if name == "kafka" else state.kafka
+            dynamodb = restarted if name == "dynamodb" else state.dynamodb
+            self._save(StackState(kafka, dynamodb, state.startup_seconds))
+            self._wait_service(state, restarted, timeout)
+            return restarted
+
+    def _require_state(self) -> StackState:
+        state = self._load()
+        if state is None:
+            raise StackError(f"no stack is recorded in {self.home.run}; start it with up")
+        return state
+
+    def _command_file(self, name: str) -> Path:
+        return self.home.run / f"{name}.command.json"
+
+    def _wait_service(self, state: StackState, service: ServiceState, timeout: float) -> None:
+        def answers() -> bool:
+            if service.name == "kafka":
+                return probes.kafka_answers(state.kafka_bootstrap_servers)
+            return probes.dynamodb_answers(state.dynamodb_endpoint_url)
+
+        deadline = time.monotonic() + timeout
+        while not answers():
+            if not service.alive():
+                raise StartError(f"{service.name} exited; its log:\n{tail(Path(service.log))}")
+            if time.monotonic() > deadline:
+                raise StartError(f"{service.name} did not answer within {timeout:.0f} s")
+            time.sleep(0.5)
 
     def _start(self, kafka_port: int, dynamodb_port: int, timeout: float) -> StackState:
         began = time.monotonic()
@@ -221,3 +278,19 @@ def _claim(port: int, what: str, option: str) -> int:
             f"port {port} on {HOST} is already in use, so {what} cannot start there{hint}"
         )
     return port
+
+
+def _service(state: StackState, name: str) -> ServiceState:
+    services = {service.name: service for service in state.services()}
+    if name not in services:
+        raise StackError(f"unknown service {name!r}; known: {', '.join(services)}")
+    return services[name]
+
+
+def _command_line(pid: int) -> list[str]:
+    """The argv of a running process (empty when it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode() for part in raw.split(b"\0") if part]

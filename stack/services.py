@@ -76,7 +76,7 @@ def prepare_kafka(java: str, lib: Path, run: Path, port: int, controller_port: i
     log4j = run / "log4j.properties"
     log4j.write_text(LOG4J)
     base = [java, f"-Dlog4j.configuration=file:{log4j}", "-cp", f"{lib}/*"]
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = _cluster_id()
     format_log = run / "kafka-format.log"
     with format_log.open("wb") as sink:
         result = subprocess.run(
@@ -90,6 +90,14 @@ def prepare_kafka(java: str, lib: Path, run: Path, port: int, controller_port: i
         raise StartError(f"formatting Kafka's KRaft storage failed:\n{tail(format_log)}")
     heap = ["-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-Djava.awt.headless=true"]
     return [base[0], *heap, *base[1:], "kafka.Kafka", str(config)]
+
+
+def _cluster_id() -> str:
+    """A KRaft cluster id; never starting with '-', which the storage tool reads as an option."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def dynamodb_command(java: str, lib: Path, port: int) -> list[str]:

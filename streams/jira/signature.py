@@ -30,6 +30,6 @@ def verify(body: bytes, header: str | None, secret: str) -> None:
     algorithm = SUPPORTED.get(method.lower())
     if algorithm is None or not received:
         raise SignatureError(f"{HEADER} must look like sha256=<hex>")
-    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
-    if not hmac.compare_digest(expected, received.lower()):
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest().encode()
+    if not hmac.compare_digest(expected, received.lower().encode("utf-8", "replace")):
         raise SignatureError(f"{HEADER} does not match the body")

@@ -46,3 +46,11 @@ def test_console_script_lists_its_commands() -> None:
     assert result.exit_code == 0
     assert "stack" in result.output
     assert "config" in result.output
+
+
+def test_kraft_cluster_ids_never_look_like_options() -> None:
+    from stack.services import _cluster_id
+
+    ids = [_cluster_id() for _ in range(2000)]
+    assert not any(cluster_id.startswith("-") for cluster_id in ids)
+    assert all(len(cluster_id) == 22 for cluster_id in ids)

@@ -1,0 +1,210 @@
+"""Ingress throughput and ack latency next to a bare aiohttp handler answering 202.
+
+Both servers run on this machine in this run, each in its own process, under the same
+load: ``--concurrency`` clients posting the recorded webhooks (signed, each with a fresh
+delivery id) for ``--duration`` seconds. With ``--kafka`` the ingress publishes to that
+broker (acks=all, idempotent); without it to a publisher that acknowledges at once.
+Prints a table and writes the figures as JSON.
+
+    .venv/bin/python -m bench.ingress --kafka 127.0.0.1:9092
+    .venv/bin/python -m bench.ingress --smoke           # a few seconds, no broker needed
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import multiprocessing
+import os
+import platform
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from bench.servers import SECRET, run_server
+from stack.probes import free_port
+from streams.jira.signature import sign
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "reference" / "webhooks"
+FALLBACK = b'{"timestamp": 1, "webhookEvent": "jira:issue_updated", "issue": {"id": "10001"}}'
+
+
+@dataclass(frozen=True)
+class Load:
+    duration: float
+    warmup: float
+    concurrency: int
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    errors: int
+    webhooks_per_s: float
+    p50_ms: float
+    p99_ms: float
+
+
+def bodies() -> list[tuple[bytes, str]]:
+    paths = sorted(SAMPLES.glob("*.json"))
+    found = [path.read_bytes() for path in paths] or [FALLBACK]
+    return [(body, sign(body, SECRET)) for body in found]
+
+
+async def measure(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> Result:
+    """Run the load; count only requests that started after the warm-up."""
+    ids = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+    start = time.perf_counter() + load.warmup
+    stop = start + load.duration
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while (began := time.perf_counter()) < stop:
+            number = next(ids)
+            body, signature = payloads[number % len(payloads)]
+            headers = {
+                "X-Hub-Signature": signature,
+                "X-Atlassian-Webhook-Identifier": f"b-{number}",
+            }
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+                ok = response.status == 202
+            if began >= start:
+                latencies.append(time.perf_counter() - began)
+                errors += not ok
+
+    connector = aiohttp.TCPConnector(limit=load.concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        await asyncio.gather(*(client(session) for _ in range(load.concurrency)))
+    return summarise(latencies, errors, load.duration)
+
+
+def summarise(latencies: list[float], errors: int, duration: float) -> Result:
+    if len(latencies) < 2:
+        raise SystemExit("bench: too few requests completed to measure; is the server up?")
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Result(
+        requests=len(latencies),
+        errors=errors,
+        webhooks_per_s=round(len(latencies) / duration, 1),
+        p50_ms=round(cuts[49] * 1000, 2),
+        p99_ms=round(cuts[98] * 1000, 2),
+    )
+
+
+@contextmanager
+def server(kind: str, kafka: str | None) -> Iterator[str]:
+    """A server process on a free port; yields its webhook URL; SIGTERM at the end."""
+    port = free_port()
+    process = multiprocessing.get_context("spawn").Process(
+        target=run_server, args=(kind, port, kafka), daemon=True
+    )
+    process.start()
+    try:
+        asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/health", process))
+        yield f"http://127.0.0.1:{port}/webhook/jira1"
+    finally:
+        process.terminate()
+        process.join(30)
+
+
+async def wait_until_up(url: str, process: multiprocessing.process.BaseProcess) -> None:
+    async with aiohttp.ClientSession() as session, asyncio.timeout(60):
+        while process.is_alive():
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.1)
+    raise SystemExit(f"bench: the server behind {url} exited during start-up")
+
+
+def run(load: Load, kafka: str | None) -> dict[str, Result]:
+    payloads = bodies()
+    results: dict[str, Result] = {}
+    for kind in ("bare", "ingress"):
+        with server(kind, kafka) as url:
+            results[kind] = asyncio.run(measure(url, load, payloads))
+    return results
+
+
+def ratio(results: dict[str, Result]) -> dict[str, float]:
+    bare, ingress = results["bare"], results["ingress"]
+    fields = ("webhooks_per_s", "p50_ms", "p99_ms")
+    return {f: round(getattr(ingress, f) / max(getattr(bare, f), 1e-9), 3) for f in fields}
+
+
+def table(results: dict[str, Result], ratios: dict[str, float]) -> str:
+    lines = [
+        f"{'target':10}{'webhooks/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}"
+    ]
+    for kind, r in results.items():
+        row = f"{kind:10}{r.webhooks_per_s:>12.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
+        lines.append(f"{row}{r.requests:>10}{r.errors:>8}")
+    ratio_row = "".join(
+        f"{ratios[f]:>{w}.2f}x" for f, w in (("webhooks_per_s", 11), ("p50_ms", 9), ("p99_ms", 9))
+    )
+    lines.append(f"{'ingress/bare':10}{ratio_row}")
+    return "\n".join(lines)
+
+
+def options(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.ingress", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--kafka", help="bootstrap servers; without it a discarding publisher")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per server")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--smoke", action="store_true", help="1 s per server, 8 clients")
+    parser.add_argument("--output", type=Path, help="JSON file [default: .jira-sync/bench/]")
+    return parser.parse_args(argv)
+
+
+def publisher_name(kafka: str | None) -> str:
+    return f"kafka {kafka}" if kafka else "discarding (no broker)"
+
+
+def report(args: argparse.Namespace, load: Load, results: dict[str, Result]) -> dict[str, object]:
+    return {
+        "run": {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "publisher": publisher_name(args.kafka),
+            **asdict(load),
+            "smoke": args.smoke,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "targets": {kind: asdict(result) for kind, result in results.items()},
+        "ratio_ingress_to_bare": ratio(results),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = options(argv)
+    load = Load(1.0, 0.2, 8) if args.smoke else Load(args.duration, 1.0, args.concurrency)
+    results = run(load, args.kafka)
+    figures = report(args, load, results)
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    output = args.output or ROOT / ".jira-sync" / "bench" / f"ingress-{stamp}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(figures, indent=2) + "\n")
+    clients = f"{load.concurrency} clients, {load.duration:g} s per server"
+    print(f"publisher: {publisher_name(args.kafka)}; {clients}")
+    print(table(results, ratio(results)))
+    print(f"written to {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The Kafka side of the publisher port: an idempotent producer with ``acks=all``.
+
+The producer is started lazily and restarted after a failed start, so an ingress started
+while the broker is down answers 503 (JIRA retries) instead of refusing to run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+
+from ingress.publisher import MessageTooLarge, PublishError
+
+log = logging.getLogger(__name__)
+TOPIC_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    partitions: int
+    replication_factor: int
+    max_record_bytes: int
+
+
+@dataclass(frozen=True)
+class ProducerConfig:
+    bootstrap_servers: str
+    request_timeout: float = 5.0
+    max_record_bytes: int = 26 * 1024 * 1024
+    max_batch_bytes: int = 1024 * 1024
+    close_timeout: float = 10.0
+    client_id: str = "jira-sync-ingress"
+    topics: tuple[str, ...] = ()
+    topic_spec: TopicSpec | None = None
+
+
+class KafkaPublisher:
+    def __init__(self, config: ProducerConfig) -> None:
+        self._config = config
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Create missing topics and connect; a broker that is down is only a warning."""
+        config = self._config
+        try:
+            if config.topics and config.topic_spec is not None:
+                created = await ensure_topics(
+                    config.bootstrap_servers,
+                    config.topics,
+                    config.topic_spec,
+                    config.request_timeout,
+                )
+                log.info("topics ready", extra={"topics_created": created})
+            await self._ready()
+        except (KafkaError, PublishError) as error:
+            log.warning(
+                "Kafka is not reachable yet; publishing will retry", extra={"error": str(error)}
+            )
+
+    async def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
+        producer = await self._ready()
+        try:
+            await producer.send_and_wait(topic, value=value, key=key)
+        except MessageSizeTooLargeError as error:
+            raise MessageTooLarge(f"{len(value)} bytes is too large for {topic}") from error
+        except KafkaError as error:
+            raise PublishError(f"{type(error).__name__}: {error}") from error
+
+    async def close(self) -> None:
+        """Flush and stop; give up after ``close_timeout`` (those senders got a 503)."""
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        try:
+            await asyncio.wait_for(producer.stop(), self._config.close_timeout)
+        except (TimeoutError, KafkaError) as error:
+            log.warning("Kafka producer did not flush before closing", extra={"error": repr(error)})
+
+    async def _ready(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                self._producer = await self._started_producer()
+            return self._producer
+
+    async def _started_producer(self) -> AIOKafkaProducer:
+        config = self._config
+        producer = AIOKafkaProducer(
+            bootstrap_servers=config.bootstrap_servers,
+            client_id=config.client_id,
+            acks="all",
+            enable_idempotence=True,
+            request_timeout_ms=int(config.request_timeout * 1000),
+            max_request_size=config.max_record_bytes,
+            max_batch_size=config.max_batch_bytes,
+        )
+        try:
+            await producer.start()
+        except KafkaError as error:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            raise PublishError(f"cannot reach Kafka: {type(error).__name__}: {error}") from error
+        return producer
+
+
+async def ensure_topics(
+    bootstrap_servers: str, names: Iterable[str], spec: TopicSpec, wait: float
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(wait * 1000)
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in dict.fromkeys(names) if name not in existing]
+        if missing:
+            await _create(admin, missing, spec, wait)
+        return missing
+    finally:
+        await admin.close()
+
+
+async def _create(
+    admin: AIOKafkaAdminClient, names: list[str], spec: TopicSpec, wait: float
+) -> None:
+    configs = {"max.message.bytes": str(spec.max_record_bytes)}
+    topics = [
+        NewTopic(name, spec.partitions, spec.replication_factor, topic_configs=configs)
+        for name in names
+    ]
+    response = await admin.create_topics(topics, timeout_ms=int(wait * 1000))
+    failed = [
+        (entry[0], entry[1]) for entry in response.topic_errors if entry[1] not in (0, TOPIC_EXISTS)
+    ]
+    if failed:
+        raise PublishError(f"could not create topics (name, Kafka error code): {failed}")

@@ -1,0 +1,155 @@
+"""Carries out the model's actions against both JIRA sites and folds the results back.
+
+Every write is a "set to this value" (idempotent). A create carries the link marker in the
+create call itself, so the issue can always be recognised as ours. Permanent errors drop
+the offending field with a warning (field not on the screen) or fail the pair with JIRA's
+reason; retryable ones come back as ``Retry`` so the caller can schedule the pair again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from streams.jira.client import JiraClient
+from streams.jira.errors import BadRequest, NotFound, PermanentJiraError, RetryableJiraError
+from streams.state import PairState
+from streams.sync import outcomes
+from streams.sync.fields import canonical, render
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    Action,
+    CreateCounterpart,
+    Fetch,
+    Observation,
+    SiteNumber,
+    SyncConfig,
+    TransitionTo,
+    WriteFields,
+)
+from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+
+READ_FIELDS = ["summary", "description", "priority", "labels", "status", "updated"]
+
+
+def jira_time(value: Any) -> datetime | None:
+    """JIRA's ``2024-01-01T12:00:00.000+0000`` as an aware datetime."""
+    return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z") if value else None
+
+
+@dataclass(frozen=True)
+class Retry:
+    reason: str
+    after: float | None
+
+
+@dataclass
+class Applied:
+    state: PairState
+    retry: Retry | None = None
+
+
+@dataclass
+class Applier:
+    clients: Mapping[int, JiraClient]
+    config: SyncConfig
+    browse_urls: Mapping[int, str]
+    graphs: dict[int, WorkflowGraph] = field(
+        default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
+    )
+    issue_type: str = "Task"
+
+    async def observe(self, fetch: Fetch) -> Observation:
+        try:
+            issue = await self.clients[fetch.site].get_issue(fetch.issue_key, fields=READ_FIELDS)
+        except NotFound:
+            return Observation(fetch.site, "", fetch.issue_key, {}, None, exists=False)
+        values = canonical(fetch.site, issue.fields, self.config.maps)
+        return Observation(
+            fetch.site, issue.id, issue.key or fetch.issue_key, values, jira_time(issue.updated)
+        )
+
+    async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:
+        """The link marker on an issue, or None (also when the issue is gone)."""
+        try:
+            issue = await self.clients[site].get_issue(
+                issue_id, fields=["updated"], properties=[LINK_PROPERTY]
+            )
+        except NotFound:
+            return None
+        marker = issue.properties.get(LINK_PROPERTY)
+        return marker if isinstance(marker, dict) else None
+
+    async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
+        try:
+            return Applied(await self._perform(pair, action, now))
+        except BadRequest as error:
+            return await self._refused(pair, action, error, now)
+        except PermanentJiraError as error:
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        except RetryableJiraError as error:
+            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
+
+    async def _perform(self, pair: PairState, action: Action, now: datetime) -> PairState:
+        if isinstance(action, CreateCounterpart):
+            return await self._create(pair, action, now)
+        if isinstance(action, WriteFields):
+            fields = render(action.site, action.values, self.config.maps)
+            await self.clients[action.site].edit_issue(action.issue_key, fields=fields)
+            return outcomes.cleared(outcomes.written(pair, action, now), "field-not-on-screen", now)
+        if isinstance(action, TransitionTo):
+            return await self._transition(pair, action, now)
+        raise TypeError(f"the applier does not perform {type(action).__name__}")
+
+    async def _create(self, pair: PairState, action: CreateCounterpart, now: datetime) -> PairState:
+        client = self.clients[action.site]
+        fields = {
+            k: v
+            for k, v in render(action.site, action.values, self.config.maps).items()
+            if v is not None
+        }
+        fields |= {"project": {"key": action.project_key}, "issuetype": {"name": self.issue_type}}
+        created = await client.create_issue(fields, properties={LINK_PROPERTY: action.link})
+        state = outcomes.created(pair, action, created.id, created.key, now)
+        await self._cross_link(state)
+        return state
+
+    async def _cross_link(self, pair: PairState) -> None:
+        """Remote links both ways (same globalId: re-running never duplicates them)."""
+        if pair.site1 is None or pair.site2 is None:
+            return
+        for here, there in ((pair.site1, pair.site2), (pair.site2, pair.site1)):
+            url = f"{self.browse_urls[there.site]}/browse/{there.key}"
+            await self.clients[here.site].upsert_remote_link(
+                here.key, f"jira-sync:{pair.pair_id}", url, f"{there.key} (synced by jira-sync)"
+            )
+
+    async def _transition(self, pair: PairState, action: TransitionTo, now: datetime) -> PairState:
+        target = self.config.maps.statuses.to_site(action.site, action.status) or action.status
+        try:
+            await reach(
+                self.clients[action.site], action.issue_key, target, self.graphs[action.site]
+            )
+        except Unreachable as error:
+            return outcomes.warned(pair, "status-unreachable", str(error), now, field="status")
+        return outcomes.cleared(
+            outcomes.written(pair, action, now), "status-unreachable", now, "status"
+        )
+
+    async def _refused(
+        self, pair: PairState, action: Action, error: BadRequest, now: datetime
+    ) -> Applied:
+        blocked = error.fields_not_on_screen
+        if not isinstance(action, WriteFields) or not blocked:
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        state = pair
+        for name in blocked:
+            message = f"{name} is not on the edit screen of site {action.site}; it is not synced"
+            state = outcomes.warned(state, "field-not-on-screen", message, now, field=name)
+        rest = {k: v for k, v in action.values.items() if k not in blocked}
+        if not rest:
+            return Applied(state)
+        return await self.apply(state, WriteFields(action.site, action.issue_key, rest), now)

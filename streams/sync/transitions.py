@@ -1,0 +1,86 @@
+"""Reach a target status through the transitions API: direct when possible, else a short walk.
+
+JIRA only lists the transitions available from an issue's current status, so the workflow
+graph is learned as transitions are listed (per site and worker). A walk follows the
+shortest known path; when none is known it explores statuses whose exits are still
+unknown. Bounded by ``max_steps``; when the target cannot be reached the caller records a
+warning on the pair (not a failure) and the next change or retry tries again.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from streams.jira.client import JiraClient
+from streams.jira.models import Transition
+
+
+@dataclass
+class WorkflowGraph:
+    exits: dict[str, dict[str, Transition]] = field(default_factory=dict)
+
+    def learn(self, status: str, available: list[Transition]) -> None:
+        self.exits[status.casefold()] = {t.to.name.casefold(): t for t in available}
+
+    def first_hop(self, start: str, target: str) -> str | None:
+        """The next status on the shortest known path, or None when no path is known."""
+        goal, queue = target.casefold(), deque([(start.casefold(), "")])
+        seen = {start.casefold()}
+        while queue:
+            status, first = queue.popleft()
+            for nxt in self.exits.get(status, {}):
+                hop = first or nxt
+                if nxt == goal:
+                    return hop
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append((nxt, hop))
+        return None
+
+
+class Unreachable(Exception):
+    """No sequence of available transitions led to the status."""
+
+
+async def reach(
+    client: JiraClient, key: str, target: str, graph: WorkflowGraph, max_steps: int = 4
+) -> int:
+    """Move ``key`` to ``target``; return the transitions performed (0 when already there)."""
+    visited: set[str] = set()
+    for step in range(max_steps + 1):
+        current = await _status(client, key)
+        if current.casefold() == target.casefold():
+            return step
+        visited.add(current.casefold())
+        available = await client.transitions(key)
+        graph.learn(current, available)
+        chosen = _choose(available, current, target, graph, visited)
+        if chosen is None or step == max_steps:
+            break
+        await client.transition(key, chosen.id, _required_values(chosen))
+    raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
+
+
+def _choose(
+    available: list[Transition], current: str, target: str, graph: WorkflowGraph, visited: set[str]
+) -> Transition | None:
+    by_target = {t.to.name.casefold(): t for t in available}
+    hop = graph.first_hop(current, target)
+    if hop is not None and hop in by_target:
+        return by_target[hop]
+    unexplored = [
+        t for name, t in by_target.items() if name not in visited and name not in graph.exits
+    ]
+    return unexplored[0] if unexplored else None
+
+
+def _required_values(transition: Transition) -> dict[str, object] | None:
+    if "resolution" in transition.required_fields():
+        return {"resolution": {"name": "Done"}}
+    return None
+
+
+async def _status(client: JiraClient, key: str) -> str:
+    issue = await client.get_issue(key, fields=["status"])
+    return str(issue.fields["status"]["name"])
