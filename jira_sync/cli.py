@@ -7,8 +7,11 @@ import click
 from jira_sync.config_cmd import config
 from jira_sync.emulator_cmd import emulator
 from jira_sync.ingress_cmd import ingress
+from jira_sync.projections_cmd import projections
+from jira_sync.replay_cmd import replay
 from jira_sync.stack_cmd import stack
 from jira_sync.transitions_cmd import transitions
+from jira_sync.worker_cmd import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,3 +31,6 @@ main.add_command(config)
 main.add_command(emulator)
 main.add_command(ingress)
 main.add_command(transitions)
+main.add_command(worker)
+main.add_command(projections)
+main.add_command(replay)

@@ -1,0 +1,99 @@
+"""``jira-sync replay``: rebuild derived state from the log.
+
+Each target is one flag and one entry of ``TARGETS``; ``--projections`` is the first. A
+later target (the events replay) adds its flag, its entry and its runner here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from aiokafka.errors import KafkaError
+
+from jira_sync.config_cmd import settings_or_exit
+from projections.dynamo_table import SchemaMismatch
+from projections.replay import MissingTopic, ReplayResult, ReplayStalled, StateLog, rebuild
+from projections.service import dynamo_store, kafka_options
+from projections.store import StoreUnavailable
+from streams.settings import Settings
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # the flag is --<name>
+    what: str
+    run: Callable[[Settings, bool], None]
+
+
+def replay_projections(settings: Settings, yes: bool) -> None:
+    table, topic = settings.dynamodb_table, kafka_options(settings).topic
+    if not yes:
+        click.confirm(f"Delete DynamoDB table {table!r} and rebuild it from {topic}?", abort=True)
+    try:
+        result = asyncio.run(_rebuild(settings))
+    except (KafkaError, MissingTopic, ReplayStalled, SchemaMismatch, StoreUnavailable) as error:
+        click.echo(f"jira-sync replay: {type(error).__name__}: {error}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"rebuilt {table!r} from {topic}: {result.records} record(s), {result.applied} "
+        f"write(s), {result.stale} older version(s) skipped, {result.rejected} unreadable"
+    )
+
+
+async def _rebuild(settings: Settings) -> ReplayResult:
+    store = dynamo_store(settings)
+    try:
+        async with StateLog(kafka_options(settings)) as log:
+            label = f"replaying {kafka_options(settings).topic}"
+            with click.progressbar(length=log.total, label=label, file=sys.stderr) as bar:
+                return await rebuild(store, log, bar.update)
+    finally:
+        await store.close()
+
+
+TARGETS = (
+    Target(
+        "projections",
+        "recreate the DynamoDB table DYNAMODB_TABLE and rebuild it from the sync-state topic",
+        replay_projections,
+    ),
+)
+
+
+def supported() -> str:
+    lines = [f"  --{target.name:<13} {target.what}" for target in TARGETS]
+    return "\n".join(["supported:", *lines])
+
+
+def target_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """One ``--<name>`` flag per target."""
+    for target in reversed(TARGETS):
+        command = click.option(f"--{target.name}", is_flag=True, help=target.what)(command)
+    return command
+
+
+@click.command()
+@click.option(
+    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
+)
+@target_flags
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting anything.")
+def replay(env_file: Path, yes: bool, **flags: bool) -> None:
+    """Rebuild derived state by replaying the Kafka log from its beginning.
+
+    \b
+    Example:
+      jira-sync replay --projections --yes
+    """
+    chosen = [target for target in TARGETS if flags.get(target.name)]
+    if not chosen:
+        click.echo(f"jira-sync replay: say what to replay.\n{supported()}", err=True)
+        sys.exit(2)
+    settings = settings_or_exit(env_file)
+    for target in chosen:
+        target.run(settings, yes)

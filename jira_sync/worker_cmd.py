@@ -1,0 +1,56 @@
+"""``jira-sync worker``: the Faust sync worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jira_sync.config_cmd import settings_or_exit
+from streams.settings import Settings
+from streams.sync.messages import SyncConfig
+
+
+def sync_config(settings: Settings) -> SyncConfig:
+    return SyncConfig(
+        project_keys={1: settings.jira_1_project_key, 2: settings.jira_2_project_key},
+        policy=settings.conflict_policy,
+        sync_status=settings.sync_status_transitions,
+    )
+
+
+@click.command()
+@click.option(
+    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
+)
+@click.option(
+    "--store",
+    default="rocksdict://",
+    show_default=True,
+    help="Faust table store (memory:// for tests).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=Path(".jira-sync/worker"),
+    show_default=True,
+)
+@click.option("--loglevel", default="info", show_default=True)
+def worker(env_file: Path, store: str, data_dir: Path, loglevel: str) -> None:
+    """Run a sync worker: consumes both sites' events and keeps the sites converged.
+
+    Several workers with the same settings form one consumer group and share the
+    partitions.
+
+    \b
+    Example:
+      KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 jira-sync worker
+    """
+    from faust.worker import Worker
+
+    from streams.sync.worker import create_worker_app
+
+    settings = settings_or_exit(env_file)
+    app = create_worker_app(settings, sync_config(settings), store=store)
+    app.conf.datadir = data_dir
+    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

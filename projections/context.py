@@ -1,0 +1,50 @@
+"""What the status handlers find on the app: options, runtime and typed ``web.AppKey``s."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from aiohttp import web
+from pydantic import SecretStr
+
+from projections.consumer import Projector
+from projections.kafka import LagProbe, TopicLag
+from projections.store import ProjectionStore
+
+
+@dataclass(frozen=True)
+class StatusOptions:
+    """Knobs of the status endpoint that are not deployment settings."""
+
+    table: str = ""
+    group: str = ""
+    lag_timeout: float = 5.0
+    default_limit: int = 20
+
+
+@dataclass
+class Runtime:
+    """The projector's task, once the app has started it."""
+
+    task: asyncio.Task[None] | None = None
+
+    def failure(self) -> str | None:
+        """Why the projector stopped on its own, if it did."""
+        task = self.task
+        if task is None or not task.done() or task.cancelled():
+            return None
+        error = task.exception()
+        return f"{type(error).__name__}: {error}" if error is not None else "stopped"
+
+
+async def no_lag() -> list[TopicLag]:
+    return []
+
+
+STORE: web.AppKey[ProjectionStore] = web.AppKey("store")
+API_KEY: web.AppKey[SecretStr | None] = web.AppKey("api_key")
+LAG: web.AppKey[LagProbe] = web.AppKey("lag")
+PROJECTOR: web.AppKey[Projector | None] = web.AppKey("projector")
+OPTIONS = web.AppKey("options", StatusOptions)
+RUNTIME = web.AppKey("runtime", Runtime)
