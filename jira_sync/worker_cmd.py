@@ -36,7 +36,14 @@ def sync_config(settings: Settings) -> SyncConfig:
     show_default=True,
 )
 @click.option("--loglevel", default="info", show_default=True)
-def worker(env_file: Path, store: str, data_dir: Path, loglevel: str) -> None:
+@click.option(
+    "--web-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Serve Faust's web views (health) on this port; 0 = off.",
+)
+def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: int) -> None:
     """Run a sync worker: consumes both sites' events and keeps the sites converged.
 
     Several workers with the same settings form one consumer group and share the
@@ -51,6 +58,6 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str) -> None:
     from streams.sync.worker import create_worker_app
 
     settings = settings_or_exit(env_file)
-    app = create_worker_app(settings, sync_config(settings), store=store)
+    app = create_worker_app(settings, sync_config(settings), store=store, web_port=web_port)
     app.conf.datadir = data_dir
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

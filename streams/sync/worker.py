@@ -66,8 +66,9 @@ class Runtime:
 
 
 def create_worker_app(
-    settings: Settings, config: SyncConfig, store: str = "rocksdict://"
+    settings: Settings, config: SyncConfig, store: str = "rocksdict://", web_port: int = 0
 ) -> faust.App:
+    """``web_port`` 0 leaves Faust's web server (health, stats) off."""
     topics = Topics(settings.kafka_topic_prefix)
     app = faust.App(
         f"{settings.kafka_topic_prefix}.worker",
@@ -77,7 +78,9 @@ def create_worker_app(
         topic_disable_leader=True,
         topic_partitions=settings.kafka_partitions,
         topic_replication_factor=settings.kafka_replication_factor,
-        web_enabled=False,
+        web_enabled=web_port > 0,
+        web_port=web_port or 6066,
+        web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only
     )
     runtime = Runtime(settings, config)
     partitions = settings.kafka_partitions
