@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import faust
@@ -44,6 +44,7 @@ class Runtime:
     config: SyncConfig
     applier: Applier | None = None
     _opening: asyncio.Lock | None = None
+    _sessions: list[aiohttp.ClientSession] = field(default_factory=list)
 
     async def get(self) -> Applier:
         if self._opening is None:
@@ -59,10 +60,16 @@ class Runtime:
         sites: tuple[SiteNumber, ...] = (1, 2)
         for site in sites:
             auth = site_auth(self.settings, site)
-            session = aiohttp.ClientSession()  # lives as long as the worker process
+            session = aiohttp.ClientSession()  # closed by ``close`` at worker shutdown
+            self._sessions.append(session)
             clients[site] = JiraClient(JiraTransport(auth, session))
             urls[site] = auth.base_url
         return Applier(clients, self.config, urls)
+
+    async def close(self) -> None:
+        for session in self._sessions:
+            await session.close()
+        self._sessions.clear()
 
 
 def create_worker_app(
@@ -92,6 +99,12 @@ def create_worker_app(
         events = _raw_topic(app, topics.events(site), partitions)
         _route_agent(app, runtime, site, events, pair_changes)
     _pair_agent(app, runtime, pair_changes, pairs, state_topic)
+
+    async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        await runtime.close()
+
+    app.on_before_shutdown.connect(cast(Any, close_clients))  # mode types it too narrowly
+
     return app
 
 
