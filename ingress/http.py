@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
-import logging
-from collections.abc import Awaitable, Callable, Mapping
-
 from aiohttp import web
 from pydantic import SecretStr
 
-log = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-API_KEY_HEADER = "X-API-Key"
+from streams.httpapi import API_KEY_HEADER, Handler, api_key_refusal, json_error
+from streams.httpapi import json_errors as shared_json_errors
+
+__all__ = ["Handler", "json_error"]
 
 
 class BodyTooLarge(Exception):
@@ -26,12 +23,6 @@ class Unauthorized(Exception):
         super().__init__(reason)
 
 
-def json_error(
-    status: int, error: str, reason: str, headers: Mapping[str, str] | None = None
-) -> web.Response:
-    return web.json_response({"error": error, "reason": reason}, status=status, headers=headers)
-
-
 async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refused early when its declared length is over ``limit``."""
     if request.content_length is not None and request.content_length > limit:
@@ -44,25 +35,9 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 
 def check_api_key(request: web.Request, expected: SecretStr | None) -> None:
     """Raise ``Unauthorized`` unless ``X-API-Key`` equals the key (constant-time)."""
-    if expected is None:
-        raise Unauthorized("the management API is disabled: MANAGEMENT_API_KEY is not set")
-    given = request.headers.get(API_KEY_HEADER)
-    if not given:
-        raise Unauthorized(f"missing {API_KEY_HEADER} header")
-    received = given.encode("utf-8", "surrogateescape")
-    if not hmac.compare_digest(received, expected.get_secret_value().encode()):
-        raise Unauthorized(f"wrong {API_KEY_HEADER}")
+    refused = api_key_refusal(request.headers.get(API_KEY_HEADER), expected, "management API")
+    if refused is not None:
+        raise Unauthorized(refused)
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error answer is JSON; an unexpected exception is logged and answers 500."""
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        return json_error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
-    except Exception:
-        log.exception("unexpected error", extra={"path": request.path, "method": request.method})
-        return json_error(500, "internal", "unexpected error; see the ingress log")
+json_errors = shared_json_errors("ingress")

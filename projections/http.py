@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from multidict import MultiMapping
-from pydantic import SecretStr
 
 from projections import context as ctx
 from projections.cursor import InvalidCursor
 from projections.store import MAX_PAGE, StoreUnavailable
+from streams.httpapi import API_KEY_HEADER, Handler, api_key_refusal, json_error
+from streams.httpapi import json_errors as shared_json_errors
 from streams.state import PairStatus
 
 log = logging.getLogger(__name__)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-API_KEY_HEADER = "X-API-Key"
 OPEN_PATHS = frozenset({"/health"})
 LIST_PARAMETERS = ("state", "limit", "cursor")
 STATE_VALUES = frozenset(state.value for state in PairStatus)
@@ -32,51 +29,27 @@ class BadRequest(Exception):
         super().__init__(reason)
 
 
-def json_error(
-    status: int, error: str, reason: str, headers: dict[str, str] | None = None
-) -> web.Response:
-    return web.json_response({"error": error, "reason": reason}, status=status, headers=headers)
-
-
-def refusal(given: str | None, expected: SecretStr | None) -> str | None:
-    """Why a request with ``X-API-Key: given`` is refused; None when it may pass."""
-    if expected is None:
-        return "the status API is disabled: MANAGEMENT_API_KEY is not set"
-    if not given:
-        return f"missing {API_KEY_HEADER} header"
-    received = given.encode("utf-8", "surrogateescape")
-    if not hmac.compare_digest(received, expected.get_secret_value().encode()):
-        return f"wrong {API_KEY_HEADER}"
-    return None
-
-
 @web.middleware
 async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every route but ``/health`` needs ``X-API-Key`` (compared in constant time)."""
     if request.path not in OPEN_PATHS:
-        refused = refusal(request.headers.get(API_KEY_HEADER), request.app[ctx.API_KEY])
+        given = request.headers.get(API_KEY_HEADER)
+        refused = api_key_refusal(given, request.app[ctx.API_KEY], "status API")
         if refused is not None:
             return json_error(401, "unauthorized", refused)
     return await handler(request)
 
 
-@web.middleware
-async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error answer is JSON; an unexpected exception is logged and answers 500."""
-    try:
-        return await handler(request)
-    except web.HTTPException as error:
-        if error.status < 400:
-            raise
-        return json_error(error.status, error.reason.lower().replace(" ", "_"), error.reason)
-    except (BadRequest, InvalidCursor) as error:
+def _known(error: Exception) -> web.Response | None:
+    if isinstance(error, BadRequest | InvalidCursor):
         return json_error(400, "bad_request", str(error))
-    except StoreUnavailable as error:
+    if isinstance(error, StoreUnavailable):
         log.warning("projection store unavailable", extra={"error": str(error)})
         return json_error(503, "unavailable", str(error), {"Retry-After": RETRY_AFTER})
-    except Exception:
-        log.exception("unexpected error", extra={"path": request.path, "method": request.method})
-        return json_error(500, "internal", "unexpected error; see the projections log")
+    return None
+
+
+json_errors = shared_json_errors("projections", _known)
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,11 @@ from typing import Any
 from aiohttp import web
 
 from projections import context as ctx
-from projections.http import BadRequest, json_error, parse_list_query
+from projections.http import BadRequest, parse_list_query
 from projections.kafka import TopicLag
 from projections.model import PairItem, Totals
 from projections.store import ProjectionStore
+from streams.httpapi import json_error
 
 MAX_ID_CHARS = 512
 

@@ -8,7 +8,8 @@ import pytest
 from multidict import MultiDict
 
 from projections.cursor import InvalidCursor, Position, decode_cursor, encode_cursor
-from projections.http import BadRequest, parse_list_query, refusal
+from projections.http import BadRequest, parse_list_query
+from streams.httpapi import api_key_refusal
 from streams.state import PairStatus
 
 CONFLICTED = PairStatus.CONFLICTED
@@ -74,7 +75,7 @@ def test_api_key_refusals() -> None:
     from pydantic import SecretStr
 
     key = SecretStr("k" * 20)
-    assert refusal("k" * 20, key) is None
-    assert refusal(None, key) == "missing X-API-Key header"
-    assert refusal("k" * 19, key) == "wrong X-API-Key"
-    assert refusal("anything", None) is not None
+    assert api_key_refusal("k" * 20, key, "status API") is None
+    assert api_key_refusal(None, key, "status API") == "missing X-API-Key header"
+    assert api_key_refusal("k" * 19, key, "status API") == "wrong X-API-Key"
+    assert api_key_refusal("anything", None, "status API") is not None
