@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from stack import Stack, StackHome, default_home, probes
+from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "compose.yaml"
@@ -32,6 +33,15 @@ class Infra:
     dynamodb_endpoint_url: str
     source: str
     startup_seconds: float
+
+
+def isolated_settings(**values: Any) -> Settings:
+    """Settings from these values only: no JIRA site, nothing from the developer's
+    environment or ``.env``."""
+    no_sites = {
+        f"jira_{n}_{name}": None for n in (1, 2) for name in ("base_url", "username", "api_token")
+    }
+    return Settings(_env_file=None, **{**no_sites, "dynamodb_endpoint_url": None, **values})
 
 
 def compose_service(name: str) -> dict[str, Any]:

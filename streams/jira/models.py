@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def parse_jira_time(value: Any) -> datetime | None:
+    """JIRA's ``2024-01-01T12:00:00.000+0000`` as an aware datetime (None stays None)."""
+    return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z") if value else None
 
 
 class _Answer(BaseModel):

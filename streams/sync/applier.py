@@ -15,6 +15,7 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import BadRequest, NotFound, PermanentJiraError, RetryableJiraError
+from streams.jira.models import parse_jira_time
 from streams.state import PairState
 from streams.sync import outcomes
 from streams.sync.fields import canonical, render
@@ -32,11 +33,6 @@ from streams.sync.messages import (
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 
 READ_FIELDS = ["summary", "description", "priority", "labels", "status", "updated"]
-
-
-def jira_time(value: Any) -> datetime | None:
-    """JIRA's ``2024-01-01T12:00:00.000+0000`` as an aware datetime."""
-    return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z") if value else None
 
 
 @dataclass(frozen=True)
@@ -68,7 +64,11 @@ class Applier:
             return Observation(fetch.site, "", fetch.issue_key, {}, None, exists=False)
         values = canonical(fetch.site, issue.fields, self.config.maps)
         return Observation(
-            fetch.site, issue.id, issue.key or fetch.issue_key, values, jira_time(issue.updated)
+            fetch.site,
+            issue.id,
+            issue.key or fetch.issue_key,
+            values,
+            parse_jira_time(issue.updated),
         )
 
     async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:

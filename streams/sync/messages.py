@@ -49,13 +49,6 @@ class Observation:
 
 
 @dataclass(frozen=True)
-class ResolveConflict:
-    """Operator command: the chosen side's values win on every conflicted field."""
-
-    winner: SiteNumber
-
-
-@dataclass(frozen=True)
 class SyncConfig:
     project_keys: dict[int, str]
     policy: ConflictPolicy = ConflictPolicy.MANUAL

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from streams.jira.models import parse_jira_time
 from streams.jira.webhooks import EventKind, WebhookError, parse_webhook
 from streams.records import WebhookEnvelope
-from streams.sync.applier import jira_time
 from streams.sync.fields import FieldMaps, canonical
 from streams.sync.messages import ChangeKind, IssueChanged
 
@@ -36,7 +36,7 @@ def change_from_envelope(envelope: WebhookEnvelope, maps: FieldMaps) -> IssueCha
         issue_id=issue.id,
         issue_key=issue.key,
         values=canonical(envelope.site, issue.fields, maps),
-        updated=jira_time(issue.fields.get("updated")),
+        updated=parse_jira_time(issue.fields.get("updated")),
         webhook_id=envelope.webhook_id,
         actor=webhook.user.account_id if webhook.user else None,
     )

@@ -23,7 +23,7 @@ from ingress.context import IngressOptions
 from ingress.server import build_app
 from sandbox import RunningSite, SiteConfig, serve_emulator
 from streams.jira.adf import text_to_adf
-from streams.settings import Settings
+from tests.infra import isolated_settings
 
 pytestmark = pytest.mark.integration
 SECRET = "e2e-webhook-secret"
@@ -59,12 +59,12 @@ class Pipeline:
 @asynccontextmanager
 async def pipeline(kafka: str, prefix: str, tmp: Path) -> AsyncIterator[Pipeline]:
     async with AsyncExitStack() as stack:
-        settings = Settings(
+        settings = isolated_settings(
             kafka_bootstrap_servers=kafka,
             kafka_topic_prefix=prefix,
             webhook_secret=SECRET,
             kafka_partitions=2,
-        )  # type: ignore[arg-type]
+        )
         runner = web.AppRunner(build_app(settings, IngressOptions()))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -23,7 +23,7 @@ from ingress.health import Probe
 from ingress.publisher import MemoryPublisher
 from streams.jira.signature import sign
 from streams.settings import Settings
-from tests.infra import WEBHOOK_SAMPLES
+from tests.infra import WEBHOOK_SAMPLES, isolated_settings
 
 SECRET = "It's a Secret to Everybody"
 API_KEY = "test-management-key"
@@ -41,23 +41,15 @@ def sample(name: str = "webhook-issue-created.json") -> bytes:
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from these values only (never from the developer's environment or .env)."""
-    values: dict[str, Any] = {
+    defaults: dict[str, Any] = {
         "webhook_secret": SECRET,
         "webhook_secret_1": None,
         "webhook_secret_2": None,
         "management_api_key": API_KEY,
         "kafka_topic_prefix": "jira-sync-test",
         "kafka_partitions": 2,
-        "jira_1_base_url": None,
-        "jira_1_username": None,
-        "jira_1_api_token": None,
-        "jira_2_base_url": None,
-        "jira_2_username": None,
-        "jira_2_api_token": None,
-        "dynamodb_endpoint_url": None,
     }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return isolated_settings(**{**defaults, **overrides})
 
 
 def signed(

@@ -17,6 +17,7 @@ from projections.dynamodb import DynamoStore
 from projections.store import MemoryStore, ProjectionStore
 from streams.settings import Settings
 from streams.state import FieldConflict, IssueRef, PairFailure, PairState, PairStatus, PairWarning
+from tests.infra import isolated_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -27,20 +28,12 @@ T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 def make_settings(**overrides: Any) -> Settings:
     """Settings from these values only (never from the developer's environment or .env)."""
-    values: dict[str, Any] = {
+    defaults: dict[str, Any] = {
         "management_api_key": API_KEY,
         "kafka_topic_prefix": "jira-sync-test",
         "kafka_partitions": 3,
-        "jira_1_base_url": None,
-        "jira_1_username": None,
-        "jira_1_api_token": None,
-        "jira_2_base_url": None,
-        "jira_2_username": None,
-        "jira_2_api_token": None,
-        "dynamodb_endpoint_url": None,
     }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)
+    return isolated_settings(**{**defaults, **overrides})
 
 
 def pair_state(
