@@ -22,8 +22,9 @@ from aiohttp import web
 from ingress.context import IngressOptions
 from ingress.server import build_app
 from sandbox import RunningSite, SiteConfig, serve_emulator
+from sandbox.contract import OpenApiContract
 from streams.jira.adf import text_to_adf
-from tests.infra import isolated_settings
+from tests.infra import OPENAPI_SPEC, isolated_settings
 
 pytestmark = pytest.mark.integration
 SECRET = "e2e-webhook-secret"
@@ -72,11 +73,13 @@ async def pipeline(kafka: str, prefix: str, tmp: Path) -> AsyncIterator[Pipeline
         stack.push_async_callback(runner.cleanup)
         ingress = f"http://127.0.0.1:{runner.addresses[0][1]}"
         sites = {}
+        contract = OpenApiContract(OPENAPI_SPEC)
         for number, key, custom in ((1, "PROJ1", 10042), (2, "PROJ2", 10142)):
             config = SiteConfig(
                 project_key=key,
                 webhook_url=f"{ingress}/webhook/jira{number}",
                 webhook_secret=SECRET,
+                contract=contract,
                 text_field_id=f"customfield_{custom}",
             )
             sites[number] = await stack.enter_async_context(serve_emulator(config))
@@ -84,6 +87,8 @@ async def pipeline(kafka: str, prefix: str, tmp: Path) -> AsyncIterator[Pipeline
         stack.callback(stop_worker, worker)
         session = await stack.enter_async_context(aiohttp.ClientSession())
         yield Pipeline(sites, session, worker)
+        for running in sites.values():
+            assert running.emulator.contract_violations == []
 
 
 def start_worker(

@@ -7,6 +7,10 @@ import os
 import sys
 
 from sandbox import RunningSite, SiteConfig, serve_emulator
+from sandbox.contract import OpenApiContract
+from tests.infra import OPENAPI_SPEC
+
+CONTRACT = OpenApiContract(OPENAPI_SPEC)
 
 
 async def cli(site: RunningSite, *args: str) -> tuple[int, str, str]:
@@ -31,7 +35,9 @@ async def cli(site: RunningSite, *args: str) -> tuple[int, str, str]:
 
 
 async def test_lists_moves_and_explains_unreachable_targets() -> None:
-    async with serve_emulator(SiteConfig(project_key="PROJ1", workflow="strict")) as site:
+    async with serve_emulator(
+        SiteConfig(project_key="PROJ1", workflow="strict", contract=CONTRACT)
+    ) as site:
         site.emulator.seed_issues(1)
         code, out, _ = await cli(site, "PROJ1-1", "--site", "1")
         assert code == 0
@@ -49,11 +55,13 @@ async def test_lists_moves_and_explains_unreachable_targets() -> None:
         code, out, err = await cli(site, "PROJ1-1", "--site", "1", "--to", "Done")
         assert code == 0, err
         assert site.emulator.issues["PROJ1-1"].fields["status"]["name"] == "Done"
+        assert site.emulator.contract_violations == []
 
 
 async def test_unknown_issue_is_a_clear_error() -> None:
-    async with serve_emulator(SiteConfig(project_key="PROJ1")) as site:
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
         code, _, err = await cli(site, "PROJ1-99", "--site", "1")
         assert code == 1
         assert "HTTP 404" in err
         assert "Traceback" not in err
+        assert site.emulator.contract_violations == []
