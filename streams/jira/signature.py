@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 HEADER = "X-Hub-Signature"
+HEX = re.compile(r"[0-9a-fA-F]+")
 SUPPORTED = {"sha256": hashlib.sha256}
 
 
@@ -28,8 +30,8 @@ def verify(body: bytes, header: str | None, secret: str) -> None:
         raise SignatureError(f"missing {HEADER} header")
     method, _, received = header.strip().partition("=")
     algorithm = SUPPORTED.get(method.lower())
-    if algorithm is None or not received:
+    if algorithm is None or not received or not HEX.fullmatch(received):
         raise SignatureError(f"{HEADER} must look like sha256=<hex>")
-    expected = hmac.new(secret.encode(), body, algorithm).hexdigest().encode()
-    if not hmac.compare_digest(expected, received.lower().encode("utf-8", "replace")):
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
+    if not hmac.compare_digest(expected, received.lower()):
         raise SignatureError(f"{HEADER} does not match the body")

@@ -169,11 +169,9 @@ async def test_detailed_health_reports_every_probe(make_harness: MakeHarness) ->
     checks = (await response.json())["checks"]
     assert checks["dynamodb"]["status"] == "down"
     assert checks["dynamodb"]["detail"].startswith("no answer within")
-    assert checks["jira1"] == {
-        "status": "down",
-        "detail": "ConnectionRefusedError: refused",
-        "seconds": 0.0,
-    }
+    jira1 = dict(checks["jira1"])
+    assert 0.0 <= jira1.pop("seconds") < options.health_timeout
+    assert jira1 == {"status": "down", "detail": "ConnectionRefusedError: refused"}
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
