@@ -1,0 +1,43 @@
+"""The status walk of the sync engine against the emulator's workflows, over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from sandbox import SiteConfig, serve_emulator
+from sandbox.contract import OpenApiContract
+from streams.jira.sites import open_client
+from streams.jira.transport import SiteAuth
+from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+from tests.infra import OPENAPI_SPEC
+
+CONTRACT = OpenApiContract(OPENAPI_SPEC)
+
+
+async def test_strict_workflow_is_walked_through_in_progress_and_learned() -> None:
+    config = SiteConfig(project_key="PROJ1", workflow="strict", contract=CONTRACT)
+    async with serve_emulator(config) as site:
+        first, second = site.emulator.seed_issues(2)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            graph = WorkflowGraph()
+            assert await reach(client, first, "Done", graph) == 2
+            assert site.emulator.issues[first].fields["status"]["name"] == "Done"
+            assert site.emulator.issues[first].fields["resolution"]["name"] == "Done"
+            explored = dict(client.transport.calls)
+            assert await reach(client, second, "done", graph) == 2
+            assert site.emulator.issues[second].fields["status"]["name"] == "Done"
+            assert client.transport.calls["POST"] - explored["POST"] == 2
+            assert await reach(client, second, "Done", graph) == 0
+        assert site.emulator.contract_violations == []
+
+
+async def test_an_unknown_status_is_unreachable() -> None:
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        (key,) = site.emulator.seed_issues(1)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            with pytest.raises(Unreachable, match="'Shipped'"):
+                await reach(client, key, "Shipped", WorkflowGraph())
+        assert site.emulator.contract_violations == []
