@@ -68,6 +68,22 @@ class PairFailure(_Frozen):
     next_retry_at: datetime | None = None
 
 
+class PendingCreate(_Frozen):
+    """A counterpart create that was asked of JIRA but not yet seen done.
+
+    Recorded (and flushed to the log) before the create call, so a worker that dies between
+    JIRA's answer and recording it finds the issue by its link marker instead of creating
+    another one.
+    """
+
+    site: SiteNumber
+    project_key: str
+    values: dict[str, Any] = Field(default_factory=dict)
+    link: dict[str, Any] = Field(default_factory=dict)
+    origin_key: str
+    requested_at: datetime
+
+
 class PairState(_Frozen):
     pair_id: str
     version: int = Field(ge=1)
@@ -84,6 +100,7 @@ class PairState(_Frozen):
     last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"
     counters: dict[str, int] = Field(default_factory=dict)
     recent_webhook_ids: list[str] = Field(default_factory=list)  # newest last, bounded
+    pending_create: PendingCreate | None = None
     updated_at: datetime
 
     @property

@@ -118,12 +118,18 @@ class JiraClient:
         await self.request("POST", f"{_issue(key)}/remotelink", json=body, idempotent=True)
 
     async def search(
-        self, jql: str, fields: list[str] | None = None, page_size: int = 100
+        self,
+        jql: str,
+        fields: list[str] | None = None,
+        page_size: int = 100,
+        properties: list[str] | None = None,
     ) -> AsyncIterator[Issue]:
         """Every issue matching a bounded ``jql``, page by page (``nextPageToken``)."""
         token: str | None = None
         while True:
             body: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields or ["id"]}
+            if properties:
+                body["properties"] = properties
             if token:
                 body["nextPageToken"] = token
             page = await self.request("POST", f"{API}/search/jql", json=body, idempotent=True)

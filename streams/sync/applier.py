@@ -8,23 +8,32 @@ reason; retryable ones come back as ``Retry`` so the caller can schedule the pai
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from streams.jira.client import JiraClient
-from streams.jira.errors import BadRequest, NotFound, PermanentJiraError, RetryableJiraError
-from streams.jira.models import parse_jira_time
-from streams.state import PairState
+from streams.jira.errors import (
+    BadRequest,
+    JiraError,
+    NotFound,
+    PermanentJiraError,
+    RetryableJiraError,
+)
+from streams.jira.models import Issue, parse_jira_time
+from streams.state import PairState, PendingCreate
 from streams.sync import outcomes
 from streams.sync.fields import canonical, render
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
     CreateCounterpart,
+    CrossLink,
     Fetch,
     Observation,
+    RecoverCreate,
     SiteNumber,
     SyncConfig,
     TransitionTo,
@@ -33,6 +42,11 @@ from streams.sync.messages import (
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 
 READ_FIELDS = ["summary", "description", "priority", "labels", "status", "updated"]
+RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
+
+
+async def _nothing(pair: PairState) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,8 @@ class Applier:
         default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
     )
     issue_type: str = "Task"
+    # Makes the pair (with its ``pending_create``) durable before a create is sent.
+    before_create: Callable[[PairState], Awaitable[None]] = _nothing
 
     async def observe(self, fetch: Fetch) -> Observation:
         try:
@@ -83,6 +99,10 @@ class Applier:
         return marker if isinstance(marker, dict) else None
 
     async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
+        if isinstance(action, CreateCounterpart):
+            return await self._create(pair, action, now)
+        if isinstance(action, RecoverCreate):
+            return await self._recover(pair, action, now)
         try:
             return Applied(await self._perform(pair, action, now))
         except BadRequest as error:
@@ -94,28 +114,84 @@ class Applier:
             return Applied(state, Retry(str(error), error.retry_after))
 
     async def _perform(self, pair: PairState, action: Action, now: datetime) -> PairState:
-        if isinstance(action, CreateCounterpart):
-            return await self._create(pair, action, now)
         if isinstance(action, WriteFields):
             fields = render(action.site, action.values, self.config.maps)
             await self.clients[action.site].edit_issue(action.issue_key, fields=fields)
             return outcomes.cleared(outcomes.written(pair, action, now), "field-not-on-screen", now)
         if isinstance(action, TransitionTo):
             return await self._transition(pair, action, now)
+        if isinstance(action, CrossLink):
+            await self._cross_link(pair)
+            return pair
         raise TypeError(f"the applier does not perform {type(action).__name__}")
 
-    async def _create(self, pair: PairState, action: CreateCounterpart, now: datetime) -> PairState:
-        client = self.clients[action.site]
+    async def _create(
+        self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
+    ) -> Applied:
+        intent = PendingCreate(
+            site=action.site,
+            project_key=action.project_key,
+            values=action.values,
+            link=action.link,
+            origin_key=action.origin_key,
+            requested_at=now,
+        )
+        marked = pair.model_copy(update={"pending_create": intent})
+        await self.before_create(marked)
         fields = {
             k: v
             for k, v in render(action.site, action.values, self.config.maps).items()
             if v is not None
         }
         fields |= {"project": {"key": action.project_key}, "issuetype": {"name": self.issue_type}}
-        created = await client.create_issue(fields, properties={LINK_PROPERTY: action.link})
-        state = outcomes.created(pair, action, created.id, created.key, now)
-        await self._cross_link(state)
-        return state
+        try:
+            created = await self.clients[action.site].create_issue(
+                fields, properties={LINK_PROPERTY: action.link}
+            )
+        except PermanentJiraError as error:  # JIRA refused: nothing was created
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        except RetryableJiraError as error:  # may or may not exist: the intent stays
+            state = outcomes.failed(marked, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
+        return await self._linked(outcomes.created(marked, action, created.id, created.key, now))
+
+    async def _recover(self, pair: PairState, action: RecoverCreate, now: datetime) -> Applied:
+        try:
+            found = await self._find_created(action, now)
+        except RetryableJiraError as error:
+            return Applied(pair, Retry(str(error), error.retry_after))
+        if found is not None:
+            key = found.key or found.id
+            return await self._linked(outcomes.created(pair, action, found.id, key, now))
+        waited = (now - action.requested_at).total_seconds()
+        grace = self.config.create_grace.total_seconds()
+        if waited < grace:
+            reason = "an earlier create is not confirmed yet; waiting for it to show in search"
+            return Applied(pair, Retry(reason, grace - waited))
+        return await self._create(pair, action, now)
+
+    async def _find_created(self, action: RecoverCreate, now: datetime) -> Issue | None:
+        """Our issue among the project's recently created ones, recognised by its marker."""
+        minutes = math.ceil((now - action.requested_at).total_seconds() / 60) + 2
+        jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
+        seen = 0
+        client = self.clients[action.site]
+        async for issue in client.search(jql, fields=["created"], properties=[LINK_PROPERTY]):
+            marker = issue.properties.get(LINK_PROPERTY)
+            if isinstance(marker, dict) and marker.get("pair_id") == action.link.get("pair_id"):
+                return issue
+            seen += 1
+            if seen >= RECOVERY_PAGES * 100:
+                break
+        return None
+
+    async def _linked(self, state: PairState) -> Applied:
+        try:
+            await self._cross_link(state)
+        except JiraError as error:  # the pair stands; only the convenience link is missing
+            message = f"remote link not added: {error}"
+            return Applied(outcomes.warned(state, "remote-link", message, state.updated_at))
+        return Applied(outcomes.cleared(state, "remote-link", state.updated_at))
 
     async def _cross_link(self, pair: PairState) -> None:
         """Remote links both ways (same globalId: re-running never duplicates them)."""

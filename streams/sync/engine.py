@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState
+from streams.sync import outcomes
 from streams.sync.applier import Applier, Retry
-from streams.sync.messages import Fetch, IssueChanged, Observation, SyncConfig
+from streams.sync.messages import Fetch, Observation, PairMessage, RecoverCreate, SyncConfig
 from streams.sync.model import decide
 
 
@@ -20,23 +22,63 @@ class StepResult:
 
 
 async def handle(
-    change: IssueChanged,
+    message: PairMessage,
     pair: PairState | None,
     config: SyncConfig,
     applier: Applier,
     now: datetime,
 ) -> StepResult:
-    decision = decide(change, pair, config, now)
+    result = await _step(message, pair, config, applier, now)
+    recovered = (
+        result.note == "unconfirmed create"
+        and result.retry is None
+        and result.state is not None
+        and result.state.pending_create is None
+    )
+    if not recovered:
+        return result
+    # The lost create is found (or made): now the message itself is looked at.
+    after = await _step(message, result.state, config, applier, now)
+    return StepResult(after.state, after.note, after.retry, result.writes + after.writes)
+
+
+async def _step(
+    message: PairMessage,
+    pair: PairState | None,
+    config: SyncConfig,
+    applier: Applier,
+    now: datetime,
+) -> StepResult:
+    decision = decide(message, pair, config, now)
     fetches = [action for action in decision.actions if isinstance(action, Fetch)]
     if fetches:
-        observed: dict[int, Observation] = {f.site: await applier.observe(f) for f in fetches}
-        decision = decide(change, pair, config, now, observed)
+        observed: dict[int, Observation] = {}
+        for fetch in fetches:
+            try:
+                observed[fetch.site] = await applier.observe(fetch)
+            except JiraError as error:
+                return _unread(decision.state or pair, fetch, error, now, decision.note)
+        decision = decide(message, pair, config, now, observed)
     state, writes = decision.state, 0
     for action in decision.actions:
         if state is None:
             break
         applied = await applier.apply(state, action, now)
-        state, writes = applied.state, writes + 1
+        state = applied.state
+        writes += 0 if isinstance(action, RecoverCreate) else 1
         if applied.retry is not None:
             return StepResult(state, decision.note, applied.retry, writes)
     return StepResult(state, decision.note, None, writes)
+
+
+def _unread(
+    pair: PairState | None, fetch: Fetch, error: JiraError, now: datetime, note: str
+) -> StepResult:
+    """A side could not be read: nothing is decided; retryable errors come back later."""
+    if pair is None:
+        raise error
+    if not isinstance(error, RetryableJiraError):
+        state = outcomes.failed(pair, fetch, str(error), retryable=False, now=now)
+        return StepResult(state, f"read failed: {note}")
+    state = outcomes.failed(pair, fetch, str(error), retryable=True, now=now)
+    return StepResult(state, f"read failed: {note}", Retry(str(error), error.retry_after))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from streams.settings import ConflictPolicy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 
 SiteNumber = Literal[1, 2]
-ChangeKind = Literal["created", "updated", "deleted", "snapshot"]
+ChangeKind = Literal["created", "updated", "deleted", "snapshot"]  # snapshot: manual/full sync
 LINK_PROPERTY = "jira-sync.link"
 
 
@@ -37,6 +37,25 @@ class IssueChanged:
 
 
 @dataclass(frozen=True)
+class Reexamine:
+    """Look at the pair again: both sides read fresh and merged (retries)."""
+
+    reason: str
+    attempt: int = 1  # how many times in a row this pair has been retried
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """The operator's answer to a conflict: the winner's values go to the other side."""
+
+    winner: SiteNumber
+    sync_id: str  # as the operator named the pair; checked against the pair's keys
+
+
+PairMessage = IssueChanged | Reexamine | Resolve
+
+
+@dataclass(frozen=True)
 class Observation:
     """A fresh read of the counterpart, asked for with ``Fetch``."""
 
@@ -57,6 +76,9 @@ class SyncConfig:
     fields: tuple[str, ...] = CORE_FIELDS
     integration_accounts: dict[int, str] = field(default_factory=dict)
     dedup_window: int = 64
+    # How long an unconfirmed create is searched for (JIRA's search lags writes) before
+    # it is made again.
+    create_grace: timedelta = timedelta(seconds=60)
 
     def synced(self) -> tuple[str, ...]:
         return (*self.fields, "status") if self.sync_status else self.fields
@@ -81,6 +103,26 @@ class CreateCounterpart:
 
 
 @dataclass(frozen=True)
+class RecoverCreate:
+    """A create was asked of JIRA but never confirmed: find the issue by its link marker,
+    or make it again once the grace period for search to catch up has passed."""
+
+    site: SiteNumber
+    project_key: str
+    values: dict[str, Any]
+    link: dict[str, Any]
+    origin_key: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class CrossLink:
+    """Remote links between the two issues of the pair (upserted: safe to repeat)."""
+
+    site: SiteNumber  # the site of the issue that was just adopted
+
+
+@dataclass(frozen=True)
 class WriteFields:
     site: SiteNumber
     issue_key: str
@@ -94,4 +136,4 @@ class TransitionTo:
     status: str  # canonical (site 1) name
 
 
-Action = Fetch | CreateCounterpart | WriteFields | TransitionTo
+Action = Fetch | CreateCounterpart | RecoverCreate | CrossLink | WriteFields | TransitionTo

@@ -1,10 +1,17 @@
-"""The brain: ``decide(change, pair, config, now, counterpart) -> Decision``. Pure, no I/O.
+"""The brain: ``decide(message, pair, config, now, observed) -> Decision``. Pure, no I/O.
+
+Messages of a pair are issue changes (webhooks, manual or full-sync snapshots), retries
+(``Reexamine``) and the operator's conflict answers (``Resolve``).
 
 1. A repeated webhook id or an event older than the side's marker is a no-op.
 2. No pair yet: create the counterpart (link marker in the create call itself).
-3. An event whose values equal the base produces nothing and costs no read: our own
+3. A create that was asked of JIRA but never confirmed (``pending_create``: the worker may
+   have died between JIRA's answer and recording it) is recovered before anything else:
+   the counterpart's own webhook (routed here by its link marker) adopts it, otherwise
+   ``RecoverCreate`` finds it by its marker or makes it again after a grace period.
+4. An event whose values equal the base produces nothing and costs no read: our own
    writes coming back (echoes) die here.
-4. Otherwise the event is only a trigger: both sides are read fresh (``Fetch``), because a
+5. Otherwise the event is only a trigger: both sides are read fresh (``Fetch``), because a
    webhook's snapshot may already be superseded, and the fresh values are three-way merged
    against the base: one side changed -> copy; both to the same value -> settled; both
    differently -> conflict under ``manual`` (other policies pick a winner). Merging fresh
@@ -20,15 +27,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from streams.state import FieldConflict, IssueRef, PairState, PairStatus, SideMarker
+from streams.state import (
+    FieldConflict,
+    IssueRef,
+    PairState,
+    PairStatus,
+    PendingCreate,
+    SideMarker,
+)
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
     CreateCounterpart,
+    CrossLink,
     Fetch,
     IssueChanged,
     Observation,
+    PairMessage,
+    RecoverCreate,
+    Reexamine,
+    Resolve,
     SyncConfig,
     TransitionTo,
     WriteFields,
@@ -45,32 +65,157 @@ class Decision:
 
 
 def decide(
-    change: IssueChanged,
+    message: PairMessage,
     pair: PairState | None,
     config: SyncConfig,
     now: datetime,
     observed: dict[int, Observation] | None = None,
 ) -> Decision:
+    """What to do about one message of a pair. Called again with ``observed`` filled in
+    when the first answer asked for fresh reads (``Fetch``)."""
+    if isinstance(message, Resolve):
+        return _resolve(message, pair, config, now, observed)
+    if isinstance(message, Reexamine):
+        return _reexamine(message, pair, config, now, observed)
+    return _changed(message, pair, config, now, observed)
+
+
+def _changed(
+    change: IssueChanged,
+    pair: PairState | None,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
     if pair is None:
         return _first_sight(change, config, now)
+    adopted: list[Action] = []
+    pending = pair.pending_create
+    if pending is not None:
+        if change.site != pending.site or pair.side(change.site) is not None:
+            return Decision(pair, [_recover(pending)], note="unconfirmed create")
+        pair, adopted = _adopt(pair, pending, change, now), [CrossLink(change.site)]
     if change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids:
         return Decision(pair, note="duplicate")
-    if _stale(change, pair):
+    snapshot = change.kind == "snapshot"
+    if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
     if change.kind == "deleted":
         return Decision(_orphan(pair, now), note="deleted")
     seen = _observe(pair, change, config, now)
-    target = seen.side(other(change.site))
-    if target is None:
-        return Decision(seen, note="awaiting counterpart")
-    if _agrees_with_base(change, seen, config):
-        return Decision(seen, note=_quiet_note(change, config))
+    if seen.side(other(change.site)) is None:  # only the origin can be alone
+        return Decision(seen, [_create(seen, change.values, config)], note="create counterpart")
+    if not snapshot and _agrees_with_base(change, seen, config):
+        return Decision(seen, adopted, note=_quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
-        fetches: list[Action] = [
-            Fetch(ref.site, ref.key) for ref in (seen.site1, seen.site2) if ref
-        ]
-        return Decision(seen, fetches, note="read both sides")
-    return _merge(seen, change, observed, config, now)
+        return Decision(seen, [*adopted, *_fetch_both(seen)], note="read both sides")
+    merged = _merge(seen, observed, config, now, _quiet_note(change, config))
+    return Decision(merged.state, [*adopted, *merged.actions], note=merged.note)
+
+
+def _reexamine(
+    message: Reexamine,
+    pair: PairState | None,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
+    """A retry: no new event, so everything comes from fresh reads."""
+    if pair is None:
+        return Decision(None, note="no such pair")
+    if pair.pending_create is not None:
+        return Decision(pair, [_recover(pair.pending_create)], note="unconfirmed create")
+    if pair.status is PairStatus.ORPHANED:
+        return Decision(pair, note="orphaned")
+    if observed is None:
+        return Decision(pair, _fetch_both(pair), note=f"read both sides ({message.reason})")
+    target = other(pair.origin)
+    if pair.side(target) is None:
+        origin = observed.get(pair.origin)
+        if origin is None or not origin.exists:
+            return Decision(_orphan(pair, now), note="the origin issue is gone")
+        create = _create(pair, origin.values, config)
+        return Decision(pair, [create], note="create counterpart")
+    return _merge(pair, observed, config, now, "in sync")
+
+
+def _resolve(
+    message: Resolve,
+    pair: PairState | None,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
+    """Operator's choice: the winner's current values go to the other side, conflicts clear."""
+    if pair is None or pair.sync_id != message.sync_id:
+        return Decision(pair, note=f"rejected: {message.sync_id} is not a synced pair")
+    if not pair.conflicts:
+        return Decision(pair, note="no conflict to resolve")
+    if observed is None:
+        return Decision(pair, _fetch_both(pair), note="read both sides")
+    if not all(observation.exists for observation in observed.values()):
+        return Decision(_orphan(pair, now), note="an issue of the pair was deleted")
+    result = MergeResult()
+    loser = other(message.winner)
+    for name in pair.conflicts:
+        if name in observed[message.winner].values:
+            result.writes[loser][name] = observed[message.winner].values[name]
+    state = pair.model_copy(
+        update={
+            "conflicts": {},
+            "status": PairStatus.SYNCED,
+            "version": pair.version + 1,
+            "updated_at": now,
+        }
+    )
+    return Decision(
+        state, writes_for(state, result, config), note=f"resolved towards site {message.winner}"
+    )
+
+
+def _fetch_both(pair: PairState) -> list[Action]:
+    return [Fetch(ref.site, ref.key) for ref in (pair.site1, pair.site2) if ref]
+
+
+def _create(pair: PairState, values: dict[str, Any], config: SyncConfig) -> CreateCounterpart:
+    origin = pair.side(pair.origin)
+    if origin is None:
+        raise ValueError(f"pair {pair.pair_id} does not know its origin issue")
+    target = other(pair.origin)
+    link = {"pair_id": pair.pair_id, "site": origin.site, "id": origin.id, "key": origin.key}
+    wanted = {k: v for k, v in values.items() if k in config.fields}
+    return CreateCounterpart(target, config.project_keys[target], wanted, link, origin.key)
+
+
+def _recover(pending: PendingCreate) -> RecoverCreate:
+    return RecoverCreate(
+        pending.site,
+        pending.project_key,
+        pending.values,
+        pending.link,
+        pending.origin_key,
+        pending.requested_at,
+    )
+
+
+def _adopt(
+    pair: PairState, pending: PendingCreate, change: IssueChanged, now: datetime
+) -> PairState:
+    """The counterpart whose create was never confirmed announces itself (its webhook,
+    routed here by its link marker): it is ours, created with the pending values."""
+    ref = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)
+    side = {"site1": ref} if change.site == 1 else {"site2": ref}
+    return pair.model_copy(
+        update={
+            **side,
+            "base": {**pair.base, **pending.values},
+            "pending_create": None,
+            "failure": None,
+            "status": PairStatus.SYNCED,
+            "version": pair.version + 1,
+            "updated_at": now,
+        }
+    )
 
 
 def _agrees_with_base(change: IssueChanged, pair: PairState, config: SyncConfig) -> bool:
@@ -89,9 +234,8 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
     if change.kind == "deleted":
         return Decision(None, note="deleted before it was synced")
     origin = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)
-    pair_id = pair_id_for(change.site, change.issue_id)
     state = PairState(
-        pair_id=pair_id,
+        pair_id=pair_id_for(change.site, change.issue_id),
         version=1,
         origin=change.site,
         site1=origin if change.site == 1 else None,
@@ -101,11 +245,7 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
         updated_at=now,
     )
-    target = other(change.site)
-    values = {k: v for k, v in change.values.items() if k in config.fields}
-    link = {"pair_id": pair_id, "site": change.site, "id": change.issue_id, "key": change.issue_key}
-    create = CreateCounterpart(target, config.project_keys[target], values, link, change.issue_key)
-    return Decision(state, [create], note="create counterpart")
+    return Decision(state, [_create(state, change.values, config)], note="create counterpart")
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:
@@ -133,10 +273,10 @@ def _observe(pair: PairState, change: IssueChanged, config: SyncConfig, now: dat
 
 def _merge(
     pair: PairState,
-    change: IssueChanged,
     observed: dict[int, Observation],
     config: SyncConfig,
     now: datetime,
+    quiet: str,
 ) -> Decision:
     if not all(observation.exists for observation in observed.values()):
         return Decision(_orphan(pair, now), note="an issue of the pair was deleted")
@@ -147,7 +287,13 @@ def _merge(
     markers = {str(site): _newer(pair, site, observed[site].updated) for site in (1, 2)}
     state = _with_merge(pair.model_copy(update={"markers": markers}), result, now)
     actions = writes_for(state, result, config)
-    return Decision(state, actions, note=_note(result, actions, change, config))
+    if not actions and state.failure is not None:  # nothing left to write: the failure is over
+        state = state.model_copy(update={"failure": None})
+    if result.conflicts:
+        note = "conflict: " + ", ".join(sorted(result.conflicts))
+    else:
+        note = "merge" if actions else quiet
+    return Decision(state, actions, note=note)
 
 
 def _with_merge(pair: PairState, result: MergeResult, now: datetime) -> PairState:
@@ -156,7 +302,7 @@ def _with_merge(pair: PairState, result: MergeResult, now: datetime) -> PairStat
         name: FieldConflict(field=name, base=b, site1=one, site2=two, detected_at=now)
         for name, (b, one, two) in result.conflicts.items()
     }
-    status = PairStatus.CONFLICTED if conflicts else _calm(pair.status)
+    status = PairStatus.CONFLICTED if conflicts else PairStatus.SYNCED
     return pair.model_copy(update={"base": base, "conflicts": conflicts, "status": status})
 
 
@@ -175,22 +321,10 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
     return actions
 
 
-def _note(
-    result: MergeResult, actions: list[Action], change: IssueChanged, config: SyncConfig
-) -> str:
-    if result.conflicts:
-        return "conflict: " + ", ".join(sorted(result.conflicts))
-    return "merge" if actions else _quiet_note(change, config)
-
-
 def _orphan(pair: PairState, now: datetime) -> PairState:
     return pair.model_copy(
         update={"status": PairStatus.ORPHANED, "version": pair.version + 1, "updated_at": now}
     )
-
-
-def _calm(status: PairStatus) -> PairStatus:
-    return PairStatus.PENDING if status is PairStatus.PENDING else PairStatus.SYNCED
 
 
 def _marker(updated: datetime | None) -> SideMarker:

@@ -1,4 +1,8 @@
-"""Webhook envelopes -> ``IssueChanged``, and the change's JSON form on the pair topic."""
+"""Webhook envelopes -> ``IssueChanged``, and the JSON form of pair messages on the pair topic.
+
+Besides JIRA's own events, the events topics carry ``jira-sync:snapshot`` envelopes: an
+issue as read through REST by a manual sync or a full sync, fed through the same path.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,41 @@ from typing import Any
 
 from streams.jira.models import parse_jira_time
 from streams.jira.webhooks import EventKind, WebhookError, parse_webhook
-from streams.records import WebhookEnvelope
+from streams.records import SiteNumber, WebhookEnvelope
 from streams.sync.fields import FieldMaps, canonical
-from streams.sync.messages import ChangeKind, IssueChanged
+from streams.sync.messages import ChangeKind, IssueChanged, PairMessage, Reexamine, Resolve
 
+SNAPSHOT_EVENT = "jira-sync:snapshot"
 KINDS: dict[str, ChangeKind] = {
     EventKind.ISSUE_CREATED: "created",
     EventKind.ISSUE_UPDATED: "updated",
     EventKind.ISSUE_DELETED: "deleted",
+    SNAPSHOT_EVENT: "snapshot",
 }
+
+
+def snapshot_envelope(
+    site: SiteNumber,
+    issue_id: str,
+    key: str,
+    fields: dict[str, Any],
+    snapshot_id: str,
+    now: datetime,
+) -> WebhookEnvelope:
+    """An issue read through REST, as an event on its site's events topic."""
+    payload = {
+        "timestamp": int(now.timestamp() * 1000),
+        "webhookEvent": SNAPSHOT_EVENT,
+        "issue": {"id": issue_id, "key": key, "fields": fields},
+    }
+    return WebhookEnvelope(
+        site=site,
+        webhook_id=snapshot_id,
+        received_at=now,
+        event_type=SNAPSHOT_EVENT,
+        issue_id=issue_id,
+        payload=payload,
+    )
 
 
 def change_from_envelope(envelope: WebhookEnvelope, maps: FieldMaps) -> IssueChanged | None:
@@ -56,7 +86,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
 
 
 def change_from_json(raw: dict[str, Any]) -> IssueChanged:
-    updated = raw.get("updated")
+    updated = raw.get("updated")  # ``type`` (message_to_json) is ignored here
     return IssueChanged(
         site=raw["site"],
         kind=raw["kind"],
@@ -67,3 +97,20 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         webhook_id=raw.get("webhook_id"),
         actor=raw.get("actor"),
     )
+
+
+def message_to_json(message: PairMessage) -> dict[str, Any]:
+    if isinstance(message, Reexamine):
+        return {"type": "reexamine", "reason": message.reason, "attempt": message.attempt}
+    if isinstance(message, Resolve):
+        return {"type": "resolve", "winner": message.winner, "sync_id": message.sync_id}
+    return {"type": "change", **change_to_json(message)}
+
+
+def message_from_json(raw: dict[str, Any]) -> PairMessage:
+    kind = raw.get("type", "change")
+    if kind == "reexamine":
+        return Reexamine(reason=raw["reason"], attempt=raw.get("attempt", 1))
+    if kind == "resolve":
+        return Resolve(winner=raw["winner"], sync_id=raw["sync_id"])
+    return change_from_json(raw)

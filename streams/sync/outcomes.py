@@ -6,29 +6,33 @@ from datetime import datetime
 from typing import Any
 
 from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning
-from streams.sync.merge import MergeResult
 from streams.sync.messages import (
     Action,
     CreateCounterpart,
-    Observation,
-    SiteNumber,
-    SyncConfig,
+    RecoverCreate,
     TransitionTo,
     WriteFields,
-    other,
 )
-from streams.sync.model import Decision, writes_for
 
 MAX_WARNINGS = 20
 
 
 def created(
-    pair: PairState, action: CreateCounterpart, issue_id: str, key: str, now: datetime
+    pair: PairState,
+    action: CreateCounterpart | RecoverCreate,
+    issue_id: str,
+    key: str,
+    now: datetime,
 ) -> PairState:
     ref = IssueRef(site=action.site, id=issue_id, key=key)
     side = {"site1": ref} if action.site == 1 else {"site2": ref}
     return _bump(
-        pair, now, **side, base={**pair.base, **action.values}, **_synced(pair, action.site, now)
+        pair,
+        now,
+        **side,
+        base={**pair.base, **action.values},
+        pending_create=None,
+        **_synced(pair, action.site, now),
     )
 
 
@@ -70,26 +74,6 @@ def warned(
 def cleared(pair: PairState, code: str, now: datetime, field: str | None = None) -> PairState:
     kept = [w for w in pair.warnings if (w.code, w.field) != (code, field)]
     return pair if len(kept) == len(pair.warnings) else _bump(pair, now, warnings=kept)
-
-
-def resolve(
-    pair: PairState,
-    winner: SiteNumber,
-    observed: dict[int, Observation],
-    config: SyncConfig,
-    now: datetime,
-) -> Decision:
-    """Operator's choice: the winner's current values go to the other side, conflicts clear."""
-    if not pair.conflicts:
-        return Decision(pair, note="no conflict to resolve")
-    result = MergeResult()
-    for name in pair.conflicts:
-        if name in observed[winner].values:
-            result.writes[other(winner)][name] = observed[winner].values[name]
-    state = _bump(pair, now, conflicts={}, status=PairStatus.SYNCED)
-    return Decision(
-        state, writes_for(state, result, config), note=f"resolved towards site {winner}"
-    )
 
 
 def _synced(pair: PairState, site: int, now: datetime) -> dict[str, Any]:

@@ -1,39 +1,77 @@
 """The Faust topology of the sync worker (composition root: ``create_worker_app``).
 
-events (site 1) --route_1--\\                                   /--> JIRA (both sites)
-                            +--> pair-changes --sync_pair--> +
-events (site 2) --route_2--/    (key: pair id)                 \\--> sync-state (compacted)
+events (site 1) --route-1--\\                                   /--> JIRA (both sites)
+                            +--> pair-changes --sync-pair--> +---> sync-state (compacted)
+events (site 2) --route-2--/    (key: pair id)    ^            \\--> retry, dead-letter
+                                                  |
+commands --commands--> snapshots onto events, resolve onto pair-changes
+retry ----retry-----> re-examine the pair once it is due -------'
 
-``route_N`` finds the pair of an issue: the link table of its site, else the link marker
+``route-N`` finds the pair of an issue: the link table of its site, else the link marker
 property on the issue (one read, the first time an issue is seen), else the issue starts a
 new pair. Re-keying by pair id serialises everything about one pair on one partition.
+Offsets are committed by Faust only after the producer is flushed, so a pair's state and
+its retry/dead-letter records are durable before its input is marked done; a create's
+intent is flushed before the create is sent (``Applier.before_create``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import aiohttp
 import faust
 
+from streams.commands import CommandError, ManualSync, ResolveConflict, parse_command
 from streams.jira.client import JiraClient
+from streams.jira.errors import JiraError, NotFound, PermanentJiraError
 from streams.jira.sites import site_auth
 from streams.jira.transport import JiraTransport
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
-from streams.state import PairState
-from streams.sync.applier import Applier
-from streams.sync.engine import handle
-from streams.sync.messages import SiteNumber, SyncConfig, pair_id_for
-from streams.sync.normalize import change_from_envelope, change_from_json, change_to_json
+from streams.state import PairState, PairStatus
+from streams.sync.applier import READ_FIELDS, Applier, Retry
+from streams.sync.engine import StepResult, handle
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    PairMessage,
+    Reexamine,
+    Resolve,
+    SiteNumber,
+    SyncConfig,
+    pair_id_for,
+)
+from streams.sync.normalize import (
+    change_from_envelope,
+    message_from_json,
+    message_to_json,
+    snapshot_envelope,
+)
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
+SITES: tuple[SiteNumber, ...] = (1, 2)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Retry delays: exponential from ``first``, capped, never shorter than Retry-After."""
+
+    first: float = 2.0
+    cap: float = 300.0
+    attempts: int = 10  # then the work goes to the dead-letter topic
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        exponential = min(self.cap, self.first * 2 ** (attempt - 1))
+        jittered = exponential * random.uniform(0.8, 1.0)  # noqa: S311 - spreading, not secrecy
+        return float(max(retry_after or 0.0, jittered))
 
 
 @dataclass
@@ -42,6 +80,7 @@ class Runtime:
 
     settings: Settings
     config: SyncConfig
+    backoff: Backoff = field(default_factory=Backoff)
     applier: Applier | None = None
     _opening: asyncio.Lock | None = None
     _sessions: list[aiohttp.ClientSession] = field(default_factory=list)
@@ -57,13 +96,20 @@ class Runtime:
     async def _open(self) -> Applier:
         clients: dict[int, JiraClient] = {}
         urls: dict[int, str] = {}
-        sites: tuple[SiteNumber, ...] = (1, 2)
-        for site in sites:
+        accounts: dict[int, str] = {}
+        for site in SITES:
             auth = site_auth(self.settings, site)
             session = aiohttp.ClientSession()  # closed by ``close`` at worker shutdown
             self._sessions.append(session)
             clients[site] = JiraClient(JiraTransport(auth, session))
             urls[site] = auth.base_url
+            try:
+                accounts[site] = (await clients[site].myself()).account_id
+            except JiraError as error:  # only used to label echoes in logs
+                log.warning(
+                    "integration account unknown", extra={"site": site, "error": str(error)}
+                )
+        self.config = dataclasses.replace(self.config, integration_accounts=accounts)
         return Applier(clients, self.config, urls)
 
     async def close(self) -> None:
@@ -72,8 +118,33 @@ class Runtime:
         self._sessions.clear()
 
 
+@dataclass(frozen=True)
+class Sinks:
+    pair_changes: Any
+    sync_state: Any
+    retry: Any
+    dead_letter: Any
+    events: dict[SiteNumber, Any]
+
+    async def reject(self, source: str, key: bytes | None, reason: str, value: object) -> None:
+        """Nothing is dropped silently: what cannot be done is kept with its reason."""
+        record = {
+            "reason": reason,
+            "source": source,
+            "key": key.decode(errors="replace") if key else None,
+            "value": value,
+            "at": datetime.now(UTC).isoformat(),
+        }
+        log.warning("dead-lettered", extra={"source": source, "reason": reason})
+        await self.dead_letter.send(key=key, value=json.dumps(record).encode())
+
+
 def create_worker_app(
-    settings: Settings, config: SyncConfig, store: str = "rocksdict://", web_port: int = 0
+    settings: Settings,
+    config: SyncConfig,
+    store: str = "rocksdict://",
+    web_port: int = 0,
+    backoff: Backoff | None = None,
 ) -> faust.App:
     """``web_port`` 0 leaves Faust's web server (health, stats) off."""
     topics = Topics(settings.kafka_topic_prefix)
@@ -89,16 +160,21 @@ def create_worker_app(
         web_port=web_port or 6066,
         web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only
     )
-    runtime = Runtime(settings, config)
+    runtime = Runtime(settings, config, backoff or Backoff())
     partitions = settings.kafka_partitions
-    pair_changes = _raw_topic(app, topics.pair_changes, partitions)
-    state_topic = _raw_topic(app, topics.sync_state, partitions, compacting=True)
-    pairs = app.Table("pairs", default=None, key_type=bytes, value_type=bytes)
-    sites: tuple[SiteNumber, ...] = (1, 2)
-    for site in sites:
-        events = _raw_topic(app, topics.events(site), partitions)
-        _route_agent(app, runtime, site, events, pair_changes)
-    _pair_agent(app, runtime, pair_changes, pairs, state_topic)
+    events = {site: _raw_topic(app, topics.events(site), partitions) for site in SITES}
+    sinks = Sinks(
+        pair_changes=_raw_topic(app, topics.pair_changes, partitions),
+        sync_state=_raw_topic(app, topics.sync_state, partitions, compacting=True),
+        retry=_raw_topic(app, topics.retry, partitions),
+        dead_letter=_raw_topic(app, topics.dead_letter, partitions),
+        events=events,
+    )
+    for site in SITES:
+        _route_agent(app, runtime, site, events[site], sinks)
+    _pair_agent(app, runtime, sinks)
+    _retry_agent(app, sinks)
+    _commands_agent(app, runtime, _raw_topic(app, topics.commands, partitions), sinks)
 
     async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await runtime.close()
@@ -122,43 +198,225 @@ def _raw_topic(
     )
 
 
+# --- routing: issue -> pair -------------------------------------------------------------
+
+
 def _route_agent(
-    app: faust.App, runtime: Runtime, site: SiteNumber, source: Any, sink: Any
+    app: faust.App, runtime: Runtime, site: SiteNumber, source: Any, sinks: Sinks
 ) -> None:
     links = app.Table(f"links-{site}", default=None, key_type=bytes, value_type=bytes)
 
     async def route(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
-            change = change_from_envelope(WebhookEnvelope.from_bytes(value), runtime.config.maps)
+            try:
+                envelope = WebhookEnvelope.from_bytes(value)
+            except ValueError as error:
+                await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
+                continue
+            change = change_from_envelope(envelope, runtime.config.maps)
             if change is None:
                 continue
             known = links.get(key)
             pair_id = known.decode() if known else await _find_pair(runtime, site, change.issue_id)
             if not known:
                 links[key] = pair_id.encode()
-            await sink.send(key=pair_id.encode(), value=json.dumps(change_to_json(change)).encode())
+            await sinks.pair_changes.send(
+                key=pair_id.encode(), value=json.dumps(message_to_json(change)).encode()
+            )
 
     app.agent(source, name=f"route-{site}")(route)
 
 
 async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
-    marker = await (await runtime.get()).link_of(site, issue_id)
+    """The pair an issue belongs to, by its link marker. Reading the marker is retried for
+    as long as JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
+    delay = 1.0
+    while True:
+        try:
+            marker = await (await runtime.get()).link_of(site, issue_id)
+            break
+        except PermanentJiraError as error:  # cannot read it, so cannot be ours to recognise
+            log.warning("link marker unreadable", extra={"site": site, "error": str(error)})
+            marker = None
+            break
+        except JiraError as error:
+            log.warning("link marker read failed; retrying", extra={"error": str(error)})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
     if marker and isinstance(marker.get("pair_id"), str):
         return str(marker["pair_id"])
     return pair_id_for(site, issue_id)
 
 
-def _pair_agent(app: faust.App, runtime: Runtime, source: Any, pairs: Any, sink: Any) -> None:
+# --- the pair: decide, apply, record ---------------------------------------------------
+
+
+def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks) -> None:
+    pairs = app.Table("pairs", default=None, key_type=bytes, value_type=bytes)
+
     async def sync_pair(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
-            change = change_from_json(json.loads(value))
+            try:
+                message = message_from_json(json.loads(value))
+            except (ValueError, KeyError, TypeError) as error:
+                await sinks.reject("pair-changes", key, f"not a pair message: {error}", None)
+                continue
             stored = pairs.get(key)
             pair = PairState.from_bytes(stored) if stored else None
-            result = await handle(
-                change, pair, runtime.config, await runtime.get(), datetime.now(UTC)
-            )
-            if result.state is not None and result.state != pair:
-                pairs[key] = result.state.to_bytes()
-                await sink.send(key=key, value=result.state.to_bytes())
 
-    app.agent(source, name="sync-pair")(sync_pair)
+            async def persist(state: PairState, key: bytes = key) -> None:
+                pairs[key] = state.to_bytes()
+                await sinks.sync_state.send(key=key, value=state.to_bytes())
+                await app.producer.flush()
+
+            applier = dataclasses.replace(await runtime.get(), before_create=persist)
+            now = datetime.now(UTC)
+            try:
+                result = await handle(message, pair, runtime.config, applier, now)
+            except Exception as error:  # a bug must not stop every other pair
+                log.exception("pair step crashed", extra={"pair_id": key.decode()})
+                reason = f"internal error: {type(error).__name__}: {error}"
+                await sinks.reject("pair-changes", key, reason, message_to_json(message))
+                continue
+            log.info(
+                "pair step",
+                extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
+            )
+            state = await _follow_up(runtime, sinks, key, message, pair, result, now)
+            if state is not None and state != pair:
+                pairs[key] = state.to_bytes()
+                await sinks.sync_state.send(key=key, value=state.to_bytes())
+
+    app.agent(sinks.pair_changes, name="sync-pair")(sync_pair)
+
+
+async def _follow_up(
+    runtime: Runtime,
+    sinks: Sinks,
+    key: bytes,
+    message: PairMessage,
+    before: PairState | None,
+    result: StepResult,
+    now: datetime,
+) -> PairState | None:
+    """Schedules the retry a step asked for, and dead-letters what cannot be done."""
+    state = result.state
+    body = message_to_json(message)
+    if result.note.startswith("rejected:"):
+        await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
+    if state is not None and state.status is PairStatus.FAILED and state.failure is not None:
+        newly = before is None or before.failure != state.failure
+        if newly and not state.failure.retryable:
+            await sinks.reject("pair-changes", key, state.failure.reason, body)
+    if result.retry is None or state is None:
+        return state
+    attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
+    if attempt > runtime.backoff.attempts:
+        reason = f"gave up after {attempt - 1} retries: {result.retry.reason}"
+        await sinks.reject("retry", key, reason, body)
+        return state
+    due = now + timedelta(seconds=runtime.backoff.delay(attempt, result.retry.after))
+    if state.failure is not None:
+        failure = state.failure.model_copy(update={"next_retry_at": due})
+        state = state.model_copy(update={"failure": failure})
+    await sinks.retry.send(key=key, value=_retry_record(result.retry, attempt, due))
+    return state
+
+
+def _retry_record(retry: Retry, attempt: int, due: datetime) -> bytes:
+    return json.dumps({"reason": retry.reason, "attempt": attempt, "due": due.isoformat()}).encode()
+
+
+def _retry_agent(app: faust.App, sinks: Sinks) -> None:
+    """Holds each retry until it is due, then asks the pair to look at itself again.
+
+    One partition waits on its head record, so a later record that is due sooner waits with
+    it; delays are capped (``Backoff.cap``), which bounds that wait."""
+
+    async def retry(stream: faust.StreamT[Any]) -> None:
+        async for key, value in stream.items():
+            try:
+                record = json.loads(value)
+                due = datetime.fromisoformat(record["due"])
+                message = Reexamine(reason=str(record["reason"]), attempt=int(record["attempt"]))
+            except (ValueError, KeyError, TypeError) as error:
+                await sinks.reject("retry", key, f"not a retry record: {error}", None)
+                continue
+            wait = (due - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await sinks.pair_changes.send(
+                key=key, value=json.dumps(message_to_json(message)).encode()
+            )
+
+    app.agent(sinks.retry, name="retry")(retry)
+
+
+# --- operator commands ------------------------------------------------------------------
+
+
+def _commands_agent(app: faust.App, runtime: Runtime, source: Any, sinks: Sinks) -> None:
+    """Manual sync -> a snapshot of the issue on its site's events topic (the same path as
+    webhooks); resolve -> a ``Resolve`` message for the pair."""
+
+    async def commands(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            message = event.message
+            command_id = f"{message.topic}:{message.partition}:{message.offset}"
+            raw = event.value
+            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+            try:
+                command = parse_command(raw, command_id, datetime.now(UTC))
+                await _carry_out(runtime, sinks, command_id, command)
+            except CommandError as error:
+                await sinks.reject("commands", event.key, error.reason, text)
+            except JiraError as error:
+                await sinks.reject("commands", event.key, str(error), text)
+
+    app.agent(source, name="commands")(commands)
+
+
+async def _carry_out(runtime: Runtime, sinks: Sinks, command_id: str, command: object) -> None:
+    applier = await runtime.get()
+    if isinstance(command, ManualSync):
+        site = command.source_instance
+        try:
+            issue = await applier.clients[site].get_issue(command.issue_key, fields=READ_FIELDS)
+        except NotFound:
+            raise CommandError(f"{command.issue_key} does not exist on site {site}") from None
+        envelope = snapshot_envelope(
+            site,
+            issue.id,
+            issue.key or command.issue_key,
+            issue.fields,
+            f"manual:{command_id}",
+            datetime.now(UTC),
+        )
+        await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
+        log.info("manual sync", extra={"issue": command.issue_key, "site": site})
+        return
+    if isinstance(command, ResolveConflict):
+        pair_id = await _pair_of(applier, command.sync_id)
+        winner: SiteNumber = 1 if command.resolution_direction == "jira_1_to_2" else 2
+        resolve = Resolve(winner=winner, sync_id=command.sync_id)
+        await sinks.pair_changes.send(
+            key=pair_id.encode(), value=json.dumps(message_to_json(resolve)).encode()
+        )
+        return
+    raise CommandError(f"{type(command).__name__} is not carried out by this worker yet")
+
+
+async def _pair_of(applier: Applier, sync_id: str) -> str:
+    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker."""
+    keys = dict(zip(SITES, sync_id.split("#"), strict=True))
+    for site in (2, 1):
+        try:
+            issue = await applier.clients[site].get_issue(
+                keys[site], fields=["updated"], properties=[LINK_PROPERTY]
+            )
+        except NotFound:
+            raise CommandError(f"{keys[site]} does not exist on site {site}") from None
+        marker = issue.properties.get(LINK_PROPERTY)
+        if isinstance(marker, dict) and isinstance(marker.get("pair_id"), str):
+            return str(marker["pair_id"])
+    raise CommandError(f"{sync_id} is not a pair synced by jira-sync (no link marker)")

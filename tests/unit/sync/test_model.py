@@ -8,13 +8,17 @@ from typing import Any
 import pytest
 
 from streams.settings import ConflictPolicy
-from streams.state import PairState, PairStatus
+from streams.state import PairState, PairStatus, PendingCreate
 from streams.sync import outcomes
 from streams.sync.messages import (
     CreateCounterpart,
+    CrossLink,
     Fetch,
     IssueChanged,
     Observation,
+    RecoverCreate,
+    Reexamine,
+    Resolve,
     SiteNumber,
     SyncConfig,
     TransitionTo,
@@ -165,11 +169,95 @@ def test_an_event_equal_to_the_base_costs_no_read() -> None:
     assert human.note == "in sync"
 
 
-def test_events_before_the_counterpart_exists_wait() -> None:
+def pending_pair() -> PairState:
+    """A pair whose create was sent but never confirmed (the worker died in between)."""
+    first = decide(change(1, minutes=0), None, CONFIG, T0)
+    assert first.state is not None
+    create = first.actions[0]
+    assert isinstance(create, CreateCounterpart)
+    intent = PendingCreate(
+        site=2,
+        project_key="PROJ2",
+        values=create.values,
+        link=create.link,
+        origin_key="PROJ1-1",
+        requested_at=T0,
+    )
+    return first.state.model_copy(update={"pending_create": intent})
+
+
+def test_an_unconfirmed_create_is_recovered_before_anything_else() -> None:
+    pair = pending_pair()
+    # even the very event that asked for the create (a redelivery after the crash)
+    for message in (change(1, minutes=0), change(1, minutes=2, summary="x"), Reexamine("r")):
+        decision = decide(message, pair, CONFIG, T0)
+        assert decision.note == "unconfirmed create"
+        assert decision.state == pair
+        [recover] = decision.actions
+        assert isinstance(recover, RecoverCreate)
+        assert (recover.site, recover.requested_at) == (2, T0)
+        assert recover.link["pair_id"] == "1:10001"
+
+
+def test_the_counterparts_own_webhook_adopts_an_unconfirmed_create() -> None:
+    decision = decide(
+        change(2, minutes=1, kind="created", actor="bot-2"), pending_pair(), CONFIG, T0
+    )
+    state = decision.state
+    assert state is not None
+    assert state.pending_create is None
+    assert state.site2 is not None and state.site2.key == "PROJ2-1"
+    assert state.base == {k: v for k, v in BASE.items() if k != "status"}
+    assert decision.actions[0] == CrossLink(2)
+
+
+def test_a_pair_without_counterpart_and_no_intent_creates_again() -> None:
+    """The create was refused for good (nothing exists); a later change tries again."""
     first = decide(change(1, minutes=0), None, CONFIG, T0)
     decision = decide(change(1, minutes=2, summary="x"), first.state, CONFIG, T0)
-    assert decision.note == "awaiting counterpart"
-    assert decision.actions == []
+    assert decision.note == "create counterpart"
+    [create] = decision.actions
+    assert isinstance(create, CreateCounterpart)
+    assert create.values["summary"] == "x"
+    # a webhook of an issue whose marker names this pair: it is the counterpart
+    found = decide(change(2, minutes=2), first.state, CONFIG, T0)
+    assert found.state is not None and found.state.site2 is not None
+    assert found.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+
+
+def test_reexamine_reads_both_sides_and_clears_a_failure_when_nothing_is_left() -> None:
+    action = WriteFields(2, "PROJ2-1", {"summary": "x"})
+    failed = outcomes.failed(linked_pair(), action, "HTTP 503", retryable=True, now=T0)
+    asked = decide(Reexamine("retry"), failed, CONFIG, T0)
+    assert asked.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+    settled = decide(Reexamine("retry"), failed, CONFIG, T0, {1: seen(1), 2: seen(2)})
+    assert settled.actions == []
+    assert settled.state is not None and settled.state.failure is None
+    assert settled.state.status is PairStatus.SYNCED
+    moved = decide(Reexamine("retry"), failed, CONFIG, T0, {1: seen(1, summary="y"), 2: seen(2)})
+    assert moved.actions == [WriteFields(2, "PROJ2-1", {"summary": "y"})]
+    assert decide(Reexamine("retry"), None, CONFIG, T0).note == "no such pair"
+
+
+def test_reexamine_of_a_pair_without_counterpart_creates_it_from_a_fresh_read() -> None:
+    first = decide(change(1, minutes=0), None, CONFIG, T0)
+    assert first.state is not None
+    asked = decide(Reexamine("retry"), first.state, CONFIG, T0)
+    assert asked.actions == [Fetch(1, "PROJ1-1")]
+    made = decide(Reexamine("retry"), first.state, CONFIG, T0, {1: seen(1, summary="now")})
+    [create] = made.actions
+    assert isinstance(create, CreateCounterpart) and create.values["summary"] == "now"
+    gone = decide(Reexamine("r"), first.state, CONFIG, T0, {1: seen(1, exists=False)})
+    assert gone.state is not None and gone.state.status is PairStatus.ORPHANED
+
+
+def test_a_snapshot_always_reads_both_sides_even_when_equal_to_the_base() -> None:
+    pair = linked_pair()
+    snapshot = change(1, minutes=0, kind="snapshot", webhook="manual:1")
+    decision = decide(snapshot, pair, CONFIG, T0)
+    assert decision.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+    drifted = decide(snapshot, pair, CONFIG, T0, {1: seen(1), 2: seen(2, labels=["x"])})
+    assert drifted.actions == [WriteFields(1, "PROJ1-1", {"labels": ["x"]})]
 
 
 def test_one_side_changed_is_copied_and_base_waits_for_the_write() -> None:
@@ -342,13 +430,20 @@ def test_resolve_applies_the_chosen_side_and_clears_conflicts() -> None:
         fresh(change(1, minutes=2, summary="Mine"), summary="Theirs"),
     ).state
     assert conflicted is not None
-    decision = outcomes.resolve(
-        conflicted, 1, {1: seen(1, summary="Mine"), 2: seen(2, summary="Theirs")}, CONFIG, T0
-    )
+    resolve = Resolve(winner=1, sync_id="PROJ1-1#PROJ2-1")
+    asked = decide(resolve, conflicted, CONFIG, T0)
+    assert asked.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+    reads = {1: seen(1, summary="Mine"), 2: seen(2, summary="Theirs")}
+    decision = decide(resolve, conflicted, CONFIG, T0, reads)
     assert decision.actions == [WriteFields(2, "PROJ2-1", {"summary": "Mine"})]
     assert decision.state is not None
     assert decision.state.conflicts == {}
-    assert outcomes.resolve(decision.state, 1, {}, CONFIG, T0).note == "no conflict to resolve"
+    assert decide(resolve, decision.state, CONFIG, T0, reads).note == "no conflict to resolve"
+    towards_two = decide(Resolve(2, "PROJ1-1#PROJ2-1"), conflicted, CONFIG, T0, reads)
+    assert towards_two.actions == [WriteFields(1, "PROJ1-1", {"summary": "Theirs"})]
+    wrong = decide(Resolve(1, "PROJ1-9#PROJ2-9"), conflicted, CONFIG, T0)
+    assert wrong.note.startswith("rejected:")
+    assert wrong.state == conflicted
 
 
 def test_failures_and_warnings() -> None:
