@@ -206,7 +206,8 @@ def test_the_counterparts_own_webhook_adopts_an_unconfirmed_create() -> None:
     state = decision.state
     assert state is not None
     assert state.pending_create is None
-    assert state.site2 is not None and state.site2.key == "PROJ2-1"
+    assert state.site2 is not None
+    assert state.site2.key == "PROJ2-1"
     assert state.base == {k: v for k, v in BASE.items() if k != "status"}
     assert decision.actions[0] == CrossLink(2)
 
@@ -221,7 +222,8 @@ def test_a_pair_without_counterpart_and_no_intent_creates_again() -> None:
     assert create.values["summary"] == "x"
     # a webhook of an issue whose marker names this pair: it is the counterpart
     found = decide(change(2, minutes=2), first.state, CONFIG, T0)
-    assert found.state is not None and found.state.site2 is not None
+    assert found.state is not None
+    assert found.state.site2 is not None
     assert found.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
 
 
@@ -232,7 +234,8 @@ def test_reexamine_reads_both_sides_and_clears_a_failure_when_nothing_is_left() 
     assert asked.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
     settled = decide(Reexamine("retry"), failed, CONFIG, T0, {1: seen(1), 2: seen(2)})
     assert settled.actions == []
-    assert settled.state is not None and settled.state.failure is None
+    assert settled.state is not None
+    assert settled.state.failure is None
     assert settled.state.status is PairStatus.SYNCED
     moved = decide(Reexamine("retry"), failed, CONFIG, T0, {1: seen(1, summary="y"), 2: seen(2)})
     assert moved.actions == [WriteFields(2, "PROJ2-1", {"summary": "y"})]
@@ -246,9 +249,11 @@ def test_reexamine_of_a_pair_without_counterpart_creates_it_from_a_fresh_read() 
     assert asked.actions == [Fetch(1, "PROJ1-1")]
     made = decide(Reexamine("retry"), first.state, CONFIG, T0, {1: seen(1, summary="now")})
     [create] = made.actions
-    assert isinstance(create, CreateCounterpart) and create.values["summary"] == "now"
+    assert isinstance(create, CreateCounterpart)
+    assert create.values["summary"] == "now"
     gone = decide(Reexamine("r"), first.state, CONFIG, T0, {1: seen(1, exists=False)})
-    assert gone.state is not None and gone.state.status is PairStatus.ORPHANED
+    assert gone.state is not None
+    assert gone.state.status is PairStatus.ORPHANED
 
 
 def test_a_snapshot_always_reads_both_sides_even_when_equal_to_the_base() -> None:

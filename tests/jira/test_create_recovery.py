@@ -1,0 +1,171 @@
+"""A create that JIRA performed but the worker never recorded is found, never repeated.
+
+The applier against an emulated site over HTTP, no Kafka: the crash is the applier's result
+being thrown away after the create, exactly what a kill -9 between JIRA's answer and the
+state record leaves behind (the intent was recorded before the call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from sandbox import SiteConfig, serve_emulator
+from sandbox.config import Faults
+from sandbox.contract import OpenApiContract
+from sandbox.emulator import Emulator
+from streams.jira.sites import open_client
+from streams.jira.transport import RetryPolicy, SiteAuth
+from streams.state import PairState, PairStatus, PendingCreate
+from streams.sync.applier import Applier
+from streams.sync.engine import handle
+from streams.sync.messages import (
+    CreateCounterpart,
+    IssueChanged,
+    RecoverCreate,
+    Reexamine,
+    SyncConfig,
+)
+from streams.sync.model import decide
+from tests.infra import OPENAPI_SPEC
+
+CONTRACT = OpenApiContract(OPENAPI_SPEC)
+NO_FAULTS = Faults()
+T0 = datetime.now(UTC)
+CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, create_grace=timedelta(seconds=30))
+
+
+@dataclass
+class Rig:
+    applier: Applier
+    target: Emulator
+    intents: list[PairState]
+
+
+@asynccontextmanager
+async def rig(faults: Faults = NO_FAULTS, request_timeout: float = 30.0) -> AsyncIterator[Rig]:
+    sites = {
+        1: SiteConfig(project_key="PROJ1", contract=CONTRACT),
+        2: SiteConfig(project_key="PROJ2", contract=CONTRACT, faults=faults),
+    }
+    async with serve_emulator(sites[1]) as one, serve_emulator(sites[2]) as two:
+        auth = {
+            site: SiteAuth(running.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+            for site, running in ((1, one), (2, two))
+        }
+        no_retries = RetryPolicy(attempts=1)
+        async with (
+            open_client(auth[1]) as c1,
+            open_client(auth[2], no_retries, request_timeout=request_timeout) as c2,
+        ):
+            intents: list[PairState] = []
+
+            async def record(state: PairState) -> None:
+                intents.append(state)
+
+            applier = Applier({1: c1, 2: c2}, CONFIG, {1: one.base_url, 2: two.base_url})
+            applier.before_create = record
+            one.emulator.seed_issues(1)  # the origin, PROJ1-1
+            yield Rig(applier, two.emulator, intents)
+        assert one.emulator.contract_violations == []
+        assert two.emulator.contract_violations == []
+
+
+def first_event() -> IssueChanged:
+    return IssueChanged(1, "created", "10001", "PROJ1-1", {"summary": "Printer on fire"}, T0)
+
+
+def first_create() -> tuple[PairState, CreateCounterpart]:
+    decision = decide(first_event(), None, CONFIG, T0)
+    assert decision.state is not None
+    create = decision.actions[0]
+    assert isinstance(create, CreateCounterpart)
+    return decision.state, create
+
+
+async def test_a_create_done_but_not_recorded_is_found_by_its_marker() -> None:
+    async with rig() as r:
+        pair, create = first_create()
+        await r.applier.apply(pair, create, T0)  # JIRA created it ... and the worker died
+        [intent] = r.intents
+        assert intent.pending_create is not None
+        assert len(r.target.issues) == 1
+
+        result = await handle(first_event(), intent, CONFIG, r.applier, T0 + timedelta(seconds=1))
+        assert result.retry is None
+        assert len(r.target.issues) == 1  # found, not made again
+        state = result.state
+        assert state is not None
+        assert state.site2 is not None
+        assert state.site2.key == "PROJ2-1"
+        assert state.pending_create is None
+        assert state.status is PairStatus.SYNCED
+        assert state.base["summary"] == "Printer on fire"
+        [link] = r.target.issues["PROJ2-1"].remote_links  # one, though linked twice
+        assert "PROJ1-1" in str(link)
+
+
+async def test_a_create_that_never_reached_jira_waits_out_the_grace_then_creates() -> None:
+    async with rig() as r:
+        pair, create = first_create()
+        intent = pair.model_copy(
+            update={"pending_create": _pending(create, requested_at=T0)}
+        )  # recorded, then the worker died before the call
+        early = await handle(
+            Reexamine("retry"), intent, CONFIG, r.applier, T0 + timedelta(seconds=5)
+        )
+        assert early.retry is not None
+        assert early.retry.after is not None
+        assert 24 <= early.retry.after <= 25
+        assert r.target.issues == {}
+        late = await handle(
+            Reexamine("retry"), intent, CONFIG, r.applier, T0 + timedelta(seconds=31)
+        )
+        assert late.retry is None
+        assert len(r.target.issues) == 1
+        assert late.state is not None
+        assert late.state.site2 is not None
+
+
+async def test_search_lag_never_leads_to_a_second_issue_within_the_grace() -> None:
+    async with rig(Faults(search_lag=3.0)) as r:
+        pair, create = first_create()
+        await r.applier.apply(pair, create, T0)
+        [intent] = r.intents
+        blind = await handle(first_event(), intent, CONFIG, r.applier, T0 + timedelta(seconds=1))
+        assert blind.retry is not None  # not visible in search yet: wait, do not create
+        assert len(r.target.issues) == 1
+
+
+async def test_a_timed_out_create_keeps_its_intent_and_is_recovered() -> None:
+    """JIRA did the create but the answer never came: the client must not blindly retry."""
+    faults = Faults(timeout_rate=1.0, timeout_hold=3.0)
+    async with rig(faults, request_timeout=0.5) as r:
+        pair, create = first_create()
+        applied = await r.applier.apply(pair, create, T0)
+        assert applied.retry is not None
+        assert applied.state.pending_create is not None
+        assert applied.state.status is PairStatus.PENDING
+        assert len(r.target.issues) == 1
+        r.target.faults = Faults()
+        action = decide(Reexamine("retry"), applied.state, CONFIG, T0).actions[0]
+        assert isinstance(action, RecoverCreate)
+        recovered = await r.applier.apply(applied.state, action, T0 + timedelta(seconds=2))
+        assert recovered.retry is None
+        assert recovered.state.site2 is not None
+        assert len(r.target.issues) == 1
+
+
+def _pending(create: CreateCounterpart, requested_at: datetime) -> PendingCreate:
+    return PendingCreate(
+        site=create.site,
+        project_key=create.project_key,
+        values=create.values,
+        link=create.link,
+        origin_key=create.origin_key,
+        requested_at=requested_at,
+    )
