@@ -11,6 +11,7 @@ from jira_sync.projections_cmd import projections
 from jira_sync.replay_cmd import replay
 from jira_sync.stack_cmd import stack
 from jira_sync.transitions_cmd import transitions
+from jira_sync.up_cmd import up
 from jira_sync.worker_cmd import worker
 
 
@@ -21,11 +22,13 @@ def main() -> None:
 
     \b
     Examples:
+      jira-sync up                # the sandbox: two emulated JIRA sites kept in sync
       jira-sync stack up          # local Kafka + DynamoDB Local, no Docker needed
       jira-sync config            # show the effective configuration (secrets masked)
     """
 
 
+main.add_command(up)
 main.add_command(stack)
 main.add_command(config)
 main.add_command(emulator)

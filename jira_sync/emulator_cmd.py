@@ -16,7 +16,13 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
 @click.option("--project", "project_key", required=True, help="Project key, e.g. PROJ1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--webhook-url", default=None, help="Where to deliver webhooks [default: none].")
-@click.option("--webhook-secret", default=None, help="Sign deliveries (X-Hub-Signature).")
+@click.option(
+    "--webhook-secret",
+    default=None,
+    envvar="EMULATOR_WEBHOOK_SECRET",
+    show_envvar=True,
+    help="Sign deliveries (X-Hub-Signature); the variable keeps it out of the process list.",
+)
 @click.option(
     "--workflow",
     type=click.Choice(["default", "strict"]),

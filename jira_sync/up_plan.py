@@ -1,0 +1,329 @@
+"""What ``jira-sync up`` runs, decided before anything starts (pure: no I/O but port probes).
+
+The plan holds every address, name and secret the children get; ``child_env`` turns it
+into the environment of each ``python -m jira_sync <command>`` child, which builds its own
+settings from it (one composition root per process).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from streams.jira.sites import SANDBOX_EMAIL, SANDBOX_TOKEN
+from streams.settings import Settings
+
+SiteNumber = Literal[1, 2]
+SITES: tuple[SiteNumber, SiteNumber] = (1, 2)
+WEBHOOK_EVENTS = (
+    "jira:issue_created",
+    "jira:issue_updated",
+    "jira:issue_deleted",
+    "comment_created",
+    "comment_updated",
+    "comment_deleted",
+)
+DEMO_USER, DEMO_TOKEN = "alice@example.com", "alice-token"  # a person on every emulated site
+DEFAULT_PREFIX = Settings.model_fields["kafka_topic_prefix"].default
+DEFAULT_TABLE = Settings.model_fields["dynamodb_table"].default
+DEFAULT_KAFKA = Settings.model_fields["kafka_bootstrap_servers"].default
+
+
+@dataclass(frozen=True)
+class Ports:
+    ingress: int
+    status: int
+    jira1: int
+    jira2: int
+
+    def site(self, number: SiteNumber) -> int:
+        return self.jira1 if number == 1 else self.jira2
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A port ``up`` needs free before it starts anything, and how to choose another."""
+
+    what: str
+    host: str
+    port: int
+    hint: str
+
+
+def claims(settings: Settings, ports: Ports, sandbox: bool) -> list[Claim]:
+    wanted = [
+        Claim(
+            "the ingress", settings.ingress_host, ports.ingress, "--ingress-port N or INGRESS_PORT"
+        ),
+        Claim(
+            "the status API", settings.status_host, ports.status, "--status-port N or STATUS_PORT"
+        ),
+    ]
+    if sandbox:
+        wanted += [
+            Claim("emulated JIRA site 1", "127.0.0.1", ports.jira1, "--jira1-port N"),
+            Claim("emulated JIRA site 2", "127.0.0.1", ports.jira2, "--jira2-port N"),
+        ]
+    return wanted
+
+
+def port_problems(wanted: list[Claim], port_free: Callable[[str, int], bool]) -> list[str]:
+    """Every port that is taken (by another process, or twice by this plan)."""
+    problems = []
+    seen: dict[int, Claim] = {}
+    for claim in wanted:
+        other = seen.get(claim.port)
+        if other is not None:
+            problems.append(
+                f"port {claim.port} is asked for both {other.what} and {claim.what}; "
+                f"choose another with {claim.hint}"
+            )
+        elif not port_free(claim.host, claim.port):
+            problems.append(
+                f"port {claim.port} on {claim.host} is already in use, so {claim.what} cannot "
+                f"start there; choose another with {claim.hint}"
+            )
+        seen[claim.port] = claim
+    return problems
+
+
+@dataclass(frozen=True)
+class Plan:
+    sandbox: bool
+    ports: Ports
+    ingress_host: str
+    status_host: str
+    kafka: str
+    dynamodb_url: str | None
+    topic_prefix: str
+    table: str
+    api_key: str
+    api_key_generated: bool
+    webhook_secrets: dict[int, str | None]  # per site, what the emulator signs with
+    webhook_secret_generated: str | None  # WEBHOOK_SECRET given to the ingress, if generated
+    project_keys: dict[int, str]
+    site_urls: dict[int, str]
+
+    @property
+    def ingress_url(self) -> str:
+        return f"http://{url_host(self.ingress_host)}:{self.ports.ingress}"
+
+    @property
+    def status_url(self) -> str:
+        return f"http://{url_host(self.status_host)}:{self.ports.status}"
+
+    def webhook_url(self, number: int) -> str:
+        return f"{self.ingress_url}/webhook/jira{number}"
+
+    @property
+    def worker_group(self) -> str:
+        return f"{self.topic_prefix}.worker"
+
+
+def url_host(host: str) -> str:
+    """How a client reaches a listen address (a wildcard means this machine)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - a listen address, not a bind
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def sandbox_site_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def child_env(plan: Plan, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of every child: the caller's, with the plan's choices on top."""
+    env = dict(base)
+    env |= {
+        "KAFKA_BOOTSTRAP_SERVERS": plan.kafka,
+        "KAFKA_TOPIC_PREFIX": plan.topic_prefix,
+        "DYNAMODB_TABLE": plan.table,
+        "MANAGEMENT_API_KEY": plan.api_key,
+        "INGRESS_PORT": str(plan.ports.ingress),
+        "STATUS_PORT": str(plan.ports.status),
+        "PYTHONUNBUFFERED": "1",
+    }
+    if plan.dynamodb_url is not None:
+        env["DYNAMODB_ENDPOINT_URL"] = plan.dynamodb_url
+    if plan.webhook_secret_generated is not None:
+        env["WEBHOOK_SECRET"] = plan.webhook_secret_generated
+    if plan.sandbox:
+        for number in SITES:
+            env |= {
+                f"JIRA_{number}_BASE_URL": plan.site_urls[number],
+                f"JIRA_{number}_USERNAME": SANDBOX_EMAIL,
+                f"JIRA_{number}_API_TOKEN": SANDBOX_TOKEN,
+            }
+    return env
+
+
+def emulator_env(plan: Plan, number: SiteNumber, base: Mapping[str, str]) -> dict[str, str]:
+    env = child_env(plan, base)
+    secret = plan.webhook_secrets[number]
+    if secret is not None:
+        env["EMULATOR_WEBHOOK_SECRET"] = secret
+    return env
+
+
+def commands(plan: Plan, env_file: Path, run_dir: Path, store: str) -> list[tuple[str, list[str]]]:
+    """``(name, argv)`` of each child, in start order."""
+    me = [sys.executable, "-m", "jira_sync"]
+    env_file_arg = ["--env-file", str(env_file)]
+    started: list[tuple[str, list[str]]] = []
+    if plan.sandbox:
+        for number in SITES:
+            started.append(
+                (
+                    f"jira{number}",
+                    [
+                        *me,
+                        "emulator",
+                        "--port",
+                        str(plan.ports.site(number)),
+                        "--project",
+                        plan.project_keys[number],
+                        "--webhook-url",
+                        plan.webhook_url(number),
+                    ],
+                )
+            )
+    started += [
+        (
+            "ingress",
+            [
+                *me,
+                "ingress",
+                *env_file_arg,
+                "--host",
+                plan.ingress_host,
+                "--port",
+                str(plan.ports.ingress),
+            ],
+        ),
+        (
+            "worker",
+            [
+                *me,
+                "worker",
+                *env_file_arg,
+                "--store",
+                store,
+                "--data-dir",
+                str(run_dir / "worker-data"),
+            ],
+        ),
+        (
+            "projections",
+            [
+                *me,
+                "projections",
+                *env_file_arg,
+                "--host",
+                plan.status_host,
+                "--port",
+                str(plan.ports.status),
+            ],
+        ),
+    ]
+    return started
+
+
+def create_issue_body(project_key: str, summary: str, **more: object) -> dict[str, object]:
+    fields = {"project": {"key": project_key}, "issuetype": {"name": "Task"}, "summary": summary}
+    return {"fields": fields | more}
+
+
+def search_body(project_key: str) -> dict[str, object]:
+    return {
+        "jql": f"project = {project_key} ORDER BY created DESC",
+        "fields": ["summary", "status"],
+        "maxResults": 20,
+    }
+
+
+def _curl_json(method: str, url: str, auth: str, body: object) -> str:
+    return (
+        f"curl -s -u {auth} -H 'Content-Type: application/json' -X {method} \\\n"
+        f"      {url} \\\n      -d {shlex.quote(json.dumps(body))}"
+    )
+
+
+def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str]) -> str:
+    """What ``up`` prints once everything answers: where things are, and how to try them."""
+    key_header = f"X-API-Key: {plan.api_key}"
+    mode = "sandbox (two emulated JIRA sites)" if plan.sandbox else "real JIRA sites"
+    lines = [f"jira-sync up: {mode}; Ctrl-C stops everything", ""]
+    for number in SITES:
+        url, key = plan.site_urls[number], plan.project_keys[number]
+        lines.append(f"  JIRA site {number}    {url}   project {key}")
+    if plan.sandbox:
+        lines.append(
+            f"                 sync account {SANDBOX_EMAIL} / {SANDBOX_TOKEN}; people "
+            f"{DEMO_USER} / {DEMO_TOKEN}, bob@example.com / bob-token"
+        )
+    lines += [
+        f"  ingress        {plan.ingress_url}   webhooks /webhook/jira1 and /webhook/jira2; "
+        "/health, /metrics, POST /manual-sync",
+        f"  status API     {plan.status_url}   /status, /syncs?state=..., /syncs/{{sync id}}",
+        f"  Kafka          {plan.kafka}   topics {plan.topic_prefix}.*",
+        f"  DynamoDB       {plan.dynamodb_url or 'AWS (boto3 default chain)'}   table {plan.table}",
+    ]
+    if plan.sandbox or plan.api_key_generated:
+        origin = "generated for this run" if plan.api_key_generated else "MANAGEMENT_API_KEY"
+        lines.append(f"  API key        {plan.api_key}   ({origin}; header X-API-Key)")
+    else:
+        lines.append("  API key        MANAGEMENT_API_KEY of your configuration (header X-API-Key)")
+        key_header = "X-API-Key: $MANAGEMENT_API_KEY"
+    if plan.sandbox and plan.webhook_secret_generated is not None:
+        lines.append(f"  webhook secret {plan.webhook_secret_generated}   (generated for this run)")
+    processes = ", ".join(f"{name} {pid}" for name, pid in pids.items())
+    lines += [
+        f"  logs           {run_dir}/*.log",
+        f"  processes      {processes}   (recorded in {run_dir / 'up.json'})",
+        "",
+    ]
+    if plan.sandbox:
+        if seeded:
+            lines += [f"Seeded on site 1: {', '.join(seeded)}", ""]
+        site1, site2 = plan.site_urls[1], plan.site_urls[2]
+        auth = f"{DEMO_USER}:{DEMO_TOKEN}"
+        create = create_issue_body(plan.project_keys[1], "Hello from site 1")
+        lines += [
+            "Try it:",
+            "  # create an issue on site 1",
+            "  " + _curl_json("POST", f"{site1}/rest/api/3/issue", auth, create),
+            "  # a few seconds later it is on site 2",
+            "  "
+            + _curl_json(
+                "POST", f"{site2}/rest/api/3/search/jql", auth, search_body(plan.project_keys[2])
+            ),
+        ]
+    else:
+        lines += [
+            "Register one webhook per site (JIRA administration > System > WebHooks), with the",
+            "secret WEBHOOK_SECRET (or WEBHOOK_SECRET_1/_2), JQL 'project = <KEY>' and the events",
+            f"  {', '.join(WEBHOOK_EVENTS)}",
+        ]
+        for number in SITES:
+            lines.append(f"  site {number}: {plan.webhook_url(number)}")
+        lines += [
+            "JIRA Cloud must reach these URLs: expose the ingress (reverse proxy, tunnel) and",
+            "register the public address with the same paths.",
+            "",
+            "Try it:",
+        ]
+    lines += [
+        "  # the sync status",
+        f"  curl -s -H '{key_header}' {plan.status_url}/status",
+        f"  curl -s -H '{key_header}' '{plan.status_url}/syncs?state=synced&limit=20'",
+        "",
+        "jira-sync up: ready",
+    ]
+    return "\n".join(lines)
