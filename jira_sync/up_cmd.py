@@ -291,6 +291,7 @@ def _serve(plan: Plan, options: Options, supervisor: Supervisor) -> int:
     wait_ready(checks, children, options.start_timeout, progress)
     seeded = _seed(plan) if plan.sandbox and options.seed else []
     pids = {child.name: child.pid for child in supervisor.children}
+    pids |= supervisor.extra.get("stack", {})
     click.echo(summary(plan, pids, options.run_dir, seeded))
     sys.stdout.flush()
     while True:
