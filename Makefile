@@ -12,8 +12,7 @@ $(BIN)/jira-sync: pyproject.toml
 	touch $@
 
 up: $(BIN)/jira-sync
-	@echo 'note: the sandbox sync (jira-sync up) is not built yet; starting the local stack only' >&2
-	$(BIN)/jira-sync stack up
+	$(BIN)/jira-sync up
 
 down: $(BIN)/jira-sync
 	$(BIN)/jira-sync stack down

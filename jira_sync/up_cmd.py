@@ -254,7 +254,7 @@ def run(settings: Settings, options: Options, signals: Signals) -> int:
             plan = _plan(settings, ports, infra)
             return _serve(plan, options, supervisor)
         except Interrupted:
-            progress("stopping (Ctrl-C again to kill at once)")
+            progress("stopping (a second Ctrl-C kills at once)")
             return 0
         except (NotReady, StackError) as error:
             click.echo(f"jira-sync up: {error}", err=True)

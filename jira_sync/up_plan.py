@@ -257,7 +257,7 @@ def _curl_json(method: str, url: str, auth: str, body: object) -> str:
 
 def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str]) -> str:
     """What ``up`` prints once everything answers: where things are, and how to try them."""
-    key_header = f"X-API-Key: {plan.api_key}"
+    key_header = shlex.quote(f"X-API-Key: {plan.api_key}")
     mode = "sandbox (two emulated JIRA sites)" if plan.sandbox else "real JIRA sites"
     lines = [f"jira-sync up: {mode}; Ctrl-C stops everything", ""]
     for number in SITES:
@@ -280,7 +280,7 @@ def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str
         lines.append(f"  API key        {plan.api_key}   ({origin}; header X-API-Key)")
     else:
         lines.append("  API key        MANAGEMENT_API_KEY of your configuration (header X-API-Key)")
-        key_header = "X-API-Key: $MANAGEMENT_API_KEY"
+        key_header = '"X-API-Key: $MANAGEMENT_API_KEY"'
     if plan.sandbox and plan.webhook_secret_generated is not None:
         lines.append(f"  webhook secret {plan.webhook_secret_generated}   (generated for this run)")
     processes = ", ".join(f"{name} {pid}" for name, pid in pids.items())
@@ -307,12 +307,13 @@ def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str
         ]
     else:
         lines += [
-            "Register one webhook per site (JIRA administration > System > WebHooks), with the",
-            "secret WEBHOOK_SECRET (or WEBHOOK_SECRET_1/_2), JQL 'project = <KEY>' and the events",
+            "Register one webhook per site (JIRA settings > System > WebHooks) with the secret",
+            "WEBHOOK_SECRET (or WEBHOOK_SECRET_1/_2), the JQL shown and the events",
             f"  {', '.join(WEBHOOK_EVENTS)}",
         ]
         for number in SITES:
-            lines.append(f"  site {number}: {plan.webhook_url(number)}")
+            jql = f"project = {plan.project_keys[number]}"
+            lines.append(f"  site {number}: {plan.webhook_url(number)}   JQL: {jql}")
         lines += [
             "JIRA Cloud must reach these URLs: expose the ingress (reverse proxy, tunnel) and",
             "register the public address with the same paths.",
@@ -321,8 +322,8 @@ def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str
         ]
     lines += [
         "  # the sync status",
-        f"  curl -s -H '{key_header}' {plan.status_url}/status",
-        f"  curl -s -H '{key_header}' '{plan.status_url}/syncs?state=synced&limit=20'",
+        f"  curl -s -H {key_header} {plan.status_url}/status",
+        f"  curl -s -H {key_header} '{plan.status_url}/syncs?state=synced&limit=20'",
         "",
         "jira-sync up: ready",
     ]

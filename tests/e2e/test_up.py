@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -196,3 +197,31 @@ def test_up_syncs_a_new_issue_and_ctrl_c_leaves_no_process(
         assert up.popen.wait(timeout=45) == 0, up.stderr.read_text()[-4000:]
         assert [name for name, pid in children.items() if not gone(pid)] == []
         assert not (run_dir / "up.json").exists()
+
+
+def test_a_taken_port_stops_up_before_it_starts_anything(tmp_path: Path) -> None:
+    ingress, jira1, jira2 = distinct_free_ports(3)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(NOT_PASSED_ON)}
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "jira_sync", "up"),
+                *("--env-file", str(tmp_path / "none.env"), "--home", str(tmp_path / "home")),
+                *("--ingress-port", str(ingress), "--status-port", str(taken)),
+                *("--jira1-port", str(jira1), "--jira2-port", str(jira2)),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"port {taken} on 127.0.0.1 is already in use, so the status API cannot start there; "
+        "choose another with --status-port N or STATUS_PORT"
+    ) in result.stderr
+    assert not (tmp_path / "home" / "run" / "stack.json").exists()
