@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ def sync_config(settings: Settings) -> SyncConfig:
         project_keys={1: settings.jira_1_project_key, 2: settings.jira_2_project_key},
         policy=settings.conflict_policy,
         sync_status=settings.sync_status_transitions,
+        create_grace=timedelta(seconds=settings.sync_create_grace_seconds),
     )
 
 
@@ -55,9 +58,16 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     """
     from faust.worker import Worker
 
-    from streams.sync.worker import create_worker_app
+    from streams.kafka_admin import ensure_topics
+    from streams.sync.worker import create_worker_app, worker_topics
 
     settings = settings_or_exit(env_file)
+    try:
+        asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, worker_topics(settings), 30))
+    except Exception as error:
+        raise click.ClickException(
+            f"cannot create the topics on Kafka at {settings.kafka_bootstrap_servers}: {error}"
+        ) from None
     app = create_worker_app(settings, sync_config(settings), store=store, web_port=web_port)
     app.conf.datadir = data_dir
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

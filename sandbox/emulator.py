@@ -24,7 +24,7 @@ from sandbox.control import EMULATOR
 from sandbox.control import ROUTES as CONTROL_ROUTES
 from sandbox.delivery import Delivery, Dispatcher, Target
 from sandbox.edits import Screens
-from sandbox.http import SITE
+from sandbox.http import SITE, Call
 from sandbox.middleware import middlewares
 from sandbox.model import Comment, Issue
 from sandbox.ratelimit import RateLimiter
@@ -60,6 +60,7 @@ class Emulator:
         self.site = Site(config, self.users, Stamper(self.clock), self.dispatcher.publish)
         self.contract = config.contract
         self.contract_violations: list[str] = []
+        self.calls: list[Call] = []  # every authenticated REST request, in order
         self._rate_limits = config.rate_limits
         self.limiter = RateLimiter(config.rate_limits, self.clock) if config.rate_limits else None
         self._closing = asyncio.Event()
@@ -220,3 +221,8 @@ async def serve_emulator(
         emulator._closing.set()
         await runner.cleanup()
         sock.close()
+
+
+def writes_by(emulator: Emulator, email: str) -> list[Call]:
+    """The successful writes one account made on a site (tests count the sync's writes)."""
+    return [call for call in emulator.calls if call.email == email and call.write]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -69,3 +70,19 @@ def flag(request: web.Request, name: str, default: bool) -> bool:
 
 def no_content() -> web.Response:
     return web.Response(status=204)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authenticated REST request and the status it was answered with."""
+
+    email: str
+    method: str
+    path: str
+    status: int
+
+    @property
+    def write(self) -> bool:
+        """A successful change of JIRA data (searches are POSTs but read nothing new)."""
+        reads = self.method == "GET" or self.path.endswith("/search/jql")
+        return not reads and self.status < 300

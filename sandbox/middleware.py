@@ -15,7 +15,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from sandbox.contract import OpenApiContract
 from sandbox.errors import NOT_AUTHENTICATED, JiraError
-from sandbox.http import ACTOR, ISSUE_ROUTE
+from sandbox.http import ACTOR, ISSUE_ROUTE, Call
 from sandbox.ratelimit import WRITES
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ def _authenticate(emulator: Emulator) -> Middleware:
         if user is None:
             return JiraError(401, [NOT_AUTHENTICATED]).response()
         request[ACTOR] = user
-        return await handler(request)
+        response = await handler(request)
+        emulator.calls.append(Call(user.email, request.method, request.path, response.status))
+        return response
 
     return authenticate
 

@@ -103,11 +103,14 @@ class Settings(BaseSettings):
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None
+    sync_create_grace_seconds: float = Field(default=60.0, ge=0, le=3600)
+    jira_rate_limit_scale: float = Field(default=1.0, gt=0, le=10)
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = "jira-sync"
     kafka_partitions: int = Field(default=8, ge=1, le=1024)
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
+    kafka_session_timeout_seconds: float = Field(default=30.0, ge=6, le=300)
 
     dynamodb_endpoint_url: AnyHttpUrl | None = None
     aws_region: str = "us-east-1"

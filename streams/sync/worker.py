@@ -32,8 +32,10 @@ import faust
 from streams.commands import CommandError, ManualSync, ResolveConflict, parse_command
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, NotFound, PermanentJiraError
+from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
 from streams.jira.transport import JiraTransport
+from streams.kafka_admin import TopicShape
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
@@ -101,7 +103,10 @@ class Runtime:
             auth = site_auth(self.settings, site)
             session = aiohttp.ClientSession()  # closed by ``close`` at worker shutdown
             self._sessions.append(session)
-            clients[site] = JiraClient(JiraTransport(auth, session))
+            rates = {
+                m: r * self.settings.jira_rate_limit_scale for m, r in JIRA_CLOUD_BURST.items()
+            }
+            clients[site] = JiraClient(JiraTransport(auth, session, SiteLimiter(rates)))
             urls[site] = auth.base_url
             try:
                 accounts[site] = (await clients[site].myself()).account_id
@@ -139,6 +144,25 @@ class Sinks:
         await self.dead_letter.send(key=key, value=json.dumps(record).encode())
 
 
+def worker_topics(settings: Settings) -> list[TopicShape]:
+    """The topics the worker produces to without consuming them first, in their shape."""
+    topics = Topics(settings.kafka_topic_prefix)
+    size = (settings.kafka_partitions, settings.kafka_replication_factor)
+    compacted = {"cleanup.policy": "compact"}
+    names = [
+        topics.dead_letter,
+        topics.retry,
+        topics.pair_changes,
+        topics.events(1),
+        topics.events(2),
+        topics.commands,
+    ]
+    return [
+        TopicShape(topics.sync_state, *size, compacted),
+        *(TopicShape(name, *size) for name in names),
+    ]
+
+
 def create_worker_app(
     settings: Settings,
     config: SyncConfig,
@@ -156,6 +180,8 @@ def create_worker_app(
         topic_disable_leader=True,
         topic_partitions=settings.kafka_partitions,
         topic_replication_factor=settings.kafka_replication_factor,
+        broker_session_timeout=settings.kafka_session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         web_enabled=web_port > 0,
         web_port=web_port or 6066,
         web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only

@@ -1,0 +1,192 @@
+"""Acceptance of the sync engine: real ingress, Kafka and worker processes, two emulated
+sites over HTTP. Write counts are the sync account's successful writes on each site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from sandbox.config import Faults
+from streams.jira.adf import text_to_adf
+from tests.e2e.harness import Pipeline, fields_of, pipeline
+
+pytestmark = pytest.mark.integration
+
+
+async def synced_pair(p: Pipeline, summary: str) -> tuple[str, str]:
+    """An issue made on site 1 and its counterpart, with every echo settled."""
+    key = await p.create(1, summary, priority={"name": "High"}, labels=["ops"])
+    await p.eventually(lambda: p.find(2, summary) is not None)
+    twin = p.find(2, summary)
+    assert twin is not None
+    await p.quiet()
+    return key, twin.key
+
+
+async def test_create_on_site_2_carries_every_field_and_walks_a_multi_step_status(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    options = {1: {"workflow": "strict"}}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=options) as p:
+        fields = {
+            "description": text_to_adf("Toner everywhere\n* floor 3"),
+            "priority": {"name": "Highest"},
+            "labels": ["ops", "printer"],
+        }
+        key2 = await p.create(2, "Toner leak", **fields)
+        await p.eventually(lambda: p.find(1, "Toner leak") is not None)
+        twin = p.find(1, "Toner leak")
+        assert twin is not None
+        assert twin.properties["jira-sync.link"] == {
+            "pair_id": f"2:{p.issues(2)[key2].id}",
+            "site": 2,
+            "id": p.issues(2)[key2].id,
+            "key": key2,
+        }
+        assert fields_of(twin) == fields_of(p.issues(2)[key2])
+        assert any(key2 in str(link) for link in twin.remote_links)
+        assert any(twin.key in str(link) for link in p.issues(2)[key2].remote_links)
+        await p.quiet()
+        # site 1: the create and its remote link; site 2: the remote link back
+        assert (p.sync_writes(1), p.sync_writes(2)) == (2, 1)
+
+        await p.transition(2, key2, "Done")  # one step on site 2, two on strict site 1
+        await p.eventually(lambda: twin.fields["status"]["name"] == "Done")
+        await p.quiet()
+        assert (p.sync_writes(1), p.sync_writes(2)) == (4, 1)
+        assert len(p.issues(1)) == len(p.issues(2)) == 1
+
+
+async def test_concurrent_edits_merge_and_a_conflict_waits_for_the_operator(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        key1, key2 = await synced_pair(p, "Shared desk")
+        before = (p.sync_writes(1), p.sync_writes(2))
+        slow = Faults(webhook_delay=1.5)  # both edits land before either webhook arrives
+        for site in p.sites.values():
+            site.emulator.faults = slow
+        await asyncio.gather(
+            p.edit(1, key1, summary="Shared desk, floor 2"), p.edit(2, key2, labels=["facilities"])
+        )
+        one, two = p.issues(1)[key1], p.issues(2)[key2]
+        await p.eventually(lambda: fields_of(one) == fields_of(two))
+        await p.quiet()
+        assert fields_of(one)["summary"] == "Shared desk, floor 2"
+        assert fields_of(one)["labels"] == ["facilities"]
+        assert (p.sync_writes(1), p.sync_writes(2)) == (before[0] + 1, before[1] + 1)
+
+        await asyncio.gather(
+            p.edit(1, key1, priority={"name": "Highest"}), p.edit(2, key2, priority={"name": "Low"})
+        )
+        sync_id = f"{key1}#{key2}"
+        await p.eventually(lambda: _is(p, sync_id, "conflicted"), within=30)
+        await p.quiet()
+        assert one.fields["priority"]["name"] == "Highest"  # nothing overwritten
+        assert two.fields["priority"]["name"] == "Low"
+        state = await _state(p, sync_id)
+        assert set(state["conflicts"]) == {"priority"}
+        assert (p.sync_writes(1), p.sync_writes(2)) == (before[0] + 1, before[1] + 1)
+
+        for site in p.sites.values():
+            site.emulator.faults = Faults()
+        resolve = {
+            "sync_id": sync_id,
+            "resolve_conflict": True,
+            "resolution_direction": "jira_1_to_2",
+        }
+        await p.send_command(resolve, key=sync_id)
+        await p.eventually(lambda: two.fields["priority"]["name"] == "Highest")
+        await p.quiet()
+        state = await _state(p, sync_id)
+        assert state["conflicts"] == {}
+        assert state["status"] == "synced"
+        assert (p.sync_writes(1), p.sync_writes(2)) == (before[0] + 1, before[1] + 2)
+        assert fields_of(one) == fields_of(two)
+
+
+async def test_manual_sync_command_creates_a_missed_issue_and_bad_commands_are_kept(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        p.sites[1].emulator.set_webhook(None)  # the webhook is lost for good
+        key = await p.create(1, "Missed by the webhook", labels=["late"])
+        await asyncio.sleep(2)
+        assert p.issues(2) == {}
+        await p.send_command({"issue_key": key, "source_instance": 1}, key=key)
+        await p.eventually(lambda: p.find(2, "Missed by the webhook") is not None)
+        await p.send_command({"issue_key": "PROJ1-404", "source_instance": 1})
+        await p.send_command({"sync_id": "PROJ1-1#PROJ2-77", "resolve_conflict": True})
+        await p.eventually(lambda: _dead_at_least(p, 2), within=30)
+        reasons = [letter["reason"] for letter in await p.dead_letters()]
+        assert any("PROJ1-404 does not exist on site 1" in reason for reason in reasons)
+        assert any("resolution_direction" in reason for reason in reasons)
+        await p.quiet()
+        assert len(p.issues(2)) == 1
+        assert (p.sync_writes(1), p.sync_writes(2)) == (1, 2)  # links both ways, one create
+
+
+async def test_duplicated_and_reordered_deliveries_reach_the_same_end_state(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    chaos = Faults(
+        seed=7, webhook_duplicate_rate=0.5, webhook_reorder_window=3, webhook_hold_seconds=0.5
+    )
+    options = {1: {"faults": chaos}, 2: {"faults": chaos.model_copy(update={"seed": 8})}}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=options) as p:
+        keys = [await p.create(1, f"Noisy {n}") for n in range(3)]
+        await p.eventually(lambda: all(p.find(2, f"Noisy {n}") for n in range(3)), within=60)
+        twins = {key: p.twin(2, key) for key in keys}
+        for round_ in range(5):
+            for key, twin in twins.items():
+                assert twin is not None
+                await p.edit(1, key, summary=f"Noisy {key} r{round_}")
+                await p.edit(2, twin.key, labels=[f"r{round_}"])
+        await p.eventually(
+            lambda: all(
+                fields_of(p.issues(1)[key]) == fields_of(twin)  # type: ignore[arg-type]
+                for key, twin in twins.items()
+            ),
+            within=90,
+        )
+        await p.quiet()
+        for key, twin in twins.items():
+            assert twin is not None
+            assert fields_of(twin)["summary"] == f"Noisy {key} r4"
+            assert fields_of(p.issues(1)[key])["labels"] == ["r4"]
+        assert len(p.issues(1)) == len(p.issues(2)) == 3
+        # creates and links, then at most one write per human edit on the other side
+        assert p.sync_writes(2) <= 3 * 2 + 15
+        assert p.sync_writes(1) <= 3 + 15
+        assert all(state["status"] == "synced" for state in (await p.pair_states()).values())
+        deliveries = [d for site in p.sites.values() for d in site.emulator.deliveries]
+        assert sum(d.duplicate for d in deliveries) >= 5  # the chaos did happen
+
+
+async def _state(p: Pipeline, sync_id: str) -> dict[str, object]:
+    states = [s for s in (await p.pair_states()).values() if _sync_id(s) == sync_id]
+    assert len(states) == 1, states
+    return states[0]
+
+
+def _sync_id(state: dict[str, object]) -> str:
+    one, two = state.get("site1"), state.get("site2")
+    left = one["key"] if isinstance(one, dict) else ""
+    right = two["key"] if isinstance(two, dict) else ""
+    return f"{left}#{right}"
+
+
+async def _status(p: Pipeline, sync_id: str) -> str | None:
+    states = [s for s in (await p.pair_states()).values() if _sync_id(s) == sync_id]
+    return str(states[0]["status"]) if states else None
+
+
+async def _dead_at_least(p: Pipeline, count: int) -> bool:
+    return len(await p.dead_letters()) >= count
+
+
+async def _is(p: Pipeline, sync_id: str, status: str) -> bool:
+    return await _status(p, sync_id) == status
