@@ -28,7 +28,7 @@ def sync_config(settings: Settings) -> SyncConfig:
 )
 @click.option(
     "--store",
-    default="rocksdict://",
+    default="rocksdb://",
     show_default=True,
     help="Faust table store (memory:// for tests).",
 )
@@ -58,12 +58,11 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     """
     from faust.worker import Worker
 
-    from streams.kafka_admin import ensure_topics
-    from streams.sync.worker import create_worker_app, worker_topics
+    from streams.sync.worker import create_worker_app, prepare_kafka
 
     settings = settings_or_exit(env_file)
     try:
-        asyncio.run(ensure_topics(settings.kafka_bootstrap_servers, worker_topics(settings), 30))
+        asyncio.run(prepare_kafka(settings))
     except Exception as error:
         raise click.ClickException(
             f"cannot create the topics on Kafka at {settings.kafka_bootstrap_servers}: {error}"

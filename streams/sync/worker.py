@@ -35,7 +35,7 @@ from streams.jira.errors import JiraError, NotFound, PermanentJiraError
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
 from streams.jira.transport import JiraTransport
-from streams.kafka_admin import TopicShape
+from streams.kafka_admin import TopicShape, ensure_topics, pin_uncommitted
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
@@ -163,23 +163,51 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
     ]
 
 
+async def prepare_kafka(settings: Settings) -> None:
+    """Before the worker starts: its topics exist in their shape, and every input partition
+    has a committed offset (see ``pin_uncommitted``)."""
+    bootstrap = settings.kafka_bootstrap_servers
+    await ensure_topics(bootstrap, worker_topics(settings), 30.0)
+    topics = Topics(settings.kafka_topic_prefix)
+    inputs = [
+        topics.events(1),
+        topics.events(2),
+        topics.pair_changes,
+        topics.retry,
+        topics.commands,
+    ]
+    pinned = await pin_uncommitted(bootstrap, worker_group(settings), inputs, 30.0)
+    if pinned:
+        log.info("offsets pinned at log start", extra={"partitions": pinned})
+
+
+def worker_group(settings: Settings) -> str:
+    """The consumer group of all workers of one deployment (Faust's app id)."""
+    return f"{settings.kafka_topic_prefix}.worker"
+
+
 def create_worker_app(
     settings: Settings,
     config: SyncConfig,
-    store: str = "rocksdict://",
+    store: str = "rocksdb://",
     web_port: int = 0,
     backoff: Backoff | None = None,
 ) -> faust.App:
     """``web_port`` 0 leaves Faust's web server (health, stats) off."""
     topics = Topics(settings.kafka_topic_prefix)
     app = faust.App(
-        f"{settings.kafka_topic_prefix}.worker",
+        worker_group(settings),
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store=store,
         processing_guarantee="at_least_once",
         topic_disable_leader=True,
         topic_partitions=settings.kafka_partitions,
         topic_replication_factor=settings.kafka_replication_factor,
+        # No standby copies of the tables: with them, a worker taking over a dead one's
+        # partitions stalled after recovery (faust-streaming 0.15.3, tests/e2e/test_chaos.py);
+        # a takeover rebuilds the tables from their changelogs instead.
+        table_standby_replicas=0,
+        broker_commit_every=1,  # commit after every event: see ``pin_uncommitted``
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         web_enabled=web_port > 0,

@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from ingress.context import IngressOptions
 from ingress.server import build_app
@@ -94,8 +97,44 @@ class Pipeline:
         deadline = asyncio.get_running_loop().time() + within
         while not await _holds(check):
             assert self.alive(), "no worker process is running; see worker-*.log"
-            assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"condition not reached in time; {await self.describe()}")
             await asyncio.sleep(0.2)
+
+    async def describe(self) -> str:
+        """Where things stand, for failure messages: sites, deliveries, the group's lag."""
+        parts = []
+        for number, site in self.sites.items():
+            states = Counter(d.state for d in site.emulator.deliveries)
+            issues = len(site.emulator.issues)
+            parts.append(f"site {number}: {issues} issues, webhooks {dict(states)}")
+        parts.append(f"unconsumed (committed/end) {await self.lag()}")
+        return "; ".join(parts)
+
+    async def lag(self) -> dict[str, str]:
+        topics = Topics(self.prefix)
+        names = [topics.events(1), topics.events(2), topics.pair_changes, topics.retry]
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        await admin.start()
+        try:
+            committed = await admin.list_consumer_group_offsets(f"{self.prefix}.worker")
+        finally:
+            await admin.close()
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka)
+        await consumer.start()
+        try:
+            parts = [TopicPartition(name, n) for name in names for n in range(self.partitions)]
+            ends = await consumer.end_offsets(parts)
+        finally:
+            await consumer.stop()
+        lagging = {}
+        for tp in parts:
+            done = committed[tp].offset if tp in committed else None
+            if done != ends[tp]:
+                lagging[f"{tp.topic.removeprefix(self.prefix + '.')}[{tp.partition}]"] = (
+                    f"{done}/{ends[tp]}"
+                )
+        return lagging
 
     async def quiet(self, still: float = 4.0, within: float = 90.0) -> None:
         """Until nothing is written on either site for ``still`` seconds (echoes included)."""
@@ -188,6 +227,18 @@ class Pipeline:
         return sum(1 for c in calls if c.email == SYNC_ACCOUNT and c.status == 429)
 
     # --- Kafka ------------------------------------------------------------------------
+
+    async def group_ready(self, members: int) -> bool:
+        """The workers' consumer group is stable with ``members`` members (partitions dealt)."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.kafka)
+        await admin.start()
+        try:
+            [response] = await admin.describe_consumer_groups([f"{self.prefix}.worker"])
+        except KafkaError:  # no coordinator yet: the group does not exist so far
+            return False
+        finally:
+            await admin.close()
+        return any(entry[2] == "Stable" and len(entry[5]) == members for entry in response.groups)
 
     async def send_command(self, body: dict[str, Any], key: str | None = None) -> None:
         producer = AIOKafkaProducer(bootstrap_servers=self.kafka)
