@@ -35,7 +35,7 @@ from streams.jira.errors import JiraError, NotFound, PermanentJiraError
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
 from streams.jira.transport import JiraTransport
-from streams.kafka_admin import TopicShape, ensure_topics, pin_uncommitted
+from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
@@ -164,21 +164,8 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
 
 
 async def prepare_kafka(settings: Settings) -> None:
-    """Before the worker starts: its topics exist in their shape, and every input partition
-    has a committed offset (see ``pin_uncommitted``)."""
-    bootstrap = settings.kafka_bootstrap_servers
-    await ensure_topics(bootstrap, worker_topics(settings), 30.0)
-    topics = Topics(settings.kafka_topic_prefix)
-    inputs = [
-        topics.events(1),
-        topics.events(2),
-        topics.pair_changes,
-        topics.retry,
-        topics.commands,
-    ]
-    pinned = await pin_uncommitted(bootstrap, worker_group(settings), inputs, 30.0)
-    if pinned:
-        log.info("offsets pinned at log start", extra={"partitions": pinned})
+    """Before the worker starts: its topics exist, in their shape."""
+    await ensure_topics(settings.kafka_bootstrap_servers, worker_topics(settings), 30.0)
 
 
 def worker_group(settings: Settings) -> str:
@@ -207,7 +194,9 @@ def create_worker_app(
         # partitions stalled after recovery (faust-streaming 0.15.3, tests/e2e/test_chaos.py);
         # a takeover rebuilds the tables from their changelogs instead.
         table_standby_replicas=0,
-        broker_commit_every=1,  # commit after every event: see ``pin_uncommitted``
+        # Commit after every event: a worker taking over a partition its group had not
+        # committed yet could stall after the rebalance (faust-streaming 0.15.3).
+        broker_commit_every=1,
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         web_enabled=web_port > 0,
@@ -274,6 +263,7 @@ def _route_agent(
             pair_id = known.decode() if known else await _find_pair(runtime, site, change.issue_id)
             if not known:
                 links[key] = pair_id.encode()
+            log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
             await sinks.pair_changes.send(
                 key=pair_id.encode(), value=json.dumps(message_to_json(change)).encode()
             )
@@ -333,7 +323,10 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks) -> None:
                 await sinks.reject("pair-changes", key, reason, message_to_json(message))
                 continue
             log.info(
-                "pair step",
+                "pair %s: %s (%d writes)",
+                key.decode(),
+                result.note,
+                result.writes,
                 extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
             )
             state = await _follow_up(runtime, sinks, key, message, pair, result, now)

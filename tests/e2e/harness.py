@@ -34,9 +34,11 @@ from sandbox import RunningSite, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import writes_by
 from sandbox.model import Issue
+from stack.artifacts import KAFKA, ensure_jars
+from stack.services import java_binary
 from streams.sync.fields import FieldMaps, canonical
 from streams.topics import Topics
-from tests.infra import OPENAPI_SPEC, isolated_settings
+from tests.infra import OPENAPI_SPEC, isolated_settings, shared_stack_home
 
 SECRET = "e2e-webhook-secret"
 SYNC_ACCOUNT = "sandbox@example.com"
@@ -251,6 +253,29 @@ class Pipeline:
             )
         finally:
             await producer.stop()
+
+    async def console_produce(self, line: str) -> None:
+        """One record onto the commands topic through Kafka's own ConsoleProducer (the
+        Kafka jars of the local stack), as an operator would send it."""
+        lib = ensure_jars(shared_stack_home().cache, KAFKA, self.tmp / "maven.log")
+        command = [
+            java_binary(),
+            "-cp",
+            f"{lib}/*",
+            "kafka.tools.ConsoleProducer",
+            "--bootstrap-server",
+            self.kafka,
+            "--topic",
+            Topics(self.prefix).commands,
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(process.communicate(line.encode() + b"\n"), 60)
+        assert process.returncode == 0, output.decode(errors="replace")
 
     async def pair_states(self) -> dict[str, dict[str, Any]]:
         """The latest record of every pair on the sync-state topic."""

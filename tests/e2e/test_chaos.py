@@ -75,6 +75,7 @@ async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(
             assert sorted(fields_of(mine)["labels"]) == sorted([f"n{n}", "edited"])
 
 
+@pytest.mark.rebalance_flaky
 async def test_two_workers_share_the_work_and_one_dying_loses_nothing(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
@@ -88,7 +89,7 @@ async def test_two_workers_share_the_work_and_one_dying_loses_nothing(
             lambda: converged(p, 1, first[1]) and converged(p, 2, first[2]), within=90
         )
         logs = [(p.tmp / f"worker-{n}.log").read_text() for n in range(2)]
-        assert all("pair step" in log for log in logs), "both workers should have had pairs"
+        assert all("writes)" in log for log in logs), "both workers should have had pairs"
 
         p.kill(p.workers[0])
         second = {1: [f"Later {n}" for n in range(6)], 2: [f"After {n}" for n in range(6)]}

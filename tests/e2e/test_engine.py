@@ -5,6 +5,7 @@ sites over HTTP. Write counts are the sync account's successful writes on each s
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ async def test_manual_sync_command_creates_a_missed_issue_and_bad_commands_are_k
         key = await p.create(1, "Missed by the webhook", labels=["late"])
         await asyncio.sleep(2)
         assert p.issues(2) == {}
-        await p.send_command({"issue_key": key, "source_instance": 1}, key=key)
+        await p.console_produce(json.dumps({"issue_key": key, "source_instance": 1}))
         await p.eventually(lambda: p.find(2, "Missed by the webhook") is not None)
         await p.send_command({"issue_key": "PROJ1-404", "source_instance": 1})
         await p.send_command({"sync_id": "PROJ1-1#PROJ2-77", "resolve_conflict": True})

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from streams.kafka_admin import TopicShape, ensure_topics, pin_uncommitted
+from streams.kafka_admin import TopicShape, ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -30,19 +29,3 @@ async def test_topics_are_created_once_in_their_shape(
         f"{unique_name}.state": 3,
         f"{unique_name}.plain": 2,
     }
-
-
-async def test_uncommitted_partitions_are_pinned_at_their_log_start(
-    kafka_bootstrap: str, unique_name: str
-) -> None:
-    topic, group = f"{unique_name}.input", f"{unique_name}.group"
-    await ensure_topics(kafka_bootstrap, [TopicShape(topic, 3, 1)], 10)
-    assert await pin_uncommitted(kafka_bootstrap, group, [topic], 10) == 3
-    assert await pin_uncommitted(kafka_bootstrap, group, [topic], 10) == 0
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=group)
-    await consumer.start()
-    try:
-        committed = [await consumer.committed(TopicPartition(topic, n)) for n in range(3)]
-    finally:
-        await consumer.stop()
-    assert committed == [0, 0, 0]
