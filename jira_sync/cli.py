@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from jira_sync.commands_cmd import manual_sync, resolve
 from jira_sync.config_cmd import config
 from jira_sync.emulator_cmd import emulator
 from jira_sync.ingress_cmd import ingress
@@ -37,3 +38,5 @@ main.add_command(transitions)
 main.add_command(worker)
 main.add_command(projections)
 main.add_command(replay)
+main.add_command(manual_sync)
+main.add_command(resolve)

@@ -1,0 +1,92 @@
+"""``jira-sync manual-sync`` and ``jira-sync resolve``: operator commands onto the command
+topic, the same bodies as the seed's and as ``POST /manual-sync``."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from jira_sync.config_cmd import settings_or_exit
+from streams.commands import Command, CommandError, parse_command
+from streams.settings import Settings
+from streams.topics import Topics
+
+ENV_FILE = click.option(
+    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
+)
+
+
+@click.command("manual-sync")
+@click.argument("issue_key")
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["1", "2"]),
+    required=True,
+    help="The site the issue lives on.",
+)
+@ENV_FILE
+def manual_sync(issue_key: str, source: str, env_file: Path) -> None:
+    """Sync one issue now: it is read from its site and merged with its counterpart (made
+    when missing). The worker carries it out; problems land on the dead-letter topic.
+
+    \b
+    Example:
+      jira-sync manual-sync PROJ1-123 --from 1
+    """
+    _send(env_file, {"issue_key": issue_key, "source_instance": int(source)})
+
+
+@click.command("resolve")
+@click.argument("sync_id")
+@click.option(
+    "--direction",
+    type=click.Choice(["jira_1_to_2", "jira_2_to_1"]),
+    required=True,
+    help="Whose values win on the conflicted fields.",
+)
+@ENV_FILE
+def resolve(sync_id: str, direction: str, env_file: Path) -> None:
+    """Settle a conflicted pair: the chosen side's values go to the other side.
+
+    \b
+    Example:
+      jira-sync resolve PROJ1-123#PROJ2-456 --direction jira_1_to_2
+    """
+    body = {"sync_id": sync_id, "resolve_conflict": True, "resolution_direction": direction}
+    _send(env_file, body)
+
+
+def _send(env_file: Path, body: dict[str, Any]) -> None:
+    settings = settings_or_exit(env_file)
+    try:
+        command = parse_command(body, str(uuid.uuid4()), datetime.now(UTC))
+    except CommandError as error:
+        raise click.UsageError(error.reason) from None
+    try:
+        asyncio.run(_publish(settings, command))
+    except KafkaError as error:
+        raise click.ClickException(
+            f"Kafka at {settings.kafka_bootstrap_servers} did not take the command: {error}"
+        ) from None
+    topic = Topics(settings.kafka_topic_prefix).commands
+    click.echo(f"sent {command.command} {command.key} ({command.command_id}) to {topic}")
+
+
+async def _publish(settings: Settings, command: Command) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", request_timeout_ms=10000
+    )
+    await producer.start()
+    try:
+        topic = Topics(settings.kafka_topic_prefix).commands
+        await producer.send_and_wait(topic, command.to_bytes(), key=command.key.encode())
+    finally:
+        await producer.stop()
