@@ -29,7 +29,13 @@ from typing import Any, cast
 import aiohttp
 import faust
 
-from streams.commands import CommandError, ManualSync, ResolveConflict, parse_command
+from streams.commands import (
+    CommandError,
+    FullResync,
+    ManualSync,
+    ResolveConflict,
+    parse_command,
+)
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, NotFound, PermanentJiraError
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
@@ -450,7 +456,36 @@ async def _carry_out(runtime: Runtime, sinks: Sinks, command_id: str, command: o
             key=pair_id.encode(), value=json.dumps(message_to_json(resolve)).encode()
         )
         return
-    raise CommandError(f"{type(command).__name__} is not carried out by this worker yet")
+    if isinstance(command, FullResync):
+        sites = SITES if command.source_instance is None else (command.source_instance,)
+        for site in sites:
+            count = await full_snapshot(applier, runtime.config, site, sinks, command_id)
+            log.info("full resync of site %d: %d issues fed", site, count)
+        return
+    raise CommandError(f"{type(command).__name__} is not carried out by this worker")
+
+
+async def full_snapshot(
+    applier: Applier, config: SyncConfig, site: SiteNumber, sinks: Sinks, run_id: str
+) -> int:
+    """Every issue of the site's project, as snapshot events through the same path as
+    webhooks: missing counterparts get made, drifted pairs get merged, pairs in sync cost
+    reads only."""
+    project = config.project_keys[site]
+    jql = f'project = "{project}" ORDER BY id ASC'
+    count = 0
+    async for issue in applier.clients[site].search(jql, fields=READ_FIELDS):
+        envelope = snapshot_envelope(
+            site,
+            issue.id,
+            issue.key or issue.id,
+            issue.fields,
+            f"resync:{run_id}:{issue.id}",
+            datetime.now(UTC),
+        )
+        await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
+        count += 1
+    return count
 
 
 async def _pair_of(applier: Applier, sync_id: str) -> str:

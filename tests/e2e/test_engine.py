@@ -191,3 +191,45 @@ async def _dead_at_least(p: Pipeline, count: int) -> bool:
 
 async def _is(p: Pipeline, sync_id: str, status: str) -> bool:
     return await _status(p, sync_id) == status
+
+
+async def test_full_resync_repairs_drift_and_a_second_run_writes_nothing(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        key1, key2 = await synced_pair(p, "Before the outage")
+        targets = {n: site.emulator.dispatcher.target for n, site in p.sites.items()}
+        for site in p.sites.values():
+            site.emulator.set_webhook(None)  # the outage: every webhook is lost
+        new1 = await p.create(1, "Made during the outage on 1", labels=["a"])
+        new2 = await p.create(2, "Made during the outage on 2")
+        await p.edit(1, key1, summary="Edited during the outage")
+        await p.transition(2, key2, "In Progress")
+        for number, site in p.sites.items():
+            site.emulator.dispatcher.target = targets[number]
+        await asyncio.sleep(1)
+        assert (len(p.issues(1)), len(p.issues(2))) == (2, 2)
+        before = (p.sync_writes(1), p.sync_writes(2))
+
+        await p.send_command({"full_resync": True})
+        one, two = p.issues(1)[key1], p.issues(2)[key2]
+        await p.eventually(
+            lambda: (
+                p.twin(2, new1) is not None
+                and p.twin(1, new2) is not None
+                and fields_of(one) == fields_of(two)
+            )
+        )
+        await p.quiet()
+        assert fields_of(two)["summary"] == "Edited during the outage"
+        assert fields_of(one)["status"] == "In Progress"
+        first = (p.sync_writes(1), p.sync_writes(2))
+        # site 1: link on PROJ1 new1, create + link of new2's twin, the transition;
+        # site 2: create + link of new1's twin, link on new2, the summary
+        assert (first[0] - before[0], first[1] - before[1]) == (4, 4)
+
+        await p.send_command({"full_resync": True})
+        await asyncio.sleep(3)
+        await p.quiet()
+        assert (p.sync_writes(1), p.sync_writes(2)) == first
+        assert (len(p.issues(1)), len(p.issues(2))) == (3, 3)
