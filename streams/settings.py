@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     mapping_file: Path | None = None
     sync_create_grace_seconds: float = Field(default=60.0, ge=0, le=3600)
     jira_rate_limit_scale: float = Field(default=1.0, gt=0, le=10)
+    sync_retry_interval_seconds: float = Field(default=900.0, ge=1)
+    sync_full_sync_cron: str = "0 2 * * *"
 
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_prefix: str = "jira-sync"

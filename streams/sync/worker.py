@@ -221,9 +221,12 @@ def create_worker_app(
     )
     for site in SITES:
         _route_agent(app, runtime, site, events[site], sinks)
-    _pair_agent(app, runtime, sinks)
+    pairs = app.Table("pairs", default=None, key_type=bytes, value_type=bytes)
+    _pair_agent(app, runtime, sinks, pairs)
+    commands = _raw_topic(app, topics.commands, partitions)
+    _schedules(app, settings, sinks, pairs, commands)
     _retry_agent(app, sinks)
-    _commands_agent(app, runtime, _raw_topic(app, topics.commands, partitions), sinks)
+    _commands_agent(app, runtime, commands, sinks)
 
     async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await runtime.close()
@@ -301,9 +304,7 @@ async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
 # --- the pair: decide, apply, record ---------------------------------------------------
 
 
-def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks) -> None:
-    pairs = app.Table("pairs", default=None, key_type=bytes, value_type=bytes)
-
+def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> None:
     async def sync_pair(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
             try:
@@ -403,6 +404,41 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
             )
 
     app.agent(sinks.retry, name="retry")(retry)
+
+
+# --- schedules ----------------------------------------------------------------------------
+
+
+def needs_another_look(pair: PairState) -> bool:
+    """What the periodic retry picks up: failures (also permanent ones: a screen or a
+    permission may have been fixed since), unconfirmed creates, unreachable statuses."""
+    if pair.failure is not None or pair.pending_create is not None:
+        return True
+    return any(warning.code == "status-unreachable" for warning in pair.warnings)
+
+
+def _schedules(app: faust.App, settings: Settings, sinks: Sinks, pairs: Any, commands: Any) -> None:
+    """Every worker sweeps the pairs of its own partitions; the daily full sync is sent by
+    the worker that holds partition 0 of the command topic (so once per group)."""
+
+    async def retry_failed() -> None:
+        due = [key for key, raw in pairs.items() if needs_another_look(PairState.from_bytes(raw))]
+        message = json.dumps(message_to_json(Reexamine("scheduled retry"))).encode()
+        for key in due:
+            await sinks.pair_changes.send(key=key, value=message)
+        if due:
+            log.info("scheduled retry of %d pairs", len(due))
+
+    async def full_sync() -> None:
+        assignment = cast(Any, app.consumer).assignment()
+        name = commands.get_topic_name()
+        if not any(tp.topic == name and tp.partition == 0 for tp in assignment):
+            return
+        await commands.send(key=b"full-resync", value=json.dumps({"full_resync": True}).encode())
+        log.info("daily full sync requested")
+
+    app.timer(settings.sync_retry_interval_seconds, name="retry-failed")(retry_failed)
+    app.crontab(settings.sync_full_sync_cron, timezone=UTC, on_leader=False)(full_sync)
 
 
 # --- operator commands ------------------------------------------------------------------

@@ -290,6 +290,8 @@ class Pipeline:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.kafka, enable_auto_commit=False)
         await consumer.start()
         try:
+            if topic not in await consumer.topics():
+                return []  # the worker has not declared it yet
             parts = [TopicPartition(topic, n) for n in range(self.partitions)]
             consumer.assign(parts)
             await consumer.seek_to_beginning(*parts)

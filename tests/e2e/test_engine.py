@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.config import Faults
+from sandbox.edits import Screens
 from streams.jira.adf import text_to_adf
 from tests.e2e.harness import Pipeline, fields_of, pipeline
 
@@ -233,3 +234,26 @@ async def test_full_resync_repairs_drift_and_a_second_run_writes_nothing(
         await p.quiet()
         assert (p.sync_writes(1), p.sync_writes(2)) == first
         assert (len(p.issues(1)), len(p.issues(2))) == (3, 3)
+
+
+async def test_the_periodic_retry_makes_a_refused_create_once_the_screen_is_fixed(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    creatable = frozenset({"summary", "description", "priority", "issuetype", "project"})
+    options = {2: {"create_screen": creatable}}
+    env = {"SYNC_RETRY_INTERVAL_SECONDS": "2"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=options, env=env) as p:
+        key = await p.create(1, "Labels not on the create screen", labels=["ops"])
+        await p.eventually(lambda: _dead_at_least(p, 1), within=30)
+        [letter] = await p.dead_letters()
+        assert "labels" in letter["reason"]
+        assert p.issues(2) == {}
+
+        emulator = p.sites[2].emulator
+        emulator.screens = Screens.defaults(emulator.site.catalog)  # the admin fixes it
+        await p.eventually(lambda: p.twin(2, key) is not None, within=30)
+        await p.quiet()
+        twin = p.twin(2, key)
+        assert twin is not None
+        assert twin.fields["labels"] == ["ops"]
+        assert len(p.issues(2)) == 1

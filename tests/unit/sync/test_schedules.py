@@ -1,0 +1,35 @@
+"""What the periodic retry picks up (``needs_another_look``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning, PendingCreate
+from streams.sync.worker import needs_another_look
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+CALM = PairState(
+    pair_id="1:10001",
+    version=3,
+    origin=1,
+    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
+    site2=IssueRef(site=2, id="20001", key="PROJ2-1"),
+    status=PairStatus.SYNCED,
+    updated_at=NOW,
+)
+
+
+def test_calm_pairs_and_harmless_warnings_are_left_alone() -> None:
+    assert not needs_another_look(CALM)
+    screen = PairWarning(code="field-not-on-screen", message="m", field="labels", at=NOW)
+    assert not needs_another_look(CALM.model_copy(update={"warnings": [screen]}))
+
+
+def test_failures_unconfirmed_creates_and_unreachable_statuses_are_looked_at_again() -> None:
+    for retryable in (True, False):
+        failure = PairFailure(reason="r", retryable=retryable, at=NOW)
+        assert needs_another_look(CALM.model_copy(update={"failure": failure}))
+    pending = PendingCreate(site=2, project_key="PROJ2", origin_key="PROJ1-1", requested_at=NOW)
+    assert needs_another_look(CALM.model_copy(update={"pending_create": pending}))
+    stuck = PairWarning(code="status-unreachable", message="m", field="status", at=NOW)
+    assert needs_another_look(CALM.model_copy(update={"warnings": [stuck]}))
