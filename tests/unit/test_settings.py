@@ -131,6 +131,15 @@ def test_env_example_documents_every_variable() -> None:
     assert {name.upper() for name in Settings.model_fields} <= documented
 
 
+def test_the_readme_configuration_table_names_every_variable() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| variable | default | meaning |") :].split("\n\n", 1)[0]
+    named = {
+        cell.strip("` ") for line in table.splitlines() for cell in line.split("|")[1].split(",")
+    }
+    assert {name.upper() for name in Settings.model_fields} <= named
+
+
 def test_a_copy_of_env_example_is_a_valid_sandbox(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text((ROOT / ".env.example").read_text())
