@@ -88,7 +88,7 @@ class Applier:
         )
 
     async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:
-        """The link marker on an issue, or None (also when the issue is gone)."""
+        """The link marker on an issue (by id or key), or None (also when it does not exist)."""
         try:
             issue = await self.clients[site].get_issue(
                 issue_id, fields=["updated"], properties=[LINK_PROPERTY]

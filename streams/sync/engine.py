@@ -77,8 +77,7 @@ def _unread(
     """A side could not be read: nothing is decided; retryable errors come back later."""
     if pair is None:
         raise error
-    if not isinstance(error, RetryableJiraError):
-        state = outcomes.failed(pair, fetch, str(error), retryable=False, now=now)
-        return StepResult(state, f"read failed: {note}")
-    state = outcomes.failed(pair, fetch, str(error), retryable=True, now=now)
-    return StepResult(state, f"read failed: {note}", Retry(str(error), error.retry_after))
+    retryable = isinstance(error, RetryableJiraError)
+    state = outcomes.failed(pair, fetch, str(error), retryable=retryable, now=now)
+    retry = Retry(str(error), error.retry_after) if isinstance(error, RetryableJiraError) else None
+    return StepResult(state, f"read failed: {note}", retry)

@@ -6,6 +6,7 @@ issue as read through REST by a manual sync or a full sync, fed through the same
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -114,3 +115,8 @@ def message_from_json(raw: dict[str, Any]) -> PairMessage:
     if kind == "resolve":
         return Resolve(winner=raw["winner"], sync_id=raw["sync_id"])
     return change_from_json(raw)
+
+
+def encode_message(message: PairMessage) -> bytes:
+    """A pair message as the value of a pair-changes record."""
+    return json.dumps(message_to_json(message)).encode()

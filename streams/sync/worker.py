@@ -38,6 +38,7 @@ from streams.commands import (
 )
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, NotFound, PermanentJiraError
+from streams.jira.models import Issue
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
 from streams.jira.transport import JiraTransport
@@ -48,7 +49,6 @@ from streams.state import PairState, PairStatus
 from streams.sync.applier import READ_FIELDS, Applier, Retry
 from streams.sync.engine import StepResult, handle
 from streams.sync.messages import (
-    LINK_PROPERTY,
     PairMessage,
     Reexamine,
     Resolve,
@@ -58,6 +58,7 @@ from streams.sync.messages import (
 )
 from streams.sync.normalize import (
     change_from_envelope,
+    encode_message,
     message_from_json,
     message_to_json,
     snapshot_envelope,
@@ -273,9 +274,7 @@ def _route_agent(
             if not known:
                 links[key] = pair_id.encode()
             log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
-            await sinks.pair_changes.send(
-                key=pair_id.encode(), value=json.dumps(message_to_json(change)).encode()
-            )
+            await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
 
     app.agent(source, name=f"route-{site}")(route)
 
@@ -399,9 +398,7 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
             wait = (due - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait)
-            await sinks.pair_changes.send(
-                key=key, value=json.dumps(message_to_json(message)).encode()
-            )
+            await sinks.pair_changes.send(key=key, value=encode_message(message))
 
     app.agent(sinks.retry, name="retry")(retry)
 
@@ -423,7 +420,7 @@ def _schedules(app: faust.App, settings: Settings, sinks: Sinks, pairs: Any, com
 
     async def retry_failed() -> None:
         due = [key for key, raw in pairs.items() if needs_another_look(PairState.from_bytes(raw))]
-        message = json.dumps(message_to_json(Reexamine("scheduled retry"))).encode()
+        message = encode_message(Reexamine("scheduled retry"))
         for key in due:
             await sinks.pair_changes.send(key=key, value=message)
         if due:
@@ -473,24 +470,14 @@ async def _carry_out(runtime: Runtime, sinks: Sinks, command_id: str, command: o
             issue = await applier.clients[site].get_issue(command.issue_key, fields=READ_FIELDS)
         except NotFound:
             raise CommandError(f"{command.issue_key} does not exist on site {site}") from None
-        envelope = snapshot_envelope(
-            site,
-            issue.id,
-            issue.key or command.issue_key,
-            issue.fields,
-            f"manual:{command_id}",
-            datetime.now(UTC),
-        )
-        await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
+        await _feed(sinks, site, issue, f"manual:{command_id}")
         log.info("manual sync", extra={"issue": command.issue_key, "site": site})
         return
     if isinstance(command, ResolveConflict):
         pair_id = await _pair_of(applier, command.sync_id)
         winner: SiteNumber = 1 if command.resolution_direction == "jira_1_to_2" else 2
         resolve = Resolve(winner=winner, sync_id=command.sync_id)
-        await sinks.pair_changes.send(
-            key=pair_id.encode(), value=json.dumps(message_to_json(resolve)).encode()
-        )
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(resolve))
         return
     if isinstance(command, FullResync):
         sites = SITES if command.source_instance is None else (command.source_instance,)
@@ -511,30 +498,25 @@ async def full_snapshot(
     jql = f'project = "{project}" ORDER BY id ASC'
     count = 0
     async for issue in applier.clients[site].search(jql, fields=READ_FIELDS):
-        envelope = snapshot_envelope(
-            site,
-            issue.id,
-            issue.key or issue.id,
-            issue.fields,
-            f"resync:{run_id}:{issue.id}",
-            datetime.now(UTC),
-        )
-        await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
+        await _feed(sinks, site, issue, f"resync:{run_id}:{issue.id}")
         count += 1
     return count
+
+
+async def _feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) -> None:
+    """An issue read through REST onto its site's events topic, as a snapshot event."""
+    key = issue.key or issue.id
+    envelope = snapshot_envelope(site, issue.id, key, issue.fields, snapshot_id, datetime.now(UTC))
+    await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
 
 
 async def _pair_of(applier: Applier, sync_id: str) -> str:
     """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker."""
     keys = dict(zip(SITES, sync_id.split("#"), strict=True))
     for site in (2, 1):
-        try:
-            issue = await applier.clients[site].get_issue(
-                keys[site], fields=["updated"], properties=[LINK_PROPERTY]
-            )
-        except NotFound:
-            raise CommandError(f"{keys[site]} does not exist on site {site}") from None
-        marker = issue.properties.get(LINK_PROPERTY)
-        if isinstance(marker, dict) and isinstance(marker.get("pair_id"), str):
+        marker = await applier.link_of(site, keys[site])
+        if marker and isinstance(marker.get("pair_id"), str):
             return str(marker["pair_id"])
-    raise CommandError(f"{sync_id} is not a pair synced by jira-sync (no link marker)")
+    raise CommandError(
+        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link marker"
+    )
