@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, MessageSizeTooLargeError
 
 from ingress.publisher import MessageTooLarge, PublishError
+from streams.kafka_admin import TopicShape, ensure_topics
 
 log = logging.getLogger(__name__)
-TOPIC_EXISTS = 36
 
 
 @dataclass(frozen=True)
@@ -52,11 +50,14 @@ class KafkaPublisher:
         config = self._config
         try:
             if config.topics and config.topic_spec is not None:
+                spec = config.topic_spec
+                sizes = {"max.message.bytes": str(spec.max_record_bytes)}
+                shapes = [
+                    TopicShape(name, spec.partitions, spec.replication_factor, sizes)
+                    for name in dict.fromkeys(config.topics)
+                ]
                 created = await ensure_topics(
-                    config.bootstrap_servers,
-                    config.topics,
-                    config.topic_spec,
-                    config.request_timeout,
+                    config.bootstrap_servers, shapes, config.request_timeout
                 )
                 log.info("topics ready", extra={"topics_created": created})
             await self._ready()
@@ -108,37 +109,3 @@ class KafkaPublisher:
                 await producer.stop()
             raise PublishError(f"cannot reach Kafka: {type(error).__name__}: {error}") from error
         return producer
-
-
-async def ensure_topics(
-    bootstrap_servers: str, names: Iterable[str], spec: TopicSpec, wait: float
-) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(wait * 1000)
-    )
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [name for name in dict.fromkeys(names) if name not in existing]
-        if missing:
-            await _create(admin, missing, spec, wait)
-        return missing
-    finally:
-        await admin.close()
-
-
-async def _create(
-    admin: AIOKafkaAdminClient, names: list[str], spec: TopicSpec, wait: float
-) -> None:
-    configs = {"max.message.bytes": str(spec.max_record_bytes)}
-    topics = [
-        NewTopic(name, spec.partitions, spec.replication_factor, topic_configs=configs)
-        for name in names
-    ]
-    response = await admin.create_topics(topics, timeout_ms=int(wait * 1000))
-    failed = [
-        (entry[0], entry[1]) for entry in response.topic_errors if entry[1] not in (0, TOPIC_EXISTS)
-    ]
-    if failed:
-        raise PublishError(f"could not create topics (name, Kafka error code): {failed}")

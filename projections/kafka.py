@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.admin import AIOKafkaAdminClient
+
+from streams.kafka_admin import TopicShape, ensure_topics
 
 CLIENT_ID = "jira-sync-projections"
 
@@ -75,26 +76,13 @@ def reader(options: KafkaOptions) -> AIOKafkaConsumer:
 
 async def ensure_state_topic(options: KafkaOptions) -> bool:
     """Create the compacted sync-state topic when absent (never a default, uncompacted one)."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=options.bootstrap_servers,
-        client_id=CLIENT_ID,
-        request_timeout_ms=int(options.request_timeout * 1000),
+    shape = TopicShape(
+        options.topic,
+        options.partitions,
+        options.replication_factor,
+        {"cleanup.policy": "compact"},
     )
-    await admin.start()
-    try:
-        topic = NewTopic(
-            options.topic,
-            options.partitions,
-            options.replication_factor,
-            topic_configs={"cleanup.policy": "compact"},
-        )
-        response = await admin.create_topics([topic])
-    finally:
-        await admin.close()
-    code = int(response.topic_errors[0][1])
-    if code not in (0, TopicAlreadyExistsError.errno):
-        raise for_code(code)(f"could not create topic {options.topic!r}")
-    return code == 0
+    return bool(await ensure_topics(options.bootstrap_servers, [shape], options.request_timeout))
 
 
 async def partitions_of(options: KafkaOptions) -> list[TopicPartition]:

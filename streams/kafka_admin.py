@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class TopicShape:
     configs: dict[str, str] = field(default_factory=dict)
 
 
-class TopicCreationError(RuntimeError):
-    pass
+class TopicCreationError(KafkaError):  # type: ignore[misc]  # aiokafka is untyped
+    """The broker refused to create a topic (the Kafka error codes are in the message)."""
 
 
 async def ensure_topics(
