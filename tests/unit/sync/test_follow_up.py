@@ -1,0 +1,87 @@
+"""Retry scheduling and dead letters after a pair step (``_follow_up``), with fake topics."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from streams.settings import Settings
+from streams.state import PairFailure, PairState, PairStatus
+from streams.sync.applier import Retry
+from streams.sync.engine import StepResult
+from streams.sync.messages import Reexamine, SyncConfig
+from streams.sync.worker import Backoff, Runtime, Sinks, _follow_up
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+PAIR = PairState(pair_id="1:10001", version=2, origin=1, status=PairStatus.PENDING, updated_at=NOW)
+
+
+@dataclass
+class Topic:
+    sent: list[tuple[bytes | None, dict[str, Any]]] = field(default_factory=list)
+
+    async def send(self, key: bytes | None, value: bytes) -> None:
+        self.sent.append((key, json.loads(value)))
+
+
+def sinks() -> Sinks:
+    return Sinks(Topic(), Topic(), Topic(), Topic(), {1: Topic(), 2: Topic()})
+
+
+def runtime(attempts: int = 3) -> Runtime:
+    config = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
+    return Runtime(cast(Settings, None), config, Backoff(first=2.0, cap=60.0, attempts=attempts))
+
+
+def failing(retryable: bool) -> PairState:
+    failure = PairFailure(reason="HTTP 503", retryable=retryable, at=NOW)
+    status = PairStatus.PENDING if retryable else PairStatus.FAILED
+    return PAIR.model_copy(update={"failure": failure, "status": status})
+
+
+def test_backoff_grows_is_capped_and_never_undercuts_retry_after() -> None:
+    backoff = Backoff(first=2.0, cap=60.0)
+    assert 1.6 <= backoff.delay(1, None) <= 2.0
+    assert 12.8 <= backoff.delay(4, None) <= 16.0
+    assert 48.0 <= backoff.delay(10, None) <= 60.0
+    assert backoff.delay(1, 30.0) == 30.0
+
+
+async def test_a_retry_is_scheduled_with_its_attempt_and_due_time() -> None:
+    out = sinks()
+    result = StepResult(failing(True), "merge", Retry("HTTP 503", after=10.0))
+    state = await _follow_up(
+        runtime(), out, b"1:10001", Reexamine("r", attempt=1), PAIR, result, NOW
+    )
+    [(key, record)] = cast(Topic, out.retry).sent
+    assert key == b"1:10001"
+    assert record["attempt"] == 2
+    due = datetime.fromisoformat(record["due"])
+    assert NOW + timedelta(seconds=10) <= due <= NOW + timedelta(seconds=10.01)
+    assert state is not None
+    assert state.failure is not None
+    assert state.failure.next_retry_at == due
+    assert cast(Topic, out.dead_letter).sent == []
+
+
+async def test_after_the_last_attempt_the_work_is_dead_lettered_not_retried() -> None:
+    out = sinks()
+    result = StepResult(failing(True), "merge", Retry("HTTP 503", after=None))
+    await _follow_up(runtime(3), out, b"1:10001", Reexamine("r", attempt=3), PAIR, result, NOW)
+    assert cast(Topic, out.retry).sent == []
+    [(_, letter)] = cast(Topic, out.dead_letter).sent
+    assert letter["reason"] == "gave up after 3 retries: HTTP 503"
+    assert letter["value"]["type"] == "reexamine"
+
+
+async def test_a_new_permanent_failure_is_dead_lettered_once() -> None:
+    out = sinks()
+    failed = failing(False)
+    result = StepResult(failed, "merge")
+    await _follow_up(runtime(), out, b"1:10001", Reexamine("r"), PAIR, result, NOW)
+    await _follow_up(runtime(), out, b"1:10001", Reexamine("r"), failed, result, NOW)
+    [(_, letter)] = cast(Topic, out.dead_letter).sent
+    assert letter["reason"] == "HTTP 503"
+    assert cast(Topic, out.retry).sent == []
