@@ -17,6 +17,15 @@ class BodyTooLarge(Exception):
         super().__init__(self.reason)
 
 
+class UnreadableBody(Exception):
+    """The body does not decode as its ``Content-Encoding`` says (answer 400, not 500)."""
+
+    def __init__(self, encoding: str | None) -> None:
+        shown = repr(encoding[:40]) if encoding else "(none)"
+        self.reason = f"body cannot be read: it does not decode as Content-Encoding {shown}"
+        super().__init__(self.reason)
+
+
 class Unauthorized(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -24,13 +33,16 @@ class Unauthorized(Exception):
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
-    """The raw body, refused early when its declared length is over ``limit``."""
+    """The raw body, refused early when its declared length is over ``limit``; a body
+    that does not decode as its ``Content-Encoding`` (gzip, deflate) is ``UnreadableBody``."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise BodyTooLarge(limit) from None
+    except web.RequestPayloadError:
+        raise UnreadableBody(request.headers.get("Content-Encoding")) from None
 
 
 def check_api_key(request: web.Request, expected: SecretStr | None) -> None:

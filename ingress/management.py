@@ -13,7 +13,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ingress import context as ctx
 from ingress.health import run_checks
-from ingress.http import BodyTooLarge, Unauthorized, check_api_key, json_error, read_body
+from ingress.http import (
+    BodyTooLarge,
+    Unauthorized,
+    UnreadableBody,
+    check_api_key,
+    json_error,
+    read_body,
+)
 from ingress.outbox import Outcome, Unavailable
 from ingress.publisher import MessageTooLarge
 from streams.commands import Command, CommandError, parse_command
@@ -63,6 +70,8 @@ async def manual_sync(request: web.Request) -> web.Response:
         return _refused(401, "unauthorized", error.reason)
     except BodyTooLarge as error:
         return _refused(413, "too_large", error.reason)
+    except UnreadableBody as error:
+        return _refused(400, "unreadable_body", error.reason)
     except CommandError as error:
         return _refused(400, "invalid_command", error.reason)
     return await _publish(app, command)

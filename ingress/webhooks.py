@@ -13,7 +13,7 @@ import time
 from aiohttp import web
 
 from ingress import context as ctx
-from ingress.http import BodyTooLarge, Handler, json_error, read_body
+from ingress.http import BodyTooLarge, Handler, UnreadableBody, json_error, read_body
 from ingress.outbox import Outcome, Unavailable
 from ingress.publisher import MessageTooLarge
 from ingress.receive import BadSignature, Delivery, DeliveryError, NotAWebhook, NotJson, receive
@@ -26,10 +26,11 @@ REJECTIONS: dict[type[Exception], tuple[int, str]] = {
     NotJson: (400, "not_json"),
     NotAWebhook: (400, "not_a_webhook"),
     BodyTooLarge: (413, "too_large"),
+    UnreadableBody: (400, "unreadable_body"),
     MessageTooLarge: (413, "too_large"),
     Unavailable: (503, "unavailable"),
 }
-Rejection = BodyTooLarge | DeliveryError | MessageTooLarge | Unavailable
+Rejection = BodyTooLarge | UnreadableBody | DeliveryError | MessageTooLarge | Unavailable
 
 
 def webhook_routes() -> list[web.RouteDef]:
@@ -42,7 +43,7 @@ def webhook_handler(site: SiteNumber) -> Handler:
         try:
             delivery = await _verified(site, request)
             outcome = await _publish(request.app, delivery)
-        except (BodyTooLarge, DeliveryError, MessageTooLarge, Unavailable) as error:
+        except (BodyTooLarge, UnreadableBody, DeliveryError, MessageTooLarge, Unavailable) as error:
             return _rejected(request.app, site, error, began)
         label = outcome.value if outcome is Outcome.DUPLICATE else _kind(delivery)
         request.app[ctx.METRICS].requests.labels(f"jira{site}", label).inc()
@@ -89,7 +90,8 @@ def _rejected(
 
 
 def _reason(error: Rejection) -> str:
-    return error.reason if isinstance(error, BodyTooLarge | DeliveryError) else str(error)
+    known = BodyTooLarge | UnreadableBody | DeliveryError
+    return error.reason if isinstance(error, known) else str(error)
 
 
 def _log(

@@ -1,0 +1,42 @@
+"""Answers the fuzzing found wrong, kept as plain examples."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable
+
+import pytest
+
+from streams.topics import Topics
+from tests.ingress.conftest import Harness, api_key, sample, signed
+
+TOPICS = Topics("jira-sync-test")
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "GZIP"])
+@pytest.mark.parametrize("path", ["/webhook/jira1", "/manual-sync"])
+async def test_a_body_that_does_not_decode_as_its_content_encoding_is_400(
+    harness: Harness, path: str, encoding: str
+) -> None:
+    """It was 500 ("unexpected error"): aiohttp raises ``RequestPayloadError`` from read()."""
+    body = b"this is not compressed"
+    headers = {**signed(body), **api_key(), "Content-Encoding": encoding}
+    response = await harness.client.post(path, data=body, headers=headers)
+    assert response.status == 400
+    answer = await response.json()
+    assert answer["error"] == "unreadable_body"
+    assert f"Content-Encoding '{encoding}'" in answer["reason"]
+    assert harness.publisher.records == []
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zlib.compress])
+async def test_a_compressed_webhook_is_read_decoded_and_its_signature_checked_on_that(
+    harness: Harness, compress: Callable[[bytes], bytes]
+) -> None:
+    body = sample()
+    encoding = "gzip" if compress is gzip.compress else "deflate"
+    headers = {**signed(body, identifier="z-1"), "Content-Encoding": encoding}
+    response = await harness.client.post("/webhook/jira1", data=compress(body), headers=headers)
+    assert response.status == 202
+    assert [record.topic for record in harness.publisher.records] == [TOPICS.events(1)]
