@@ -9,8 +9,11 @@ from typing import Any
 from sandbox.config import SiteConfig
 
 PROJECT_ID = "10000"
-MULTI_KINDS = frozenset({"labels", "components", "versions"})
-REFERENCE_KINDS = frozenset({"priority", "issuetype", "resolution", "components", "versions"})
+MULTI_KINDS = frozenset({"labels", "components", "versions", "options"})
+REFERENCE_KINDS = frozenset(
+    {"priority", "issuetype", "resolution", "components", "versions", "options"}
+)
+OPTION_KINDS = frozenset({"option", "options"})  # single and multi select: values by "value"
 
 
 @dataclass(frozen=True)
@@ -93,26 +96,25 @@ def _system_field(
     return FieldSpec(id_, name, kind, schema, False, editable, creatable, history_name, clauses)
 
 
+# name, kind, schema type, schema items, plugin
+CUSTOM_FIELDS: dict[str, tuple[str, str, str, str | None, str]] = {
+    "text_field_id": ("Customer", "string", "string", None, "textfield"),
+    "select_field_id": ("Severity", "option", "option", None, "select"),
+    "number_field_id": ("Story Points", "number", "number", None, "float"),
+    "date_field_id": ("Go-live", "date", "date", None, "datepicker"),
+    "multiselect_field_id": ("Platforms", "options", "array", "option", "multiselect"),
+    "labels_field_id": ("Tags", "labels", "array", "string", "labels"),
+}
+
+
 def custom_fields(config: SiteConfig) -> list[FieldSpec]:
-    text_id, select_id = config.text_field_id, config.select_field_id
-    return [
-        FieldSpec(
-            text_id,
-            "Customer",
-            "string",
-            _custom("string", "textfield", text_id),
-            custom=True,
-            clause_names=(f"cf[{_number(text_id)}]", "Customer"),
-        ),
-        FieldSpec(
-            select_id,
-            "Severity",
-            "option",
-            _custom("option", "select", select_id),
-            custom=True,
-            clause_names=(f"cf[{_number(select_id)}]", "Severity"),
-        ),
-    ]
+    specs = []
+    for setting, (name, kind, type_, items, plugin) in CUSTOM_FIELDS.items():
+        field_id = getattr(config, setting)
+        schema = _custom(type_, plugin, field_id) | ({"items": items} if items else {})
+        clauses = (f"cf[{_number(field_id)}]", name)
+        specs.append(FieldSpec(field_id, name, kind, schema, custom=True, clause_names=clauses))
+    return specs
 
 
 def _number(field_id: str) -> int:
@@ -141,10 +143,29 @@ class Catalog:
             "priority": [self._priority(*row) for row in PRIORITIES],
             "issuetype": [self._issue_type(*row) for row in ISSUE_TYPES],
             "resolution": [self._resolution(*row) for row in RESOLUTIONS],
-            "components": [self._component(*row) for row in COMPONENTS],
-            "versions": [self._version(*row) for row in VERSIONS],
-            "option": self._options(_number(config.select_field_id)),
+            "components": [
+                self._component(str(10000 + n), name, "")
+                for n, name in enumerate(config.components)
+            ],
+            "versions": [
+                self._version(str(10000 + n), name, n == 0)
+                for n, name in enumerate(config.versions)
+            ],
+            "option": self._options(_number(config.select_field_id), SEVERITIES),
+            "options": self._options(_number(config.multiselect_field_id), PLATFORMS),
         }
+
+    def add(self, kind: str, name: str) -> dict[str, Any]:
+        """A new component or version (``POST /rest/api/3/component`` / ``version``)."""
+        values = self._values[kind]
+        next_id = str(max((int(v["id"]) for v in values), default=9999) + 1)
+        value = (
+            self._component(next_id, name, "")
+            if kind == "components"
+            else self._version(next_id, name, False)
+        )
+        values.append(value)
+        return value
 
     def values(self, kind: str) -> list[dict[str, Any]]:
         return self._values[kind]
@@ -225,14 +246,14 @@ class Catalog:
             "projectId": int(PROJECT_ID),
         }
 
-    def _options(self, field_number: int) -> list[dict[str, Any]]:
+    def _options(self, field_number: int, values: tuple[str, ...]) -> list[dict[str, Any]]:
         return [
             {
                 "self": f"{self.base}/rest/api/3/customFieldOption/{field_number * 10 + n}",
                 "value": value,
                 "id": str(field_number * 10 + n),
             }
-            for n, value in enumerate(("Critical", "Major", "Minor"))
+            for n, value in enumerate(values)
         ]
 
 
@@ -253,8 +274,5 @@ RESOLUTIONS = [
     ("10001", "Won't Do", "This issue won't be actioned."),
     ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
 ]
-COMPONENTS = [
-    ("10000", "Backend", "Services and storage"),
-    ("10001", "Frontend", "Web and mobile clients"),
-]
-VERSIONS = [("10000", "1.0", True), ("10001", "2.0", False)]
+SEVERITIES = ("Critical", "Major", "Minor")
+PLATFORMS = ("iOS", "Android", "Web")

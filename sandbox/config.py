@@ -99,6 +99,12 @@ class SiteConfig(BaseModel):
     edit_screen: frozenset[str] | None = None
     text_field_id: str = Field(default="customfield_10042", pattern=r"^customfield_\d+$")
     select_field_id: str = Field(default="customfield_10050", pattern=r"^customfield_\d+$")
+    number_field_id: str = Field(default="customfield_10016", pattern=r"^customfield_\d+$")
+    date_field_id: str = Field(default="customfield_10070", pattern=r"^customfield_\d+$")
+    multiselect_field_id: str = Field(default="customfield_10080", pattern=r"^customfield_\d+$")
+    labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
+    components: tuple[str, ...] = ("Backend", "Frontend")
+    versions: tuple[str, ...] = ("1.0", "2.0")
     rate_limits: RateLimits | None = None
     faults: Faults = Faults()
     webhook_url: str | None = None

@@ -10,7 +10,7 @@ from aiohttp import web
 from sandbox.catalog import PROJECT_ID
 from sandbox.clock import jira_time
 from sandbox.errors import bad_request, not_found
-from sandbox.http import actor_of, int_param, site_of
+from sandbox.http import actor_of, int_param, json_object, site_of
 from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
@@ -77,6 +77,30 @@ async def components(request: web.Request) -> web.Response:
 @ROUTES.get(PROJECT + "/versions")
 async def versions(request: web.Request) -> web.Response:
     return web.json_response(_versions(_project_site(request)))
+
+
+@ROUTES.post("/rest/api/3/component")
+async def create_component(request: web.Request) -> web.Response:
+    return await _create_named(request, "components", "component", "project")
+
+
+@ROUTES.post("/rest/api/3/version")
+async def create_version(request: web.Request) -> web.Response:
+    return await _create_named(request, "versions", "version", "projectId")
+
+
+async def _create_named(request: web.Request, kind: str, what: str, project: str) -> web.Response:
+    """Project admins add components and versions; names are unique per project."""
+    site, body = site_of(request), await json_object(request)
+    name, owner = body.get("name"), str(body.get(project, body.get("project", "")))
+    if not isinstance(name, str) or not name.strip():
+        raise bad_request(f"The {what} name must not be empty.")
+    if owner.upper() not in {site.config.project_key, PROJECT_ID}:
+        raise not_found(f"No project could be found with key '{owner}'.")
+    if site.catalog.find(kind, "name", name) is not None:
+        raise bad_request(f"A {what} with the name {name} already exists in this project.")
+    value = site.catalog.add(kind, name.strip())
+    return web.json_response(value, status=201)
 
 
 @ROUTES.get("/rest/api/3/user/search")

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from sandbox import adf
-from sandbox.catalog import REFERENCE_KINDS, Catalog, FieldSpec
+from sandbox.catalog import OPTION_KINDS, REFERENCE_KINDS, Catalog, FieldSpec
 from sandbox.errors import NOT_ADF, TOO_LONG
 from sandbox.model import ChangeItem
 from sandbox.users import Directory
@@ -58,8 +58,8 @@ class Values:
         return self._reference(spec, raw)
 
     def _reference(self, spec: FieldSpec, raw: Any) -> dict[str, Any]:
-        kind = "option" if spec.kind == "option" else spec.kind
-        label = "value" if kind == "option" else "name"
+        kind = spec.kind
+        label = "value" if kind in OPTION_KINDS else "name"
         if not isinstance(raw, dict) or not ({"id", label} & raw.keys()):
             raise FieldError(f"Could not find valid 'id' or '{label}' in {spec.name} object.")
         key = "id" if "id" in raw else label
@@ -98,6 +98,13 @@ class Values:
     def _parse_labels(self, spec: FieldSpec, raw: Any) -> list[str]:
         labels = [_label(item) for item in _as_list(raw)]
         return list(dict.fromkeys(labels))
+
+    def _parse_number(self, spec: FieldSpec, raw: Any) -> float | int | None:
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise FieldError(f"Operation value must be a number: {spec.name}")
+        return raw
 
     def _parse_date(self, spec: FieldSpec, raw: Any) -> str | None:
         if raw is None:
@@ -154,7 +161,7 @@ def _unknown_reference(spec: FieldSpec, key: str, wanted: str) -> str:
             if key == "id"
             else (f"Version name '{wanted}' is not valid")
         )
-    if spec.kind == "option":
+    if spec.kind in OPTION_KINDS:
         return f"Option {key} '{wanted}' is not valid"
     return f"The {spec.name.lower()} selected is invalid."
 
@@ -178,16 +185,20 @@ def _list_history(
 ) -> list[ChangeItem]:
     old_ids, new_ids = {v["id"] for v in old}, {v["id"] for v in new}
     removed = [
-        ChangeItem(spec.history_name, fieldtype, spec.id, v["id"], v["name"])
+        ChangeItem(spec.history_name, fieldtype, spec.id, v["id"], _shown(v))
         for v in old
         if v["id"] not in new_ids
     ]
     added = [
-        ChangeItem(spec.history_name, fieldtype, spec.id, to_id=v["id"], to_string=v["name"])
+        ChangeItem(spec.history_name, fieldtype, spec.id, to_id=v["id"], to_string=_shown(v))
         for v in new
         if v["id"] not in old_ids
     ]
     return removed + added
+
+
+def _shown(value: dict[str, Any]) -> str:
+    return str(value.get("name", value.get("value")))
 
 
 def describe(spec: FieldSpec, value: Any) -> tuple[str | None, str | None]:

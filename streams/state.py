@@ -92,6 +92,9 @@ class PairState(_Frozen):
     site2: IssueRef | None = None
     status: PairStatus
     base: dict[str, Any] = Field(default_factory=dict)
+    # "1" / "2" -> field -> the value that side holds instead of the base, when a copy
+    # could not be exact (a component or user the side does not have): not a change.
+    held: dict[str, dict[str, Any]] = Field(default_factory=dict)
     markers: dict[str, SideMarker] = Field(default_factory=dict)  # "1" / "2"
     conflicts: dict[str, FieldConflict] = Field(default_factory=dict)
     comment_map: dict[str, str] = Field(default_factory=dict)  # "1:10010" -> "2:10020"
@@ -112,6 +115,10 @@ class PairState(_Frozen):
 
     def side(self, site: SiteNumber) -> IssueRef | None:
         return self.site1 if site == 1 else self.site2
+
+    def base_of(self, site: int) -> dict[str, Any]:
+        """The last agreed values as ``site`` holds them."""
+        return {**self.base, **self.held.get(str(site), {})}
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

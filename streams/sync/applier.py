@@ -25,7 +25,8 @@ from streams.jira.errors import (
 from streams.jira.models import Issue, parse_jira_time
 from streams.state import PairState, PendingCreate
 from streams.sync import outcomes
-from streams.sync.fields import canonical, render
+from streams.sync.catalog import SiteCatalogs, wanted_names
+from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
@@ -41,7 +42,19 @@ from streams.sync.messages import (
 )
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 
-READ_FIELDS = ["summary", "description", "priority", "labels", "status", "updated"]
+READ_FIELDS = [
+    "summary",
+    "description",
+    "priority",
+    "labels",
+    "components",
+    "fixVersions",
+    "duedate",
+    "assignee",
+    "issuetype",
+    "status",
+    "updated",
+]
 RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
 
 
@@ -69,13 +82,32 @@ class Applier:
     graphs: dict[int, WorkflowGraph] = field(
         default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
     )
-    issue_type: str = "Task"
+    issue_type: str = "Task"  # for counterparts whose origin type the target lacks
     # Makes the pair (with its ``pending_create``) durable before a create is sent.
     before_create: Callable[[PairState], Awaitable[None]] = _nothing
+    catalogs: SiteCatalogs | None = None
+
+    def read_fields(self, site: int) -> list[str]:
+        customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
+        return [*READ_FIELDS, *customs]
+
+    async def render_for(self, site: SiteNumber, values: dict[str, Any]) -> Rendered:
+        """``values`` as ``site``'s REST fields, against what the site has (components,
+        versions, users); what cannot be carried is in ``held`` and ``problems``."""
+        available = None
+        if self.catalogs is not None:
+            wanted = wanted_names(values)
+            if wanted:
+                available = await self.catalogs.available(site, wanted)
+            if values.get(ASSIGNEE) is not None:
+                await self.catalogs.learn_user(site, values[ASSIGNEE])
+        return render(site, values, self.config.maps, available)
 
     async def observe(self, fetch: Fetch) -> Observation:
         try:
-            issue = await self.clients[fetch.site].get_issue(fetch.issue_key, fields=READ_FIELDS)
+            issue = await self.clients[fetch.site].get_issue(
+                fetch.issue_key, fields=self.read_fields(fetch.site)
+            )
         except NotFound:
             return Observation(fetch.site, "", fetch.issue_key, {}, None, exists=False)
         values = canonical(fetch.site, issue.fields, self.config.maps)
@@ -115,9 +147,11 @@ class Applier:
 
     async def _perform(self, pair: PairState, action: Action, now: datetime) -> PairState:
         if isinstance(action, WriteFields):
-            fields = render(action.site, action.values, self.config.maps)
-            await self.clients[action.site].edit_issue(action.issue_key, fields=fields)
-            return outcomes.cleared(outcomes.written(pair, action, now), "field-not-on-screen", now)
+            rendered = await self.render_for(action.site, action.values)
+            await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
+            state = outcomes.written(pair, action, now, rendered.held)
+            state = outcomes.cleared(state, "field-not-on-screen", now)
+            return _report(state, action.values, rendered, now)
         if isinstance(action, TransitionTo):
             return await self._transition(pair, action, now)
         if isinstance(action, CrossLink):
@@ -138,12 +172,11 @@ class Applier:
         )
         marked = pair.model_copy(update={"pending_create": intent})
         await self.before_create(marked)
-        fields = {
-            k: v
-            for k, v in render(action.site, action.values, self.config.maps).items()
-            if v is not None
-        }
-        fields |= {"project": {"key": action.project_key}, "issuetype": {"name": self.issue_type}}
+        synced = {k: v for k, v in action.values.items() if k != "issuetype"}
+        rendered = await self.render_for(action.site, synced)
+        fields = {k: v for k, v in rendered.fields.items() if v is not None}
+        issue_type = await self._issue_type(action.site, action.values.get("issuetype"))
+        fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
         try:
             created = await self.clients[action.site].create_issue(
                 fields, properties={LINK_PROPERTY: action.link}
@@ -153,7 +186,16 @@ class Applier:
         except RetryableJiraError as error:  # may or may not exist: the intent stays
             state = outcomes.failed(marked, action, str(error), retryable=True, now=now)
             return Applied(state, Retry(str(error), error.retry_after))
-        return await self._linked(outcomes.created(marked, action, created.id, created.key, now))
+        state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
+        return await self._linked(_report(state, synced, rendered, now))
+
+    async def _issue_type(self, site: SiteNumber, origin_type: Any) -> str:
+        """The origin's type through the issue type map, when the target project has it."""
+        wanted = issue_type_for(site, origin_type, self.config.maps) if origin_type else None
+        if wanted is None or self.catalogs is None:
+            return wanted or self.issue_type
+        types = (await self.catalogs.available(site)).get("issuetype", frozenset())
+        return wanted if wanted in types else self.issue_type
 
     async def _recover(self, pair: PairState, action: RecoverCreate, now: datetime) -> Applied:
         try:
@@ -229,3 +271,16 @@ class Applier:
         if not rest:
             return Applied(state)
         return await self.apply(state, WriteFields(action.site, action.issue_key, rest), now)
+
+
+def _report(
+    state: PairState, values: dict[str, Any], rendered: Rendered, now: datetime
+) -> PairState:
+    """Warnings for the values a site could not take; cleared for those it took."""
+    for name in values:
+        problem = rendered.problems.get(name)
+        if problem is None:
+            state = outcomes.cleared(state, "value-missing", now, name)
+        else:
+            state = outcomes.warned(state, "value-missing", problem, now, field=name)
+    return state

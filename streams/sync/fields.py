@@ -1,13 +1,25 @@
 """Synced fields in canonical form, independent of the site they come from.
 
-Canonical values are plain JSON: summary ``str``; description normalised plain text (see
-``streams.jira.adf``); priority and status names in site 1's vocabulary (site 2's names
-are translated through the maps); labels a sorted list. Comparing canonical values is how
-the merge and the echo suppression decide what changed.
+Canonical values are plain JSON in site 1's vocabulary (site 2's names go through the
+maps of the mapping file):
+
+- ``summary`` ``str``; ``description`` normalised plain text (see ``streams.jira.adf``);
+- ``priority``, ``status`` names; ``labels``, ``components``, ``fixVersions`` sorted lists
+  of names; ``duedate`` ``"YYYY-MM-DD"`` or None;
+- ``assignee``: a site 1 account id, or ``"site2:<account id>"`` for a site 2 user with no
+  known site 1 account (``UserMap``);
+- custom fields under ``"cf:<site 1 name>"``: text, number (float), date, select (option
+  value), multiselect and labels (sorted lists).
+
+Comparing canonical values is how the merge and the echo suppression decide what changed.
+Rendering goes the other way and can be lossy (a component the target project lacks, a
+user with no account there): ``Rendered.held`` says what the target will hold instead, so
+the pair remembers it and never mistakes it for a change (``PairState.held``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,7 +27,11 @@ from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
 
 SiteNumber = Literal[1, 2]
 CORE_FIELDS = ("summary", "description", "priority", "labels")
+DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
+ASSIGNEE = "assignee"
+SITE2_USER = "site2:"
+NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
 
 @dataclass(frozen=True)
@@ -37,9 +53,61 @@ class NameMap:
 
 
 @dataclass(frozen=True)
+class UserMap:
+    """Site 1 account id -> site 2 account id: the mapping file's users plus the pairs the
+    applier learned by matching visible email addresses (``learn``)."""
+
+    one_to_two: dict[str, str] = field(default_factory=dict)
+
+    def to_canonical(self, site: SiteNumber, account_id: str | None) -> str | None:
+        if account_id is None or site == 1:
+            return account_id
+        for one, two in self.one_to_two.items():
+            if two == account_id:
+                return one
+        return SITE2_USER + account_id
+
+    def to_site(self, site: SiteNumber, canonical: str | None) -> str | None:
+        """The account id on ``site``, or None when that person has none known there."""
+        if canonical is None:
+            return None
+        if canonical.startswith(SITE2_USER):
+            account = canonical.removeprefix(SITE2_USER)
+            if site == 2:
+                return account
+            return next((one for one, two in self.one_to_two.items() if two == account), None)
+        return canonical if site == 1 else self.one_to_two.get(canonical)
+
+    def learn(self, one: str, two: str) -> None:
+        self.one_to_two.setdefault(one, two)
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A custom field of the mapping file, resolved to each site's ``customfield_N`` id."""
+
+    name: str  # site 1 name
+    type: str  # text | number | date | select | multiselect | labels
+    ids: Mapping[int, str]
+    options: NameMap = field(default_factory=NameMap)
+
+    @property
+    def key(self) -> str:
+        return f"cf:{self.name}"
+
+
+@dataclass(frozen=True)
 class FieldMaps:
     statuses: NameMap = field(default_factory=NameMap)
     priorities: NameMap = field(default_factory=NameMap)
+    issue_types: NameMap = field(default_factory=NameMap)
+    components: NameMap = field(default_factory=NameMap)
+    versions: NameMap = field(default_factory=NameMap)
+    users: UserMap = field(default_factory=UserMap)
+    custom: tuple[CustomField, ...] = ()
+
+    def named(self, name: str) -> NameMap:
+        return self.components if name == "components" else self.versions
 
 
 def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict[str, Any]:
@@ -53,23 +121,138 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
         values["priority"] = maps.priorities.to_canonical(site, _name(fields.get("priority")))
     if "labels" in fields:
         values["labels"] = sorted(set(fields.get("labels") or []))
+    for name in NAMED_LISTS:
+        if name in fields:
+            names = (_name(item) for item in fields.get(name) or [])
+            mapped = {maps.named(name).to_canonical(site, n) for n in names if n}
+            values[name] = sorted(n for n in mapped if n)
+    if "duedate" in fields:
+        values["duedate"] = fields.get("duedate") or None
+    if ASSIGNEE in fields:
+        values[ASSIGNEE] = maps.users.to_canonical(site, _account(fields.get(ASSIGNEE)))
+    if "issuetype" in fields:
+        values["issuetype"] = maps.issue_types.to_canonical(site, _name(fields.get("issuetype")))
     if STATUS in fields:
         values[STATUS] = maps.statuses.to_canonical(site, _name(fields.get(STATUS)))
+    for custom in maps.custom:
+        field_id = custom.ids.get(site)
+        if field_id is not None and field_id in fields:
+            values[custom.key] = _custom_value(site, custom, fields.get(field_id))
     return values
 
 
-def render(site: SiteNumber, values: dict[str, Any], maps: FieldMaps) -> dict[str, Any]:
-    """Canonical values as REST v3 ``fields`` for ``site`` (status excluded: transitions)."""
-    rendered: dict[str, Any] = {}
+@dataclass
+class Rendered:
+    """Canonical values as REST v3 ``fields`` for one site, and what got lost on the way."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    held: dict[str, Any] = field(default_factory=dict)  # canonical value the site will hold
+    problems: dict[str, str] = field(default_factory=dict)  # field -> warning message
+
+
+def render(
+    site: SiteNumber,
+    values: dict[str, Any],
+    maps: FieldMaps,
+    available: Mapping[str, frozenset[str]] | None = None,
+) -> Rendered:
+    """``values`` for ``site`` (status excluded: transitions). ``available`` holds the names
+    of the site's components and versions; names missing there are left out and reported."""
+    out = Rendered()
+    customs = {custom.key: custom for custom in maps.custom}
     for name, value in values.items():
         if name == "description":
-            rendered[name] = text_to_adf(value)
+            out.fields[name] = text_to_adf(value)
         elif name == "priority":
             target = maps.priorities.to_site(site, value)
-            rendered[name] = {"name": target} if target else None
-        elif name in ("summary", "labels"):
-            rendered[name] = value
-    return rendered
+            out.fields[name] = {"name": target} if target else None
+        elif name in ("summary", "labels", "duedate"):
+            out.fields[name] = value
+        elif name in NAMED_LISTS:
+            _render_named(site, name, value or [], maps, available, out)
+        elif name == ASSIGNEE:
+            _render_assignee(site, value, maps, out)
+        elif name in customs:
+            custom = customs[name]
+            if site in custom.ids:
+                out.fields[custom.ids[site]] = _custom_rendered(site, custom, value)
+    return out
+
+
+def issue_type_for(site: SiteNumber, canonical_type: str | None, maps: FieldMaps) -> str | None:
+    return maps.issue_types.to_site(site, canonical_type)
+
+
+def _render_named(
+    site: SiteNumber,
+    name: str,
+    value: list[str],
+    maps: FieldMaps,
+    available: Mapping[str, frozenset[str]] | None,
+    out: Rendered,
+) -> None:
+    names = {
+        canonical_name: maps.named(name).to_site(site, canonical_name) for canonical_name in value
+    }
+    known = available.get(name) if available is not None else None
+    if known is None:
+        out.fields[name] = [{"name": n} for n in names.values()]
+        return
+    folded = {n.casefold() for n in known}
+    kept = {c: n for c, n in names.items() if n and n.casefold() in folded}
+    out.fields[name] = [{"name": n} for n in kept.values()]
+    missing = sorted(c for c in names if c not in kept)
+    if missing:
+        what = "component" if name == "components" else "version"
+        out.held[name] = sorted(kept)
+        out.problems[name] = (
+            f"{what}{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"not in the project on site {site}; left out there"
+        )
+
+
+def _render_assignee(site: SiteNumber, value: str | None, maps: FieldMaps, out: Rendered) -> None:
+    if value is None:
+        out.fields[ASSIGNEE] = None
+        return
+    account = maps.users.to_site(site, value)
+    if account is None:
+        out.fields[ASSIGNEE] = None
+        out.held[ASSIGNEE] = None
+        out.problems[ASSIGNEE] = (
+            f"assignee {value} has no known account on site {site} (no user map entry and "
+            "no visible matching email); left unassigned there"
+        )
+        return
+    out.fields[ASSIGNEE] = {"accountId": account}
+
+
+def _custom_value(site: SiteNumber, custom: CustomField, raw: Any) -> Any:
+    kind = custom.type
+    if kind == "number":
+        return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    if kind == "select":
+        return custom.options.to_canonical(site, _option(raw))
+    if kind == "multiselect":
+        options = (custom.options.to_canonical(site, _option(item)) for item in raw or [])
+        return sorted({option for option in options if option})
+    if kind == "labels":
+        return sorted(set(raw or []))
+    if kind == "text" and isinstance(raw, dict):  # a paragraph (rich text) field
+        return _text(raw)
+    return raw or None  # text, date
+
+
+def _custom_rendered(site: SiteNumber, custom: CustomField, value: Any) -> Any:
+    kind = custom.type
+    if kind == "select":
+        option = custom.options.to_site(site, value)
+        return {"value": option} if option else None
+    if kind == "multiselect":
+        return [{"value": custom.options.to_site(site, option)} for option in value or []]
+    if kind == "labels":
+        return list(value or [])
+    return value
 
 
 def _text(value: Any) -> str | None:
@@ -83,3 +266,17 @@ def _name(value: Any) -> str | None:
         name = value.get("name")
         return str(name) if name is not None else None
     return str(value) if value is not None else None
+
+
+def _option(value: Any) -> str | None:
+    if isinstance(value, dict):
+        option = value.get("value")
+        return str(option) if option is not None else None
+    return str(value) if value is not None else None
+
+
+def _account(value: Any) -> str | None:
+    if isinstance(value, dict):
+        account = value.get("accountId")
+        return str(account) if account else None
+    return None

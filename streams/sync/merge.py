@@ -28,32 +28,45 @@ class MergeResult:
 
 
 def merge(
-    fields: tuple[str, ...], base: dict[str, Any], sides: Sides, policy: ConflictPolicy
+    fields: tuple[str, ...],
+    base: dict[str, Any],
+    sides: Sides,
+    policy: ConflictPolicy,
+    held: Mapping[int, dict[str, Any]] | None = None,
 ) -> MergeResult:
+    """``held``: per side, values that side holds instead of the base after an inexact copy
+    (see ``PairState.held``); a side still holding it has not changed the field."""
     result = MergeResult()
+    bases = {site: {**base, **(held or {}).get(site, {})} for site in (1, 2)}
     for name in fields:
         if name in sides.values[1] and name in sides.values[2]:
-            _merge_field(name, base, sides, policy, result)
+            _merge_field(name, bases, sides, policy, result)
     return result
 
 
 def _merge_field(
-    name: str, base: dict[str, Any], sides: Sides, policy: ConflictPolicy, result: MergeResult
+    name: str,
+    bases: Mapping[int, dict[str, Any]],
+    sides: Sides,
+    policy: ConflictPolicy,
+    result: MergeResult,
 ) -> None:
     one, two = sides.values[1][name], sides.values[2][name]
     if one == two:
         result.settled[name] = one
         return
-    if name not in base:  # never agreed yet: the origin's value is the starting point
+    if name not in bases[1]:  # never agreed yet: the origin's value is the starting point
         _copy_from(sides.origin, name, sides, result)
         return
-    changed = {site for site, value in ((1, one), (2, two)) if value != base[name]}
+    changed = {site for site, value in ((1, one), (2, two)) if value != bases[site][name]}
+    if not changed:  # the difference is what one side cannot hold: nothing to do
+        return
     if changed == {1} or changed == {2}:
         _copy_from(1 if changed == {1} else 2, name, sides, result)
         return
     winner = _winner(policy, sides)
     if winner is None:
-        result.conflicts[name] = (base[name], one, two)
+        result.conflicts[name] = (bases[1][name], one, two)
     else:
         _copy_from(winner, name, sides, result)
 

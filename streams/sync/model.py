@@ -222,7 +222,8 @@ def _agrees_with_base(change: IssueChanged, pair: PairState, config: SyncConfig)
     if pair.conflicts or pair.failure is not None:
         return False
     names = [name for name in config.synced() if name in change.values]
-    return all(name in pair.base and change.values[name] == pair.base[name] for name in names)
+    base = pair.base_of(change.site)
+    return all(name in base and change.values[name] == base[name] for name in names)
 
 
 def _quiet_note(change: IssueChanged, config: SyncConfig) -> str:
@@ -283,7 +284,8 @@ def _merge(
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
     sides = Sides(values=values, updated=updated, origin=pair.origin)
-    result = merge(config.synced(), pair.base, sides, config.policy)
+    held = {site: pair.held.get(str(site), {}) for site in (1, 2)}
+    result = merge(config.synced(), pair.base, sides, config.policy, held)
     markers = {str(site): _newer(pair, site, observed[site].updated) for site in (1, 2)}
     state = _with_merge(pair.model_copy(update={"markers": markers}), result, now)
     actions = writes_for(state, result, config)
@@ -298,12 +300,22 @@ def _merge(
 
 def _with_merge(pair: PairState, result: MergeResult, now: datetime) -> PairState:
     base = {**pair.base, **result.settled}
+    held = without(pair.held, set(result.settled))
     conflicts = {
         name: FieldConflict(field=name, base=b, site1=one, site2=two, detected_at=now)
         for name, (b, one, two) in result.conflicts.items()
     }
     status = PairStatus.CONFLICTED if conflicts else PairStatus.SYNCED
-    return pair.model_copy(update={"base": base, "conflicts": conflicts, "status": status})
+    update = {"base": base, "held": held, "conflicts": conflicts, "status": status}
+    return pair.model_copy(update=update)
+
+
+def without(held: dict[str, dict[str, Any]], names: set[str]) -> dict[str, dict[str, Any]]:
+    """``held`` (``PairState.held``) with ``names`` forgotten on both sides."""
+    kept = {
+        side: {k: v for k, v in values.items() if k not in names} for side, values in held.items()
+    }
+    return {side: values for side, values in kept.items() if values}
 
 
 def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list[Action]:

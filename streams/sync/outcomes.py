@@ -23,7 +23,9 @@ def created(
     issue_id: str,
     key: str,
     now: datetime,
+    held: dict[str, Any] | None = None,
 ) -> PairState:
+    """``held``: what the new issue holds instead of the values it was asked to carry."""
     ref = IssueRef(site=action.site, id=issue_id, key=key)
     side = {"site1": ref} if action.site == 1 else {"site2": ref}
     return _bump(
@@ -31,16 +33,42 @@ def created(
         now,
         **side,
         base={**pair.base, **action.values},
+        held=_holding(pair, action.site, action.values, held),
         pending_create=None,
         **_synced(pair, action.site, now),
     )
 
 
-def written(pair: PairState, action: WriteFields | TransitionTo, now: datetime) -> PairState:
+def written(
+    pair: PairState,
+    action: WriteFields | TransitionTo,
+    now: datetime,
+    held: dict[str, Any] | None = None,
+) -> PairState:
     values: dict[str, Any] = (
         action.values if isinstance(action, WriteFields) else {"status": action.status}
     )
-    return _bump(pair, now, base={**pair.base, **values}, **_synced(pair, action.site, now))
+    return _bump(
+        pair,
+        now,
+        base={**pair.base, **values},
+        held=_holding(pair, action.site, values, held),
+        **_synced(pair, action.site, now),
+    )
+
+
+def _holding(
+    pair: PairState, site: int, values: dict[str, Any], held: dict[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """The copied fields are agreed again (both sides hold the new base), except where the
+    target holds something else."""
+    kept = {
+        side: {k: v for k, v in fields.items() if k not in values}
+        for side, fields in pair.held.items()
+    }
+    if held:
+        kept[str(site)] = {**kept.get(str(site), {}), **held}
+    return {side: fields for side, fields in kept.items() if fields}
 
 
 def failed(

@@ -1,0 +1,101 @@
+"""The mapping file (``MAPPING_FILE``, YAML or TOML): how names differ between the sites.
+
+Every map reads "site 1 name: site 2 name"; a name absent from a map is the same on both
+sides. Custom fields are named by their display name (resolved to each site's own
+``customfield_N`` id at start-up, see ``resolve_custom_fields``)::
+
+    statuses:    {"In Progress": "Doing"}
+    priorities:  {"Highest": "Blocker"}
+    issue_types: {"Bug": "Defect"}          # used when a counterpart is created
+    components:  {"Backend": "Server"}
+    versions:    {"1.0": "v1"}
+    users:       {"<site 1 accountId>": "<site 2 accountId>"}
+    custom_fields:
+      - name: Customer                        # the field's name on site 1
+        site2_name: Client                    # when site 2 calls it differently
+        type: text                            # text | number | date | select | multiselect | labels
+      - name: Severity
+        type: select
+        options: {"Critical": "Sev 1"}        # select values, site 1: site 2
+    filters:
+      include_labels: [partner]               # only issues carrying one of these labels
+      exclude_labels: [internal]              # never issues carrying one of these
+      issue_types: [Bug, Task]                # only these types (site 1 names)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CustomType = Literal["text", "number", "date", "select", "multiselect", "labels"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomFieldSpec(_Strict):
+    name: str = Field(min_length=1)
+    site2_name: str | None = None
+    type: CustomType
+    options: dict[str, str] = Field(default_factory=dict)
+
+    def name_on(self, site: int) -> str:
+        return self.site2_name or self.name if site == 2 else self.name
+
+
+class Filters(_Strict):
+    include_labels: list[str] = Field(default_factory=list)
+    exclude_labels: list[str] = Field(default_factory=list)
+    issue_types: list[str] = Field(default_factory=list)
+
+
+class MappingFile(_Strict):
+    statuses: dict[str, str] = Field(default_factory=dict)
+    priorities: dict[str, str] = Field(default_factory=dict)
+    issue_types: dict[str, str] = Field(default_factory=dict)
+    components: dict[str, str] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+    users: dict[str, str] = Field(default_factory=dict)
+    custom_fields: list[CustomFieldSpec] = Field(default_factory=list)
+    filters: Filters = Field(default_factory=Filters)
+
+
+class MappingError(ValueError):
+    """The mapping file is missing, unreadable or malformed; the message says where."""
+
+
+def load_mapping(path: Path | None) -> MappingFile:
+    if path is None:
+        return MappingFile()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise MappingError(f"mapping file {path}: {error.strerror or error}") from None
+    raw = _parse(path, text)
+    try:
+        return MappingFile.model_validate(raw or {})
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
+            for item in error.errors()
+        )
+        raise MappingError(f"mapping file {path}: {problems}") from None
+
+
+def _parse(path: Path, text: str) -> Any:
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        return yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        raise MappingError(f"mapping file {path}: not valid {_kind(path)}: {error}") from None
+
+
+def _kind(path: Path) -> str:
+    return "TOML" if path.suffix.lower() == ".toml" else "YAML"
