@@ -27,7 +27,9 @@ from sandbox.edits import Screens
 from sandbox.http import SITE, Call
 from sandbox.middleware import middlewares
 from sandbox.model import Comment, Issue
+from sandbox.permissions import ROUTES as PERMISSION_ROUTES
 from sandbox.ratelimit import RateLimiter
+from sandbox.screen_meta import ROUTES as SCREEN_ROUTES
 from sandbox.site import Site
 from sandbox.users import ALICE, Directory, User
 
@@ -38,6 +40,8 @@ ROUTE_TABLES = (
     issue_extras.ROUTES,
     search.ROUTES,
     meta_routes.ROUTES,
+    SCREEN_ROUTES,
+    PERMISSION_ROUTES,
     CONTROL_ROUTES,
 )
 

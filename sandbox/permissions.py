@@ -1,0 +1,127 @@
+"""``GET /rest/api/3/mypermissions``: which permissions the caller holds.
+
+The emulator has no permission schemes: every account that authenticates holds every
+project permission, in every context; it holds no global permission. What JIRA checks
+about the request itself is checked: ``permissions`` is required and every key must be
+known (400), and a ``projectKey``/``projectId`` or ``issueKey``/``issueId`` that does not
+exist answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.catalog import PROJECT_ID
+from sandbox.errors import bad_request, not_found
+from sandbox.http import csv, site_of
+from sandbox.site import Site
+
+ROUTES = web.RouteTableDef()
+
+# key: (id, name, type, description), as JIRA Cloud names them.
+PERMISSIONS: dict[str, tuple[str, str, str, str]] = {
+    "ADMINISTER": (
+        "0",
+        "Administer Jira",
+        "GLOBAL",
+        "Ability to perform most administration functions.",
+    ),
+    "BROWSE_PROJECTS": (
+        "10",
+        "Browse Projects",
+        "PROJECT",
+        "Ability to browse projects and the issues within them.",
+    ),
+    "CREATE_ISSUES": ("11", "Create Issues", "PROJECT", "Ability to create issues."),
+    "EDIT_ISSUES": ("12", "Edit Issues", "PROJECT", "Ability to edit issues."),
+    "ASSIGN_ISSUES": (
+        "13",
+        "Assign Issues",
+        "PROJECT",
+        "Ability to assign issues to other people.",
+    ),
+    "RESOLVE_ISSUES": (
+        "14",
+        "Resolve Issues",
+        "PROJECT",
+        "Ability to resolve and reopen issues. This includes the ability to set a fix version.",
+    ),
+    "ADD_COMMENTS": ("15", "Add Comments", "PROJECT", "Ability to comment on issues."),
+    "DELETE_ISSUES": ("16", "Delete Issues", "PROJECT", "Ability to delete issues."),
+    "ASSIGNABLE_USER": (
+        "17",
+        "Assignable User",
+        "PROJECT",
+        "Users with this permission may be assigned to issues.",
+    ),
+    "CLOSE_ISSUES": ("18", "Close Issues", "PROJECT", "Ability to close issues."),
+    "LINK_ISSUES": (
+        "21",
+        "Link Issues",
+        "PROJECT",
+        "Ability to link issues together and create linked issues.",
+    ),
+    "EDIT_ALL_COMMENTS": (
+        "34",
+        "Edit All Comments",
+        "PROJECT",
+        "Ability to edit all comments made on issues.",
+    ),
+    "EDIT_OWN_COMMENTS": (
+        "35",
+        "Edit Own Comments",
+        "PROJECT",
+        "Ability to edit own comments made on issues.",
+    ),
+    "DELETE_ALL_COMMENTS": (
+        "36",
+        "Delete All Comments",
+        "PROJECT",
+        "Ability to delete all comments made on issues.",
+    ),
+    "DELETE_OWN_COMMENTS": (
+        "37",
+        "Delete Own Comments",
+        "PROJECT",
+        "Ability to delete own comments made on issues.",
+    ),
+    "TRANSITION_ISSUES": ("46", "Transition Issues", "PROJECT", "Ability to transition issues."),
+}
+
+
+@ROUTES.get("/rest/api/3/mypermissions")
+async def my_permissions(request: web.Request) -> web.Response:
+    site, query = site_of(request), request.query
+    keys = csv(query.get("permissions")) or []
+    if not keys:
+        raise bad_request("The 'permissions' query parameter is required.")
+    unknown = [key for key in keys if key not in PERMISSIONS]
+    if unknown:
+        raise bad_request(f"Permission key(s) not found: {', '.join(unknown)}.")
+    _check_context(site, query.get("projectId") or query.get("projectKey"), "project")
+    _check_context(site, query.get("issueId") or query.get("issueKey"), "issue")
+    return web.json_response({"permissions": {key: _permission(key) for key in keys}})
+
+
+def _check_context(site: Site, wanted: str | None, kind: str) -> None:
+    if wanted is None:
+        return
+    if kind == "project":
+        if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
+            raise not_found(f"No project could be found with key '{wanted}'.")
+        return
+    site.find(wanted)  # 404 as JIRA words it
+
+
+def _permission(key: str) -> dict[str, Any]:
+    id_, name, type_, description = PERMISSIONS[key]
+    return {
+        "id": id_,
+        "key": key,
+        "name": name,
+        "type": type_,
+        "description": description,
+        "havePermission": type_ == "PROJECT",
+    }

@@ -1,0 +1,107 @@
+"""What the screens allow: ``createmeta`` (per project and issue type) and ``editmeta``
+(per issue), in REST v3 shapes, read from the site's ``Screens``.
+
+- ``GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes``: a page of the
+  project's issue types (``startAt``, ``maxResults`` up to 200, ``total``).
+- ``GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}``: a page of
+  the fields on the create screen. ``project`` and ``issuetype`` are always there and
+  required, as on JIRA; so is ``summary`` when on the screen.
+- ``GET /rest/api/3/issue/{issueIdOrKey}/editmeta``: ``{"fields": {id: metadata}}`` for the
+  fields on the edit screen.
+
+The emulator has one create and one edit screen for every issue type (``Screens``), so a
+field answered here is exactly a field a create or an edit accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.catalog import PROJECT_ID, FieldSpec
+from sandbox.errors import bad_request, not_found
+from sandbox.http import int_param, issue_of, site_of
+from sandbox.site import Site
+
+ROUTES = web.RouteTableDef()
+CREATEMETA = "/rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes"
+MAX_PAGE = 200
+ALWAYS_ON_CREATE = ("project", "issuetype")
+REQUIRED = frozenset({"project", "issuetype", "summary"})
+# Field kinds whose values are chosen from a list (``allowedValues``).
+CHOSEN_KINDS = frozenset({"priority", "issuetype", "components", "versions", "option", "options"})
+
+
+def _project_site(request: web.Request) -> Site:
+    site = site_of(request)
+    wanted = request.match_info["projectIdOrKey"]
+    if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
+        raise not_found(f"No project could be found with key '{wanted}'.")
+    return site
+
+
+def _page(request: web.Request, items: list[Any], name: str) -> dict[str, Any]:
+    start = max(int_param(request, "startAt", 0), 0)
+    size = int_param(request, "maxResults", 50)
+    if size > MAX_PAGE:
+        raise bad_request(f"Parameter 'maxResults' must not exceed the limit '{MAX_PAGE}'")
+    size = max(size, 0)
+    page = items[start : start + size]
+    return {name: page, "maxResults": size, "startAt": start, "total": len(items)}
+
+
+@ROUTES.get(CREATEMETA)
+async def create_issue_types(request: web.Request) -> web.Response:
+    site = _project_site(request)
+    return web.json_response(_page(request, site.catalog.values("issuetype"), "issueTypes"))
+
+
+@ROUTES.get(CREATEMETA + "/{issueTypeId}")
+async def create_fields(request: web.Request) -> web.Response:
+    site = _project_site(request)
+    wanted = request.match_info["issueTypeId"]
+    if site.catalog.find("issuetype", "id", wanted) is None:
+        raise bad_request(f"The issue type with id '{wanted}' does not exist in this project.")
+    on_screen = site.screens.create | set(ALWAYS_ON_CREATE)
+    specs = [spec for spec in site.catalog.fields.values() if spec.id in on_screen]
+    fields = [{"fieldId": spec.id} | _metadata(site, spec) for spec in specs]
+    return web.json_response(_page(request, fields, "fields"))
+
+
+@ROUTES.get("/rest/api/3/issue/{issueIdOrKey}/editmeta")
+async def edit_fields(request: web.Request) -> web.Response:
+    site = site_of(request)
+    issue_of(request)  # 404 for an issue that does not exist
+    specs = [spec for spec in site.catalog.fields.values() if spec.id in site.screens.edit]
+    return web.json_response({"fields": {spec.id: _metadata(site, spec) for spec in specs}})
+
+
+def _metadata(site: Site, spec: FieldSpec) -> dict[str, Any]:
+    """``FieldMetadata``: what the field is and how it can be set."""
+    body: dict[str, Any] = {
+        "required": spec.id in REQUIRED,
+        "schema": spec.schema,
+        "name": spec.name,
+        "key": spec.id,
+        "operations": ["add", "set", "remove"] if spec.multi else ["set"],
+    }
+    allowed = _allowed_values(site, spec)
+    if allowed is not None:
+        body["allowedValues"] = allowed
+    if spec.id == "priority":
+        body |= {"hasDefaultValue": True, "defaultValue": site.catalog.default_priority()}
+    else:
+        body["hasDefaultValue"] = False
+    return body
+
+
+def _allowed_values(site: Site, spec: FieldSpec) -> list[dict[str, Any]] | None:
+    if spec.id == "project":
+        return [site.catalog.project_ref()]
+    if spec.kind not in CHOSEN_KINDS:
+        return None
+    try:
+        return site.catalog.values(spec.kind)
+    except KeyError:
+        return None
