@@ -10,15 +10,38 @@ import click
 
 from jira_sync.config_cmd import settings_or_exit
 from streams.settings import Settings
-from streams.sync.messages import SyncConfig
+from streams.sync.fields import ASSIGNEE, DEFAULT_FIELDS, FieldMaps, NameMap, UserMap
+from streams.sync.mapping import MappingError, MappingFile, load_mapping
+from streams.sync.messages import IssueFilter, SyncConfig
 
 
-def sync_config(settings: Settings) -> SyncConfig:
+def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncConfig:
+    """The decision model's configuration. Custom fields are added once their ids are
+    known (``streams.sync.worker.Runtime``)."""
+    mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
+    maps = FieldMaps(
+        statuses=NameMap(dict(mapping.statuses)),
+        priorities=NameMap(dict(mapping.priorities)),
+        issue_types=NameMap(dict(mapping.issue_types)),
+        components=NameMap(dict(mapping.components)),
+        versions=NameMap(dict(mapping.versions)),
+        users=UserMap(dict(mapping.users)),
+    )
+    filters = mapping.filters
     return SyncConfig(
         project_keys={1: settings.jira_1_project_key, 2: settings.jira_2_project_key},
         policy=settings.conflict_policy,
         sync_status=settings.sync_status_transitions,
+        maps=maps,
+        fields=(*DEFAULT_FIELDS, *((ASSIGNEE,) if settings.sync_assignee else ())),
         create_grace=timedelta(seconds=settings.sync_create_grace_seconds),
+        deletion=settings.deletion_policy,
+        filters=IssueFilter(
+            frozenset(filters.include_labels),
+            frozenset(filters.exclude_labels),
+            frozenset(filters.issue_types),
+        ),
+        create_missing=settings.sync_create_missing_values,
     )
 
 
@@ -67,6 +90,12 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
         raise click.ClickException(
             f"cannot create the topics on Kafka at {settings.kafka_bootstrap_servers}: {error}"
         ) from None
-    app = create_worker_app(settings, sync_config(settings), store=store, web_port=web_port)
+    try:
+        mapping = load_mapping(settings.mapping_file)
+    except MappingError as error:
+        raise click.ClickException(str(error)) from None
+    app = create_worker_app(
+        settings, sync_config(settings, mapping), store=store, web_port=web_port, mapping=mapping
+    )
     app.conf.datadir = data_dir
     Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()

@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None
+    sync_create_missing_values: bool = False
     sync_create_grace_seconds: float = Field(default=60.0, ge=0, le=3600)
     jira_rate_limit_scale: float = Field(default=1.0, gt=0, le=10)
     sync_retry_interval_seconds: float = Field(default=900.0, ge=1)

@@ -117,6 +117,11 @@ class JiraClient:
         body = {"globalId": global_id, "object": {"url": url, "title": title}}
         await self.request("POST", f"{_issue(key)}/remotelink", json=body, idempotent=True)
 
+    async def delete_remote_link(self, key: str, global_id: str) -> None:
+        await self.request(
+            "DELETE", f"{_issue(key)}/remotelink", params={"globalId": global_id}, idempotent=True
+        )
+
     async def search(
         self,
         jql: str,

@@ -8,6 +8,7 @@ reason; retryable ones come back as ``Retry`` so the caller can schedule the pai
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,12 +33,14 @@ from streams.sync.messages import (
     Action,
     CreateCounterpart,
     CrossLink,
+    DeleteIssue,
     Fetch,
     Observation,
     RecoverCreate,
     SiteNumber,
     SyncConfig,
     TransitionTo,
+    Unlink,
     WriteFields,
 )
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
@@ -157,6 +160,17 @@ class Applier:
         if isinstance(action, CrossLink):
             await self._cross_link(pair)
             return pair
+        if isinstance(action, Unlink):
+            client = self.clients[action.site]
+            with contextlib.suppress(NotFound):
+                await client.delete_property(action.issue_key, LINK_PROPERTY)
+            with contextlib.suppress(NotFound):
+                await client.delete_remote_link(action.issue_key, f"jira-sync:{pair.pair_id}")
+            return outcomes.warned(pair, "unlinked", f"{action.issue_key} was unlinked", now)
+        if isinstance(action, DeleteIssue):
+            with contextlib.suppress(NotFound):
+                await self.clients[action.site].delete_issue(action.issue_key)
+            return outcomes.warned(pair, "deleted", f"{action.issue_key} was deleted too", now)
         raise TypeError(f"the applier does not perform {type(action).__name__}")
 
     async def _create(

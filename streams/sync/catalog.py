@@ -141,6 +141,10 @@ class SiteCatalogs:
             self.maps.users.learn(match, account)
 
     async def _same_person(self, source: int, account: str, target: int) -> str | None:
+        """Account ids are global in JIRA Cloud: the same id on the target is the same
+        person. Otherwise a visible email address that matches exactly one target user."""
+        if await self._active(target, account):
+            return account
         users = await self.clients[source].request(
             "GET", "/rest/api/3/user/search", params={"accountId": account}
         )
@@ -150,6 +154,12 @@ class SiteCatalogs:
         found = await self.clients[target].find_users(email)
         exact = [u for u in found if (u.email_address or "").casefold() == email.casefold()]
         return exact[0].account_id if len(exact) == 1 else None
+
+    async def _active(self, site: int, account: str) -> bool:
+        users = await self.clients[site].request(
+            "GET", "/rest/api/3/user/search", params={"accountId": account}
+        )
+        return any(u.get("accountId") == account and u.get("active", True) for u in users)
 
 
 async def resolve_custom_fields(

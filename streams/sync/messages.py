@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from streams.settings import ConflictPolicy
+from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 
 SiteNumber = Literal[1, 2]
@@ -68,6 +68,28 @@ class Observation:
 
 
 @dataclass(frozen=True)
+class IssueFilter:
+    """Which issues start a pair (checked when an issue is first seen; a pair, once made,
+    stays synced). Labels and issue types in canonical (site 1) names."""
+
+    include_labels: frozenset[str] = frozenset()
+    exclude_labels: frozenset[str] = frozenset()
+    issue_types: frozenset[str] = frozenset()
+
+    def admits(self, values: dict[str, Any]) -> str | None:
+        """None when the issue may sync, else why not."""
+        labels = set(values.get("labels") or [])
+        if self.exclude_labels & labels:
+            return "excluded by label " + ", ".join(sorted(self.exclude_labels & labels))
+        if self.include_labels and not self.include_labels & labels:
+            return "none of the included labels"
+        kind = values.get("issuetype")
+        if self.issue_types and kind is not None and kind not in self.issue_types:
+            return f"issue type {kind} is not synced"
+        return None
+
+
+@dataclass(frozen=True)
 class SyncConfig:
     project_keys: dict[int, str]
     policy: ConflictPolicy = ConflictPolicy.MANUAL
@@ -79,6 +101,9 @@ class SyncConfig:
     # How long an unconfirmed create is searched for (JIRA's search lags writes) before
     # it is made again.
     create_grace: timedelta = timedelta(seconds=60)
+    deletion: DeletionPolicy = DeletionPolicy.IGNORE
+    filters: IssueFilter = field(default_factory=lambda: IssueFilter())
+    create_missing: bool = False  # components and versions the target project lacks
 
     def synced(self) -> tuple[str, ...]:
         return (*self.fields, "status") if self.sync_status else self.fields
@@ -136,4 +161,29 @@ class TransitionTo:
     status: str  # canonical (site 1) name
 
 
-Action = Fetch | CreateCounterpart | RecoverCreate | CrossLink | WriteFields | TransitionTo
+@dataclass(frozen=True)
+class Unlink:
+    """Deletion policy ``unlink``: the surviving issue loses its link marker and remote link."""
+
+    site: SiteNumber
+    issue_key: str
+
+
+@dataclass(frozen=True)
+class DeleteIssue:
+    """Deletion policy ``delete``: the surviving issue is deleted too."""
+
+    site: SiteNumber
+    issue_key: str
+
+
+Action = (
+    Fetch
+    | CreateCounterpart
+    | RecoverCreate
+    | CrossLink
+    | WriteFields
+    | TransitionTo
+    | Unlink
+    | DeleteIssue
+)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from streams.settings import DeletionPolicy
 from streams.state import (
     FieldConflict,
     IssueRef,
@@ -42,6 +43,7 @@ from streams.sync.messages import (
     Action,
     CreateCounterpart,
     CrossLink,
+    DeleteIssue,
     Fetch,
     IssueChanged,
     Observation,
@@ -51,6 +53,7 @@ from streams.sync.messages import (
     Resolve,
     SyncConfig,
     TransitionTo,
+    Unlink,
     WriteFields,
     other,
     pair_id_for,
@@ -97,11 +100,13 @@ def _changed(
         pair, adopted = _adopt(pair, pending, change, now), [CrossLink(change.site)]
     if change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids:
         return Decision(pair, note="duplicate")
+    if pair.status is PairStatus.ORPHANED:
+        return Decision(pair, note="orphaned")
     snapshot = change.kind == "snapshot"
     if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
     if change.kind == "deleted":
-        return Decision(_orphan(pair, now), note="deleted")
+        return _deleted(pair, change.site, config, now)
     seen = _observe(pair, change, config, now)
     if seen.side(other(change.site)) is None:  # only the origin can be alone
         return Decision(seen, [_create(seen, change.values, config)], note="create counterpart")
@@ -153,8 +158,9 @@ def _resolve(
         return Decision(pair, note="no conflict to resolve")
     if observed is None:
         return Decision(pair, _fetch_both(pair), note="read both sides")
-    if not all(observation.exists for observation in observed.values()):
-        return Decision(_orphan(pair, now), note="an issue of the pair was deleted")
+    gone = [site for site, observation in observed.items() if not observation.exists]
+    if gone:
+        return _deleted(pair, gone[0], config, now)
     result = MergeResult()
     loser = other(message.winner)
     for name in pair.conflicts:
@@ -183,7 +189,8 @@ def _create(pair: PairState, values: dict[str, Any], config: SyncConfig) -> Crea
         raise ValueError(f"pair {pair.pair_id} does not know its origin issue")
     target = other(pair.origin)
     link = {"pair_id": pair.pair_id, "site": origin.site, "id": origin.id, "key": origin.key}
-    wanted = {k: v for k, v in values.items() if k in config.fields}
+    carried = {*config.fields, "issuetype"}  # the type is set once, at the create
+    wanted = {k: v for k, v in values.items() if k in carried}
     return CreateCounterpart(target, config.project_keys[target], wanted, link, origin.key)
 
 
@@ -234,6 +241,12 @@ def _quiet_note(change: IssueChanged, config: SyncConfig) -> str:
 def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Decision:
     if change.kind == "deleted":
         return Decision(None, note="deleted before it was synced")
+    project = config.project_keys.get(change.site)
+    if project is not None and change.issue_key.rpartition("-")[0] != project:
+        return Decision(None, note=f"ignored: not in project {project}")
+    refused = config.filters.admits(change.values)
+    if refused is not None:
+        return Decision(None, note=f"ignored: {refused}")
     origin = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)
     state = PairState(
         pair_id=pair_id_for(change.site, change.issue_id),
@@ -279,8 +292,9 @@ def _merge(
     now: datetime,
     quiet: str,
 ) -> Decision:
-    if not all(observation.exists for observation in observed.values()):
-        return Decision(_orphan(pair, now), note="an issue of the pair was deleted")
+    gone = [site for site, observation in observed.items() if not observation.exists]
+    if gone:
+        return _deleted(pair, gone[0], config, now)
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
     sides = Sides(values=values, updated=updated, origin=pair.origin)
@@ -331,6 +345,19 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
         if status is not None:
             actions.append(TransitionTo(ref.site, ref.key, status))
     return actions
+
+
+def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:
+    """One issue of the pair is gone; the deletion policy says what happens to the other."""
+    survivor = pair.site2 if site == 1 else pair.site1
+    state = _orphan(pair, now)
+    if survivor is None or config.deletion is DeletionPolicy.IGNORE:
+        return Decision(state, note=f"deleted on site {site}; the other issue is left as it is")
+    if config.deletion is DeletionPolicy.UNLINK:
+        action: Action = Unlink(survivor.site, survivor.key)
+    else:
+        action = DeleteIssue(survivor.site, survivor.key)
+    return Decision(state, [action], note=f"deleted on site {site}; {config.deletion.value}")
 
 
 def _orphan(pair: PairState, now: datetime) -> PairState:

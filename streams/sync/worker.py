@@ -46,8 +46,10 @@ from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
-from streams.sync.applier import READ_FIELDS, Applier, Retry
+from streams.sync.applier import Applier, Retry
+from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.engine import StepResult, handle
+from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
     PairMessage,
     Reexamine,
@@ -90,6 +92,7 @@ class Runtime:
     settings: Settings
     config: SyncConfig
     backoff: Backoff = field(default_factory=Backoff)
+    custom_fields: list[CustomFieldSpec] = field(default_factory=list)  # the mapping file's
     applier: Applier | None = None
     _opening: asyncio.Lock | None = None
     _sessions: list[aiohttp.ClientSession] = field(default_factory=list)
@@ -121,8 +124,32 @@ class Runtime:
                 log.warning(
                     "integration account unknown", extra={"site": site, "error": str(error)}
                 )
-        self.config = dataclasses.replace(self.config, integration_accounts=accounts)
-        return Applier(clients, self.config, urls)
+        self.config = dataclasses.replace(
+            self.config, integration_accounts=accounts, **await self._custom(clients)
+        )
+        catalogs = SiteCatalogs(
+            clients, self.config.project_keys, self.config.maps, self.config.create_missing
+        )
+        return Applier(clients, self.config, urls, catalogs=catalogs)
+
+    async def _custom(self, clients: dict[int, JiraClient]) -> dict[str, Any]:
+        """The mapping file's custom fields, resolved to each site's ids by name; JIRA
+        must answer (a sync without them would mistake their changes for no change)."""
+        if not self.custom_fields:
+            return {}
+        delay = 1.0
+        while True:
+            try:
+                resolved, problems = await resolve_custom_fields(clients, self.custom_fields)
+                break
+            except JiraError as error:
+                log.warning("custom fields unreadable; retrying: %s", error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+        for problem in problems:
+            log.error("custom field not synced: %s", problem)
+        maps = dataclasses.replace(self.config.maps, custom=tuple(resolved))
+        return {"maps": maps, "fields": (*self.config.fields, *(c.key for c in resolved))}
 
     async def close(self) -> None:
         for session in self._sessions:
@@ -186,6 +213,7 @@ def create_worker_app(
     store: str = "rocksdb://",
     web_port: int = 0,
     backoff: Backoff | None = None,
+    mapping: MappingFile | None = None,
 ) -> faust.App:
     """``web_port`` 0 leaves Faust's web server (health, stats) off."""
     topics = Topics(settings.kafka_topic_prefix)
@@ -210,7 +238,8 @@ def create_worker_app(
         web_port=web_port or 6066,
         web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only
     )
-    runtime = Runtime(settings, config, backoff or Backoff())
+    customs = list(mapping.custom_fields) if mapping is not None else []
+    runtime = Runtime(settings, config, backoff or Backoff(), customs)
     partitions = settings.kafka_partitions
     events = {site: _raw_topic(app, topics.events(site), partitions) for site in SITES}
     sinks = Sinks(
@@ -266,6 +295,7 @@ def _route_agent(
             except ValueError as error:
                 await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
                 continue
+            await runtime.get()  # custom field ids are known from here on
             change = change_from_envelope(envelope, runtime.config.maps)
             if change is None:
                 continue
@@ -467,7 +497,9 @@ async def _carry_out(runtime: Runtime, sinks: Sinks, command_id: str, command: o
     if isinstance(command, ManualSync):
         site = command.source_instance
         try:
-            issue = await applier.clients[site].get_issue(command.issue_key, fields=READ_FIELDS)
+            issue = await applier.clients[site].get_issue(
+                command.issue_key, fields=applier.read_fields(site)
+            )
         except NotFound:
             raise CommandError(f"{command.issue_key} does not exist on site {site}") from None
         await _feed(sinks, site, issue, f"manual:{command_id}")
@@ -497,7 +529,7 @@ async def full_snapshot(
     project = config.project_keys[site]
     jql = f'project = "{project}" ORDER BY id ASC'
     count = 0
-    async for issue in applier.clients[site].search(jql, fields=READ_FIELDS):
+    async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
         await _feed(sinks, site, issue, f"resync:{run_id}:{issue.id}")
         count += 1
     return count

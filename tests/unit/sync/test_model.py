@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from streams.settings import ConflictPolicy
+from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.state import PairState, PairStatus, PendingCreate
 from streams.sync import outcomes
 from streams.sync.messages import (
     CreateCounterpart,
     CrossLink,
+    DeleteIssue,
     Fetch,
     IssueChanged,
+    IssueFilter,
     Observation,
     RecoverCreate,
     Reexamine,
@@ -22,6 +25,7 @@ from streams.sync.messages import (
     SiteNumber,
     SyncConfig,
     TransitionTo,
+    Unlink,
     WriteFields,
 )
 from streams.sync.model import decide
@@ -483,3 +487,72 @@ def test_every_decision_moves_the_version_forward() -> None:
     )
     assert decision.state is not None
     assert decision.state.version > pair.version
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (DeletionPolicy.IGNORE, []),
+        (DeletionPolicy.UNLINK, [Unlink(1, "PROJ1-1")]),
+        (DeletionPolicy.DELETE, [DeleteIssue(1, "PROJ1-1")]),
+    ],
+)
+def test_the_deletion_policy_decides_what_happens_to_the_survivor(
+    policy: DeletionPolicy, expected: list[object]
+) -> None:
+    config = dataclasses.replace(CONFIG, deletion=policy)
+    decision = decide(change(2, minutes=2, kind="deleted"), linked_pair(), config, T0)
+    assert decision.state is not None
+    assert decision.state.status is PairStatus.ORPHANED
+    assert decision.actions == expected
+    later = decide(change(1, minutes=3, summary="after"), decision.state, config, T0)
+    assert (later.actions, later.note) == ([], "orphaned")
+
+
+def test_events_outside_the_project_and_the_filters_start_no_pair() -> None:
+    elsewhere = dataclasses.replace(change(1), issue_key="OTHER-1")
+    assert decide(elsewhere, None, CONFIG, T0).state is None
+    filters = IssueFilter(
+        include_labels=frozenset({"partner"}),
+        exclude_labels=frozenset({"internal"}),
+        issue_types=frozenset({"Bug"}),
+    )
+    config = dataclasses.replace(CONFIG, filters=filters)
+    refused = {
+        "no included label": change(1, labels=["ops"], issuetype="Bug"),
+        "excluded label": change(1, labels=["partner", "internal"], issuetype="Bug"),
+        "wrong type": change(1, labels=["partner"], issuetype="Task"),
+    }
+    for why, event in refused.items():
+        decision = decide(event, None, config, T0)
+        assert (decision.state, decision.actions) == (None, []), why
+        assert decision.note.startswith("ignored: "), why
+    admitted = decide(change(1, labels=["partner"], issuetype="Bug"), None, config, T0)
+    assert admitted.state is not None
+    assert isinstance(admitted.actions[0], CreateCounterpart)
+
+
+def test_a_value_the_target_cannot_hold_is_not_taken_for_a_change() -> None:
+    """Site 2 lacks component "Mobile": it holds ["Backend"] while the base says both. That
+    difference is neither an edit on site 2 nor a reason to write again."""
+    config = dataclasses.replace(CONFIG, fields=(*CONFIG.fields, "components"))
+    pair = linked_pair()
+    both = ["Backend", "Mobile"]
+    pair = outcomes.written(
+        pair, WriteFields(2, "PROJ2-1", {"components": both}), T0, {"components": ["Backend"]}
+    )
+    assert pair.base["components"] == both
+    assert pair.held == {"2": {"components": ["Backend"]}}
+    event = change(2, minutes=3, components=["Backend"])
+    quiet = decide(event, pair, config, T0)
+    assert (quiet.actions, quiet.note) == ([], "in sync")  # agrees with what site 2 holds
+    snapshot = dataclasses.replace(event, kind="snapshot")
+    reads = {1: seen(1, 3, components=both), 2: seen(2, 3, components=["Backend"])}
+    merged = decide(snapshot, pair, config, T0, reads)
+    assert merged.actions == []
+    edited = {1: seen(1, 4, components=both), 2: seen(2, 4, components=["Frontend"])}
+    copied = decide(dataclasses.replace(snapshot, updated=T0), pair, config, T0, edited)
+    assert copied.actions == [WriteFields(1, "PROJ1-1", {"components": ["Frontend"]})]
+    done = outcomes.written(copied.state, copied.actions[0], T0)  # type: ignore[arg-type]
+    assert done.held == {}
+    assert done.base["components"] == ["Frontend"]
