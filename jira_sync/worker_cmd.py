@@ -42,6 +42,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
             frozenset(filters.issue_types),
         ),
         create_missing=settings.sync_create_missing_values,
+        sync_comments=settings.sync_comments,
     )
 
 

@@ -98,6 +98,8 @@ class PairState(_Frozen):
     markers: dict[str, SideMarker] = Field(default_factory=dict)  # "1" / "2"
     conflicts: dict[str, FieldConflict] = Field(default_factory=dict)
     comment_map: dict[str, str] = Field(default_factory=dict)  # "1:10010" -> "2:10020"
+    # Comment copies asked of JIRA but not yet seen done: "1:10010" -> when.
+    pending_comments: dict[str, datetime] = Field(default_factory=dict)
     warnings: list[PairWarning] = Field(default_factory=list)
     failure: PairFailure | None = None
     last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"

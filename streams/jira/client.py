@@ -95,6 +95,10 @@ class JiraClient:
             await self.request("POST", f"{_issue(key)}/comment", json=payload)
         )
 
+    async def comment(self, key: str, comment_id: str) -> Comment:
+        path = f"{_issue(key)}/comment/{quote(comment_id, safe='')}"
+        return Comment.model_validate(await self.request("GET", path))
+
     async def update_comment(self, key: str, comment_id: str, body: dict[str, Any]) -> Comment:
         path = f"{_issue(key)}/comment/{quote(comment_id, safe='')}"
         return Comment.model_validate(await self.request("PUT", path, json={"body": body}))

@@ -25,14 +25,16 @@ from streams.jira.errors import (
 )
 from streams.jira.models import Issue, parse_jira_time
 from streams.state import PairState, PendingCreate
-from streams.sync import outcomes
+from streams.sync import comments, outcomes
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
+    CopyComment,
     CreateCounterpart,
     CrossLink,
+    DeleteComment,
     DeleteIssue,
     Fetch,
     Observation,
@@ -167,11 +169,54 @@ class Applier:
             with contextlib.suppress(NotFound):
                 await client.delete_remote_link(action.issue_key, f"jira-sync:{pair.pair_id}")
             return outcomes.warned(pair, "unlinked", f"{action.issue_key} was unlinked", now)
+        if isinstance(action, CopyComment):
+            return await self._copy_comment(pair, action, now)
+        if isinstance(action, DeleteComment):
+            with contextlib.suppress(NotFound):
+                await self.clients[action.site].delete_comment(action.issue_key, action.comment_id)
+            return outcomes.comment_unmapped(pair, action.source, now)
         if isinstance(action, DeleteIssue):
             with contextlib.suppress(NotFound):
                 await self.clients[action.site].delete_issue(action.issue_key)
             return outcomes.warned(pair, "deleted", f"{action.issue_key} was deleted too", now)
         raise TypeError(f"the applier does not perform {type(action).__name__}")
+
+    async def _copy_comment(self, pair: PairState, action: CopyComment, now: datetime) -> PairState:
+        """The original read fresh; its copy created, updated, or removed when the original
+        is gone or has become internal. A create is recorded first and, when a previous
+        attempt may have happened, looked for by its marker before it is made again."""
+        source = f"{action.source_site}:{action.comment_id}"
+        copy = pair.comment_map.get(source)
+        copy_id = copy.partition(":")[2] if copy else None
+        target = self.clients[action.site]
+        try:
+            original = await self.clients[action.source_site].comment(
+                action.source_key, action.comment_id
+            )
+        except NotFound:
+            original = None
+        if original is None or original.visibility:
+            if copy_id is not None:
+                with contextlib.suppress(NotFound):
+                    await target.delete_comment(action.issue_key, copy_id)
+            return outcomes.comment_unmapped(pair, source, now)
+        body = comments.copy_body(original, source, action.source_key)
+        if copy_id is not None:
+            try:
+                await target.update_comment(action.issue_key, copy_id, body)
+                return pair
+            except NotFound:  # someone deleted our copy: make it again
+                pair = outcomes.comment_unmapped(pair, source, now)
+        if source in pair.pending_comments:
+            async for existing in target.comments(action.issue_key):
+                if comments.is_copy_of(existing, source):
+                    return outcomes.comment_copied(
+                        pair, source, f"{action.site}:{existing.id}", now
+                    )
+        marked = outcomes.comment_pending(pair, source, now)
+        await self.before_create(marked)
+        made = await target.add_comment(action.issue_key, body)
+        return outcomes.comment_copied(marked, source, f"{action.site}:{made.id}", now)
 
     async def _create(
         self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime

@@ -52,7 +52,27 @@ class Resolve:
     sync_id: str  # as the operator named the pair; checked against the pair's keys
 
 
-PairMessage = IssueChanged | Reexamine | Resolve
+@dataclass(frozen=True)
+class CommentChanged:
+    """A comment was added, edited or deleted on one issue of a pair (a webhook)."""
+
+    site: SiteNumber
+    kind: Literal["created", "updated", "deleted"]
+    issue_id: str
+    issue_key: str
+    comment_id: str
+    author: str | None = None  # account id of the comment's author
+    actor: str | None = None  # who did this (the webhook's user)
+    restricted: bool = False  # visibility set: internal to that site
+    webhook_id: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``"1:10010"``: how the pair's comment map names a comment."""
+        return f"{self.site}:{self.comment_id}"
+
+
+PairMessage = IssueChanged | Reexamine | Resolve | CommentChanged
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,7 @@ class SyncConfig:
     deletion: DeletionPolicy = DeletionPolicy.IGNORE
     filters: IssueFilter = field(default_factory=lambda: IssueFilter())
     create_missing: bool = False  # components and versions the target project lacks
+    sync_comments: bool = True
 
     def synced(self) -> tuple[str, ...]:
         return (*self.fields, "status") if self.sync_status else self.fields
@@ -177,8 +198,30 @@ class DeleteIssue:
     issue_key: str
 
 
+@dataclass(frozen=True)
+class CopyComment:
+    """Read the comment on ``source_site`` and create or update its copy on ``site``
+    (with an attribution header); a comment now internal has its copy removed."""
+
+    source_site: SiteNumber
+    source_key: str
+    comment_id: str
+    site: SiteNumber
+    issue_key: str
+
+
+@dataclass(frozen=True)
+class DeleteComment:
+    site: SiteNumber
+    issue_key: str
+    comment_id: str
+    source: str  # the original's ref ("1:10010"), unmapped once the copy is gone
+
+
 Action = (
     Fetch
+    | CopyComment
+    | DeleteComment
     | CreateCounterpart
     | RecoverCreate
     | CrossLink

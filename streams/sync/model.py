@@ -41,8 +41,11 @@ from streams.state import (
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
+    CommentChanged,
+    CopyComment,
     CreateCounterpart,
     CrossLink,
+    DeleteComment,
     DeleteIssue,
     Fetch,
     IssueChanged,
@@ -80,7 +83,48 @@ def decide(
         return _resolve(message, pair, config, now, observed)
     if isinstance(message, Reexamine):
         return _reexamine(message, pair, config, now, observed)
+    if isinstance(message, CommentChanged):
+        return _comment(message, pair, config, now)
     return _changed(message, pair, config, now, observed)
+
+
+def _comment(
+    change: CommentChanged, pair: PairState | None, config: SyncConfig, now: datetime
+) -> Decision:
+    """Comments are copied one way each: an original goes to the other side with an
+    attribution header; copies (ours) never come back; internal comments never leave."""
+    if not config.sync_comments:
+        return Decision(pair, note="comments are not synced")
+    if pair is None or pair.site1 is None or pair.site2 is None:
+        return Decision(pair, note="comment on an issue that is not synced (yet)")
+    if change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids:
+        return Decision(pair, note="duplicate")
+    if pair.status is PairStatus.ORPHANED:
+        return Decision(pair, note="orphaned")
+    recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
+    seen = pair.model_copy(
+        update={
+            "recent_webhook_ids": recent[-config.dedup_window :],
+            "version": pair.version + 1,
+            "updated_at": now,
+        }
+    )
+    ours = config.integration_accounts.get(change.site)
+    if change.ref in pair.comment_map.values() or (ours and ours in (change.author, change.actor)):
+        return Decision(seen, note="echo")
+    target = pair.site2 if change.site == 1 else pair.site1
+    copy = pair.comment_map.get(change.ref)
+    if change.kind == "deleted":
+        if copy is None:
+            return Decision(seen, note="comment never copied")
+        copy_id = copy.partition(":")[2]
+        return Decision(
+            seen, [DeleteComment(target.site, target.key, copy_id, change.ref)], note="comment"
+        )
+    if change.restricted and copy is None:
+        return Decision(seen, note="internal comment stays on its site")
+    action = CopyComment(change.site, change.issue_key, change.comment_id, target.site, target.key)
+    return Decision(seen, [action], note="comment")
 
 
 def _changed(

@@ -6,15 +6,23 @@ issue as read through REST by a manual sync or a full sync, fed through the same
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from streams.jira.models import parse_jira_time
-from streams.jira.webhooks import EventKind, WebhookError, parse_webhook
+from streams.jira.webhooks import EventKind, JiraWebhook, WebhookError, parse_webhook
 from streams.records import SiteNumber, WebhookEnvelope
 from streams.sync.fields import FieldMaps, canonical
-from streams.sync.messages import ChangeKind, IssueChanged, PairMessage, Reexamine, Resolve
+from streams.sync.messages import (
+    ChangeKind,
+    CommentChanged,
+    IssueChanged,
+    PairMessage,
+    Reexamine,
+    Resolve,
+)
 
 SNAPSHOT_EVENT = "jira-sync:snapshot"
 KINDS: dict[str, ChangeKind] = {
@@ -22,6 +30,11 @@ KINDS: dict[str, ChangeKind] = {
     EventKind.ISSUE_UPDATED: "updated",
     EventKind.ISSUE_DELETED: "deleted",
     SNAPSHOT_EVENT: "snapshot",
+}
+COMMENT_KINDS: dict[str, Literal["created", "updated", "deleted"]] = {
+    EventKind.COMMENT_CREATED: "created",
+    EventKind.COMMENT_UPDATED: "updated",
+    EventKind.COMMENT_DELETED: "deleted",
 }
 
 
@@ -49,14 +62,21 @@ def snapshot_envelope(
     )
 
 
-def change_from_envelope(envelope: WebhookEnvelope, maps: FieldMaps) -> IssueChanged | None:
-    """The issue change a delivery reports, or None for events the engine does not act on."""
+def change_from_envelope(
+    envelope: WebhookEnvelope, maps: FieldMaps
+) -> IssueChanged | CommentChanged | None:
+    """The change a delivery reports, or None for events the engine does not act on."""
     kind = KINDS.get(envelope.event_type)
-    if kind is None:
+    comment_kind = COMMENT_KINDS.get(envelope.event_type)
+    if kind is None and comment_kind is None:
         return None
     try:
         webhook = parse_webhook(envelope.payload)
     except WebhookError:
+        return None
+    if comment_kind is not None:
+        return _comment_change(envelope, webhook, comment_kind)
+    if kind is None:
         return None
     issue = webhook.issue
     if issue is None or not issue.id or not issue.key:
@@ -70,6 +90,28 @@ def change_from_envelope(envelope: WebhookEnvelope, maps: FieldMaps) -> IssueCha
         updated=parse_jira_time(issue.fields.get("updated")),
         webhook_id=envelope.webhook_id,
         actor=webhook.user.account_id if webhook.user else None,
+    )
+
+
+def _comment_change(
+    envelope: WebhookEnvelope,
+    webhook: JiraWebhook,
+    kind: Literal["created", "updated", "deleted"],
+) -> CommentChanged | None:
+    comment, issue_id = webhook.comment, webhook.issue_id
+    if comment is None or issue_id is None:
+        return None
+    key = webhook.issue.key if webhook.issue is not None else None
+    return CommentChanged(
+        site=envelope.site,
+        kind=kind,
+        issue_id=issue_id,
+        issue_key=key or issue_id,
+        comment_id=comment.id,
+        author=comment.author.account_id if comment.author else None,
+        actor=webhook.user.account_id if webhook.user else None,
+        restricted=bool(comment.visibility),
+        webhook_id=envelope.webhook_id,
     )
 
 
@@ -105,6 +147,8 @@ def message_to_json(message: PairMessage) -> dict[str, Any]:
         return {"type": "reexamine", "reason": message.reason, "attempt": message.attempt}
     if isinstance(message, Resolve):
         return {"type": "resolve", "winner": message.winner, "sync_id": message.sync_id}
+    if isinstance(message, CommentChanged):
+        return {"type": "comment", **dataclasses.asdict(message)}
     return {"type": "change", **change_to_json(message)}
 
 
@@ -114,6 +158,8 @@ def message_from_json(raw: dict[str, Any]) -> PairMessage:
         return Reexamine(reason=raw["reason"], attempt=raw.get("attempt", 1))
     if kind == "resolve":
         return Resolve(winner=raw["winner"], sync_id=raw["sync_id"])
+    if kind == "comment":
+        return CommentChanged(**{k: v for k, v in raw.items() if k != "type"})
     return change_from_json(raw)
 
 

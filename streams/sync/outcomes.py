@@ -116,3 +116,28 @@ def _synced(pair: PairState, site: int, now: datetime) -> dict[str, Any]:
 
 def _bump(pair: PairState, now: datetime, **update: Any) -> PairState:
     return pair.model_copy(update={**update, "version": pair.version + 1, "updated_at": now})
+
+
+def comment_pending(pair: PairState, source: str, now: datetime) -> PairState:
+    """A comment copy is about to be asked of JIRA (recorded first, like a create)."""
+    return _bump(pair, now, pending_comments={**pair.pending_comments, source: now})
+
+
+def comment_copied(pair: PairState, source: str, copy: str, now: datetime) -> PairState:
+    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    counters = {**pair.counters, "comments": pair.counters.get("comments", 0) + 1}
+    return _bump(
+        pair,
+        now,
+        comment_map={**pair.comment_map, source: copy},
+        pending_comments=pending,
+        counters=counters,
+    )
+
+
+def comment_unmapped(pair: PairState, source: str, now: datetime) -> PairState:
+    if source not in pair.comment_map and source not in pair.pending_comments:
+        return pair
+    kept = {k: v for k, v in pair.comment_map.items() if k != source}
+    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    return _bump(pair, now, comment_map=kept, pending_comments=pending)

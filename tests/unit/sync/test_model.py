@@ -12,8 +12,11 @@ from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.state import PairState, PairStatus, PendingCreate
 from streams.sync import outcomes
 from streams.sync.messages import (
+    CommentChanged,
+    CopyComment,
     CreateCounterpart,
     CrossLink,
+    DeleteComment,
     DeleteIssue,
     Fetch,
     IssueChanged,
@@ -556,3 +559,58 @@ def test_a_value_the_target_cannot_hold_is_not_taken_for_a_change() -> None:
     done = outcomes.written(copied.state, copied.actions[0], T0)  # type: ignore[arg-type]
     assert done.held == {}
     assert done.base["components"] == ["Frontend"]
+
+
+def comment(
+    site: SiteNumber,
+    kind: str = "created",
+    comment_id: str = "500",
+    author: str = "human",
+    restricted: bool = False,
+    webhook: str | None = None,
+) -> CommentChanged:
+    issue_id, key = ("10001", "PROJ1-1") if site == 1 else ("20001", "PROJ2-1")
+    return CommentChanged(
+        site, kind, issue_id, key, comment_id, author, author, restricted,  # type: ignore[arg-type]
+        webhook or f"c-{site}-{comment_id}-{kind}",
+    )  # fmt: skip
+
+
+def test_a_comment_is_copied_and_its_edits_and_deletion_follow() -> None:
+    pair = linked_pair()
+    added = decide(comment(1), pair, CONFIG, T0)
+    assert added.actions == [CopyComment(1, "PROJ1-1", "500", 2, "PROJ2-1")]
+    assert added.state is not None
+    copied = outcomes.comment_copied(added.state, "1:500", "2:900", T0)
+    edited = decide(comment(1, "updated"), copied, CONFIG, T0)
+    assert edited.actions == [CopyComment(1, "PROJ1-1", "500", 2, "PROJ2-1")]
+    gone = decide(comment(1, "deleted"), copied, CONFIG, T0)
+    assert gone.actions == [DeleteComment(2, "PROJ2-1", "900", "1:500")]
+    assert decide(comment(1, "deleted", "501"), copied, CONFIG, T0).actions == []
+
+
+def test_copies_and_the_sync_accounts_comments_never_come_back() -> None:
+    pair = outcomes.comment_copied(linked_pair(), "1:500", "2:900", T0)
+    for echo in (
+        comment(2, "created", "900"),  # the copy's own webhook
+        comment(2, "updated", "900"),
+        comment(2, "created", "901", author="bot-2"),  # anything the sync account wrote
+    ):
+        decision = decide(echo, pair, CONFIG, T0)
+        assert (decision.actions, decision.note) == ([], "echo")
+
+
+def test_internal_comments_stay_and_a_repeated_delivery_is_nothing() -> None:
+    pair = linked_pair()
+    internal = decide(comment(2, restricted=True), pair, CONFIG, T0)
+    assert (internal.actions, internal.note) == ([], "internal comment stays on its site")
+    copied = outcomes.comment_copied(pair, "2:700", "1:800", T0)
+    now_internal = decide(comment(2, "updated", "700", restricted=True), copied, CONFIG, T0)
+    assert now_internal.actions == [CopyComment(2, "PROJ2-1", "700", 1, "PROJ1-1")]  # removes
+    first = decide(comment(1), pair, CONFIG, T0)
+    assert first.state is not None
+    again = decide(comment(1), first.state, CONFIG, T0)
+    assert (again.actions, again.note) == ([], "duplicate")
+    off = dataclasses.replace(CONFIG, sync_comments=False)
+    assert decide(comment(1), pair, off, T0).actions == []
+    assert decide(comment(1), None, CONFIG, T0).actions == []
