@@ -6,6 +6,7 @@ import click
 
 from jira_sync.commands_cmd import manual_sync, resolve
 from jira_sync.config_cmd import config
+from jira_sync.doctor_cmd import doctor
 from jira_sync.emulator_cmd import emulator
 from jira_sync.ingress_cmd import ingress
 from jira_sync.projections_cmd import projections
@@ -40,3 +41,4 @@ main.add_command(projections)
 main.add_command(replay)
 main.add_command(manual_sync)
 main.add_command(resolve)
+main.add_command(doctor)

@@ -1,0 +1,66 @@
+"""``jira-sync doctor``: check the configuration, both JIRA sites, Kafka and DynamoDB, and
+print one line per finding with a fix under every problem."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from jira_sync.doctor_config import config_findings, invalid
+from jira_sync.doctor_infra import infra_checks
+from jira_sync.doctor_jira import site_checks
+from jira_sync.doctor_report import Check, Finding, exit_code, render, run_checks
+from streams.settings import ConfigError, Settings, load_settings
+
+
+def all_checks(settings: Settings, limit: float) -> list[Check]:
+    request_timeout = max(1.0, limit - 1.0)  # a JIRA call gives up before its check does
+    return [
+        *site_checks(settings, 1, request_timeout),
+        *site_checks(settings, 2, request_timeout),
+        *infra_checks(settings, limit),
+    ]
+
+
+def diagnose(env_file: Path | None, limit: float) -> list[Finding]:
+    """Every finding, in report order. Invalid settings: that finding alone (nothing else
+    can be checked without them)."""
+    try:
+        settings = load_settings(env_file)
+    except ConfigError as error:
+        return [invalid(error)]
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the findings say it better
+    checked = asyncio.run(run_checks(all_checks(settings, limit), limit))
+    return [*config_findings(settings), *checked]
+
+
+@click.command()
+@click.option(
+    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
+)
+@click.option(
+    "--timeout",
+    "limit",
+    type=click.FloatRange(min=1.0),
+    default=15.0,
+    show_default=True,
+    help="Seconds each check may take; checks run side by side.",
+)
+def doctor(env_file: Path, limit: float) -> None:
+    """Check the configuration, each JIRA site (credentials, project, permissions, the
+    synced fields on the create and edit screens), Kafka and DynamoDB.
+
+    Prints one line per finding (OK, WARN or FAIL) and, under every WARN and FAIL, the fix.
+    Exit code 1 when anything FAILs.
+
+    \b
+    Example:
+      jira-sync doctor --timeout 10
+    """
+    findings = diagnose(env_file, limit)
+    click.echo(render(findings))
+    sys.exit(exit_code(findings))

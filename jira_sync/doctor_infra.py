@@ -1,0 +1,172 @@
+"""``jira-sync doctor``: Kafka (brokers, the deployment's topics) and DynamoDB (the table).
+
+The Kafka check reads the cluster's metadata and the configuration of the sync-state
+topic; the DynamoDB check describes the table, in a worker thread with one attempt and
+timeouts inside the check's own limit (a blocked boto3 call cannot be cancelled).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import KafkaError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from jira_sync.doctor_report import Check, Finding, fail, ok, warn
+from projections.dynamo_table import SchemaMismatch, check_schema
+from streams.settings import Settings
+from streams.topics import Topics
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LOCAL_STACK = 'start the local one with `eval "$(jira-sync stack up)"`'
+KAFKA_TOOLS = 'java -cp "$(echo .jira-sync/cache/lib/kafka-*)/*"'
+
+
+def infra_checks(settings: Settings, limit: float) -> list[Check]:
+    kafka_fix = f"Kafka at {settings.kafka_bootstrap_servers} is slow or unreachable"
+    return [
+        Check("kafka", lambda: kafka_findings(settings, limit), f"{kafka_fix}: check the network"),
+        Check("dynamodb", lambda: dynamodb_findings(settings, limit), _dynamodb_timeout(settings)),
+    ]
+
+
+async def kafka_findings(settings: Settings, limit: float) -> list[Finding]:
+    servers = settings.kafka_bootstrap_servers
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=servers, request_timeout_ms=int(limit * 1000), client_id="jira-doctor"
+    )
+    try:
+        await admin.start()
+        cluster = await admin.describe_cluster()
+        topics = set(await admin.list_topics())
+        policy = await _cleanup_policy(admin, Topics(settings.kafka_topic_prefix).sync_state)
+    except KafkaError as error:
+        fix = f"check KAFKA_BOOTSTRAP_SERVERS ({servers}); {LOCAL_STACK}"
+        return [fail("kafka", f"no answer from {servers}: {error}", fix)]
+    finally:
+        await admin.close()
+    return [_brokers(settings, cluster), *topic_findings(settings, topics, policy)]
+
+
+async def _cleanup_policy(admin: AIOKafkaAdminClient, topic: str) -> str | None:
+    """The topic's ``cleanup.policy``; None when the topic does not exist."""
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"cleanup.policy": None})
+    for response in await admin.describe_configs([resource]):
+        for item in response.to_object()["resources"]:
+            for entry in item["config_entries"] if item["error_code"] == 0 else []:
+                if entry["config_names"] == "cleanup.policy":
+                    return str(entry["config_value"])
+    return None
+
+
+def _brokers(settings: Settings, cluster: dict[str, Any]) -> Finding:
+    count = len(cluster.get("brokers") or [])
+    detail = f"{count} broker(s) at {settings.kafka_bootstrap_servers}"
+    factor = settings.kafka_replication_factor
+    if factor > count:
+        detail += f"; KAFKA_REPLICATION_FACTOR={factor} is more: topics cannot be created"
+        return fail("kafka", detail, f"set KAFKA_REPLICATION_FACTOR to at most {count}")
+    return ok("kafka", detail)
+
+
+def topic_findings(settings: Settings, existing: set[str], policy: str | None) -> list[Finding]:
+    """The deployment's topics: missing ones (made at start) and the sync-state's policy."""
+    from streams.sync.worker import worker_topics  # imports faust: only when checking
+
+    wanted = [shape.name for shape in worker_topics(settings)]
+    missing = [name for name in wanted if name not in existing]
+    state = Topics(settings.kafka_topic_prefix).sync_state
+    findings = []
+    if missing:
+        detail = f"not created yet: {', '.join(missing)}"
+        fix = "`jira-sync worker` creates them at start (the ingress and projections some too)"
+        findings.append(warn("kafka topics", detail, fix))
+    if policy is not None and "compact" not in policy:
+        detail = f"{state} has cleanup.policy={policy}: retention deletes pair states"
+        fix = (
+            f"{KAFKA_TOOLS} kafka.admin.ConfigCommand --bootstrap-server "
+            f"{settings.kafka_bootstrap_servers} --alter --entity-type topics --entity-name "
+            f"{state} --add-config cleanup.policy=compact"
+        )
+        findings.append(fail("kafka topics", detail, fix))
+    return findings or [ok("kafka topics", f"all {len(wanted)} present; {state} compacted")]
+
+
+async def dynamodb_findings(settings: Settings, limit: float) -> list[Finding]:
+    endpoint = _endpoint(settings)
+    table = settings.dynamodb_table
+    try:
+        described = await asyncio.to_thread(_describe, endpoint, settings.aws_region, table, limit)
+    except ClientError as error:
+        return [_client_error(settings, error)]
+    except NoCredentialsError:
+        fix = "give boto3 credentials: AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY, or AWS_PROFILE"
+        return [fail("dynamodb", "no AWS credentials found", fix)]
+    except (BotoCoreError, SchemaMismatch) as error:
+        return [_unreachable(settings, error)]
+    status, count = described
+    return [ok("dynamodb", f"table {table} {status}, about {count} item(s) at {_where(settings)}")]
+
+
+def _describe(endpoint: str | None, region: str, table: str, limit: float) -> tuple[str, int]:
+    client = _client(endpoint, region, limit)
+    answer = client.describe_table(TableName=table)["Table"]
+    check_schema(client, table)
+    return str(answer.get("TableStatus", "?")), int(answer.get("ItemCount", 0))
+
+
+def _client(endpoint: str | None, region: str, limit: float) -> DynamoDBClient:
+    """One attempt, timeouts inside ``limit``; DynamoDB Local gets dummy credentials as
+    the projections give it (``projections.dynamo_table.dynamodb_client``)."""
+    session = boto3.session.Session(region_name=region)
+    seconds = max(1.0, limit / 3)
+    config = Config(retries={"max_attempts": 1}, connect_timeout=seconds, read_timeout=seconds)
+    local = endpoint is not None and session.get_credentials() is None
+    return session.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        config=config,
+        aws_access_key_id="local" if local else None,
+        aws_secret_access_key="local" if local else None,
+    )
+
+
+def _client_error(settings: Settings, error: ClientError) -> Finding:
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    table = settings.dynamodb_table
+    if code == "ResourceNotFoundException":
+        detail = f"table {table} does not exist yet at {_where(settings)}"
+        return warn("dynamodb", detail, "`jira-sync projections` creates it at start")
+    fix = f"let these credentials DescribeTable, Query and TransactWriteItems on {table}"
+    return fail("dynamodb", f"{_where(settings)} refused: {code}: {error}", fix)
+
+
+def _unreachable(settings: Settings, error: Exception) -> Finding:
+    if isinstance(error, SchemaMismatch):
+        fix = "choose another DYNAMODB_TABLE, or recreate it: `jira-sync replay --projections`"
+        return fail("dynamodb", str(error).split(";")[0], fix)
+    if settings.dynamodb_endpoint_url is not None:
+        fix = f"check DYNAMODB_ENDPOINT_URL; {LOCAL_STACK}"
+    else:
+        fix = "check AWS_REGION and that this machine reaches DynamoDB"
+    return fail("dynamodb", f"no answer from {_where(settings)}: {error}", fix)
+
+
+def _endpoint(settings: Settings) -> str | None:
+    endpoint = settings.dynamodb_endpoint_url
+    return str(endpoint).rstrip("/") if endpoint is not None else None
+
+
+def _where(settings: Settings) -> str:
+    return _endpoint(settings) or f"AWS {settings.aws_region}"
+
+
+def _dynamodb_timeout(settings: Settings) -> str:
+    return f"DynamoDB at {_where(settings)} did not answer in time: check the network"

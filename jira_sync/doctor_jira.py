@@ -1,0 +1,157 @@
+"""``jira-sync doctor``: the checks that ask each JIRA site, through ``JiraClient``.
+
+Per site: credentials (``/myself``), the project, the account's permissions there
+(``/mypermissions``), the create screen of every issue type (``createmeta``), the edit
+screen (``editmeta`` of the newest issue) and, with a mapping file, its custom fields.
+Each check opens its own client, makes one attempt per request (no retries: a doctor
+reports, it does not wait JIRA out) and is classified by ``jira_sync.doctor_rules``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from jira_sync import doctor_rules as rules
+from jira_sync.doctor_report import Check, Finding, ok
+from jira_sync.doctor_rules import SiteView
+from jira_sync.worker_cmd import sync_config
+from streams.jira.client import API, JiraClient
+from streams.jira.errors import JiraError, NotFound
+from streams.jira.sites import open_client, site_auth
+from streams.jira.transport import RetryPolicy
+from streams.settings import Settings
+from streams.sync.mapping import load_mapping
+from streams.sync.messages import SyncConfig
+
+Body = Callable[[JiraClient], Awaitable[list[Finding]]]
+PAGE = 200  # createmeta's largest page
+PROJECT_SCOPED = frozenset({"project", "permissions", "create screen"})  # 404: no such project
+
+
+def synced_fields(settings: Settings) -> tuple[str, ...]:
+    """The field ids the worker writes (``jira-sync worker``'s own configuration)."""
+    try:
+        fields = sync_config(settings).fields
+    except ValueError:  # an unreadable mapping file: the configuration check reports it
+        fields = SyncConfig(project_keys={}).fields
+    return tuple(name for name in fields if ":" not in name)
+
+
+def custom_names(settings: Settings, number: Literal[1, 2]) -> tuple[str, ...]:
+    try:
+        mapping = load_mapping(settings.mapping_file)
+    except ValueError:
+        return ()
+    return tuple(spec.name_on(number) for spec in mapping.custom_fields)
+
+
+def site_view(settings: Settings, number: Literal[1, 2]) -> SiteView:
+    fields = synced_fields(settings)
+    wanted = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]
+    wanted += ["TRANSITION_ISSUES"] if settings.sync_status_transitions else []
+    wanted += ["LINK_ISSUES"] + (["ASSIGN_ISSUES"] if "assignee" in fields else [])
+    return SiteView(
+        number=number,
+        base_url=site_auth(settings, number).base_url,
+        project=settings.site(number).project_key,
+        sandbox=not settings.site(number).configured,
+        fields=fields,
+        permissions=tuple(wanted),
+        custom_names=custom_names(settings, number),
+    )
+
+
+def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: float) -> list[Check]:
+    view = site_view(settings, number)
+    auth = site_auth(settings, number)
+    retry = RetryPolicy(attempts=1)
+
+    def run(what: str, body: Body, primary: bool = False) -> Check:
+        async def check() -> list[Finding]:
+            async with open_client(auth, retry, request_timeout=request_timeout) as client:
+                try:
+                    return await body(client)
+                except NotFound as error:
+                    if what in PROJECT_SCOPED:
+                        return [rules.missing_project(view, error)]
+                    return [rules.jira_error(view, what, error, primary)]
+                except JiraError as error:
+                    return [rules.jira_error(view, what, error, primary)]
+
+        fix = f"{view.base_url} did not answer in time: check the network, or raise --timeout"
+        return Check(view.check(what), check, fix)
+
+    checks = [
+        run("credentials", lambda client: _credentials(view, client), primary=True),
+        run("project", lambda client: _project(view, client)),
+        run("permissions", lambda client: _permissions(view, client)),
+        run("create screen", lambda client: _create_screen(view, client)),
+        run("edit screen", lambda client: _edit_screen(view, client)),
+    ]
+    if view.custom_names:
+        checks.append(run("custom fields", lambda client: _custom_fields(view, client)))
+    return checks
+
+
+async def _credentials(view: SiteView, client: JiraClient) -> list[Finding]:
+    return [rules.myself(view, await client.request("GET", f"{API}/myself"))]
+
+
+async def _project(view: SiteView, client: JiraClient) -> list[Finding]:
+    return [rules.project(view, await client.request("GET", f"{API}/project/{view.project}"))]
+
+
+async def _permissions(view: SiteView, client: JiraClient) -> list[Finding]:
+    query = {"projectKey": view.project, "permissions": ",".join(view.permissions)}
+    answer = await client.request("GET", f"{API}/mypermissions", params=query)
+    return rules.permissions(view, answer.get("permissions") or {})
+
+
+async def _create_screen(view: SiteView, client: JiraClient) -> list[Finding]:
+    view = await _with_custom_ids(view, client)
+    base = f"{API}/issue/createmeta/{view.project}/issuetypes"
+    types = await _pages(client, base, "issueTypes")
+    screens = {}
+    for kind in types:
+        screens[str(kind["name"])] = await _pages(client, f"{base}/{kind['id']}", "fields")
+    return rules.create_screen(view, screens)
+
+
+async def _edit_screen(view: SiteView, client: JiraClient) -> list[Finding]:
+    view = await _with_custom_ids(view, client)
+    jql = f'project = "{view.project}" ORDER BY created DESC'
+    newest = await anext(aiter(client.search(jql, page_size=1, fields=["summary"])), None)
+    if newest is None:
+        return [rules.no_issue(view)]
+    key = newest.key or newest.id
+    answer = await client.request("GET", f"{API}/issue/{key}/editmeta")
+    return [rules.edit_screen(view, key, answer.get("fields") or {})]
+
+
+async def _custom_fields(view: SiteView, client: JiraClient) -> list[Finding]:
+    ids, findings = rules.custom_ids(view, await client.fields())
+    if not findings:
+        found = ", ".join(f"{name} ({field_id})" for name, field_id in ids.items())
+        return [ok(view.check("custom fields"), f"found {found}")]
+    return findings
+
+
+async def _with_custom_ids(view: SiteView, client: JiraClient) -> SiteView:
+    """The view with the mapping file's custom fields added by this site's ids."""
+    if not view.custom_names:
+        return view
+    ids, _ = rules.custom_ids(view, await client.fields())
+    return dataclasses.replace(view, fields=(*view.fields, *ids.values()))
+
+
+async def _pages(client: JiraClient, path: str, name: str) -> list[dict[str, Any]]:
+    """Every item of a ``startAt``/``total`` paged answer."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = await client.request("GET", path, params={"startAt": len(items), "maxResults": PAGE})
+        batch = page.get(name) or []
+        items += batch
+        if not batch or len(items) >= int(page.get("total", 0)):
+            return items

@@ -1,0 +1,160 @@
+"""``jira-sync doctor`` against two emulated sites over real HTTP, the real Kafka broker
+and DynamoDB Local of the fixtures: what is in order, what is not, and the fix."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner, Result
+
+from jira_sync.cli import main
+from projections.dynamo_table import delete_table, dynamodb_client, ensure_table
+from sandbox import RunningSite, SiteConfig, serve_emulator
+from sandbox.contract import OpenApiContract
+from streams.kafka_admin import ensure_topics
+from streams.sync.worker import worker_topics
+from tests.infra import OPENAPI_SPEC, isolated_settings
+
+pytestmark = pytest.mark.integration
+TOKEN = "sandbox-token"
+
+
+@dataclass
+class Sites:
+    one: RunningSite
+    two: RunningSite
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def sites(
+    kafka_bootstrap: str, dynamodb_endpoint: str, unique_name: str
+) -> AsyncIterator[Sites]:
+    contract = OpenApiContract(OPENAPI_SPEC)
+    async with AsyncExitStack() as stack:
+        one = await stack.enter_async_context(
+            serve_emulator(SiteConfig(project_key="PROJ1", contract=contract))
+        )
+        narrow = {  # site 2: priority not on the create screen, labels not on the edit screen
+            "create_screen": frozenset({"project", "issuetype", "summary", "description",
+                                        "labels", "components", "fixVersions", "duedate"}),
+            "edit_screen": frozenset({"summary", "description", "priority", "components",
+                                      "fixVersions", "duedate"}),
+        }  # fmt: skip
+        two = await stack.enter_async_context(
+            serve_emulator(SiteConfig(project_key="PROJ2", contract=contract, **narrow))
+        )
+        one.emulator.seed_issues(1)
+        two.emulator.seed_issues(1)
+        env = {
+            "JIRA_1_BASE_URL": one.base_url,
+            "JIRA_1_USERNAME": "sandbox@example.com",
+            "JIRA_1_API_TOKEN": TOKEN,
+            "JIRA_2_BASE_URL": two.base_url,
+            "JIRA_2_USERNAME": "sandbox@example.com",
+            "JIRA_2_API_TOKEN": TOKEN,
+            "WEBHOOK_SECRET": "doctor-secret",
+            "MANAGEMENT_API_KEY": "doctor-key",
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "KAFKA_TOPIC_PREFIX": unique_name,
+            "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
+            "DYNAMODB_TABLE": unique_name,
+        }
+        yield Sites(one, two, env)
+        assert one.emulator.contract_violations == []
+        assert two.emulator.contract_violations == []
+    delete_table(dynamodb_client(dynamodb_endpoint, "us-east-1"), unique_name)
+
+
+async def doctor(env: dict[str, str], *args: str) -> Result:
+    """The CLI in a thread (it runs its own event loop) while the sites answer in ours."""
+    command = ["doctor", "--env-file", "/nonexistent/.env", "--timeout", "10", *args]
+    return await asyncio.to_thread(CliRunner().invoke, main, command, env=env)
+
+
+def line(result: Result, start: str) -> str:
+    found = [text for text in result.output.splitlines() if text.startswith(start)]
+    assert len(found) == 1, result.output
+    return found[0]
+
+
+def fix_after(result: Result, start: str) -> str:
+    lines = result.output.splitlines()
+    index = lines.index(line(result, start))
+    return lines[index + 1].strip()
+
+
+async def test_a_fresh_deployment_warns_and_the_screens_fail(sites: Sites) -> None:
+    result = await doctor(sites.env)
+    assert result.exit_code == 1, result.output
+    for check in ("credentials", "project", "permissions", "create screen", "edit screen"):
+        assert line(result, f"OK    site 1 {check} ")
+    assert "as Sync Integration <sandbox@example.com>" in line(result, "OK    site 2 credentials")
+    create = line(result, "FAIL  site 2 create screen")
+    assert "not on the create screen of Task, Bug, Story: priority;" in create
+    assert fix_after(result, "FAIL  site 2 create screen") == (
+        "fix: add priority to the create screen of those issue types in PROJ2"
+    )
+    edit = line(result, "WARN  site 2 edit screen")
+    assert "(read from PROJ2-1): labels;" in edit
+    assert "not created yet" in line(result, "WARN  kafka topics")
+    assert line(result, "OK    kafka ").endswith(
+        f"broker(s) at {sites.env['KAFKA_BOOTSTRAP_SERVERS']}"
+    )
+    assert "does not exist yet" in line(result, "WARN  dynamodb")
+    assert result.output.rstrip().endswith("problems found")
+
+
+async def test_a_deployment_in_order_passes(sites: Sites, kafka_bootstrap: str) -> None:
+    settings = isolated_settings(kafka_topic_prefix=sites.env["KAFKA_TOPIC_PREFIX"])
+    await ensure_topics(kafka_bootstrap, worker_topics(settings), 30.0)
+    client = dynamodb_client(sites.env["DYNAMODB_ENDPOINT_URL"], "us-east-1")
+    await asyncio.to_thread(ensure_table, client, sites.env["DYNAMODB_TABLE"])
+    sites.two.emulator.screens = sites.one.emulator.screens
+
+    result = await doctor(sites.env)
+    assert result.exit_code == 0, result.output
+    *findings, verdict = result.output.strip().splitlines()
+    assert all(text.startswith("OK    ") for text in findings), result.output
+    assert verdict.endswith(" OK, 0 WARN, 0 FAIL: no failures")
+    assert "compacted" in line(result, "OK    kafka topics")
+    assert f"table {sites.env['DYNAMODB_TABLE']} ACTIVE" in line(result, "OK    dynamodb")
+
+
+async def test_a_wrong_token_fails_with_the_fix(sites: Sites) -> None:
+    result = await doctor(sites.env | {"JIRA_2_API_TOKEN": "not-the-token"})
+    assert result.exit_code == 1
+    assert line(result, "FAIL  site 2 credentials").endswith("JIRA refused the credentials (401)")
+    fix = fix_after(result, "FAIL  site 2 credentials")
+    assert fix.startswith(
+        "fix: check JIRA_2_USERNAME (the account's email address) and JIRA_2_API_TOKEN"
+    )
+    assert "not checked: the credentials were refused (401)" in line(result, "FAIL  site 2 project")
+    assert line(result, "OK    site 1 credentials")  # the other site is checked all the same
+
+
+async def test_unreachable_kafka_and_dynamodb_fail_without_stopping_the_rest(sites: Sites) -> None:
+    down = {
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}",
+        "DYNAMODB_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+    }
+    result = await doctor(sites.env | down, "--timeout", "6")
+    assert result.exit_code == 1
+    assert "no answer from 127.0.0.1:" in line(result, "FAIL  kafka")
+    assert fix_after(result, "FAIL  kafka").startswith("fix: check KAFKA_BOOTSTRAP_SERVERS")
+    assert "no answer from http://127.0.0.1:" in line(result, "FAIL  dynamodb")
+    assert fix_after(result, "FAIL  dynamodb").startswith("fix: check DYNAMODB_ENDPOINT_URL")
+    assert line(result, "OK    site 1 credentials")
+    assert line(result, "OK    site 2 permissions")
