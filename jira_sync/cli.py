@@ -12,6 +12,7 @@ from jira_sync.ingress_cmd import ingress
 from jira_sync.projections_cmd import projections
 from jira_sync.replay_cmd import replay
 from jira_sync.stack_cmd import stack
+from jira_sync.status_cmd import status
 from jira_sync.transitions_cmd import transitions
 from jira_sync.up_cmd import up
 from jira_sync.worker_cmd import worker
@@ -42,3 +43,4 @@ main.add_command(replay)
 main.add_command(manual_sync)
 main.add_command(resolve)
 main.add_command(doctor)
+main.add_command(status)
