@@ -38,11 +38,14 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
     try:
-        return await request.read()
+        body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         raise BodyTooLarge(limit) from None
     except web.RequestPayloadError:
         raise UnreadableBody(request.headers.get("Content-Encoding")) from None
+    if len(body) > limit:  # aiohttp lets a body of client_max_size (limit + 1) through
+        raise BodyTooLarge(limit)
+    return body
 
 
 def check_api_key(request: web.Request, expected: SecretStr | None) -> None:

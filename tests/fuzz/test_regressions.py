@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from ingress.context import IngressOptions
 from streams.topics import Topics
-from tests.ingress.conftest import Harness, api_key, sample, signed
+from tests.ingress.conftest import Harness, MakeHarness, api_key, sample, signed
 
 TOPICS = Topics("jira-sync-test")
 
@@ -40,3 +41,33 @@ async def test_a_compressed_webhook_is_read_decoded_and_its_signature_checked_on
     response = await harness.client.post("/webhook/jira1", data=compress(body), headers=headers)
     assert response.status == 202
     assert [record.topic for record in harness.publisher.records] == [TOPICS.events(1)]
+
+
+@pytest.mark.parametrize("path", ["/webhook/jira1", "/manual-sync"])
+@pytest.mark.parametrize("chunked", [True, False])
+@pytest.mark.parametrize("extra", [0, 1, 2])
+async def test_a_body_one_byte_over_the_limit_is_413_with_or_without_content_length(
+    make_harness: MakeHarness, path: str, chunked: bool, extra: int
+) -> None:
+    """A chunked body of exactly limit + 1 bytes was accepted (202): aiohttp refuses only
+    bodies over ``client_max_size``, which the app sets to limit + 1."""
+    limit = 1000
+    harness = await make_harness(options=IngressOptions(max_body_bytes=limit))
+    body = b'{"full_resync": true}'.ljust(limit + extra)
+    headers = {**signed(body), **api_key()}
+    data = _stream(body) if chunked else body
+    response = await harness.client.post(path, data=data, headers=headers)
+    if extra:
+        assert response.status == 413
+        assert await response.json() == {
+            "error": "too_large",
+            "reason": f"body is larger than {limit} bytes",
+        }
+        assert harness.publisher.records == []
+    else:
+        assert response.status != 413
+
+
+async def _stream(body: bytes) -> AsyncIterator[bytes]:
+    yield body[:10]
+    yield body[10:]
