@@ -11,6 +11,7 @@ from jira_sync.emulator_cmd import emulator
 from jira_sync.ingress_cmd import ingress
 from jira_sync.projections_cmd import projections
 from jira_sync.replay_cmd import replay
+from jira_sync.resync_cmd import resync
 from jira_sync.stack_cmd import stack
 from jira_sync.status_cmd import status
 from jira_sync.transitions_cmd import transitions
@@ -44,3 +45,4 @@ main.add_command(manual_sync)
 main.add_command(resolve)
 main.add_command(doctor)
 main.add_command(status)
+main.add_command(resync)
