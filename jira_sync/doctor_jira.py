@@ -21,12 +21,13 @@ from streams.jira.client import API, JiraClient
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.sites import open_client, site_auth
 from streams.jira.transport import RetryPolicy
-from streams.settings import Settings
+from streams.settings import DeletionPolicy, Settings
 from streams.sync.mapping import load_mapping
 from streams.sync.messages import SyncConfig
 
 Body = Callable[[JiraClient], Awaitable[list[Finding]]]
 PAGE = 200  # createmeta's largest page
+COMMENT_PERMISSIONS = ["ADD_COMMENTS", "EDIT_OWN_COMMENTS", "DELETE_OWN_COMMENTS"]
 PROJECT_SCOPED = frozenset({"project", "permissions", "create screen"})  # 404: no such project
 
 
@@ -52,6 +53,8 @@ def site_view(settings: Settings, number: Literal[1, 2]) -> SiteView:
     wanted = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]
     wanted += ["TRANSITION_ISSUES"] if settings.sync_status_transitions else []
     wanted += ["LINK_ISSUES"] + (["ASSIGN_ISSUES"] if "assignee" in fields else [])
+    wanted += COMMENT_PERMISSIONS if settings.sync_comments else []
+    wanted += ["DELETE_ISSUES"] if settings.deletion_policy is DeletionPolicy.DELETE else []
     return SiteView(
         number=number,
         base_url=site_auth(settings, number).base_url,

@@ -31,6 +31,10 @@ NEEDS: dict[str, tuple[str, Outcome]] = {
     "TRANSITION_ISSUES": ("statuses cannot follow", Outcome.FAIL),
     "LINK_ISSUES": ("no remote links between twins (the pair still syncs)", Outcome.WARN),
     "ASSIGN_ISSUES": ("assignees cannot be set", Outcome.WARN),
+    "ADD_COMMENTS": ("comments cannot be copied", Outcome.WARN),
+    "EDIT_OWN_COMMENTS": ("edits of copied comments cannot follow", Outcome.WARN),
+    "DELETE_OWN_COMMENTS": ("deleted comments' copies stay", Outcome.WARN),
+    "DELETE_ISSUES": ("DELETION_POLICY=delete cannot delete the other issue", Outcome.WARN),
 }
 
 

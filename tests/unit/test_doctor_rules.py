@@ -203,6 +203,11 @@ def test_a_site_view_asks_what_the_worker_needs() -> None:
     assert with_status.sandbox
     assert with_status.base_url == "http://127.0.0.1:8082"
     assert "TRANSITION_ISSUES" in with_status.permissions
+    assert "ADD_COMMENTS" in with_status.permissions  # SYNC_COMMENTS is on by default
+    assert "DELETE_ISSUES" not in with_status.permissions
+    quiet = site_view(isolated_settings(sync_comments=False, deletion_policy="delete"), 1)
+    assert "ADD_COMMENTS" not in quiet.permissions
+    assert "DELETE_ISSUES" in quiet.permissions
 
 
 # --- configuration -------------------------------------------------------------------
