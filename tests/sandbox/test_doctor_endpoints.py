@@ -22,7 +22,9 @@ async def test_createmeta_pages_the_issue_types(jira: Jira) -> None:
     assert elsewhere.status == 404
 
 
-async def test_createmeta_fields_follow_the_create_screen(start_site: StartSite, jira: Jira) -> None:
+async def test_createmeta_fields_follow_the_create_screen(
+    start_site: StartSite, jira: Jira
+) -> None:
     task = (await jira.get(CREATEMETA)).body["issueTypes"][0]["id"]
     answer = await jira.get(f"{CREATEMETA}/{task}")
     assert answer.status == 200
