@@ -29,6 +29,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import RESULTS, LoadSampler, commit
 from bench.servers import SECRET, run_server
 from stack.probes import free_port
 from streams.jira.signature import sign
@@ -168,7 +169,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per server")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--smoke", action="store_true", help="1 s per server, 8 clients")
-    parser.add_argument("--output", type=Path, help="JSON file [default: .jira-sync/bench/]")
+    parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     return parser.parse_args(argv)
 
 
@@ -176,10 +177,14 @@ def publisher_name(kafka: str | None) -> str:
     return f"kafka {kafka}" if kafka else "discarding (no broker)"
 
 
-def report(args: argparse.Namespace, load: Load, results: dict[str, Result]) -> dict[str, object]:
+def report(
+    args: argparse.Namespace, load: Load, results: dict[str, Result], machine: LoadSampler
+) -> dict[str, object]:
     return {
         "run": {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "commit": commit(),
+            "load_average_1m": machine.summary(),
             "publisher": publisher_name(args.kafka),
             **asdict(load),
             "smoke": args.smoke,
@@ -191,19 +196,21 @@ def report(args: argparse.Namespace, load: Load, results: dict[str, Result]) -> 
     }
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> dict[str, object]:
     args = options(argv)
     load = Load(1.0, 0.2, 8) if args.smoke else Load(args.duration, 1.0, args.concurrency)
-    results = run(load, args.kafka)
-    figures = report(args, load, results)
+    with LoadSampler() as machine:
+        results = run(load, args.kafka)
+    figures = report(args, load, results, machine)
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    output = args.output or ROOT / ".jira-sync" / "bench" / f"ingress-{stamp}.json"
+    output = args.output or RESULTS / f"ingress-{stamp}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(figures, indent=2) + "\n")
     clients = f"{load.concurrency} clients, {load.duration:g} s per server"
     print(f"publisher: {publisher_name(args.kafka)}; {clients}")
     print(table(results, ratio(results)))
     print(f"written to {output}")
+    return figures
 
 
 if __name__ == "__main__":

@@ -74,12 +74,14 @@ def no_content() -> web.Response:
 
 @dataclass(frozen=True)
 class Call:
-    """One authenticated REST request and the status it was answered with."""
+    """One authenticated REST request, the status it was answered with, and when the
+    answer was ready (the emulator's clock, seconds since the epoch)."""
 
     email: str
     method: str
     path: str
     status: int
+    at: float = 0.0
 
     @property
     def write(self) -> bool:

@@ -111,7 +111,8 @@ def _authenticate(emulator: Emulator) -> Middleware:
             return JiraError(401, [NOT_AUTHENTICATED]).response()
         request[ACTOR] = user
         response = await handler(request)
-        emulator.calls.append(Call(user.email, request.method, request.path, response.status))
+        done = emulator.clock.time()
+        emulator.calls.append(Call(user.email, request.method, request.path, response.status, done))
         return response
 
     return authenticate
