@@ -92,6 +92,12 @@ def pick(draw: st.DrawFn, items: Sequence[T]) -> T:
     return items[draw(st.integers(0, len(items) - 1))]
 
 
+@st.composite
+def mostly(draw: st.DrawFn, good: st.SearchStrategy[T], bad: st.SearchStrategy[Any]) -> Any:
+    """``good`` seven times in eight, else ``bad`` (``one_of`` has no weights)."""
+    return draw(good) if draw(st.integers(0, 7)) else draw(bad)
+
+
 def encode(document: Any, draw: st.DrawFn) -> bytes:
     """JSON text, sometimes with non-ASCII kept as UTF-8 rather than escaped."""
     return json.dumps(document, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")

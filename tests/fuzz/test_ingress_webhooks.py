@@ -33,7 +33,7 @@ from ingress.receive import BadSignature, Delivery, DeliveryError, NotAWebhook, 
 from streams.jira.signature import sign
 from streams.records import SiteNumber, WebhookEnvelope
 from streams.topics import Topics
-from tests.fuzz.http import Answer, Request, Served, serve
+from tests.fuzz.http import NO_SHRINK, Answer, Request, Served, serve
 from tests.fuzz.strategies import (
     METHODS,
     content_types,
@@ -264,6 +264,7 @@ def test_generated_deliveries_get_the_answer_of_the_pure_check_and_never_a_5xx(
         max_examples=QUOTA // BATCH + 5,
         deadline=None,
         print_blob=True,
+        phases=NO_SHRINK,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
     @given(batches())
