@@ -71,3 +71,23 @@ async def test_a_body_one_byte_over_the_limit_is_413_with_or_without_content_len
 async def _stream(body: bytes) -> AsyncIterator[bytes]:
     yield body[:10]
     yield body[10:]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="streams.commands matches issue keys and sync ids with '^...$', and '$' also "
+    "matches before a trailing newline: 'PROJ1-1\\n' is accepted and published",
+)
+@pytest.mark.parametrize(
+    "command",
+    [
+        {"issue_key": "PROJ1-1\n", "source_instance": 1},
+        {"sync_id": "PROJ1-1#PROJ2-2\n", "resolution_direction": "jira_1_to_2"},
+    ],
+)
+async def test_an_issue_key_or_sync_id_with_a_trailing_newline_is_refused(
+    harness: Harness, command: dict[str, object]
+) -> None:
+    response = await harness.client.post("/manual-sync", json=command, headers=api_key())
+    assert response.status == 400
+    assert harness.publisher.records == []
