@@ -236,6 +236,8 @@ def test_random_concurrent_edits_converge_with_bounded_writes(scenario: Scenario
     check_converged(outcome, synced_fields(world.config))
     pair = outcome.pair
     assert pair is not None
+    if scenario.policy is not ConflictPolicy.MANUAL:  # no two changes share a tick here
+        assert not pair.conflicts, f"a conflict under policy {scenario.policy}"
     event(f"conflicts at the end: {len(pair.conflicts)}")
     event(f"a conflict on the way: {world.conflicted}")
     event(f"deliveries: {world.steps // 10 * 10}+")
