@@ -26,8 +26,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from streams.records import SiteNumber
 
 ISSUE_KEY = r"[A-Z][A-Z0-9_]{0,9}-[1-9][0-9]{0,17}"
-ISSUE_KEY_PATTERN = re.compile(rf"^{ISSUE_KEY}$")
-SYNC_ID_PATTERN = re.compile(rf"^{ISSUE_KEY}#{ISSUE_KEY}$")
+ISSUE_KEY_PATTERN = re.compile(rf"{ISSUE_KEY}")
+SYNC_ID_PATTERN = re.compile(rf"{ISSUE_KEY}#{ISSUE_KEY}")
 SHAPES = (
     '{"issue_key": "PROJ1-123", "source_instance": 1}, '
     '{"sync_id": "PROJ1-123#PROJ2-456", "resolve_conflict": true, '
@@ -80,7 +80,7 @@ class ManualSync(_Command):
     @field_validator("issue_key")
     @classmethod
     def _issue_key(cls, value: str) -> str:
-        if not ISSUE_KEY_PATTERN.match(value):
+        if not ISSUE_KEY_PATTERN.fullmatch(value):
             raise ValueError("must be an issue key such as PROJ1-123")
         return value
 
@@ -100,7 +100,7 @@ class ResolveConflict(_Command):
     @field_validator("sync_id")
     @classmethod
     def _sync_id(cls, value: str) -> str:
-        if not SYNC_ID_PATTERN.match(value):
+        if not SYNC_ID_PATTERN.fullmatch(value):
             raise ValueError("must be two issue keys joined by '#', e.g. PROJ1-123#PROJ2-456")
         return value
 

@@ -73,11 +73,6 @@ async def _stream(body: bytes) -> AsyncIterator[bytes]:
     yield body[10:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streams.commands matches issue keys and sync ids with '^...$', and '$' also "
-    "matches before a trailing newline: 'PROJ1-1\\n' is accepted and published",
-)
 @pytest.mark.parametrize(
     "command",
     [
