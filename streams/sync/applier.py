@@ -305,6 +305,11 @@ class Applier:
             )
 
     async def _transition(self, pair: PairState, action: TransitionTo, now: datetime) -> PairState:
+        if not action.issue_key:  # the counterpart created by the step's previous action
+            created = pair.side(action.site)
+            if created is None:
+                return pair
+            action = TransitionTo(action.site, created.key, action.status)
         target = self.config.maps.statuses.to_site(action.site, action.status) or action.status
         try:
             await reach(

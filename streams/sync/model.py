@@ -153,7 +153,7 @@ def _changed(
         return _deleted(pair, change.site, config, now)
     seen = _observe(pair, change, config, now)
     if seen.side(other(change.site)) is None:  # only the origin can be alone
-        return Decision(seen, [_create(seen, change.values, config)], note="create counterpart")
+        return Decision(seen, _creating(seen, change.values, config), note="create counterpart")
     if not snapshot and _agrees_with_base(change, seen, config):
         return Decision(seen, adopted, note=_quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
@@ -183,8 +183,7 @@ def _reexamine(
         origin = observed.get(pair.origin)
         if origin is None or not origin.exists:
             return Decision(_orphan(pair, now), note="the origin issue is gone")
-        create = _create(pair, origin.values, config)
-        return Decision(pair, [create], note="create counterpart")
+        return Decision(pair, _creating(pair, origin.values, config), note="create counterpart")
     return _merge(pair, observed, config, now, "in sync")
 
 
@@ -225,6 +224,16 @@ def _resolve(
 
 def _fetch_both(pair: PairState) -> list[Action]:
     return [Fetch(ref.site, ref.key) for ref in (pair.site1, pair.site2) if ref]
+
+
+def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> list[Action]:
+    """The create, then the origin's status (a create cannot carry one): done in the same
+    step, so the pair agrees on the status before anyone can change the new issue's."""
+    create = _create(pair, values, config)
+    status = values.get("status")
+    if not config.sync_status or status is None:
+        return [create]
+    return [create, TransitionTo(create.site, "", status)]  # "": the issue just created
 
 
 def _create(pair: PairState, values: dict[str, Any], config: SyncConfig) -> CreateCounterpart:
@@ -303,7 +312,7 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
         updated_at=now,
     )
-    return Decision(state, [_create(state, change.values, config)], note="create counterpart")
+    return Decision(state, _creating(state, change.values, config), note="create counterpart")
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:
