@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,11 +30,14 @@ from sandbox.model import Issue
 from sandbox.site import Site
 from sandbox.transitions import perform
 from sandbox.users import ALICE
+from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
+from streams.jira.client import JiraClient
 from streams.jira.sites import open_client
 from streams.jira.transport import SiteAuth
 from streams.records import WebhookEnvelope
 from streams.state import PairState
 from streams.sync.applier import Applied, Applier
+from streams.sync.comments import marker
 from streams.sync.engine import handle
 from streams.sync.fields import canonical
 from streams.sync.messages import (
@@ -48,12 +51,18 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.normalize import change_from_envelope
-from tests.sync_sim.scenarios import Edit, Outcome, Scenario, config_for, status_race
+from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
 SYNC_EMAIL = "sandbox@example.com"
+ALICE_EMAIL = "alice@example.com"
+INTERNAL = {"type": "role", "value": "Developers"}
 SITES: tuple[SiteNumber, SiteNumber] = (1, 2)
 MAX_COPIES = 3
 MAX_STEPS = 2000
+
+
+async def _nothing() -> None:
+    return None
 
 
 @dataclass
@@ -61,13 +70,13 @@ class RecordingApplier(Applier):
     """The real applier, recording each action it is asked to carry out; the hook runs
     humans' racing edits first (the engine has read both issues by then)."""
 
-    before_write: Callable[[], None] = lambda: None
+    before_write: Callable[[], Awaitable[None]] = _nothing
     status_of: Callable[[int, str], str] = lambda site, key: ""
     applied: list[Action] = field(default_factory=list)
     moved: list[TransitionTo] = field(default_factory=list)  # transitions JIRA had to make
 
     async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
-        self.before_write()
+        await self.before_write()
         self.applied.append(action)
         if (
             isinstance(action, TransitionTo)
@@ -87,12 +96,17 @@ class Counts:
 
 class EmulatedWorld:
     def __init__(
-        self, scenario: Scenario, running: dict[int, RunningSite], applier: RecordingApplier
+        self,
+        scenario: Scenario,
+        running: dict[int, RunningSite],
+        applier: RecordingApplier,
+        humans: dict[int, JiraClient],
     ) -> None:
         self.scenario = scenario
         self.chaos = scenario.chaos()
         self.running = running
         self.applier = applier
+        self.humans = humans  # Alice's REST clients (comments)
         self.config: SyncConfig = applier.config
         self.queue: list[PairMessage] = []
         self.copies: dict[str | None, int] = {}
@@ -100,7 +114,7 @@ class EmulatedWorld:
         self.pair: PairState | None = None
         self.steps = 0
         self.effective_edits = {1: 0, 2: 0}
-        self.status_race = False
+        self.comment_edits = {1: 0, 2: 0}
         self.ids = itertools.count(1)
         for site, running_site in running.items():
             running_site.emulator.site.publish = self._publisher(site)
@@ -147,10 +161,13 @@ class EmulatedWorld:
     def alice(self, site: Site) -> Any:
         return site.users.get(ALICE)
 
-    def human(self, edit: Edit) -> None:
+    async def human(self, edit: Edit) -> None:
         site, issue = self.site(edit.site), self.issue(edit.site)
         if issue is None:
             return  # nobody can edit the counterpart before it is made
+        if edit.name == COMMENT:
+            await self.comment(edit, issue)
+            return
         before = len(issue.changelog)
         if edit.name == "status":
             available = site.workflow.available(issue.fields["status"]["id"])
@@ -161,11 +178,34 @@ class EmulatedWorld:
             site.edit(self.alice(site), issue, {"fields": rest_fields({edit.name: edit.value})})
         if len(issue.changelog) > before:
             self.effective_edits[edit.site] += 1
-            self.status_race |= status_race(self.pair, self.scenario.origin, edit)
 
-    def step_edits(self) -> None:
+    async def comment(self, edit: Edit, issue: Issue) -> None:
+        """Alice's comment action over REST, once the pair is complete (comments made
+        before are not copied, by design)."""
+        if self.pair is None or self.pair.site1 is None or self.pair.site2 is None:
+            return
+        client, action = self.humans[edit.site], edit.value
+        if action[0].startswith("add"):
+            internal = INTERNAL if action[0] == "add internal" else None
+            await client.add_comment(issue.key, text_to_adf(action[1]) or {}, internal)
+        else:
+            own = [c for c in issue.comments if c.author_id == ALICE]
+            if not own:
+                return
+            comment_id = own[action[1] % len(own)].id
+            path = f"/rest/api/3/issue/{issue.key}/comment/{comment_id}"
+            if action[0] == "edit":
+                await client.update_comment(issue.key, comment_id, text_to_adf(action[2]) or {})
+            elif action[0] == "restrict":
+                body = {"body": own[action[1] % len(own)].body, "visibility": INTERNAL}
+                await client.request("PUT", path, json=body)
+            else:
+                await client.delete_comment(issue.key, comment_id)
+        self.comment_edits[edit.site] += 1
+
+    async def step_edits(self) -> None:
         while self.mid_step:
-            self.human(self.mid_step.pop(0))
+            await self.human(self.mid_step.pop(0))
 
     # --- the engine -------------------------------------------------------------------
 
@@ -179,7 +219,7 @@ class EmulatedWorld:
             if edit.mid_step:
                 self.mid_step.append(edit)
             else:
-                self.human(edit)
+                await self.human(edit)
         while self.queue or self.mid_step:
             await self.deliver()
         return self.outcome()
@@ -188,7 +228,7 @@ class EmulatedWorld:
         self.steps += 1
         assert self.steps < MAX_STEPS, "no quiescence: a write loop"
         if not self.queue:
-            self.step_edits()
+            await self.step_edits()
             return
         message = self.queue.pop(self.chaos.randrange(len(self.queue)))
         key = getattr(message, "webhook_id", None)
@@ -198,7 +238,7 @@ class EmulatedWorld:
             self.queue.append(message)
         result = await handle(message, self.pair, self.config, self.applier, datetime.now(UTC))
         assert result.retry is None, f"a retry without faults: {result.retry}"
-        self.step_edits()
+        await self.step_edits()
         self.pair = result.state
 
     # --- the end ----------------------------------------------------------------------
@@ -218,8 +258,36 @@ class EmulatedWorld:
             {n: counts[n].calls["edit"] + counts[n].calls["transition"] for n in SITES},
             dict(self.effective_edits),
             {n: counts[n].calls["create"] for n in SITES},
-            self.status_race,
+            {n: counts[n].calls["comment"] for n in SITES},
+            dict(self.comment_edits),
         )
+
+    def check_comments(self) -> None:
+        """Each live original without a visibility restriction has exactly one copy on
+        the other site, with its current text; no other copy exists (none of a copy, none
+        left of a deleted or restricted original); the pair's comment map says just that."""
+        assert self.pair is not None
+        mapped: dict[str, str] = {}
+        for number in SITES:
+            here, there = self.issue(number), self.issue(3 - number)
+            assert here is not None
+            assert there is not None
+            sync_account = self.running[3 - number].emulator.config.integration_account_id
+            copies = [c for c in there.comments if c.author_id == sync_account]
+            originals = [c for c in here.comments if c.author_id == ALICE and not c.visibility]
+            for original in originals:
+                source = f"{number}:{original.id}"
+                found = [c for c in copies if marker(source) in _text(c.body)]
+                assert len(found) == 1, f"{len(found)} copies of comment {source}"
+                assert _text(found[0].body).endswith(_text(original.body)), (
+                    f"copy of {source} is {_text(found[0].body)!r}"
+                )
+                mapped[source] = f"{3 - number}:{found[0].id}"
+            wanted = {marker(f"{number}:{original.id}") for original in originals}
+            strays = [_text(c.body) for c in copies if not any(m in _text(c.body) for m in wanted)]
+            assert not strays, f"copies on site {3 - number} of no original: {strays}"
+        assert self.pair.comment_map == mapped
+        assert not self.pair.pending_comments
 
     def counts(self, number: int) -> Counts:
         """The sync account's writes on one site by kind, and what the applier's actions
@@ -227,6 +295,7 @@ class EmulatedWorld:
         default workflow reaches every status directly), one create, one remote link on
         each side per create or cross-link."""
         calls = {"edit": 0, "transition": 0, "create": 0, "remote link": 0, "other": 0}
+        calls["comment"] = 0  # bounded by the human's comment changes (check_converged)
         for call in writes_by(self.running[number].emulator, SYNC_EMAIL):
             calls[_kind(call.method, call.path)] += 1
         actions = self.applier.applied
@@ -237,11 +306,14 @@ class EmulatedWorld:
             "create": sum(isinstance(a, CreateCounterpart) and a.site == number for a in actions),
             "remote link": links,
             "other": 0,
+            "comment": calls["comment"],
         }
         return Counts(calls, expected)
 
 
 def _kind(method: str, path: str) -> str:
+    if "/comment" in path:
+        return "comment"
     if method == "PUT" and path.startswith("/rest/api/3/issue/") and path.count("/") == 5:
         return "edit"
     if method == "POST" and path.endswith("/transitions"):
@@ -251,6 +323,10 @@ def _kind(method: str, path: str) -> str:
     if method == "POST" and path.endswith("/remotelink"):
         return "remote link"
     return "other"
+
+
+def _text(body: dict[str, Any]) -> str:
+    return normalize_text(adf_to_text(body)) or ""
 
 
 def rest_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -280,7 +356,16 @@ async def emulated(scenario: Scenario, **site_options: Any) -> AsyncIterator[Emu
             n: SiteAuth(r.base_url, SYNC_EMAIL, SecretStr("sandbox-token"))
             for n, r in running.items()
         }
-        async with open_client(auth[1]) as c1, open_client(auth[2]) as c2:
+        alice = {
+            n: SiteAuth(r.base_url, ALICE_EMAIL, SecretStr("alice-token"))
+            for n, r in running.items()
+        }
+        async with (
+            open_client(auth[1]) as c1,
+            open_client(auth[2]) as c2,
+            open_client(alice[1]) as a1,
+            open_client(alice[2]) as a2,
+        ):
             urls = {1: one.base_url, 2: two.base_url}
             applier = RecordingApplier({1: c1, 2: c2}, config, urls)
-            yield EmulatedWorld(scenario, running, applier)
+            yield EmulatedWorld(scenario, running, applier, {1: a1, 2: a2})

@@ -27,6 +27,7 @@ async def simulate(
 ) -> tuple[Outcome, dict[int, tuple[dict[str, int], dict[str, int]]]]:
     async with emulated(scenario, contract=CONTRACT) as world:
         outcome = await world.run()
+        world.check_comments()
         counts = {site: world.counts(site) for site in SITES}
         fields = synced_fields(world.config)
         for site in SITES:
@@ -41,7 +42,7 @@ async def simulate(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
-@given(scenarios(max_edits=10))
+@given(scenarios(max_edits=10, comments=True))
 def test_random_concurrent_edits_converge_through_the_real_engine_with_exact_writes(
     scenario: Scenario,
 ) -> None:
@@ -53,3 +54,4 @@ def test_random_concurrent_edits_converge_through_the_real_engine_with_exact_wri
     assert outcome.pair is not None
     event(f"conflicts at the end: {len(outcome.pair.conflicts)}")
     event(f"field writes: {sum(outcome.field_writes.values())}")
+    event(f"comment writes: {sum(outcome.comment_writes.values())}")
