@@ -12,6 +12,9 @@ exactly the conflicted ones (none under ``jira1``/``jira2``); the pair's base ho
 agreed value of every other field; and the sync wrote at most once per effective human
 edit on the other side (plus the create): duplicates, reordering and our own echoes cost
 no write. ``simulation_bound`` states it.
+
+The emulated simulation adds comments (added, added internal, edited, restricted,
+deleted): at most one comment write per human comment change on the other side.
 """
 
 from __future__ import annotations

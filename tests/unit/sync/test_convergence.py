@@ -266,6 +266,6 @@ def test_a_status_changed_on_the_counterpart_before_its_created_echo_is_kept() -
     world.human(Edit(2, "status", "In Progress", wait=0, mid_step=False))
     world.handle(world.queue.pop())  # the human's change, delivered before the echo
     world.handle(created_echo)
-    assert world.issues[2].values["status"] == "In Progress"  # it is "To Do" again
+    assert world.issues[2].values["status"] == "In Progress"  # was set back to "To Do"
     assert world.issues[1].values["status"] == "In Progress"
     assert world.field_writes == {1: 1, 2: 0}
