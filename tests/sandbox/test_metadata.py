@@ -104,9 +104,11 @@ async def test_custom_field_kinds_are_checked_like_jira(jira: Jira) -> None:
 
 async def test_components_and_versions_can_be_added_once(jira: Jira) -> None:
     made = await jira.post("/rest/api/3/component", {"name": "Mobile", "project": "PROJ1"})
-    assert made.status == 201 and made.body["name"] == "Mobile"
+    assert made.status == 201
+    assert made.body["name"] == "Mobile"
     again = await jira.post("/rest/api/3/component", {"name": "mobile", "project": "PROJ1"})
-    assert again.status == 400 and "already exists" in again.body["errorMessages"][0]
+    assert again.status == 400
+    assert "already exists" in again.body["errorMessages"][0]
     version = await jira.post("/rest/api/3/version", {"name": "3.0", "projectId": 10000})
     assert version.status == 201
     project = (await jira.get("/rest/api/3/project/PROJ1")).body
