@@ -75,7 +75,6 @@ async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(
             assert sorted(fields_of(mine)["labels"]) == sorted([f"n{n}", "edited"])
 
 
-@pytest.mark.rebalance_flaky
 async def test_two_workers_share_the_work_and_one_dying_loses_nothing(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
