@@ -4,6 +4,7 @@
     .venv/bin/python -m bench all --smoke           # each one briefly (the test suite's run)
     .venv/bin/python -m bench all --kafka 127.0.0.1:9092 --resync-issues 2000
     .venv/bin/python -m bench e2e --rates 50        # one benchmark, its own options
+    .venv/bin/python -m bench markdown bench/results/all-<time>.json   # RESULTS.md tables
 
 Each benchmark prints its table and writes its JSON under ``bench/results/``; ``all`` adds
 the targets table and ``bench/results/all-<time>.json``.
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import calls, e2e, ingress, resync, scale
+from bench import calls, e2e, ingress, markdown, resync, scale
 from bench.common import LoadSampler, broker, run_facts, table, write_report
 
 BENCHMARKS: dict[str, Callable[[list[str] | None], dict[str, Any]]] = {
@@ -87,6 +88,7 @@ def run_all(argv: list[str]) -> dict[str, Any]:
     summary = {
         "run": facts,
         "targets": [{"target": t, "measured": m, "wanted": w, "met": ok} for t, m, w, ok in goals],
+        "reports": reports,
     }
     path = write_report("all", summary, args.output)
     print("\n=== targets ===")
@@ -108,6 +110,8 @@ def main(argv: list[str]) -> None:
     name, rest = argv[0], argv[1:]
     if name == "all":
         run_all(rest)
+    elif name == "markdown":
+        markdown.main(rest)
     elif name in BENCHMARKS:
         BENCHMARKS[name](rest)
     else:

@@ -65,10 +65,13 @@ def kind_of(method: str, path: str) -> str:
     return f"{method} {'/'.join(parts)}"
 
 
-async def counted(p: Pipeline, kind: str, changes: int, act: Callable[[], Awaitable[Any]]) -> Tally:
+async def counted(
+    p: Pipeline, kind: str, changes: int, act: Callable[[], Awaitable[Any]], still: float
+) -> Tally:
+    """``act``'s changes, then ``still`` seconds without a call on either site."""
     since = time.time()
     await act()
-    await p.quiet(still=3.0, within=120.0)
+    await p.quiet(still=still, within=120.0)
     calls = [c for site_calls in sync_calls(p, since).values() for c in site_calls]
     reads = sum(1 for c in calls if c.status < 400 and not c.write)
     writes = sum(1 for c in calls if c.write)
@@ -131,21 +134,22 @@ def one_field(n: int) -> dict[str, Any]:
     return {"summary": f"calls {n}, edited"}
 
 
-async def measure(kafka: str, count: int) -> list[Tally]:
+async def measure(kafka: str, count: int, still: float) -> list[Tally]:
     async with bench_pipeline(kafka, "calls", work_dir("calls")) as p:
         await creates(p, 2)  # warm-up, not counted: the worker's first calls (myself)
-        await p.quiet(still=2.0)
+        await p.quiet(still=still)
         pairs: list[Pair] = []
 
         async def create_all() -> None:
             pairs.extend(await creates(p, count))
 
-        tallies = [await counted(p, "create", count, create_all)]
-        tallies.append(await counted(p, "edit", count, lambda: edits(p, pairs, one_field)))
-        tallies.append(await counted(p, "status", count, lambda: transitions(p, pairs)))
-        multi = "multi-field edit"
-        tallies.append(await counted(p, multi, count, lambda: edits(p, pairs, four_fields)))
-    return tallies
+        steps: list[tuple[str, Callable[[], Awaitable[Any]]]] = [
+            ("create", create_all),
+            ("edit", lambda: edits(p, pairs, one_field)),
+            ("status", lambda: transitions(p, pairs)),
+            ("multi-field edit", lambda: edits(p, pairs, four_fields)),
+        ]
+        return [await counted(p, kind, count, act, still) for kind, act in steps]
 
 
 def render(tallies: list[Tally]) -> str:
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     count = 2 if args.smoke else args.changes
     began = time.monotonic()
     with LoadSampler() as load, broker(args.kafka) as kafka:
-        tallies = run(measure(kafka, count))
+        tallies = run(measure(kafka, count, 2.0 if args.smoke else 3.0))
     report = {
         "run": {**run_facts(args.smoke, load, began), "kafka": kafka, "workers": 1},
         "kinds": [asdict(t) for t in tallies],

@@ -1,13 +1,17 @@
 """End-to-end latency: a human change on one site until the sync has written it on the other.
 
-The real pipeline (``bench.pipes``): webhook -> ingress -> Kafka -> worker -> JIRA write,
-with the emulators answering at once or after ``--latency`` ms. For each rate and latency,
-a fresh pipeline and a pool of synced pairs; then summary edits at a fixed rate (open
-loop: the load does not slow down when the pipeline does), each pair edited on one side
-only. A change's latency runs from the edit (its webhook leaves at once) to the sync's
-write on the other site that carries this edit's value or a later one (the other site's
-history, in the emulator's clock). Changes not written within ``--drain`` seconds after the
-load count as slower than every measured one: a quantile falling on them shows as "-".
+The real pipeline (``bench.pipes``): webhook -> ingress -> Kafka -> one worker -> JIRA
+write, the emulators answering at once or after ``--latencies`` ms. One pipeline and one
+pool of synced pairs for every row; per row, summary edits at a fixed rate for
+``--duration`` seconds (open loop: the load does not slow down when the pipeline does),
+round the pool, each pair edited on one side only. A change's latency runs from the edit
+(its webhook leaves at once) to the sync's write on the other site that carries this
+edit's value or a later one (the other site's history, in the emulator's clock; several
+edits of one issue waiting together are carried by one write). Changes not written within
+``--drain`` seconds after the load count as slower than every measured one: a quantile
+falling on them shows as "-". Between rows the latency goes back to 0 and every event left
+is consumed, so no row inherits a backlog. CPU is the share of one core used by the worker
+and by this process (ingress, both emulators, the load) over the row.
 
     .venv/bin/python -m bench.e2e --kafka 127.0.0.1:9092
     .venv/bin/python -m bench.e2e --smoke
@@ -26,7 +30,16 @@ from typing import Any
 
 from bench.common import LoadSampler, broker, quantiles, run, run_facts, table, work_dir
 from bench.common import write_report as write
-from bench.pipes import Pair, bench_pipeline, complete, edit_inside, make_pool, set_latency
+from bench.pipes import (
+    Pair,
+    bench_pipeline,
+    complete,
+    cpu_seconds,
+    drained,
+    edit_inside,
+    make_pool,
+    set_latency,
+)
 from tests.e2e.harness import SYNC_ACCOUNT, Pipeline
 
 VALUE = re.compile(r"^bench (\d+) v(\d+)$")
@@ -67,13 +80,17 @@ class Outcome:
     p99_ms: float | None
     max_ms: float | None
     sync_writes: int
+    worker_cpu: float
+    harness_cpu: float
 
 
-async def offer(p: Pipeline, pool: list[Pair], rate: float, duration: float) -> list[Change]:
-    """Edits at ``rate`` per second for ``duration`` seconds, round the pool."""
+async def offer(
+    p: Pipeline, pool: list[Pair], versions: dict[int, int], rate: float, duration: float
+) -> list[Change]:
+    """Edits at ``rate`` per second for ``duration`` seconds, round the pool; ``versions``
+    holds the last version of each pair's summary."""
     loop = asyncio.get_running_loop()
     changes: list[Change] = []
-    versions = dict.fromkeys(range(len(pool)), 0)
     start = loop.time()
     for n in range(max(1, round(rate * duration))):
         wait = start + n / rate - loop.time()
@@ -107,31 +124,39 @@ def settle(changes: list[Change]) -> None:
 
 
 def all_written(pool: list[Pair], changes: list[Change]) -> bool:
-    latest: dict[int, int] = {}
-    for change in changes:
-        latest[change.pair.number] = change.version
-    wanted = {pair.number: f"bench {pair.number} v{latest[pair.number]}" for pair in pool}
+    """Every edited pair's counterpart holds its last edit."""
+    latest = {change.pair.number: change.version for change in changes}
     return all(
-        pair.twin.fields.get("summary") == wanted[pair.number]
+        pair.twin.fields.get("summary") == f"bench {pair.number} v{latest[pair.number]}"
         for pair in pool
         if pair.number in latest
     )
 
 
-async def scenario(kafka: str, plan: Plan, case: Scenario, work: Path) -> Outcome:
-    async with bench_pipeline(kafka, "e2e", work) as p:
-        pool = complete(await make_pool(p, plan.pool), plan.pool, p)
-        set_latency(p, case.latency_ms / 1000)
-        writes_before = p.sync_writes(1) + p.sync_writes(2)
-        changes = await offer(p, pool, case.rate, plan.duration)
-        with contextlib.suppress(AssertionError):  # what is not written shows as not synced
-            await p.eventually(lambda: all_written(pool, changes), within=plan.drain)
-        settle(changes)
-        writes = p.sync_writes(1) + p.sync_writes(2) - writes_before
-    return outcome(case, changes, writes)
+async def scenario(
+    p: Pipeline, pool: list[Pair], versions: dict[int, int], plan: Plan, case: Scenario
+) -> Outcome:
+    set_latency(p, case.latency_ms / 1000)
+    writes_before = p.sync_writes(1) + p.sync_writes(2)
+    worker, harness, began = cpu_seconds(p.workers[0].pid), time.process_time(), time.time()
+    changes = await offer(p, pool, versions, case.rate, plan.duration)
+    with contextlib.suppress(AssertionError):  # what is not written shows as not synced
+        await p.eventually(lambda: all_written(pool, changes), within=plan.drain)
+    elapsed = time.time() - began
+    cpu = (
+        round((cpu_seconds(p.workers[0].pid) - worker) / elapsed, 2),
+        round((time.process_time() - harness) / elapsed, 2),
+    )
+    settle(changes)
+    writes = p.sync_writes(1) + p.sync_writes(2) - writes_before
+    set_latency(p, 0.0)
+    await drained(p)
+    return outcome(case, changes, writes, cpu)
 
 
-def outcome(case: Scenario, changes: list[Change], writes: int) -> Outcome:
+def outcome(
+    case: Scenario, changes: list[Change], writes: int, cpu: tuple[float, float]
+) -> Outcome:
     done = [c for c in changes if c.synced is not None]
     latencies = [max(0.0, c.synced - c.at) for c in done if c.synced is not None]
     first, last_change = changes[0].at, changes[-1].at
@@ -146,6 +171,8 @@ def outcome(case: Scenario, changes: list[Change], writes: int) -> Outcome:
         synced_per_s=round(len(done) / max(last_sync - first, 1e-9), 1),
         max_ms=round(max(latencies) * 1000, 1) if latencies else None,
         sync_writes=writes,
+        worker_cpu=cpu[0],
+        harness_cpu=cpu[1],
         **cuts,
     )
 
@@ -153,7 +180,7 @@ def outcome(case: Scenario, changes: list[Change], writes: int) -> Outcome:
 def render(outcomes: list[Outcome]) -> str:
     headers = [
         *("rate/s", "latency ms", "changes", "not synced", "synced/s"),
-        *("p50 ms", "p95 ms", "p99 ms", "max ms", "writes"),
+        *("p50 ms", "p95 ms", "p99 ms", "max ms", "writes", "CPU worker/rest"),
     ]
     rows = [
         (
@@ -167,6 +194,7 @@ def render(outcomes: list[Outcome]) -> str:
             o.p99_ms,
             o.max_ms,
             o.sync_writes,
+            f"{o.worker_cpu:.0%} / {o.harness_cpu:.0%}",
         )
         for o in outcomes
     ]
@@ -179,23 +207,25 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 200.0])
     parser.add_argument("--latencies", type=float, nargs="+", default=[0.0, 100.0], help="ms")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
-    parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait after it")
-    parser.add_argument("--pool", type=int, default=400, help="synced pairs edited in turn")
-    parser.add_argument("--smoke", action="store_true", help="20 changes/s for 2 s, 20 pairs")
+    parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait after it")
+    parser.add_argument("--pool", type=int, default=1000, help="synced pairs edited in turn")
+    parser.add_argument("--smoke", action="store_true", help="2 s at 20/s (0 ms), 10/s (20 ms)")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     return parser.parse_args(argv)
 
 
 def plan_of(args: argparse.Namespace) -> Plan:
     if args.smoke:
-        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0),))
+        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0), Scenario(10.0, 20.0)))
     cases = tuple(Scenario(rate, latency) for latency in args.latencies for rate in args.rates)
     return Plan(args.duration, args.drain, args.pool, cases)
 
 
 async def measure(kafka: str, plan: Plan) -> list[Outcome]:
-    work = work_dir("e2e")
-    return [await scenario(kafka, plan, case, work) for case in plan.scenarios]
+    async with bench_pipeline(kafka, "e2e", work_dir("e2e")) as p:
+        pool = complete(await make_pool(p, plan.pool), plan.pool, p)
+        versions = dict.fromkeys(range(len(pool)), 0)
+        return [await scenario(p, pool, versions, plan, case) for case in plan.scenarios]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox.config import Faults
 from sandbox.model import Issue
 from sandbox.users import User
 from tests.e2e.harness import HUMANS, SYNC_ACCOUNT, Pipeline, pipeline
@@ -143,6 +143,21 @@ def sync_calls(p: Pipeline, since: float = 0.0) -> dict[int, list[Any]]:
     }
 
 
-def no_faults(p: Pipeline) -> None:
-    for running in p.sites.values():
-        running.emulator.faults = Faults()
+async def drained(p: Pipeline, within: float = 600.0) -> None:
+    """Until the workers' group has committed every event and pair change, and the sites are
+    quiet: what one measurement left behind cannot reach the next."""
+
+    async def nothing_left() -> bool:
+        return all(entry == "None/0" for entry in (await p.lag()).values())  # never used
+
+    await p.eventually(nothing_left, within=within)
+    await p.quiet(still=2.0, within=within)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process (Linux ``/proc``), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

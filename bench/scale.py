@@ -19,7 +19,6 @@ and shows the group's uncommitted partitions.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,7 +26,14 @@ from typing import Any
 
 from bench.common import LoadSampler, broker, run, run_facts, table, work_dir
 from bench.common import write_report as write
-from bench.pipes import Pair, bench_pipeline, edit_inside, make_pool, set_latency
+from bench.pipes import (
+    Pair,
+    bench_pipeline,
+    cpu_seconds,
+    edit_inside,
+    make_pool,
+    set_latency,
+)
 from tests.e2e.harness import Pipeline
 
 STEP = "writes)"  # the end of every pair step's log line: "pair ...: ... (N writes)"
@@ -45,15 +51,6 @@ class Outcome:
     steps_per_worker: list[int]
     cpu_per_worker: list[float]  # share of one core over the burst
     uncommitted: dict[str, str]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a running process (Linux ``/proc``), 0 when it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def log_sizes(p: Pipeline) -> list[int]:

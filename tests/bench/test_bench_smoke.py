@@ -7,50 +7,55 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.__main__ import targets
 from bench.common import quantiles
+from bench.markdown import render
 from tests.infra import ROOT
 
+SMOKED = ("e2e", "calls", "resync", "scale")  # ingress: tests/ingress/test_bench.py
 
-def smoke(name: str, kafka: str, tmp_path: Path) -> dict[str, Any]:
-    output = tmp_path / f"{name}.json"
-    command = [sys.executable, "-m", "bench", name, "--smoke", "--kafka", kafka]
+
+@pytest.fixture(scope="module")
+def summary(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One ``python -m bench all --smoke`` for the module: every benchmark briefly."""
+    results = tmp_path_factory.mktemp("bench")
+    output = results / "all.json"
+    command = [sys.executable, "-m", "bench", "all", "--smoke", "--kafka", kafka_bootstrap]
     result = subprocess.run(
-        [*command, "--output", str(output)],
+        [*command, "--only", *SMOKED, "--output", str(output)],
         cwd=ROOT,
-        env={**os.environ, "BENCH_RESULTS": str(tmp_path)},
+        env={**os.environ, "BENCH_RESULTS": str(results)},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "=== targets ===" in result.stdout
     report: dict[str, Any] = json.loads(output.read_text())
     assert report["run"]["smoke"] is True
     assert report["run"]["load_average_1m"]["max"] >= 0
+    assert list(report["reports"]) == list(SMOKED)
     return report
 
 
 @pytest.mark.integration
-def test_e2e_smoke_syncs_every_change_and_reports_quantiles(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    [row] = smoke("e2e", kafka_bootstrap, tmp_path)["scenarios"]
-    assert row["changes"] > 0
-    assert row["not_synced"] == 0
-    assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
+def test_e2e_smoke_syncs_every_change_and_reports_quantiles(summary: dict[str, Any]) -> None:
+    rows = summary["reports"]["e2e"]["scenarios"]
+    assert [row["scenario"]["latency_ms"] for row in rows] == [0, 20]
+    for row in rows:
+        assert row["changes"] > 0
+        assert row["not_synced"] == 0
+        assert 0 <= row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
 
 
 @pytest.mark.integration
-def test_calls_smoke_counts_every_kind_against_its_minimum(
-    kafka_bootstrap: str, tmp_path: Path
-) -> None:
-    kinds = smoke("calls", kafka_bootstrap, tmp_path)["kinds"]
+def test_calls_smoke_counts_every_kind_against_its_minimum(summary: dict[str, Any]) -> None:
+    kinds = summary["reports"]["calls"]["kinds"]
     assert [k["kind"] for k in kinds] == ["create", "edit", "status", "multi-field edit"]
     for kind in kinds:
         assert kind["calls"] >= kind["writes"] > 0
@@ -58,8 +63,8 @@ def test_calls_smoke_counts_every_kind_against_its_minimum(
 
 
 @pytest.mark.integration
-def test_resync_smoke_converges_without_duplicates(kafka_bootstrap: str, tmp_path: Path) -> None:
-    outcome = smoke("resync", kafka_bootstrap, tmp_path)["outcome"]
+def test_resync_smoke_converges_without_duplicates(summary: dict[str, Any]) -> None:
+    outcome = summary["reports"]["resync"]["outcome"]
     assert outcome["converged"]
     assert (outcome["missing"], outcome["duplicates"]) == (0, 0)
     assert outcome["issues_after"] == {"1": 60, "2": 60}
@@ -67,12 +72,22 @@ def test_resync_smoke_converges_without_duplicates(kafka_bootstrap: str, tmp_pat
 
 
 @pytest.mark.integration
-def test_scale_smoke_measures_one_and_two_workers(kafka_bootstrap: str, tmp_path: Path) -> None:
-    report = smoke("scale", kafka_bootstrap, tmp_path)
+def test_scale_smoke_measures_one_and_two_workers(summary: dict[str, Any]) -> None:
+    report = summary["reports"]["scale"]
     assert [o["workers"] for o in report["outcomes"]] == [1, 2]
     for outcome in report["outcomes"]:
         assert outcome["written"] == outcome["changes"] > 0
     assert report["speedup_two_to_one"] > 0
+
+
+@pytest.mark.integration
+def test_markdown_renders_every_table_of_the_summary(summary: dict[str, Any]) -> None:
+    text = render(summary)
+    assert summary["run"]["commit"] in text
+    for name in SMOKED:
+        assert f"### {name}" in text
+    for kind in ("create", "edit", "status", "multi-field edit"):
+        assert f"| calls per {kind} |" in text
 
 
 def test_quantiles_count_what_never_arrived_as_slower_than_everything() -> None:
@@ -82,7 +97,7 @@ def test_quantiles_count_what_never_arrived_as_slower_than_everything() -> None:
 
 
 def test_targets_say_met_or_missed_for_each_goal() -> None:
-    reports = {
+    reports: dict[str, dict[str, Any]] = {
         "ingress": {"ratio_ingress_to_bare": {"webhooks_per_s": 0.6}},
         "e2e": {"scenarios": [{"scenario": {"rate": 200, "latency_ms": 0}, "p99_ms": None}]},
         "calls": {"kinds": [{"kind": "edit", "ratio": 1.0}]},
