@@ -65,6 +65,7 @@ from streams.sync.normalize import (
     message_to_json,
     snapshot_envelope,
 )
+from streams.sync.rebalance import SyncApp
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,7 @@ def create_worker_app(
 ) -> faust.App:
     """``web_port`` 0 leaves Faust's web server (health, stats) off."""
     topics = Topics(settings.kafka_topic_prefix)
-    app = faust.App(
+    app = SyncApp(
         worker_group(settings),
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store=store,
@@ -225,12 +226,10 @@ def create_worker_app(
         topic_disable_leader=True,
         topic_partitions=settings.kafka_partitions,
         topic_replication_factor=settings.kafka_replication_factor,
-        # No standby copies of the tables: with them, a worker taking over a dead one's
-        # partitions stalled after recovery (faust-streaming 0.15.3, tests/e2e/test_chaos.py);
-        # a takeover rebuilds the tables from their changelogs instead.
+        # No standby table copies and a commit after every event: set while chasing events
+        # lost around rebalances (faust-streaming 0.15.3; the cause and its fix are in
+        # streams/sync/rebalance.py); kept because a takeover then loses the least work.
         table_standby_replicas=0,
-        # Commit after every event: a worker taking over a partition its group had not
-        # committed yet could stall after the rebalance (faust-streaming 0.15.3).
         broker_commit_every=1,
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
