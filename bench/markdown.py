@@ -169,7 +169,11 @@ def render(summary: dict[str, Any]) -> str:
         ),
     ]
     for name, report in summary["reports"].items():
-        parts.append(f"### {name}\n\n{SECTIONS[name](report)}")
+        load = report["run"]["load_average_1m"]
+        during = f"load average {load['min']} / {load['mean']} / {load['max']} (min/mean/max)"
+        parts.append(
+            f"### {name}\n\nEnded {report['run']['at']}, {during}.\n\n{SECTIONS[name](report)}"
+        )
     return "\n\n".join(parts)
 
 
