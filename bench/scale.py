@@ -5,8 +5,9 @@ then (a fresh pipeline) two workers in one consumer group over 8 partitions: a p
 synced pairs, then one summary edit on each of ``--changes`` pairs at once (a backlog), timed
 from the first edit to the last of the sync's writes carrying them. Throughput = changes /
 that time; speed-up = two workers' throughput / one's. Each worker's share of the pair steps
-is read from its log, its CPU from ``/proc``: low CPU with a full backlog means the worker
-waits on JIRA, as intended here.
+(the edits and their echoes, counted once the sites are quiet) is read from its log, its CPU
+over the burst from ``/proc``: low CPU with a full backlog means the worker waits on JIRA,
+as intended here.
 
 Two workers in one group have a known rare stall after a rebalance (README, "Known
 problem"); a run where the changes are not all written within ``--within`` seconds says so
@@ -87,6 +88,8 @@ async def burst(p: Pipeline, size: int, latency_ms: float, within: float) -> Out
     seconds = None if stalled else last - began
     spent = [cpu_seconds(w.pid) - before for w, before in zip(p.workers, cpu, strict=True)]
     elapsed = time.time() - began
+    if not stalled:
+        await p.quiet(still=2.0)  # the echoes of the writes are pair steps too
     return Outcome(
         workers=len(p.workers),
         pool_lost=size - changes,
