@@ -13,6 +13,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -157,17 +158,26 @@ def work_dir(name: str) -> Path:
 
 @contextmanager
 def broker(kafka: str | None) -> Iterator[str]:
-    """``kafka`` when given, else a local stack of our own on free ports, stopped at the end."""
+    """``kafka`` when given, else a local stack of our own on free ports, stopped at the end;
+    its folder (Kafka's data: hundreds of MB after a full run) is deleted unless the run
+    failed."""
     if kafka:
         yield kafka
         return
     home = default_home()
-    stack = Stack(StackHome(cache=home / "cache", run=home / f"bench-run-{os.getpid()}"), print)
+    folder = home / f"bench-run-{os.getpid()}"
+    stack = Stack(StackHome(cache=home / "cache", run=folder), print)
+    done = False
     try:
         state = stack.up(kafka_port=0, dynamodb_port=0)
         yield state.kafka_bootstrap_servers
+        done = True
     finally:
         stack.down()
+        if done:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"bench: the local stack's logs are in {folder}")
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
@@ -184,4 +194,7 @@ def run(main: Coroutine[Any, Any, T]) -> T:
         finally:
             loop.remove_signal_handler(signal.SIGTERM)
 
-    return asyncio.run(guarded())
+    try:
+        return asyncio.run(guarded())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        raise SystemExit("bench: interrupted; what it started is stopped") from None
