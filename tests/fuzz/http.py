@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 from aiohttp.test_utils import TestServer
-from hypothesis import Phase
+from hypothesis import HealthCheck, Phase, settings
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -34,6 +34,19 @@ TIMEOUT = ClientTimeout(total=30)
 # already names its request. A failing batch is printed, kept in hypothesis' example
 # database (replayed first on the next run) and given as a ``@reproduce_failure`` blob.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
+
+
+def batch_settings(batches: int) -> settings:
+    """Hypothesis settings of a fuzz test sending ``batches`` batches of requests."""
+    return settings(
+        max_examples=batches,
+        deadline=None,
+        print_blob=True,
+        phases=NO_SHRINK,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+
+
 DECODED = frozenset({"gzip", "deflate", "br", "zstd"})  # bodies aiohttp decompresses
 MAX_LINE = 8190  # aiohttp's max_line_size and max_field_size
 

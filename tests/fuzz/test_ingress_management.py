@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 from pydantic import SecretStr
@@ -34,7 +34,7 @@ from ingress.publisher import MemoryPublisher
 from streams.commands import CommandError, parse_command
 from streams.httpapi import api_key_refusal
 from streams.topics import Topics
-from tests.fuzz.http import NO_SHRINK, Answer, Request, Served, serve
+from tests.fuzz.http import Answer, Request, Served, batch_settings, serve
 from tests.fuzz.strategies import (
     METHODS,
     NASTY_JSON,
@@ -311,13 +311,7 @@ def test_generated_management_requests_get_the_answer_of_the_pure_checks(
     log = Log(publisher)
     nonces = (f"{uuid.uuid4().hex[:8]}-{n}" for n in itertools.count())
 
-    @settings(
-        max_examples=QUOTA // BATCH + 5,
-        deadline=None,
-        print_blob=True,
-        phases=NO_SHRINK,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batch_settings(QUOTA // BATCH + 5)
     @given(batches())
     def batch(specs: list[Spec]) -> None:
         nonce = next(nonces)

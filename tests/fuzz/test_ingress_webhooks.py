@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from multidict import CIMultiDict
 
@@ -33,7 +33,7 @@ from ingress.receive import BadSignature, Delivery, DeliveryError, NotAWebhook, 
 from streams.jira.signature import sign
 from streams.records import SiteNumber, WebhookEnvelope
 from streams.topics import Topics
-from tests.fuzz.http import NO_SHRINK, Answer, Request, Served, serve
+from tests.fuzz.http import Answer, Request, Served, batch_settings, serve
 from tests.fuzz.strategies import (
     METHODS,
     content_types,
@@ -260,13 +260,7 @@ def test_generated_deliveries_get_the_answer_of_the_pure_check_and_never_a_5xx(
     log = Log(publisher)
     nonces = (f"{uuid.uuid4().hex[:8]}-{n}" for n in itertools.count())
 
-    @settings(
-        max_examples=QUOTA // BATCH + 5,
-        deadline=None,
-        print_blob=True,
-        phases=NO_SHRINK,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batch_settings(QUOTA // BATCH + 5)
     @given(batches())
     def batch(specs: list[Spec]) -> None:
         nonce = next(nonces)

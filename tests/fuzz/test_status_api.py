@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from multidict import MultiDict
 from pydantic import SecretStr
@@ -33,7 +33,7 @@ from projections.routes import MAX_ID_CHARS
 from projections.store import MemoryStore
 from streams.httpapi import api_key_refusal
 from streams.state import PairStatus
-from tests.fuzz.http import NO_SHRINK, Answer, Request, Served, serve
+from tests.fuzz.http import Answer, Request, Served, batch_settings, serve
 from tests.fuzz.strategies import METHODS, extra_headers, mostly, odd_paths, percent, pick, texts
 from tests.projections.conftest import API_KEY, make_settings, pair_state
 
@@ -225,13 +225,7 @@ def test_generated_status_requests_get_the_answer_of_the_pure_checks(
     assert len(pairs) == PAIRS
     known = frozenset(ident for pair in pairs for ident in pair)
 
-    @settings(
-        max_examples=QUOTA // BATCH + 5,
-        deadline=None,
-        print_blob=True,
-        phases=NO_SHRINK,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batch_settings(QUOTA // BATCH + 5)
     @given(st.lists(specs(pairs, issued), min_size=BATCH, max_size=BATCH))
     def batch(specs: list[Spec]) -> None:
         answers = served.send([spec.request() for spec in specs])

@@ -21,14 +21,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from ingress.app import create_app
 from ingress.context import IngressOptions
 from ingress.publisher import MemoryPublisher
 from streams.jira.signature import sign
-from tests.fuzz.http import NO_SHRINK, Request, Served, serve
+from tests.fuzz.http import Request, Served, batch_settings, serve
 from tests.fuzz.strategies import SAMPLES, pick
 from tests.ingress.conftest import API_KEY, SECRET, make_settings
 
@@ -220,13 +220,7 @@ def test_raw_malformed_and_injected_requests_never_get_a_5xx(served: Served) -> 
     assert port is not None
     refused_by_parser = 0
 
-    @settings(
-        max_examples=QUOTA // BATCH + 2,
-        deadline=None,
-        print_blob=True,
-        phases=NO_SHRINK,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @batch_settings(QUOTA // BATCH + 2)
     @given(st.lists(raws(), min_size=BATCH, max_size=BATCH))
     def batch(raws: list[Raw]) -> None:
         nonlocal refused_by_parser
