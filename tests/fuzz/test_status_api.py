@@ -33,7 +33,7 @@ from projections.routes import MAX_ID_CHARS
 from projections.store import MemoryStore
 from streams.httpapi import api_key_refusal
 from streams.state import PairStatus
-from tests.fuzz.http import Answer, Request, Served, batch_settings, serve
+from tests.fuzz.http import Answer, Request, Served, batch_settings, refused_by_parser, serve
 from tests.fuzz.strategies import METHODS, extra_headers, mostly, odd_paths, percent, pick, texts
 from tests.projections.conftest import API_KEY, make_settings, pair_state
 
@@ -166,8 +166,8 @@ def check(answer: Answer, spec: Spec, known: frozenset[str]) -> None:
         return
     status, reason = expected
     assert answer.status == status, f"expected {status}: {answer.explain()}"
-    if answer.request.method == "HEAD":
-        return
+    if answer.request.method == "HEAD" or refused_by_parser(answer):
+        return  # no body, or aiohttp's parser refused a line too long (plain text, no app)
     document = answer.json()
     if reason is not None:
         assert document["reason"] == reason, answer.explain()
