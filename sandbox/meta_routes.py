@@ -31,7 +31,8 @@ async def priorities(request: web.Request) -> web.Response:
     )
 
 
-def _project_site(request: web.Request) -> Site:
+def project_site(request: web.Request) -> Site:
+    """The site whose project ``{projectIdOrKey}`` names (by key or id), else 404."""
     site = site_of(request)
     wanted = request.match_info["projectIdOrKey"]
     if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
@@ -41,7 +42,7 @@ def _project_site(request: web.Request) -> Site:
 
 @ROUTES.get(PROJECT)
 async def project(request: web.Request) -> web.Response:
-    site = _project_site(request)
+    site = project_site(request)
     catalog = site.catalog
     lead = site.users.get(site.config.integration_account_id)
     body: dict[str, Any] = catalog.project_ref() | {
@@ -71,12 +72,12 @@ def _versions(site: Site) -> list[dict[str, Any]]:
 
 @ROUTES.get(PROJECT + "/components")
 async def components(request: web.Request) -> web.Response:
-    return web.json_response(_components(_project_site(request)))
+    return web.json_response(_components(project_site(request)))
 
 
 @ROUTES.get(PROJECT + "/versions")
 async def versions(request: web.Request) -> web.Response:
-    return web.json_response(_versions(_project_site(request)))
+    return web.json_response(_versions(project_site(request)))
 
 
 @ROUTES.post("/rest/api/3/component")

@@ -19,9 +19,10 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.catalog import PROJECT_ID, FieldSpec
-from sandbox.errors import bad_request, not_found
+from sandbox.catalog import FieldSpec
+from sandbox.errors import bad_request
 from sandbox.http import int_param, issue_of, site_of
+from sandbox.meta_routes import project_site
 from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
@@ -31,14 +32,6 @@ ALWAYS_ON_CREATE = ("project", "issuetype")
 REQUIRED = frozenset({"project", "issuetype", "summary"})
 # Field kinds whose values are chosen from a list (``allowedValues``).
 CHOSEN_KINDS = frozenset({"priority", "issuetype", "components", "versions", "option", "options"})
-
-
-def _project_site(request: web.Request) -> Site:
-    site = site_of(request)
-    wanted = request.match_info["projectIdOrKey"]
-    if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
-        raise not_found(f"No project could be found with key '{wanted}'.")
-    return site
 
 
 def _page(request: web.Request, items: list[Any], name: str) -> dict[str, Any]:
@@ -53,13 +46,13 @@ def _page(request: web.Request, items: list[Any], name: str) -> dict[str, Any]:
 
 @ROUTES.get(CREATEMETA)
 async def create_issue_types(request: web.Request) -> web.Response:
-    site = _project_site(request)
+    site = project_site(request)
     return web.json_response(_page(request, site.catalog.values("issuetype"), "issueTypes"))
 
 
 @ROUTES.get(CREATEMETA + "/{issueTypeId}")
 async def create_fields(request: web.Request) -> web.Response:
-    site = _project_site(request)
+    site = project_site(request)
     wanted = request.match_info["issueTypeId"]
     if site.catalog.find("issuetype", "id", wanted) is None:
         raise bad_request(f"The issue type with id '{wanted}' does not exist in this project.")
