@@ -25,6 +25,7 @@ UNKNOWN_USER_TTL = 600.0  # seconds before a person with no match is looked up a
 
 @dataclass
 class _Project:
+    id: int
     names: dict[str, frozenset[str]]  # "components" / "fixVersions" / "issuetype"
     read_at: float
 
@@ -72,7 +73,7 @@ class SiteCatalogs:
             "fixVersions": frozenset(v["name"] for v in body.get("versions") or []),
             "issuetype": frozenset(t["name"] for t in body.get("issueTypes") or []),
         }
-        project = _Project(names, self.clock())
+        project = _Project(int(body["id"]), names, self.clock())
         self._projects[site] = project
         return project
 
@@ -103,18 +104,11 @@ class SiteCatalogs:
                         body = {"name": value, "project": key}
                         await client.request("POST", "/rest/api/3/component", json=body)
                     else:
-                        project_id = await self._project_id(site)
-                        body = {"name": value, "projectId": project_id}
+                        body = {"name": value, "projectId": project.id}
                         await client.request("POST", "/rest/api/3/version", json=body)
                     log.info("created %s %r on site %d", name, value, site)
                 except JiraError as error:  # no permission: the warning path reports it
                     log.warning("could not create %s %r on site %d: %s", name, value, site, error)
-
-    async def _project_id(self, site: int) -> int:
-        body = await self.clients[site].request(
-            "GET", f"/rest/api/3/project/{self.project_keys[site]}"
-        )
-        return int(body["id"])
 
     async def learn_user(self, target: int, canonical: str) -> None:
         """Find ``canonical``'s account on ``target`` by a visible email address, once."""
@@ -192,10 +186,6 @@ async def resolve_custom_fields(
     return resolved, problems
 
 
-def wanted_names(values: dict[str, object]) -> dict[str, list[str]]:
+def wanted_names(values: Mapping[str, Any]) -> dict[str, list[str]]:
     """The component and version names a write carries (canonical)."""
-    return {
-        name: [str(v) for v in values[name] or []]  # type: ignore[attr-defined]
-        for name in NAMED_LISTS
-        if name in values
-    }
+    return {name: [str(v) for v in values[name] or []] for name in NAMED_LISTS if name in values}

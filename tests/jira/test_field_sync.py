@@ -251,3 +251,16 @@ async def test_missing_components_and_versions_are_created_when_configured() -> 
         assert r.warnings() == {}
         project = await r.clients[2].transport.request("GET", "/rest/api/3/project/PROJ2")
         assert [c["name"] for c in project["components"]] == ["Backend", "Mobile", "Frontend"]
+
+
+async def test_a_custom_field_a_site_lacks_is_reported_and_left_out() -> None:
+    async with rig() as r:
+        specs = [
+            CustomFieldSpec(name="Customer", type="text"),
+            CustomFieldSpec(name="Customer", site2_name="Client", type="text"),
+        ]
+        resolved, problems = await resolve_custom_fields(r.clients, specs)
+        assert [(c.name, dict(c.ids)) for c in resolved] == [
+            ("Customer", {1: "customfield_10042", 2: "customfield_10142"})
+        ]
+        assert problems == ["site 2 has no custom field named 'Client'"]
