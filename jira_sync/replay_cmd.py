@@ -16,11 +16,14 @@ import click
 from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import settings_or_exit
+from jira_sync.replay_events import Comparison, compare, fold_journal, write_back
 from projections.dynamo_table import SchemaMismatch
 from projections.replay import MissingTopic, ReplayResult, ReplayStalled, StateLog, rebuild
 from projections.service import dynamo_store, kafka_options
 from projections.store import StoreUnavailable
 from streams.settings import Settings
+from streams.sync.mapping import MappingError
+from streams.topics import Topics
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,64 @@ async def _rebuild(settings: Settings) -> ReplayResult:
         await store.close()
 
 
+def replay_events(settings: Settings, yes: bool) -> None:
+    try:
+        comparison = asyncio.run(_fold_and_compare(settings))
+    except (KafkaError, MissingTopic, ReplayStalled, MappingError) as error:
+        click.echo(f"jira-sync replay: {type(error).__name__}: {error}", err=True)
+        sys.exit(1)
+    rebuilt = comparison.rebuilt
+    click.echo(
+        f"journal: {rebuilt.steps} step(s), {rebuilt.intents} create intent(s), "
+        f"{rebuilt.routes} routing(s), {rebuilt.unreadable} unreadable; "
+        f"rebuilt {len(rebuilt.pairs)} pair(s) and "
+        f"{sum(len(links) for links in rebuilt.links.values())} link(s)"
+    )
+    for pair, why in sorted(rebuilt.diverged.items()):
+        click.echo(f"  diverged: pair {pair}: {why}")
+    for pair in sorted(rebuilt.incomplete):
+        click.echo(f"  incomplete: pair {pair} began before the journal's oldest record")
+    for topic, records in comparison.differ.items():
+        click.echo(
+            f"  {topic}: {comparison.compared[topic] - len(records)} equal, "
+            f"{len(records)} missing or different"
+        )
+    if not comparison.complete:
+        click.echo("jira-sync replay: not written: the rebuild is not exact (see above)", err=True)
+        sys.exit(1)
+    count = sum(len(records) for records in comparison.differ.values())
+    if count == 0:
+        click.echo("the log already holds exactly the rebuilt tables: nothing to write")
+        return
+    if not yes:
+        click.confirm(f"Write {count} record(s)? Stop the workers first.", abort=True)
+    written = asyncio.run(write_back(settings, comparison))
+    click.echo(f"wrote {written} record(s); the workers load them at their next start")
+
+
+async def _fold_and_compare(settings: Settings) -> Comparison:
+    label = f"replaying {Topics(settings.kafka_topic_prefix).journal}"
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def total(offsets: int) -> None:
+            bar.length = max(offsets, 1)
+
+        rebuilt = await fold_journal(settings, bar.update, total)
+    return await compare(settings, rebuilt)
+
+
 TARGETS = (
     Target(
         "projections",
         "recreate the DynamoDB table DYNAMODB_TABLE and rebuild it from the sync-state topic",
         replay_projections,
+    ),
+    Target(
+        "events",
+        "rebuild the worker's pair and link tables and the sync-state topic from the "
+        "journal (the events as the worker took them, with JIRA's answers); writes what "
+        "differs",
+        replay_events,
     ),
 )
 

@@ -34,6 +34,9 @@ class Record(Protocol):
     def offset(self) -> int: ...
 
     @property
+    def key(self) -> bytes | None: ...
+
+    @property
     def value(self) -> bytes | None: ...
 
 

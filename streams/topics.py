@@ -32,6 +32,11 @@ class Topics:
         return f"{self.prefix}.sync-state"
 
     @property
+    def journal(self) -> str:
+        """What each pair step took from JIRA, in order: the replay's second source."""
+        return f"{self.prefix}.journal"
+
+    @property
     def retry(self) -> str:
         return f"{self.prefix}.retry"
 

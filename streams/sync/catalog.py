@@ -182,8 +182,13 @@ async def resolve_custom_fields(
                 what = "no custom field" if not matches else f"{len(matches)} custom fields"
                 problems.append(f"site {site} has {what} named {spec.name_on(site)!r}")
         if len(found) == 2:
-            resolved.append(CustomField(spec.name, spec.type, found, NameMap(dict(spec.options))))
+            resolved.append(custom_field(spec, found))
     return resolved, problems
+
+
+def custom_field(spec: CustomFieldSpec, ids: Mapping[int, str]) -> CustomField:
+    """A mapping file's custom field with each site's ``customfield_N`` id."""
+    return CustomField(spec.name, spec.type, dict(ids), NameMap(dict(spec.options)))
 
 
 def wanted_names(values: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -41,14 +41,15 @@ from streams.jira.errors import JiraError, NotFound, PermanentJiraError
 from streams.jira.models import Issue
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
-from streams.jira.transport import JiraTransport
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
+from streams.sync import journal
 from streams.sync.applier import Applier, Retry
-from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
+from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
+from streams.sync.fields import CustomField
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
     PairMessage,
@@ -117,7 +118,9 @@ class Runtime:
             rates = {
                 m: r * self.settings.jira_rate_limit_scale for m, r in JIRA_CLOUD_BURST.items()
             }
-            clients[site] = JiraClient(JiraTransport(auth, session, SiteLimiter(rates)))
+            transport = journal.JournalledTransport(auth, session, SiteLimiter(rates))
+            transport.site = site
+            clients[site] = JiraClient(transport)
             urls[site] = auth.base_url
             try:
                 accounts[site] = (await clients[site].myself()).account_id
@@ -128,7 +131,7 @@ class Runtime:
         self.config = dataclasses.replace(
             self.config, integration_accounts=accounts, **await self._custom(clients)
         )
-        catalogs = SiteCatalogs(
+        catalogs = journal.JournalledCatalogs(
             clients, self.config.project_keys, self.config.maps, self.config.create_missing
         )
         return Applier(clients, self.config, urls, catalogs=catalogs)
@@ -149,13 +152,30 @@ class Runtime:
                 delay = min(delay * 2, 60.0)
         for problem in problems:
             log.error("custom field not synced: %s", problem)
-        maps = dataclasses.replace(self.config.maps, custom=tuple(resolved))
-        return {"maps": maps, "fields": (*self.config.fields, *(c.key for c in resolved))}
+        return with_custom_fields(self.config, resolved)
 
     async def close(self) -> None:
         for session in self._sessions:
             await session.close()
         self._sessions.clear()
+
+
+def with_custom_fields(config: SyncConfig, resolved: list[CustomField]) -> dict[str, Any]:
+    """The ``SyncConfig`` changes that make ``resolved`` synced fields."""
+    maps = dataclasses.replace(config.maps, custom=tuple(resolved))
+    return {"maps": maps, "fields": (*config.fields, *(c.key for c in resolved))}
+
+
+def step_context(applier: Applier) -> dict[str, Any]:
+    """What a step can consult besides its input and JIRA (for the journal)."""
+    config = applier.config
+    return journal.context_of(
+        config.integration_accounts,
+        {custom.name: custom.ids for custom in config.maps.custom},
+        config.maps.users.one_to_two,
+        applier.graphs,
+        applier.browse_urls,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,6 +185,7 @@ class Sinks:
     retry: Any
     dead_letter: Any
     events: dict[SiteNumber, Any]
+    journal: Any
 
     async def reject(self, source: str, key: bytes | None, reason: str, value: object) -> None:
         """Nothing is dropped silently: what cannot be done is kept with its reason."""
@@ -188,6 +209,7 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
         topics.dead_letter,
         topics.retry,
         topics.pair_changes,
+        topics.journal,
         topics.events(1),
         topics.events(2),
         topics.commands,
@@ -247,6 +269,7 @@ def create_worker_app(
         retry=_raw_topic(app, topics.retry, partitions),
         dead_letter=_raw_topic(app, topics.dead_letter, partitions),
         events=events,
+        journal=_raw_topic(app, topics.journal, partitions),
     )
     for site in SITES:
         _route_agent(app, runtime, site, events[site], sinks)
@@ -302,6 +325,8 @@ def _route_agent(
             pair_id = known.decode() if known else await _find_pair(runtime, site, change.issue_id)
             if not known:
                 links[key] = pair_id.encode()
+                record = journal.route_record(site, key.decode(), pair_id)
+                await sinks.journal.send(key=key, value=record)
             log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
             await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
 
@@ -346,12 +371,15 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             async def persist(state: PairState, key: bytes = key) -> None:
                 pairs[key] = state.to_bytes()
                 await sinks.sync_state.send(key=key, value=state.to_bytes())
+                await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state))
                 await app.producer.flush()
 
             applier = dataclasses.replace(await runtime.get(), before_create=persist)
             now = datetime.now(UTC)
+            record = journal.start(key.decode(), message, pair, step_context(applier), now)
             try:
-                result = await handle(message, pair, runtime.config, applier, now)
+                with journal.recording(record):
+                    result = await handle(message, pair, runtime.config, applier, now)
             except Exception as error:  # a bug must not stop every other pair
                 log.exception("pair step crashed", extra={"pair_id": key.decode()})
                 reason = f"internal error: {type(error).__name__}: {error}"
@@ -364,7 +392,11 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
                 result.writes,
                 extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
             )
-            state = await _follow_up(runtime, sinks, key, message, pair, result, now)
+            state, record.retry_due = await _follow_up(
+                runtime, sinks, key, message, pair, result, now
+            )
+            record.after = journal.digest(state)
+            await sinks.journal.send(key=key, value=record.to_bytes())
             if state is not None and state != pair:
                 pairs[key] = state.to_bytes()
                 await sinks.sync_state.send(key=key, value=state.to_bytes())
@@ -380,8 +412,9 @@ async def _follow_up(
     before: PairState | None,
     result: StepResult,
     now: datetime,
-) -> PairState | None:
-    """Schedules the retry a step asked for, and dead-letters what cannot be done."""
+) -> tuple[PairState | None, datetime | None]:
+    """Schedules the retry a step asked for, and dead-letters what cannot be done; returns
+    the pair and when its retry is due (None when none was scheduled)."""
     state = result.state
     body = message_to_json(message)
     if result.note.startswith("rejected:"):
@@ -391,18 +424,23 @@ async def _follow_up(
         if newly and not state.failure.retryable:
             await sinks.reject("pair-changes", key, state.failure.reason, body)
     if result.retry is None or state is None:
-        return state
+        return state, None
     attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
     if attempt > runtime.backoff.attempts:
         reason = f"gave up after {attempt - 1} retries: {result.retry.reason}"
         await sinks.reject("retry", key, reason, body)
-        return state
+        return state, None
     due = now + timedelta(seconds=runtime.backoff.delay(attempt, result.retry.after))
-    if state.failure is not None:
-        failure = state.failure.model_copy(update={"next_retry_at": due})
-        state = state.model_copy(update={"failure": failure})
     await sinks.retry.send(key=key, value=_retry_record(result.retry, attempt, due))
-    return state
+    return retry_due_on(state, due), due
+
+
+def retry_due_on(state: PairState, due: datetime) -> PairState:
+    """The pair's failure says when it is tried again."""
+    if state.failure is None:
+        return state
+    failure = state.failure.model_copy(update={"next_retry_at": due})
+    return state.model_copy(update={"failure": failure})
 
 
 def _retry_record(retry: Retry, attempt: int, due: datetime) -> bytes:

@@ -264,7 +264,8 @@ def test_invalid_settings_are_one_failure_with_every_problem() -> None:
 
 def test_topics_missing_are_a_warning_and_an_uncompacted_state_topic_a_failure() -> None:
     settings = isolated_settings(kafka_topic_prefix="acme", kafka_bootstrap_servers="k:9092")
-    names = ("sync-state", "dead-letter", "retry", "pair-changes", "jira1.events", "jira2.events")
+    names = ("sync-state", "dead-letter", "retry", "pair-changes", "journal", "jira1.events")
+    names = (*names, "jira2.events")
     everything = {f"acme.{name}" for name in (*names, "commands")}
     assert outcomes(topic_findings(settings, everything, "compact")) == [
         ("kafka topics", Outcome.OK)

@@ -27,7 +27,7 @@ class Topic:
 
 
 def sinks() -> Sinks:
-    return Sinks(Topic(), Topic(), Topic(), Topic(), {1: Topic(), 2: Topic()})
+    return Sinks(Topic(), Topic(), Topic(), Topic(), {1: Topic(), 2: Topic()}, Topic())
 
 
 def runtime(attempts: int = 3) -> Runtime:
@@ -52,7 +52,7 @@ def test_backoff_grows_is_capped_and_never_undercuts_retry_after() -> None:
 async def test_a_retry_is_scheduled_with_its_attempt_and_due_time() -> None:
     out = sinks()
     result = StepResult(failing(True), "merge", Retry("HTTP 503", after=10.0))
-    state = await _follow_up(
+    state, due_back = await _follow_up(
         runtime(), out, b"1:10001", Reexamine("r", attempt=1), PAIR, result, NOW
     )
     [(key, record)] = cast(Topic, out.retry).sent
@@ -62,7 +62,7 @@ async def test_a_retry_is_scheduled_with_its_attempt_and_due_time() -> None:
     assert NOW + timedelta(seconds=10) <= due <= NOW + timedelta(seconds=10.01)
     assert state is not None
     assert state.failure is not None
-    assert state.failure.next_retry_at == due
+    assert state.failure.next_retry_at == due == due_back
     assert cast(Topic, out.dead_letter).sent == []
 
 

@@ -1,0 +1,144 @@
+"""``jira-sync replay --events``: the worker's tables and the sync-state topic, from the log.
+
+Reads the journal topic from its beginning, outside any consumer group (nothing is
+committed, the workers' group is untouched), folds it through ``streams.sync.replay``,
+then compares the result with what the log holds now: the sync-state topic and the
+changelog topics of the worker's tables (``pairs``, ``links-1``, ``links-2``; Faust keeps
+raw bytes there for these tables). Records that are missing or differ are written back
+(``write``): with the workers stopped, they recover the rebuilt tables at their next start.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaProducer
+
+from jira_sync.worker_cmd import sync_config
+from projections.kafka import KafkaOptions, partitions_of
+from projections.replay import StateLog
+from streams.kafka_admin import TopicShape, ensure_topics
+from streams.settings import Settings
+from streams.sync.mapping import MappingFile, load_mapping
+from streams.sync.replay import JournalFold, Rebuilt
+from streams.sync.worker import worker_group
+from streams.topics import Topics
+
+
+@dataclass
+class Comparison:
+    """Per topic: records the rebuilt tables have that the log lacks or holds otherwise."""
+
+    rebuilt: Rebuilt
+    differ: dict[str, dict[bytes, bytes]] = field(default_factory=dict)
+    compared: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exact(self) -> bool:
+        return not any(self.differ.values()) and self.complete
+
+    @property
+    def complete(self) -> bool:
+        return not self.rebuilt.diverged and not self.rebuilt.incomplete
+
+
+def changelog(settings: Settings, table: str) -> str:
+    return f"{worker_group(settings)}-{table}-changelog"
+
+
+def _options(settings: Settings, topic: str) -> KafkaOptions:
+    return KafkaOptions(settings.kafka_bootstrap_servers, topic, group="")
+
+
+async def fold_journal(
+    settings: Settings,
+    progress: Callable[[int], None] = lambda advanced: None,
+    on_total: Callable[[int], None] = lambda total: None,
+    mapping: MappingFile | None = None,
+) -> Rebuilt:
+    """The tables rebuilt from the journal; ``on_total`` learns how many offsets it spans
+    and ``progress`` how many each batch advanced."""
+    mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
+    specs = {spec.name: spec for spec in mapping.custom_fields}
+    fold = JournalFold(sync_config(settings, mapping), specs)
+    async with StateLog(_options(settings, Topics(settings.kafka_topic_prefix).journal)) as log:
+        on_total(log.total)
+        async for batch, advanced in log.batches():
+            for record in batch:
+                try:
+                    raw = json.loads(record.value or b"")
+                except ValueError:
+                    raw = None
+                if not isinstance(raw, dict):
+                    fold.rebuilt.unreadable += 1
+                    continue
+                await fold.take(raw)
+            progress(advanced)
+    return fold.rebuilt
+
+
+async def latest(settings: Settings, topic: str) -> dict[bytes, bytes]:
+    """The last value of every key of a topic (a key whose last record is a tombstone is
+    absent); an absent topic is empty."""
+    options = _options(settings, topic)
+    if not await partitions_of(options):
+        return {}
+    values: dict[bytes, bytes] = {}
+    async with StateLog(options) as log:
+        async for batch, _ in log.batches():
+            for record in batch:
+                if record.key is None:
+                    continue
+                if record.value is None:
+                    values.pop(record.key, None)
+                else:
+                    values[record.key] = record.value
+    return values
+
+
+def expected(settings: Settings, rebuilt: Rebuilt) -> dict[str, dict[bytes, bytes]]:
+    """Topic -> key -> value, as the rebuilt tables say they should end."""
+    pairs = {pair.encode(): state.to_bytes() for pair, state in rebuilt.pairs.items()}
+    wanted = {
+        Topics(settings.kafka_topic_prefix).sync_state: pairs,
+        changelog(settings, "pairs"): pairs,
+    }
+    for site, links in rebuilt.links.items():
+        wanted[changelog(settings, f"links-{site}")] = {
+            issue.encode(): pair.encode() for issue, pair in links.items()
+        }
+    return wanted
+
+
+async def compare(settings: Settings, rebuilt: Rebuilt) -> Comparison:
+    comparison = Comparison(rebuilt)
+    for topic, wanted in expected(settings, rebuilt).items():
+        have = await latest(settings, topic)
+        comparison.compared[topic] = len(wanted)
+        comparison.differ[topic] = {k: v for k, v in wanted.items() if have.get(k) != v}
+    return comparison
+
+
+async def write_back(settings: Settings, comparison: Comparison) -> int:
+    """Write what differs. The default partitioner puts each key where the worker put it
+    (it keyed the same records the same way, on topics of the same partition count)."""
+    shape = (settings.kafka_partitions, settings.kafka_replication_factor)
+    compacted = {"cleanup.policy": "compact"}
+    topics = [TopicShape(topic, *shape, compacted) for topic in comparison.differ]
+    await ensure_topics(settings.kafka_bootstrap_servers, topics, 30.0)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
+    )
+    await producer.start()
+    written = 0
+    try:
+        for topic, records in comparison.differ.items():
+            for key, value in records.items():
+                await producer.send(topic, key=key, value=value)
+                written += 1
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return written
