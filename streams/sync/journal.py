@@ -89,8 +89,10 @@ def context_of(
     users: Mapping[str, str],
     graphs: Mapping[int, WorkflowGraph],
     browse_urls: Mapping[int, str],
+    catalogs: bool = True,
 ) -> dict[str, Any]:
     return {
+        "catalogs": catalogs,
         "accounts": {str(site): account for site, account in accounts.items()},
         "custom": {name: {str(s): i for s, i in ids.items()} for name, ids in custom_ids.items()},
         "users": dict(users),
@@ -242,9 +244,12 @@ class Exchanges:
         if self._next >= len(self._entries):
             raise Diverged(f"the replay asked for {what} the worker never asked for")
         entry = self._entries[self._next]
-        for name, value in expected.items():
-            if entry.get(name) != value:
-                raise Diverged(f"the replay asked for {what}; the worker asked {_said(entry)}")
+        differ = [name for name, value in expected.items() if entry.get(name) != value]
+        if differ:
+            said = _said(entry)
+            if all(name in ("params", "json", "wanted") for name in differ):
+                said += " with other " + " and ".join(differ)
+            raise Diverged(f"the replay asked for {what}; the worker asked {said}")
         self._next += 1
         return entry
 

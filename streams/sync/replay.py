@@ -135,12 +135,16 @@ class JournalFold:
         config = dataclasses.replace(self.base, maps=maps, integration_accounts=accounts)
         config = dataclasses.replace(config, **with_custom_fields(config, custom))
         clients = {site: JiraClient(journal.ReplayTransport(site, exchanges)) for site in (1, 2)}
-        catalogs = journal.ReplayCatalogs(
-            clients=clients,
-            project_keys=config.project_keys,
-            maps=config.maps,
-            create_missing=config.create_missing,
-            exchanges=exchanges,
+        catalogs = (
+            None
+            if context.get("catalogs") is False
+            else journal.ReplayCatalogs(
+                clients=clients,
+                project_keys=config.project_keys,
+                maps=config.maps,
+                create_missing=config.create_missing,
+                exchanges=exchanges,
+            )
         )
 
         async def intent(state: PairState) -> None:

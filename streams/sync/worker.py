@@ -175,6 +175,7 @@ def step_context(applier: Applier) -> dict[str, Any]:
         config.maps.users.one_to_two,
         applier.graphs,
         applier.browse_urls,
+        catalogs=applier.catalogs is not None,
     )
 
 

@@ -9,18 +9,22 @@ path, into a queue the scenario's dice deliver in any order, some several times.
 and its writes (``RecordingApplier.before_write``).
 
 What the sync wrote is counted from the emulator's call log (``writes_by`` the sync
-account), and must equal what the applier was asked to do, call by call.
+account), and must equal what the applier was asked to do, call by call. Every step is
+journalled as the worker journals it (``streams.sync.journal``), so a test can fold the
+journal back (``streams.sync.replay``) and compare.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr
 
 from sandbox import SiteConfig, serve_emulator
@@ -36,6 +40,7 @@ from streams.jira.sites import open_client
 from streams.jira.transport import SiteAuth
 from streams.records import WebhookEnvelope
 from streams.state import PairState
+from streams.sync import journal
 from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
 from streams.sync.engine import handle
@@ -51,8 +56,10 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.normalize import change_from_envelope
+from streams.sync.worker import step_context
 from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
+PAIR = "the-pair"
 SYNC_EMAIL = "sandbox@example.com"
 ALICE_EMAIL = "alice@example.com"
 INTERNAL = {"type": "role", "value": "Developers"}
@@ -116,6 +123,8 @@ class EmulatedWorld:
         self.effective_edits = {1: 0, 2: 0}
         self.comment_edits = {1: 0, 2: 0}
         self.ids = itertools.count(1)
+        self.journal: list[dict[str, Any]] = []  # as the worker writes it, decoded
+        applier.before_create = self._intent
         for site, running_site in running.items():
             running_site.emulator.site.publish = self._publisher(site)
         applier.before_write = self.step_edits
@@ -236,10 +245,19 @@ class EmulatedWorld:
         if copies < MAX_COPIES and self.chaos.random() < self.scenario.duplicate_rate:
             self.copies[key] = copies + 1
             self.queue.append(message)
-        result = await handle(message, self.pair, self.config, self.applier, datetime.now(UTC))
+        now = datetime.now(UTC)
+        record = journal.start(PAIR, message, self.pair, step_context(self.applier), now)
+        with journal.recording(record):
+            result = await handle(message, self.pair, self.config, self.applier, now)
         assert result.retry is None, f"a retry without faults: {result.retry}"
+        record.after = journal.digest(result.state)
+        self.journal.append(json.loads(record.to_bytes()))
         await self.step_edits()
-        self.pair = result.state
+        if result.state is not None and result.state != self.pair:  # as the worker keeps it
+            self.pair = result.state
+
+    async def _intent(self, state: PairState) -> None:
+        self.journal.append(json.loads(journal.intent_record(PAIR, state)))
 
     # --- the end ----------------------------------------------------------------------
 
@@ -361,11 +379,20 @@ async def emulated(scenario: Scenario, **site_options: Any) -> AsyncIterator[Emu
             for n, r in running.items()
         }
         async with (
-            open_client(auth[1]) as c1,
-            open_client(auth[2]) as c2,
+            journalled_client(auth[1], 1) as c1,
+            journalled_client(auth[2], 2) as c2,
             open_client(alice[1]) as a1,
             open_client(alice[2]) as a2,
         ):
             urls = {1: one.base_url, 2: two.base_url}
             applier = RecordingApplier({1: c1, 2: c2}, config, urls)
             yield EmulatedWorld(scenario, running, applier, {1: a1, 2: a2})
+
+
+@contextlib.asynccontextmanager
+async def journalled_client(auth: SiteAuth, site: int) -> AsyncIterator[JiraClient]:
+    """The sync's client as the worker builds it: its exchanges go to the step's journal."""
+    async with aiohttp.ClientSession() as session:
+        transport = journal.JournalledTransport(auth, session)
+        transport.site = site
+        yield JiraClient(transport)
