@@ -1,7 +1,8 @@
 """``jira-sync replay``: rebuild derived state from the log.
 
-Each target is one flag and one entry of ``TARGETS``; ``--projections`` is the first. A
-later target (the events replay) adds its flag, its entry and its runner here.
+Each target is one flag and one entry of ``TARGETS``: ``--projections`` (DynamoDB from the
+sync-state topic) and ``--events`` (the worker's tables and the sync-state topic from the
+journal, ``jira_sync.replay_events``).
 """
 
 from __future__ import annotations
@@ -143,8 +144,9 @@ def replay(env_file: Path, yes: bool, **flags: bool) -> None:
     """Rebuild derived state by replaying the Kafka log from its beginning.
 
     \b
-    Example:
+    Examples:
       jira-sync replay --projections --yes
+      jira-sync replay --events
     """
     chosen = [target for target in TARGETS if flags.get(target.name)]
     if not chosen:
