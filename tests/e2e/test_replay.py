@@ -15,6 +15,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from jira_sync.replay_events import changelog, latest
+from sandbox.config import Faults
 from streams.settings import Settings
 from streams.topics import Topics
 from tests.e2e.harness import Pipeline, fields_of, pipeline
@@ -112,3 +113,38 @@ async def test_replay_rebuilds_the_tables_exactly(
         assert twin is not None
         assert mine is not None
         assert fields_of(twin) == fields_of(mine)
+
+
+async def test_replay_is_exact_after_kill_9_and_jira_errors(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """Redelivered steps, creates interrupted after their intent, retries after 5xx: the
+    journal still folds back to exactly the tables the workers left."""
+    faults = {"faults": Faults(seed=3, error_rate=0.1)}
+    async with pipeline(
+        kafka_bootstrap, unique_name, tmp_path, site_options={1: faults, 2: faults}
+    ) as p:
+        settings = isolated_settings(
+            kafka_bootstrap_servers=kafka_bootstrap,
+            kafka_topic_prefix=unique_name,
+            kafka_partitions=p.partitions,
+        )
+        made = []
+        for n in range(16):
+            site = 1 + n % 2
+            made.append((site, p.create_inside(site, f"Chaos {n}")))
+            if n in (5, 11):
+                [worker] = p.alive()
+                p.kill(worker)
+                p.start_worker()
+            await asyncio.sleep(0.3)
+        await p.eventually(
+            lambda: all(p.twin(2 if s == 1 else 1, k) is not None for s, k in made), within=180
+        )
+        await p.quiet(still=6.0)
+        stop_workers(p)
+        assert len(p.issues(1)) == len(p.issues(2)) == 16
+        assert len(await latest(settings, Topics(unique_name).sync_state)) == 16
+        intact = replay(p)
+        assert intact.returncode == 0, intact.stdout + intact.stderr
+        assert "nothing to write" in intact.stdout, intact.stdout
