@@ -166,6 +166,19 @@ def error_from_json(raw: Mapping[str, Any]) -> JiraError:
     return kind(*args)
 
 
+def request_entry(
+    site: int, method: str, path: str, params: Params | None, body: Any
+) -> dict[str, Any]:
+    """A request as the journal holds it (and as a replayed request must match it)."""
+    return {
+        "site": site,
+        "method": method.upper(),
+        "path": path,
+        "params": plain(params),
+        "json": plain(body),
+    }
+
+
 class JournalledTransport(JiraTransport):
     """The real transport; inside ``recording`` each logical request and its outcome (after
     the transport's own retries) is noted."""
@@ -181,13 +194,7 @@ class JournalledTransport(JiraTransport):
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Any:
-        entry: dict[str, Any] = {
-            "site": self.site,
-            "method": method.upper(),
-            "path": path,
-            "params": plain(params),
-            "json": plain(json),
-        }
+        entry = request_entry(self.site, method, path, params, json)
         try:
             answer = await super().request(
                 method, path, params=params, json=json, idempotent=idempotent
@@ -279,13 +286,7 @@ class ReplayTransport(JiraTransport):
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Any:
-        expected = {
-            "site": self.site,
-            "method": method.upper(),
-            "path": path,
-            "params": plain(params),
-            "json": plain(json),
-        }
+        expected = request_entry(self.site, method, path, params, json)
         entry = self.exchanges.take(f"{method.upper()} {path} on site {self.site}", expected)
         if "error" in entry:
             raise error_from_json(entry["error"])
