@@ -2,6 +2,11 @@
 
 The producer is started lazily and restarted after a failed start, so an ingress started
 while the broker is down answers 503 (JIRA retries) instead of refusing to run.
+
+An idempotent aiokafka producer that the broker finds out of sequence (after a broker
+restart with records in flight) never recovers: aiokafka does not reset its sequence
+numbers as the Java client does, so every later record fails the same way
+(aio-libs/aiokafka#1017). Such a producer is replaced by a new one (a new producer id).
 """
 
 from __future__ import annotations
@@ -12,12 +17,26 @@ import logging
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError, MessageSizeTooLargeError
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    KafkaError,
+    MessageSizeTooLargeError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 
 from ingress.publisher import MessageTooLarge, PublishError
 from streams.kafka_admin import TopicShape, ensure_topics
 
 log = logging.getLogger(__name__)
+# The producer's idempotence state is broken: no later record can succeed on it.
+BROKEN_PRODUCER = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class KafkaPublisher:
         self._config = config
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        self._retired: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Create missing topics and connect; a broker that is down is only a warning."""
@@ -72,14 +92,34 @@ class KafkaPublisher:
             await producer.send_and_wait(topic, value=value, key=key)
         except MessageSizeTooLargeError as error:
             raise MessageTooLarge(f"{len(value)} bytes is too large for {topic}") from error
+        except BROKEN_PRODUCER as error:
+            self._retire(producer, error)
+            raise PublishError(f"{type(error).__name__}: {error}") from error
         except KafkaError as error:
             raise PublishError(f"{type(error).__name__}: {error}") from error
 
     async def close(self) -> None:
         """Flush and stop; give up after ``close_timeout`` (those senders got a 503)."""
         producer, self._producer = self._producer, None
-        if producer is None:
-            return
+        if self._retired:
+            await asyncio.wait(set(self._retired))
+        if producer is not None:
+            await self._stop(producer)
+
+    def _retire(self, producer: AIOKafkaProducer, error: KafkaError) -> None:
+        """Stop using ``producer`` (the next publication starts a new one); it is stopped in
+        the background, its pending records fail (their senders got or get a 503)."""
+        if self._producer is not producer:
+            return  # another publication retired it already
+        self._producer = None
+        log.warning(
+            "Kafka producer retired; the next record starts a new one", extra={"error": repr(error)}
+        )
+        task = asyncio.create_task(self._stop(producer))
+        self._retired.add(task)
+        task.add_done_callback(self._retired.discard)
+
+    async def _stop(self, producer: AIOKafkaProducer) -> None:
         try:
             await asyncio.wait_for(producer.stop(), self._config.close_timeout)
         except (TimeoutError, KafkaError) as error:
