@@ -8,6 +8,7 @@ reason; retryable ones come back as ``Retry`` so the caller can schedule the pai
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,6 +25,7 @@ from streams.jira.errors import (
     RetryableJiraError,
 )
 from streams.jira.models import Issue, parse_jira_time
+from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
 from streams.sync import comments, outcomes
 from streams.sync.catalog import SiteCatalogs, wanted_names
@@ -91,6 +93,9 @@ class Applier:
     # Makes the pair (with its ``pending_create``) durable before a create is sent.
     before_create: Callable[[PairState], Awaitable[None]] = _nothing
     catalogs: SiteCatalogs | None = None
+    # Attempts at creating a comment copy within one step, and how to wait between them.
+    comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def read_fields(self, site: int) -> list[str]:
         customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
@@ -141,6 +146,8 @@ class Applier:
         if isinstance(action, RecoverCreate):
             return await self._recover(pair, action, now)
         try:
+            if isinstance(action, CopyComment):
+                return await self._copy(pair, action, now)
             return Applied(await self._perform(pair, action, now))
         except BadRequest as error:
             return await self._refused(pair, action, error, now)
@@ -169,8 +176,6 @@ class Applier:
             with contextlib.suppress(NotFound):
                 await client.delete_remote_link(action.issue_key, f"jira-sync:{pair.pair_id}")
             return outcomes.warned(pair, "unlinked", f"{action.issue_key} was unlinked", now)
-        if isinstance(action, CopyComment):
-            return await self._copy_comment(pair, action, now)
         if isinstance(action, DeleteComment):
             with contextlib.suppress(NotFound):
                 await self.clients[action.site].delete_comment(action.issue_key, action.comment_id)
@@ -180,6 +185,19 @@ class Applier:
                 await self.clients[action.site].delete_issue(action.issue_key)
             return outcomes.warned(pair, "deleted", f"{action.issue_key} was deleted too", now)
         raise TypeError(f"the applier does not perform {type(action).__name__}")
+
+    async def _copy(self, pair: PairState, action: CopyComment, now: datetime) -> Applied:
+        """A comment copy; when it fails for good, a copy not yet mapped stays pending (a
+        create whose answer was lost may have made it), so it is looked for before it is
+        made again."""
+        try:
+            return Applied(await self._copy_comment(pair, action, now))
+        except RetryableJiraError as error:
+            source = f"{action.source_site}:{action.comment_id}"
+            if source not in pair.comment_map:
+                pair = outcomes.comment_pending(pair, source, now)
+            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
 
     async def _copy_comment(self, pair: PairState, action: CopyComment, now: datetime) -> PairState:
         """The original read fresh; its copy created, updated, or removed when the original
@@ -208,15 +226,32 @@ class Applier:
             except NotFound:  # someone deleted our copy: make it again
                 pair = outcomes.comment_unmapped(pair, source, now)
         if source in pair.pending_comments:
-            async for existing in target.comments(action.issue_key):
-                if comments.is_copy_of(existing, source):
-                    return outcomes.comment_copied(
-                        pair, source, f"{action.site}:{existing.id}", now
-                    )
+            found = await _find_copy(target, action.issue_key, source)
+            if found is not None:
+                return outcomes.comment_copied(pair, source, f"{action.site}:{found}", now)
         marked = outcomes.comment_pending(pair, source, now)
         await self.before_create(marked)
-        made = await target.add_comment(action.issue_key, body)
-        return outcomes.comment_copied(marked, source, f"{action.site}:{made.id}", now)
+        made = await self._post_copy(target, action.issue_key, body, source)
+        return outcomes.comment_copied(marked, source, f"{action.site}:{made}", now)
+
+    async def _post_copy(
+        self, target: JiraClient, key: str, body: dict[str, Any], source: str
+    ) -> str:
+        """The copy's id. A create JIRA failed or did not answer is tried again after a
+        backoff (the transport retries reads and updates itself, never a create), once the
+        copy is not found by its marker: JIRA may have made it all the same. Without this
+        the copy would be lost, as a retry of the pair re-reads its fields, not comments."""
+        for attempt in range(1, self.comment_retry.attempts + 1):
+            try:
+                return (await target.add_comment(key, body)).id
+            except RetryableJiraError as error:
+                if attempt == self.comment_retry.attempts:
+                    raise
+                await self.sleep(self.comment_retry.delay(attempt, error.retry_after))
+            found = await _find_copy(target, key, source)
+            if found is not None:
+                return found
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _create(
         self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
@@ -335,6 +370,14 @@ class Applier:
         if not rest:
             return Applied(state)
         return await self.apply(state, WriteFields(action.site, action.issue_key, rest), now)
+
+
+async def _find_copy(target: JiraClient, key: str, source: str) -> str | None:
+    """The id of the copy of ``source`` on ``key``, found by its marker."""
+    async for existing in target.comments(key):
+        if comments.is_copy_of(existing, source):
+            return existing.id
+    return None
 
 
 def _report(
