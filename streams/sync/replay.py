@@ -36,6 +36,10 @@ from streams.sync.worker import retry_due_on, with_custom_fields
 HISTORY = 32  # states remembered per pair, for redelivered steps
 
 
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
 @dataclass
 class Rebuilt:
     pairs: dict[str, PairState] = field(default_factory=dict)
@@ -157,5 +161,6 @@ class JournalFold:
             graphs=journal.graphs_from(context),
             before_create=intent,
             catalogs=catalogs,
+            sleep=_no_wait,  # the waits between the worker's attempts are in the past
         )
         return config, applier
