@@ -466,6 +466,7 @@ async def test_a_comment_made_before_the_counterpart_exists_is_copied_once_it_do
         try:
             people.create(1, "Warm-up")  # the worker is up and has read both sites
             await settle(p, people, within=60)
+            await p.quiet(still=2)  # and done with it (remote links, the echo)
             p.sites[2].emulator.faults = Faults(error_rate=1.0)
             key = people.create(1, "Early bird")
             comment = await people.comment(1, key, "Said before the counterpart exists")
