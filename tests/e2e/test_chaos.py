@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from sandbox.config import RateLimits
-from tests.e2e.harness import Pipeline, fields_of, pipeline
+from tests.e2e.harness import Humans, Pipeline, fields_of, pipeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
@@ -35,44 +38,79 @@ def no_duplicates(p: Pipeline) -> None:
         assert len(summaries) == len(set(summaries)), "an issue was created twice"
 
 
+def consuming(p: Pipeline, worker: subprocess.Popen[bytes]) -> bool:
+    return p.steps(worker) >= 20
+
+
+ISSUES, CHANGES, BURST_SECONDS, KILLS = 200, 1000, 25.0, 3
+
+
+@pytest.mark.xfail(
+    strict=False,  # each bug needs a kill at the wrong moment: about half the runs fail
+    raises=AssertionError,
+    reason="issue #9, streams/sync: (1) a write done but not recorded when the worker dies is "
+    "taken for a change of that side: a false conflict with the next change of the other "
+    "side; (2) the status transition after a create overrides a status someone set on the "
+    "new issue meanwhile; (3) a create recovered after a kill never gets its status into "
+    "the base: the next merge copies the origin's status over the counterpart's",
+)
 async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
+    """1,000 changes in 25 s (200 creates, 100 per site, then edits and transitions of
+    them on both sites) while the worker is killed with SIGKILL three times, each time
+    once the new worker is consuming."""
     dice = random.Random(5)  # noqa: S311 - reproducible chaos, not secrecy
-    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
-        made: dict[int, list[str]] = {1: [], 2: []}
-        done = asyncio.Event()
+    limits = {"rate_limits": RateLimits()}  # JIRA Cloud's own, burst and per issue
+    options = {1: limits, 2: limits}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=options) as p:
+        humans = Humans(p, dice)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        kills: list[float] = []
 
         async def burst() -> None:
-            for n in range(24):
-                site = 1 if n % 3 else 2
-                summary = f"Burst {n}"
-                key = await p.create(site, summary, labels=[f"n{n}"])
-                made[site].append(summary)
-                if n % 4 == 3:  # and an edit of this one, right away
-                    await p.edit(site, key, labels=[f"n{n}", "edited"])
-                await asyncio.sleep(dice.uniform(0.05, 0.4))
-            done.set()
+            for n in range(CHANGES):
+                await asyncio.sleep(began + n * BURST_SECONDS / CHANGES - loop.time())
+                if n % 2 == 0 and len(humans.made) < ISSUES:  # the first 40%: half creates
+                    await humans.create(1 if n % 4 == 0 else 2)
+                else:
+                    await humans.change()
 
         async def killer() -> None:
-            for _ in range(3):
-                await asyncio.sleep(dice.uniform(1.0, 3.0))
+            when = random.Random(6)  # noqa: S311
+            for _ in range(KILLS):
                 [worker] = p.alive()
+                await p.eventually(partial(consuming, p, worker), within=60)
+                await asyncio.sleep(when.uniform(0.0, 2.0))
                 p.kill(worker)
+                kills.append(round(loop.time() - began, 1))
                 p.start_worker()
 
         await asyncio.gather(burst(), killer())
-        await p.eventually(
-            lambda: converged(p, 1, made[1]) and converged(p, 2, made[2]), within=150
-        )
+        burst_took = loop.time() - began
+        assert humans.changes == CHANGES
+        await humans.synced(within=90)
+        synced = loop.time() - began
         await p.quiet()
-        no_duplicates(p)
-        assert len(p.issues(1)) == len(p.issues(2)) == 24
-        assert len(p.workers) == 4
-        for n in range(3, 24, 4):
-            mine = p.find(1 if n % 3 else 2, f"Burst {n}")
-            assert mine is not None
-            assert sorted(fields_of(mine)["labels"]) == sorted([f"n{n}", "edited"])
+        humans.check()
+        assert len(p.workers) == KILLS + 1
+        states = Counter(state["status"] for state in (await p.pair_states()).values())
+        assert states == {"synced": ISSUES}, states
+        assert await p.dead_letters() == []
+        deliveries = Counter(d.state for s in p.sites.values() for d in s.emulator.deliveries)
+        assert set(deliveries) == {"delivered"}, deliveries
+        await humans.no_write_back()
+        # Per pair at most a create and a remote link each way; per human change at most
+        # one write on the other side (several changes of one issue may share one); a
+        # killed worker's last step may be done again (its remote links, at most).
+        writes = p.sync_writes(1) + p.sync_writes(2)
+        assert writes <= 3 * ISSUES + (CHANGES - ISSUES) + 2 * KILLS, writes
+        print(
+            f"burst {burst_took:.1f} s, kills at {kills} s, synced at {synced:.1f} s; "
+            f"{writes} sync writes, {p.throttled(1) + p.throttled(2)} answers 429 to the sync, "
+            f"deliveries {dict(deliveries)}"
+        )
 
 
 async def test_two_workers_share_the_work_and_one_dying_loses_nothing(
