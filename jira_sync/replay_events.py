@@ -36,10 +36,6 @@ class Comparison:
     compared: dict[str, int] = field(default_factory=dict)
 
     @property
-    def exact(self) -> bool:
-        return not any(self.differ.values()) and self.complete
-
-    @property
     def complete(self) -> bool:
         return not self.rebuilt.diverged and not self.rebuilt.incomplete
 
