@@ -201,6 +201,80 @@ class Sinks:
         await self.dead_letter.send(key=key, value=json.dumps(record).encode())
 
 
+async def _durably(
+    app: faust.App, sinks: Sinks, pairs: Any, key: bytes, state: PairState, delay: float = 1.0
+) -> None:
+    """The pair's state (table, sync-state, an intent in the journal) on Kafka before the
+    step writes to JIRA: written again until the broker has acknowledged it, since a write
+    made on a state that is lost would be taken for someone else's after a crash."""
+    while True:
+        pairs[key] = state.to_bytes()
+        sent = [
+            await sinks.sync_state.send(key=key, value=state.to_bytes()),
+            await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state)),
+        ]
+        await flushed(app)
+        failed = [f.exception() for f in sent if not f.done() or f.exception() is not None]
+        if not failed:
+            return
+        log.warning(
+            "pair state not acknowledged by Kafka; writing it again in %.0f s: %s",
+            delay,
+            failed[0],
+            extra={"pair_id": key.decode()},
+        )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
+
+
+async def flushed(app: faust.App, report_every: float = 15.0) -> None:
+    """Waits until the producer has flushed; while it takes long, logs the Kafka client's
+    state now and then, so that a stall says where it is."""
+    flush = asyncio.ensure_future(app.producer.flush())
+    waited = 0.0
+    while True:
+        done, _ = await asyncio.wait({flush}, timeout=report_every)
+        if done:
+            flush.result()
+            return
+        waited += report_every
+        log.warning("producer flush still waiting after %.0f s: %s", waited, producer_state(app))
+
+
+def producer_state(app: faust.App) -> dict[str, Any]:
+    """What aiokafka's producer holds, for a log line (its internals; best effort)."""
+    faust_producer: Any = app.producer
+    state: dict[str, Any] = {"faust_buffer": faust_producer.buffer.size}
+    kafka = getattr(faust_producer, "_producer", None)
+    if kafka is None:
+        return state
+    sender = kafka._sender
+    accumulator = kafka._message_accumulator
+    cluster = kafka.client.cluster
+    task = sender.sender_task
+    state |= {
+        "sender_done": task is not None and task.done(),
+        "in_flight": sorted(sender._in_flight),
+        "muted": sorted(str(tp) for tp in sender._muted_partitions),
+        "batches": {
+            f"{tp.topic}[{tp.partition}]": {
+                "count": len(batches),
+                "leader": cluster.leader_for_partition(tp),
+                "expired": [batch.expired() for batch in batches],
+            }
+            for tp, batches in accumulator._batches.items()
+            if batches
+        },
+        "pending_batches": [str(batch.tp) for batch in accumulator._pending_batches],
+        "metadata_update_pending": kafka.client._md_update_fut is not None,
+        "connections": [str(conn_id) for conn_id in kafka.client._conns],
+    }
+    return state
+
+
+PRODUCER_REQUEST_TIMEOUT = 30.0  # seconds; the Java client's request.timeout.ms
+
+
 def worker_topics(settings: Settings) -> list[TopicShape]:
     """The topics the worker produces to without consuming them first, in their shape."""
     topics = Topics(settings.kafka_topic_prefix)
@@ -254,6 +328,9 @@ def create_worker_app(
         # streams/sync/rebalance.py); kept because a takeover then loses the least work.
         table_standby_replicas=0,
         broker_commit_every=1,
+        # Faust's default is 20 minutes: one produce request without an answer would then
+        # hold every later send (and a step waiting for its state to be durable) that long.
+        producer_request_timeout=PRODUCER_REQUEST_TIMEOUT,
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         web_enabled=web_port > 0,
@@ -370,10 +447,7 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             pair = PairState.from_bytes(stored) if stored else None
 
             async def persist(state: PairState, key: bytes = key) -> None:
-                pairs[key] = state.to_bytes()
-                await sinks.sync_state.send(key=key, value=state.to_bytes())
-                await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state))
-                await app.producer.flush()
+                await _durably(app, sinks, pairs, key, state)
 
             applier = dataclasses.replace(await runtime.get(), before_create=persist)
             now = datetime.now(UTC)

@@ -10,8 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from streams.sync.worker import producer_state
 
 pytestmark = pytest.mark.integration
 APPS = Path(__file__).parent / "apps"
@@ -89,3 +92,20 @@ async def _consume(
     finally:
         await consumer.stop()
     return seen
+
+
+async def test_the_report_reads_a_real_producer(kafka_bootstrap: str, unique_name: str) -> None:
+    """The report reads aiokafka's internals: checked against the installed version."""
+    app = faust.App(unique_name, broker=f"kafka://{kafka_bootstrap}", store="memory://")
+    await app.producer.start()
+    try:
+        await app.producer.send_and_wait(unique_name, b"k", b"v", None, None, None)
+        state = producer_state(app)
+    finally:
+        await app.producer.stop()
+    assert state["faust_buffer"] == 0
+    assert state["sender_done"] is False
+    assert state["batches"] == {}
+    assert state["pending_batches"] == []
+    assert state["in_flight"] == []
+    assert state["connections"]
