@@ -82,6 +82,7 @@ class PendingCreate(_Frozen):
     link: dict[str, Any] = Field(default_factory=dict)
     origin_key: str
     requested_at: datetime
+    status: str | None = None  # the status the new issue is to be moved to after its create
 
 
 class PairState(_Frozen):
@@ -106,6 +107,11 @@ class PairState(_Frozen):
     counters: dict[str, int] = Field(default_factory=dict)
     recent_webhook_ids: list[str] = Field(default_factory=list)  # newest last, bounded
     pending_create: PendingCreate | None = None
+    # "1" / "2" -> field -> a value asked of that side whose write is not recorded as done:
+    # made durable before the writes are sent, so a step that dies between JIRA's answer
+    # and its record recognises its own write on the next read instead of taking it for a
+    # change made on that side (a conflict with the next change of the other side).
+    pending_writes: dict[str, dict[str, Any]] = Field(default_factory=dict)
     updated_at: datetime
 
     @property

@@ -34,6 +34,7 @@ from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
     CopyComment,
+    CopyComments,
     CreateCounterpart,
     CrossLink,
     DeleteComment,
@@ -90,8 +91,9 @@ class Applier:
         default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
     )
     issue_type: str = "Task"  # for counterparts whose origin type the target lacks
-    # Makes the pair (with its ``pending_create``) durable before a create is sent.
-    before_create: Callable[[PairState], Awaitable[None]] = _nothing
+    # Makes the pair durable before JIRA is written: its ``pending_create`` before a create,
+    # its ``pending_writes`` before field writes and transitions.
+    before_writes: Callable[[PairState], Awaitable[None]] = _nothing
     catalogs: SiteCatalogs | None = None
     # Attempts at creating a comment copy within one step, and how to wait between them.
     comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -148,6 +150,8 @@ class Applier:
         try:
             if isinstance(action, CopyComment):
                 return await self._copy(pair, action, now)
+            if isinstance(action, CopyComments):
+                return await self._copy_earlier(pair, action, now)
             return Applied(await self._perform(pair, action, now))
         except BadRequest as error:
             return await self._refused(pair, action, error, now)
@@ -199,6 +203,24 @@ class Applier:
             state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
             return Applied(state, Retry(str(error), error.retry_after))
 
+    async def _copy_earlier(self, pair: PairState, action: CopyComments, now: datetime) -> Applied:
+        """Every public comment of the origin without a copy (none of ours) copied."""
+        target = pair.side(action.site)
+        key = action.issue_key or (target.key if target is not None else "")
+        if not key:
+            return Applied(pair)
+        state = pair
+        async for comment in self.clients[action.source_site].comments(action.source_key):
+            ref = f"{action.source_site}:{comment.id}"
+            if comment.visibility or ref in state.comment_map or ref in state.comment_map.values():
+                continue
+            one = CopyComment(action.source_site, action.source_key, comment.id, action.site, key)
+            applied = await self._copy(state, one, now)
+            if applied.retry is not None:
+                return applied
+            state = applied.state
+        return Applied(state)
+
     async def _copy_comment(self, pair: PairState, action: CopyComment, now: datetime) -> PairState:
         """The original read fresh; its copy created, updated, or removed when the original
         is gone or has become internal. A create is recorded first and, when a previous
@@ -230,7 +252,7 @@ class Applier:
             if found is not None:
                 return outcomes.comment_copied(pair, source, f"{action.site}:{found}", now)
         marked = outcomes.comment_pending(pair, source, now)
-        await self.before_create(marked)
+        await self.before_writes(marked)
         made = await self._post_copy(target, action.issue_key, body, source)
         return outcomes.comment_copied(marked, source, f"{action.site}:{made}", now)
 
@@ -263,9 +285,10 @@ class Applier:
             link=action.link,
             origin_key=action.origin_key,
             requested_at=now,
+            status=action.status,
         )
         marked = pair.model_copy(update={"pending_create": intent})
-        await self.before_create(marked)
+        await self.before_writes(marked)
         synced = {k: v for k, v in action.values.items() if k != "issuetype"}
         rendered = await self.render_for(action.site, synced)
         fields = {k: v for k, v in rendered.fields.items() if v is not None}
@@ -298,13 +321,20 @@ class Applier:
             return Applied(pair, Retry(str(error), error.retry_after))
         if found is not None:
             key = found.key or found.id
-            return await self._linked(outcomes.created(pair, action, found.id, key, now))
-        waited = (now - action.requested_at).total_seconds()
-        grace = self.config.create_grace.total_seconds()
-        if waited < grace:
-            reason = "an earlier create is not confirmed yet; waiting for it to show in search"
-            return Applied(pair, Retry(reason, grace - waited))
-        return await self._create(pair, action, now)
+            applied = await self._linked(outcomes.created(pair, action, found.id, key, now))
+        else:
+            waited = (now - action.requested_at).total_seconds()
+            grace = self.config.create_grace.total_seconds()
+            if waited < grace:
+                reason = "an earlier create is not confirmed yet; waiting for it to show in search"
+                return Applied(pair, Retry(reason, grace - waited))
+            applied = await self._create(pair, action, now)
+        made = applied.state.side(action.site)
+        if applied.retry is not None or made is None or action.status is None:
+            return applied
+        # the dead worker may or may not have moved the new issue to its status
+        status = TransitionTo(action.site, made.key, action.status, guarded=True)
+        return Applied(await self._transition(applied.state, status, now))
 
     async def _find_created(self, action: RecoverCreate, now: datetime) -> Issue | None:
         """Our issue among the project's recently created ones, recognised by its marker."""
@@ -344,7 +374,10 @@ class Applier:
             created = pair.side(action.site)
             if created is None:
                 return pair
-            action = TransitionTo(action.site, created.key, action.status)
+            action = TransitionTo(action.site, created.key, action.status, action.guarded)
+        if action.guarded and await self._status_changed_by_others(action.site, action.issue_key):
+            # someone moved the new issue already: theirs is a change to sync, not undo
+            return outcomes.written(pair, action, now)
         target = self.config.maps.statuses.to_site(action.site, action.status) or action.status
         try:
             await reach(
@@ -355,6 +388,16 @@ class Applier:
         return outcomes.cleared(
             outcomes.written(pair, action, now), "status-unreachable", now, "status"
         )
+
+    async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
+        ours = self.config.integration_accounts.get(site)
+        async for entry in self.clients[site].changelog(key):
+            author = (entry.author or {}).get("accountId")
+            if author != ours and any(
+                item.get("fieldId", item.get("field")) == "status" for item in entry.items
+            ):
+                return True
+        return False
 
     async def _refused(
         self, pair: PairState, action: Action, error: BadRequest, now: datetime

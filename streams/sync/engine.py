@@ -9,7 +9,15 @@ from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState
 from streams.sync import outcomes
 from streams.sync.applier import Applier, Retry
-from streams.sync.messages import Fetch, Observation, PairMessage, RecoverCreate, SyncConfig
+from streams.sync.messages import (
+    Fetch,
+    Observation,
+    PairMessage,
+    RecoverCreate,
+    SyncConfig,
+    TransitionTo,
+    WriteFields,
+)
 from streams.sync.model import decide
 
 
@@ -60,6 +68,11 @@ async def _step(
                 return _unread(decision.state or pair, fetch, error, now, decision.note)
         decision = decide(message, pair, config, now, observed)
     state, writes = decision.state, 0
+    asked = [a for a in decision.actions if isinstance(a, WriteFields | TransitionTo)]
+    asked = [a for a in asked if a.issue_key]  # not the status of a counterpart being made
+    if state is not None and asked:
+        state = outcomes.writes_pending(state, asked)
+        await applier.before_writes(state)  # durable before anything is written
     for action in decision.actions:
         if state is None:
             break

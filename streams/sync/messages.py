@@ -146,6 +146,7 @@ class CreateCounterpart:
     values: dict[str, Any]
     link: dict[str, Any]  # the link marker, set in the create call itself
     origin_key: str
+    status: str | None = None  # where the new issue goes next (a create cannot carry it)
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class RecoverCreate:
     link: dict[str, Any]
     origin_key: str
     requested_at: datetime
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,9 @@ class TransitionTo:
     site: SiteNumber
     issue_key: str
     status: str  # canonical (site 1) name
+    # The status a new counterpart starts in: not applied once someone else has changed
+    # that issue's status (their change then syncs like any other change).
+    guarded: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,18 @@ class CopyComment:
 
 
 @dataclass(frozen=True)
+class CopyComments:
+    """Copy every public comment of ``source_key`` that has no copy yet to ``issue_key``
+    ("" for the counterpart the step has just made or found): the comments written before
+    the pair was complete, whose own events found no counterpart to copy them to."""
+
+    source_site: SiteNumber
+    source_key: str
+    site: SiteNumber
+    issue_key: str
+
+
+@dataclass(frozen=True)
 class DeleteComment:
     site: SiteNumber
     issue_key: str
@@ -221,6 +238,7 @@ class DeleteComment:
 Action = (
     Fetch
     | CopyComment
+    | CopyComments
     | DeleteComment
     | CreateCounterpart
     | RecoverCreate

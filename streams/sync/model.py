@@ -43,6 +43,7 @@ from streams.sync.messages import (
     Action,
     CommentChanged,
     CopyComment,
+    CopyComments,
     CreateCounterpart,
     CrossLink,
     DeleteComment,
@@ -121,6 +122,8 @@ def _comment(
         return Decision(
             seen, [DeleteComment(target.site, target.key, copy_id, change.ref)], note="comment"
         )
+    if change.kind == "created" and copy is not None:
+        return Decision(seen, note="copied already (with the comments before the pair)")
     if change.restricted and copy is None:
         return Decision(seen, note="internal comment stays on its site")
     action = CopyComment(change.site, change.issue_key, change.comment_id, target.site, target.key)
@@ -140,13 +143,22 @@ def _changed(
     pending = pair.pending_create
     if pending is not None:
         if change.site != pending.site or pair.side(change.site) is not None:
-            return Decision(pair, [_recover(pending)], note="unconfirmed create")
-        pair, adopted = _adopt(pair, pending, change, now), [CrossLink(change.site)]
-    if change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids:
+            actions = [_recover(pending), *_earlier_comments(pair, config)]
+            return Decision(pair, actions, note="unconfirmed create")
+        pair = _adopt(pair, pending, change, now)
+        adopted = [CrossLink(change.site)]
+        if pending.status is not None:  # the create's status may never have been applied
+            adopted.append(TransitionTo(change.site, change.issue_key, pending.status, True))
+        adopted.extend(_earlier_comments(pair, config))
+    # Writes asked but never recorded as done (a step died): whatever this message is,
+    # both sides are read again, so the merge can tell our own writes from changes.
+    unsure = bool(pair.pending_writes)
+    duplicate = change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids
+    if duplicate and not unsure:
         return Decision(pair, note="duplicate")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
-    snapshot = change.kind == "snapshot"
+    snapshot = change.kind == "snapshot" or unsure  # no shortcut: read both sides
     if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
     if change.kind == "deleted":
@@ -173,7 +185,8 @@ def _reexamine(
     if pair is None:
         return Decision(None, note="no such pair")
     if pair.pending_create is not None:
-        return Decision(pair, [_recover(pair.pending_create)], note="unconfirmed create")
+        actions = [_recover(pair.pending_create), *_earlier_comments(pair, config)]
+        return Decision(pair, actions, note="unconfirmed create")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
     if observed is None:
@@ -229,14 +242,25 @@ def _fetch_both(pair: PairState) -> list[Action]:
 def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> list[Action]:
     """The create, then the origin's status (a create cannot carry one): done in the same
     step, so the pair agrees on the status before anyone can change the new issue's."""
-    create = _create(pair, values, config)
-    status = values.get("status")
-    if not config.sync_status or status is None:
-        return [create]
-    return [create, TransitionTo(create.site, "", status)]  # "": the issue just created
+    status = values.get("status") if config.sync_status else None
+    create = _create(pair, values, config, status)
+    actions: list[Action] = [create]
+    if status is not None:  # "": the issue just created
+        actions.append(TransitionTo(create.site, "", status, guarded=True))
+    return [*actions, *_earlier_comments(pair, config)]
 
 
-def _create(pair: PairState, values: dict[str, Any], config: SyncConfig) -> CreateCounterpart:
+def _earlier_comments(pair: PairState, config: SyncConfig) -> list[Action]:
+    """Once the counterpart exists: the origin's comments written before it did."""
+    origin = pair.side(pair.origin)
+    if not config.sync_comments or origin is None:
+        return []
+    return [CopyComments(origin.site, origin.key, other(origin.site), "")]
+
+
+def _create(
+    pair: PairState, values: dict[str, Any], config: SyncConfig, status: str | None = None
+) -> CreateCounterpart:
     origin = pair.side(pair.origin)
     if origin is None:
         raise ValueError(f"pair {pair.pair_id} does not know its origin issue")
@@ -244,7 +268,7 @@ def _create(pair: PairState, values: dict[str, Any], config: SyncConfig) -> Crea
     link = {"pair_id": pair.pair_id, "site": origin.site, "id": origin.id, "key": origin.key}
     carried = {*config.fields, "issuetype"}  # the type is set once, at the create
     wanted = {k: v for k, v in values.items() if k in carried}
-    return CreateCounterpart(target, config.project_keys[target], wanted, link, origin.key)
+    return CreateCounterpart(target, config.project_keys[target], wanted, link, origin.key, status)
 
 
 def _recover(pending: PendingCreate) -> RecoverCreate:
@@ -255,6 +279,7 @@ def _recover(pending: PendingCreate) -> RecoverCreate:
         pending.link,
         pending.origin_key,
         pending.requested_at,
+        pending.status,
     )
 
 
@@ -348,6 +373,7 @@ def _merge(
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
         return _deleted(pair, gone[0], config, now)
+    pair = _confirmed(pair, observed)
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
     sides = Sides(values=values, updated=updated, origin=pair.origin)
@@ -363,6 +389,27 @@ def _merge(
     else:
         note = "merge" if actions else quiet
     return Decision(state, actions, note=note)
+
+
+def _confirmed(pair: PairState, observed: dict[int, Observation]) -> PairState:
+    """Writes of a step that died before recording them: a side holding the value asked of
+    it was written (both sides agreed on it then: the base moves); one that does not was
+    not (the merge decides again). Either way nothing is pending any more."""
+    if not pair.pending_writes:
+        return pair
+    done = {
+        name: value
+        for side, fields in pair.pending_writes.items()
+        for name, value in fields.items()
+        if observed[int(side)].values.get(name) == value
+    }
+    return pair.model_copy(
+        update={
+            "base": {**pair.base, **done},
+            "held": without(pair.held, set(done)),
+            "pending_writes": {},
+        }
+    )
 
 
 def _with_merge(pair: PairState, result: MergeResult, now: datetime) -> PairState:

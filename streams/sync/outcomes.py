@@ -45,16 +45,37 @@ def written(
     now: datetime,
     held: dict[str, Any] | None = None,
 ) -> PairState:
-    values: dict[str, Any] = (
-        action.values if isinstance(action, WriteFields) else {"status": action.status}
-    )
+    values = _asked(action)
     return _bump(
         pair,
         now,
         base={**pair.base, **values},
         held=_holding(pair, action.site, values, held),
+        pending_writes=_unpending(pair.pending_writes, action.site, values),
         **_synced(pair, action.site, now),
     )
+
+
+def writes_pending(pair: PairState, actions: list[WriteFields | TransitionTo]) -> PairState:
+    """The values about to be written, recorded (and made durable) before any is sent."""
+    pending = {side: dict(fields) for side, fields in pair.pending_writes.items()}
+    for action in actions:
+        pending.setdefault(str(action.site), {}).update(_asked(action))
+    return pair.model_copy(update={"pending_writes": pending})
+
+
+def _asked(action: WriteFields | TransitionTo) -> dict[str, Any]:
+    return action.values if isinstance(action, WriteFields) else {"status": action.status}
+
+
+def _unpending(
+    pending: dict[str, dict[str, Any]], site: int, values: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    kept = {
+        side: {k: v for k, v in fields.items() if side != str(site) or k not in values}
+        for side, fields in pending.items()
+    }
+    return {side: fields for side, fields in kept.items() if fields}
 
 
 def _holding(

@@ -159,7 +159,7 @@ class JournalFold:
             config,
             {int(site): str(url) for site, url in (context.get("browse") or {}).items()},
             graphs=journal.graphs_from(context),
-            before_create=intent,
+            before_writes=intent,
             catalogs=catalogs,
             sleep=_no_wait,  # the waits between the worker's attempts are in the past
         )

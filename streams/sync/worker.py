@@ -12,7 +12,8 @@ property on the issue (one read, the first time an issue is seen), else the issu
 new pair. Re-keying by pair id serialises everything about one pair on one partition.
 Offsets are committed by Faust only after the producer is flushed, so a pair's state and
 its retry/dead-letter records are durable before its input is marked done; a create's
-intent is flushed before the create is sent (``Applier.before_create``).
+intent, and the values a step is about to write, are acknowledged by Kafka before JIRA is
+written (``Applier.before_writes``).
 """
 
 from __future__ import annotations
@@ -449,7 +450,7 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             async def persist(state: PairState, key: bytes = key) -> None:
                 await _durably(app, sinks, pairs, key, state)
 
-            applier = dataclasses.replace(await runtime.get(), before_create=persist)
+            applier = dataclasses.replace(await runtime.get(), before_writes=persist)
             now = datetime.now(UTC)
             record = journal.start(key.decode(), message, pair, step_context(applier), now)
             try:

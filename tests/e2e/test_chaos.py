@@ -45,15 +45,6 @@ def consuming(p: Pipeline, worker: subprocess.Popen[bytes]) -> bool:
 ISSUES, CHANGES, BURST_SECONDS, KILLS = 200, 1000, 25.0, 3
 
 
-@pytest.mark.xfail(
-    strict=False,  # each bug needs a kill at the wrong moment: about half the runs fail
-    raises=AssertionError,
-    reason="issue #9, streams/sync: (1) a write done but not recorded when the worker dies is "
-    "taken for a change of that side: a false conflict with the next change of the other "
-    "side; (2) the status transition after a create overrides a status someone set on the "
-    "new issue meanwhile; (3) a create recovered after a kill never gets its status into "
-    "the base: the next merge copies the origin's status over the counterpart's",
-)
 async def test_kill_9_during_a_burst_loses_and_duplicates_nothing(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:

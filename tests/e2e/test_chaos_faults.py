@@ -450,12 +450,6 @@ async def stepped_on(p: Pipeline, comment_id: str) -> bool:
     return False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # from the last check only: the set-up fails otherwise
-    reason="a comment on an issue whose counterpart is not made yet is dropped, never copied "
-    "later (streams/sync/model.py _comment: 'comment on an issue that is not synced (yet)')",
-)
 async def test_a_comment_made_before_the_counterpart_exists_is_copied_once_it_does(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:

@@ -109,7 +109,7 @@ async def rig() -> AsyncIterator[Rig]:
             async def record(state: PairState) -> None:
                 r.intents.append(state)
 
-            applier.before_create = record
+            applier.before_writes = record
             [key] = one.emulator.seed_issues(1)
             issue = await c1.get_issue(key)
             values = canonical(1, issue.fields, FieldMaps())

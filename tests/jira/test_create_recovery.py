@@ -68,7 +68,7 @@ async def rig(faults: Faults = NO_FAULTS, request_timeout: float = 30.0) -> Asyn
                 intents.append(state)
 
             applier = Applier({1: c1, 2: c2}, CONFIG, {1: one.base_url, 2: two.base_url})
-            applier.before_create = record
+            applier.before_writes = record
             one.emulator.seed_issues(1)  # the origin, PROJ1-1
             yield Rig(applier, two.emulator, intents)
         assert one.emulator.contract_violations == []

@@ -124,7 +124,7 @@ class EmulatedWorld:
         self.comment_edits = {1: 0, 2: 0}
         self.ids = itertools.count(1)
         self.journal: list[dict[str, Any]] = []  # as the worker writes it, decoded
-        applier.before_create = self._intent
+        applier.before_writes = self._intent
         for site, running_site in running.items():
             running_site.emulator.site.publish = self._publisher(site)
         applier.before_write = self.step_edits

@@ -105,7 +105,7 @@ def rig(creates: list[str]) -> Rig:
         r.intents.append(state)
 
     r.applier.sleep = wait
-    r.applier.before_create = record
+    r.applier.before_writes = record
     return r
 
 

@@ -25,6 +25,7 @@ from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.messages import (
     Action,
+    CopyComments,
     CreateCounterpart,
     CrossLink,
     Fetch,
@@ -193,7 +194,7 @@ class PureWorld:
 
     def apply(self, pair: PairState, action: Action) -> PairState:
         now = next(self.clock)
-        if isinstance(action, CrossLink):
+        if isinstance(action, CrossLink | CopyComments):
             return pair
         target = self.issues[action.site]
         if isinstance(action, CreateCounterpart):

@@ -14,6 +14,7 @@ from streams.sync import outcomes
 from streams.sync.messages import (
     CommentChanged,
     CopyComment,
+    CopyComments,
     CreateCounterpart,
     CrossLink,
     DeleteComment,
@@ -105,8 +106,11 @@ def test_first_sight_creates_the_counterpart_with_its_link_marker() -> None:
             values={k: v for k, v in BASE.items() if k != "status"},
             link={"pair_id": "1:10001", "site": 1, "id": "10001", "key": "PROJ1-1"},
             origin_key="PROJ1-1",
+            status="In Progress",
         ),
-        TransitionTo(2, "", "In Progress"),  # "": the issue the create makes, same step
+        # "": the issue the create makes, same step; not if someone moved it already
+        TransitionTo(2, "", "In Progress", guarded=True),
+        CopyComments(1, "PROJ1-1", 2, ""),  # the comments written before it existed
     ]
 
 
@@ -201,7 +205,7 @@ def test_an_unconfirmed_create_is_recovered_before_anything_else() -> None:
         decision = decide(message, pair, CONFIG, T0)
         assert decision.note == "unconfirmed create"
         assert decision.state == pair
-        [recover] = decision.actions
+        recover, _comments = decision.actions
         assert isinstance(recover, RecoverCreate)
         assert (recover.site, recover.requested_at) == (2, T0)
         assert recover.link["pair_id"] == "1:10001"
@@ -225,7 +229,7 @@ def test_a_pair_without_counterpart_and_no_intent_creates_again() -> None:
     first = decide(change(1, minutes=0), None, CONFIG, T0)
     decision = decide(change(1, minutes=2, summary="x"), first.state, CONFIG, T0)
     assert decision.note == "create counterpart"
-    create, _status = decision.actions
+    create, _status, _comments = decision.actions
     assert isinstance(create, CreateCounterpart)
     assert create.values["summary"] == "x"
     # a webhook of an issue whose marker names this pair: it is the counterpart
@@ -256,7 +260,7 @@ def test_reexamine_of_a_pair_without_counterpart_creates_it_from_a_fresh_read() 
     asked = decide(Reexamine("retry"), first.state, CONFIG, T0)
     assert asked.actions == [Fetch(1, "PROJ1-1")]
     made = decide(Reexamine("retry"), first.state, CONFIG, T0, {1: seen(1, summary="now")})
-    create, _status = made.actions
+    create, _status, _comments = made.actions
     assert isinstance(create, CreateCounterpart)
     assert create.values["summary"] == "now"
     gone = decide(Reexamine("r"), first.state, CONFIG, T0, {1: seen(1, exists=False)})
