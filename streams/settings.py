@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     sync_create_missing_values: bool = False
     sync_create_grace_seconds: float = Field(default=60.0, ge=0, le=3600)
     jira_rate_limit_scale: float = Field(default=1.0, gt=0, le=10)
+    jira_request_timeout_seconds: float = Field(default=30.0, ge=1, le=600)
     sync_retry_interval_seconds: float = Field(default=900.0, ge=1)
     sync_full_sync_cron: str = "0 2 * * *"
 

@@ -119,7 +119,12 @@ class Runtime:
             rates = {
                 m: r * self.settings.jira_rate_limit_scale for m, r in JIRA_CLOUD_BURST.items()
             }
-            transport = journal.JournalledTransport(auth, session, SiteLimiter(rates))
+            transport = journal.JournalledTransport(
+                auth,
+                session,
+                SiteLimiter(rates),
+                timeout=self.settings.jira_request_timeout_seconds,
+            )
             transport.site = site
             clients[site] = JiraClient(transport)
             urls[site] = auth.base_url
