@@ -99,7 +99,10 @@ class PairState(_Frozen):
     markers: dict[str, SideMarker] = Field(default_factory=dict)  # "1" / "2"
     conflicts: dict[str, FieldConflict] = Field(default_factory=dict)
     comment_map: dict[str, str] = Field(default_factory=dict)  # "1:10010" -> "2:10020"
-    # Comment copies asked of JIRA but not yet seen done: "1:10010" -> when.
+    # Originals whose copy is not seen to hold them: "1:10010" -> when. A copy create is
+    # recorded here before it is asked of JIRA (a lost answer may have made it: it is looked
+    # for by its marker before it is made again); a copy, edit or removal that failed for
+    # good stays here, and is done again when both sides are next read.
     pending_comments: dict[str, datetime] = Field(default_factory=dict)
     warnings: list[PairWarning] = Field(default_factory=list)
     failure: PairFailure | None = None

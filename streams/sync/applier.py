@@ -148,8 +148,8 @@ class Applier:
         if isinstance(action, RecoverCreate):
             return await self._recover(pair, action, now)
         try:
-            if isinstance(action, CopyComment):
-                return await self._copy(pair, action, now)
+            if isinstance(action, CopyComment | DeleteComment):
+                return await self._comment(pair, action, now)
             if isinstance(action, CopyComments):
                 return await self._copy_earlier(pair, action, now)
             return Applied(await self._perform(pair, action, now))
@@ -180,27 +180,30 @@ class Applier:
             with contextlib.suppress(NotFound):
                 await client.delete_remote_link(action.issue_key, f"jira-sync:{pair.pair_id}")
             return outcomes.warned(pair, "unlinked", f"{action.issue_key} was unlinked", now)
-        if isinstance(action, DeleteComment):
-            with contextlib.suppress(NotFound):
-                await self.clients[action.site].delete_comment(action.issue_key, action.comment_id)
-            return outcomes.comment_unmapped(pair, action.source, now)
         if isinstance(action, DeleteIssue):
             with contextlib.suppress(NotFound):
                 await self.clients[action.site].delete_issue(action.issue_key)
             return outcomes.warned(pair, "deleted", f"{action.issue_key} was deleted too", now)
         raise TypeError(f"the applier does not perform {type(action).__name__}")
 
-    async def _copy(self, pair: PairState, action: CopyComment, now: datetime) -> Applied:
-        """A comment copy; when it fails for good, a copy not yet mapped stays pending (a
-        create whose answer was lost may have made it), so it is looked for before it is
-        made again."""
+    async def _comment(
+        self, pair: PairState, action: CopyComment | DeleteComment, now: datetime
+    ) -> Applied:
+        """A comment copy made, updated or removed; when it fails for good, its original
+        stays pending, so the next merge of the pair does it again (a retry brings no
+        comment event). A copy not yet mapped may have been made by a create whose answer
+        was lost: it is looked for before it is made again."""
         try:
+            if isinstance(action, DeleteComment):
+                with contextlib.suppress(NotFound):
+                    await self.clients[action.site].delete_comment(
+                        action.issue_key, action.comment_id
+                    )
+                return Applied(outcomes.comment_unmapped(pair, action.source, now))
             return Applied(await self._copy_comment(pair, action, now))
         except RetryableJiraError as error:
-            source = f"{action.source_site}:{action.comment_id}"
-            if source not in pair.comment_map:
-                pair = outcomes.comment_pending(pair, source, now)
-            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            pending = outcomes.comment_pending(pair, action.source, now)
+            state = outcomes.failed(pending, action, str(error), retryable=True, now=now)
             return Applied(state, Retry(str(error), error.retry_after))
 
     async def _copy_earlier(self, pair: PairState, action: CopyComments, now: datetime) -> Applied:
@@ -215,7 +218,7 @@ class Applier:
             if comment.visibility or ref in state.comment_map or ref in state.comment_map.values():
                 continue
             one = CopyComment(action.source_site, action.source_key, comment.id, action.site, key)
-            applied = await self._copy(state, one, now)
+            applied = await self._comment(state, one, now)
             if applied.retry is not None:
                 return applied
             state = applied.state
@@ -224,8 +227,9 @@ class Applier:
     async def _copy_comment(self, pair: PairState, action: CopyComment, now: datetime) -> PairState:
         """The original read fresh; its copy created, updated, or removed when the original
         is gone or has become internal. A create is recorded first and, when a previous
-        attempt may have happened, looked for by its marker before it is made again."""
-        source = f"{action.source_site}:{action.comment_id}"
+        attempt may have happened, looked for by its marker before it is made again (and
+        removed, when its original is gone)."""
+        source = action.source
         copy = pair.comment_map.get(source)
         copy_id = copy.partition(":")[2] if copy else None
         target = self.clients[action.site]
@@ -236,6 +240,8 @@ class Applier:
         except NotFound:
             original = None
         if original is None or original.visibility:
+            if copy_id is None and source in pair.pending_comments:
+                copy_id = await _find_copy(target, action.issue_key, source)
             if copy_id is not None:
                 with contextlib.suppress(NotFound):
                     await target.delete_comment(action.issue_key, copy_id)
@@ -244,7 +250,7 @@ class Applier:
         if copy_id is not None:
             try:
                 await target.update_comment(action.issue_key, copy_id, body)
-                return pair
+                return outcomes.comment_updated(pair, source, now)
             except NotFound:  # someone deleted our copy: make it again
                 pair = outcomes.comment_unmapped(pair, source, now)
         if source in pair.pending_comments:
@@ -261,8 +267,8 @@ class Applier:
     ) -> str:
         """The copy's id. A create JIRA failed or did not answer is tried again after a
         backoff (the transport retries reads and updates itself, never a create), once the
-        copy is not found by its marker: JIRA may have made it all the same. Without this
-        the copy would be lost, as a retry of the pair re-reads its fields, not comments."""
+        copy is not found by its marker: JIRA may have made it all the same. A passing error
+        costs no retry of the whole pair."""
         for attempt in range(1, self.comment_retry.attempts + 1):
             try:
                 return (await target.add_comment(key, body)).id

@@ -214,6 +214,11 @@ class CopyComment:
     site: SiteNumber
     issue_key: str
 
+    @property
+    def source(self) -> str:
+        """The original's ref (``"1:10010"``), as the pair's comment map names it."""
+        return f"{self.source_site}:{self.comment_id}"
+
 
 @dataclass(frozen=True)
 class CopyComments:

@@ -181,7 +181,8 @@ def _reexamine(
     now: datetime,
     observed: dict[int, Observation] | None,
 ) -> Decision:
-    """A retry: no new event, so everything comes from fresh reads."""
+    """A retry: no new event, so everything comes from fresh reads (and the merge does the
+    comment copies that failed again)."""
     if pair is None:
         return Decision(None, note="no such pair")
     if pair.pending_create is not None:
@@ -381,14 +382,32 @@ def _merge(
     result = merge(config.synced(), pair.base, sides, config.policy, held)
     markers = {str(site): _newer(pair, site, observed[site].updated) for site in (1, 2)}
     state = _with_merge(pair.model_copy(update={"markers": markers}), result, now)
-    actions = writes_for(state, result, config)
-    if not actions and state.failure is not None:  # nothing left to write: the failure is over
-        state = state.model_copy(update={"failure": None})
+    writes = writes_for(state, result, config)
+    if not writes and state.failure is not None:  # nothing left to write: the failure is over
+        state = state.model_copy(update={"failure": None})  # (a comment failing again sets it)
+    comments = _comments_again(state, config)
     if result.conflicts:
         note = "conflict: " + ", ".join(sorted(result.conflicts))
+    elif writes:
+        note = "merge"
     else:
-        note = "merge" if actions else quiet
-    return Decision(state, actions, note=note)
+        note = "comments again" if comments else quiet
+    return Decision(state, [*writes, *comments], note=note)
+
+
+def _comments_again(pair: PairState, config: SyncConfig) -> list[Action]:
+    """The comment copies, edits and removals that failed for good in an earlier step: no
+    comment event comes again, so each is done again from a fresh read of its original
+    (which makes, updates or removes the copy, whichever is due)."""
+    one, two = pair.site1, pair.site2
+    if not config.sync_comments or one is None or two is None:
+        return []
+    actions: list[Action] = []
+    for source in pair.pending_comments:
+        site, _, comment_id = source.partition(":")
+        origin, target = (one, two) if site == "1" else (two, one)
+        actions.append(CopyComment(origin.site, origin.key, comment_id, target.site, target.key))
+    return actions
 
 
 def _confirmed(pair: PairState, observed: dict[int, Observation]) -> PairState:

@@ -140,8 +140,17 @@ def _bump(pair: PairState, now: datetime, **update: Any) -> PairState:
 
 
 def comment_pending(pair: PairState, source: str, now: datetime) -> PairState:
-    """A comment copy is about to be asked of JIRA (recorded first, like a create)."""
+    """A comment copy is about to be asked of JIRA (recorded first, like a create), or a
+    copy, edit or removal failed for good: the next merge of the pair does it again."""
     return _bump(pair, now, pending_comments={**pair.pending_comments, source: now})
+
+
+def comment_updated(pair: PairState, source: str, now: datetime) -> PairState:
+    """The copy holds its original again: an edit that failed before is done."""
+    if source not in pair.pending_comments:
+        return pair
+    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    return _bump(pair, now, pending_comments=pending)
 
 
 def comment_copied(pair: PairState, source: str, copy: str, now: datetime) -> PairState:

@@ -1,7 +1,8 @@
 """Comments through the real applier against two emulated sites over HTTP: copies carry an
 attribution header, edits and deletes follow, copies never come back, internal comments
-stay, mentions do not become mentions of someone else, and a copy made just before a crash
-is found again instead of made twice."""
+stay, mentions do not become mentions of someone else, a copy made just before a crash
+is found again instead of made twice, and a copy, edit or removal that fails for a whole
+step is done on the pair's next retry."""
 
 from __future__ import annotations
 
@@ -14,18 +15,18 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from sandbox import SiteConfig, serve_emulator
+from sandbox import Faults, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
 from streams.jira.client import JiraClient
 from streams.jira.sites import open_client
-from streams.jira.transport import SiteAuth
+from streams.jira.transport import RetryPolicy, SiteAuth
 from streams.records import WebhookEnvelope
 from streams.state import PairState
 from streams.sync.applier import Applier
 from streams.sync.engine import handle
 from streams.sync.fields import FieldMaps, canonical
-from streams.sync.messages import CommentChanged, IssueChanged, PairMessage, SyncConfig
+from streams.sync.messages import CommentChanged, IssueChanged, PairMessage, Reexamine, SyncConfig
 from streams.sync.normalize import change_from_envelope
 from tests.infra import OPENAPI_SPEC, SHARED
 
@@ -33,6 +34,8 @@ CONTRACT = OpenApiContract(OPENAPI_SPEC)
 SYNC = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, integration_accounts={1: SYNC, 2: SYNC})
 HUMANS = {1: ("alice@example.com", "alice-token"), 2: ("bob@example.com", "bob-token")}
+QUICK = RetryPolicy(base_delay=0.001, max_delay=0.001)  # every attempt, no long backoff
+DOWN = Faults(error_rate=1.0)  # every request answers 5xx, before anything is done
 
 
 @dataclass
@@ -48,13 +51,16 @@ class Rig:
         default_factory=lambda: {1: "712020:alice-0001", 2: "712020:bob-0002"}
     )
 
-    async def step(self, message: PairMessage) -> None:
+    async def step(self, message: PairMessage, fails: bool = False) -> None:
+        """``fails``: the step is to end asking for a retry."""
         self.clock += timedelta(seconds=1)
         result = await handle(message, self.pair, CONFIG, self.applier, self.clock)
-        assert result.retry is None
+        assert (result.retry is not None) is fails
         self.pair = result.state
 
-    async def event(self, site: int, kind: str, key: str, comment_id: str) -> None:
+    async def event(
+        self, site: int, kind: str, key: str, comment_id: str, fails: bool = False
+    ) -> None:
         """The comment webhook JIRA sends, as the worker's router hands it to the pair."""
         stored = self.sites[site].comments.get(comment_id)
         issue_id = "10001" if site == 1 else self.sites[2].issues[key].id
@@ -72,7 +78,7 @@ class Rig:
             bool(stored and stored.visibility),
             f"w-{self.serial}",
         )
-        await self.step(change)
+        await self.step(change, fails)
 
     def writes(self) -> dict[int, int]:
         return {
@@ -98,12 +104,13 @@ async def rig() -> AsyncIterator[Rig]:
             for n, r in running.items()
         }
         async with (
-            open_client(auth[1]) as c1,
-            open_client(auth[2]) as c2,
+            open_client(auth[1], QUICK) as c1,
+            open_client(auth[2], QUICK) as c2,
             open_client(human[1]) as h1,
             open_client(human[2]) as h2,
         ):
             applier = Applier({1: c1, 2: c2}, CONFIG, {n: r.base_url for n, r in running.items()})
+            applier.comment_retry = QUICK
             r = Rig(applier, {1: one.emulator, 2: two.emulator}, {1: h1, 2: h2})
 
             async def record(state: PairState) -> None:
@@ -198,6 +205,46 @@ async def test_a_copy_made_just_before_a_crash_is_found_not_made_again() -> None
         assert not r.pair.pending_comments
         [copy_ref] = r.pair.comment_map.values()
         assert copy_ref == f"2:{next(iter(r.sites[2].comments))}"
+
+
+async def test_comment_changes_failing_for_a_whole_step_are_done_on_the_next_retry() -> None:
+    async with rig() as r:
+        before = r.writes()
+        made = await r.humans[1].add_comment("PROJ1-1", adf("Printer on fire"))
+        r.sites[2].faults = DOWN
+        await r.event(1, "created", "PROJ1-1", made.id, fails=True)
+        assert r.sites[2].comments == {}
+        assert r.pair is not None
+        assert list(r.pair.pending_comments) == [f"1:{made.id}"]
+        r.sites[2].faults = Faults()
+        await r.step(Reexamine("retry"))
+        [copy] = r.sites[2].comments.values()  # made exactly once
+        assert "Printer on fire" in r.texts(2)[0]
+        assert r.pair.comment_map == {f"1:{made.id}": f"2:{copy.id}"}
+        assert r.writes() == {1: before[1], 2: before[2] + 1}
+
+        await r.humans[1].update_comment("PROJ1-1", made.id, adf("Fire is out"))
+        r.sites[2].faults = DOWN
+        await r.event(1, "updated", "PROJ1-1", made.id, fails=True)
+        assert "Fire is out" not in r.texts(2)[0]
+        r.sites[2].faults = Faults()
+        await r.step(Reexamine("retry"))
+        assert list(r.sites[2].comments) == [copy.id]
+        assert "Fire is out" in r.texts(2)[0]
+        assert "Printer on fire" not in r.texts(2)[0]
+        assert r.writes() == {1: before[1], 2: before[2] + 2}
+
+        await r.humans[1].delete_comment("PROJ1-1", made.id)
+        r.sites[2].faults = DOWN
+        await r.event(1, "deleted", "PROJ1-1", made.id, fails=True)
+        assert list(r.sites[2].comments) == [copy.id]
+        r.sites[2].faults = Faults()
+        await r.step(Reexamine("retry"))
+        assert r.sites[2].comments == {}
+        assert r.writes() == {1: before[1], 2: before[2] + 3}
+        assert r.pair.comment_map == {}
+        assert r.pair.pending_comments == {}
+        assert r.pair.failure is None
 
 
 def test_a_captured_cloud_comment_webhook_becomes_a_comment_change() -> None:

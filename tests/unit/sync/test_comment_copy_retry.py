@@ -1,9 +1,10 @@
 """A comment copy whose create JIRA fails (5xx) or never answers (a timeout, the comment
 made all the same) is tried again within the step, once it is not found by its marker:
-made exactly once, never lost to a retry of the pair (which re-reads fields, not comments),
-and a replay of the journal asks JIRA the same. When every attempt fails, the copy stays
-pending, so it is looked for before it is made again. A fake JIRA in memory; nothing waits
-(the backoff is recorded, not slept)."""
+made exactly once, and a replay of the journal asks JIRA the same. When every attempt
+fails, the copy stays pending, so it is looked for before it is made again; a copy, edit or
+removal that fails for the whole step is done on the pair's next ``Reexamine`` (no comment
+event comes again). A fake JIRA in memory; nothing waits (the backoff is recorded, not
+slept)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from streams.jira.client import JiraClient
-from streams.jira.errors import JiraError, JiraUnavailable, ServerError
+from streams.jira.errors import JiraError, JiraUnavailable, NotFound, ServerError
 from streams.jira.transport import JiraTransport, Params
 from streams.state import IssueRef, PairState, PairStatus
-from streams.sync import journal
-from streams.sync.applier import Applier
+from streams.sync import journal, outcomes
+from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
-from streams.sync.messages import CopyComment, SyncConfig
+from streams.sync.messages import (
+    Action,
+    CopyComment,
+    DeleteComment,
+    Observation,
+    Reexamine,
+    SyncConfig,
+)
+from streams.sync.model import decide
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCE = "1:10010"
@@ -32,6 +41,7 @@ PAIR = PairState(
     updated_at=NOW,
 )
 COPY = CopyComment(1, "PROJ1-1", "10010", 2, "PROJ2-1")
+MAPPED = outcomes.comment_copied(PAIR, SOURCE, "2:20000", NOW)  # its copy made earlier
 LIST = "/rest/api/3/issue/PROJ2-1/comment"
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
 URLS = {1: "http://one", 2: "http://two"}
@@ -39,14 +49,17 @@ URLS = {1: "http://one", 2: "http://two"}
 
 class FakeJira(JiraTransport):
     """Comments of one issue per site. ``creates`` scripts the comment creates in order:
-    "ok", "refused" (a 5xx, nothing done) or "lost" (done, but the answer never came).
-    Every exchange is noted in ``log`` as the worker's journal notes it."""
+    "ok", "refused" (a 5xx, nothing done) or "lost" (done, but the answer never came);
+    ``down``: every request answers 503; ``original``: the text of site 1's comment 10010
+    (None: deleted). Every exchange is noted in ``log`` as the worker's journal notes it."""
 
     def __init__(self, site: int, log: list[dict[str, Any]], creates: list[str]) -> None:
         self.site = site  # no session: no network
         self.log = log
         self.creates = list(creates)
         self.comments: list[dict[str, Any]] = []
+        self.down = False
+        self.original: str | None = "Printer on fire"
 
     async def request(
         self,
@@ -68,10 +81,16 @@ class FakeJira(JiraTransport):
         return answer
 
     def _answer(self, method: str, path: str, body: Any) -> Any:
+        if self.down:
+            raise ServerError(method, path, 503, ["Internal server error"])
         if method == "GET" and path.endswith("/comment/10010"):
-            return {"id": "10010", "body": "Printer on fire", "author": {"displayName": "Alice"}}
+            if self.original is None:
+                raise NotFound(method, path, 404, ["Comment not found"])
+            return {"id": "10010", "body": self.original, "author": {"displayName": "Alice"}}
         if method == "GET" and path == LIST:
             return {"comments": self.comments, "total": len(self.comments)}
+        if path.startswith(f"{LIST}/"):
+            return self._change(method, path, body)
         assert (method, path) == ("POST", LIST), f"unexpected {method} {path}"
         outcome = self.creates.pop(0) if self.creates else "ok"
         if outcome == "refused":
@@ -82,10 +101,23 @@ class FakeJira(JiraTransport):
             raise JiraUnavailable(method, path, None, ["TimeoutError"])
         return made
 
+    def _change(self, method: str, path: str, body: Any) -> Any:
+        """An update or delete of one comment of the list."""
+        [found] = [c for c in self.comments if c["id"] == path.rpartition("/")[2]] or [None]
+        if found is None:
+            raise NotFound(method, path, 404, ["Comment not found"])
+        if method == "DELETE":
+            self.comments.remove(found)
+            return None
+        assert method == "PUT", f"unexpected {method} {path}"
+        found["body"] = body["body"]
+        return found
+
 
 @dataclass
 class Rig:
     applier: Applier
+    source: FakeJira
     target: FakeJira
     log: list[dict[str, Any]]
     waits: list[float] = field(default_factory=list)
@@ -94,9 +126,9 @@ class Rig:
 
 def rig(creates: list[str]) -> Rig:
     log: list[dict[str, Any]] = []
-    target = FakeJira(2, log, creates)
-    clients = {1: JiraClient(FakeJira(1, log, [])), 2: JiraClient(target)}
-    r = Rig(Applier(clients, CONFIG, URLS), target, log)
+    source, target = FakeJira(1, log, []), FakeJira(2, log, creates)
+    clients = {1: JiraClient(source), 2: JiraClient(target)}
+    r = Rig(Applier(clients, CONFIG, URLS), source, target, log)
 
     async def wait(seconds: float) -> None:
         r.waits.append(seconds)
@@ -109,7 +141,9 @@ def rig(creates: list[str]) -> Rig:
     return r
 
 
-async def replayed(log: list[dict[str, Any]], pair: PairState) -> tuple[PairState, int]:
+async def replayed(
+    log: list[dict[str, Any]], pair: PairState, action: Action = COPY
+) -> tuple[PairState, int]:
     """The step again, JIRA answering from ``log`` (as ``jira-sync replay`` does): the
     state it ends in, and how many exchanges it left unasked."""
     exchanges = journal.Exchanges(log)
@@ -118,12 +152,29 @@ async def replayed(log: list[dict[str, Any]], pair: PairState) -> tuple[PairStat
     async def no_wait(seconds: float) -> None:
         return None
 
-    applied = await Applier(clients, CONFIG, URLS, sleep=no_wait).apply(pair, COPY, NOW)
+    applied = await Applier(clients, CONFIG, URLS, sleep=no_wait).apply(pair, action, NOW)
     return applied.state, exchanges.left()
 
 
 def copies(target: FakeJira) -> list[str]:
     return [c["id"] for c in target.comments if marker(SOURCE) in str(c["body"])]
+
+
+async def reexamined(r: Rig, pair: PairState) -> Applied:
+    """The retry the failed step scheduled: both sides read in sync, so the decision is
+    the comment done again, applied; its replay asks JIRA the same."""
+    observed = {
+        site: Observation(site, ref.id, ref.key, {}, NOW)
+        for site, ref in ((1, pair.site1), (2, pair.site2))
+        if ref is not None
+    }
+    decision = decide(Reexamine("retry"), pair, CONFIG, NOW, observed)
+    assert decision.actions == [COPY]
+    assert decision.state is not None
+    mark = len(r.log)
+    applied = await r.applier.apply(decision.state, COPY, NOW)
+    assert await replayed(r.log[mark:], decision.state) == (applied.state, 0)
+    return applied
 
 
 async def test_a_refused_create_is_made_again_after_a_backoff() -> None:
@@ -163,4 +214,74 @@ async def test_when_every_attempt_fails_the_copy_stays_pending_and_is_looked_for
     assert again.retry is None
     assert copies(r.target) == ["20000"]
     assert again.state.comment_map == {SOURCE: "2:20000"}
+    assert again.state.pending_comments == {}
+
+
+async def test_a_copy_failing_for_the_whole_step_is_made_once_on_the_next_reexamine() -> None:
+    r = rig(["refused"] * 4 + ["lost"])
+    failed = await r.applier.apply(PAIR, COPY, NOW)
+    assert failed.retry is not None
+    assert list(failed.state.pending_comments) == [SOURCE]
+    assert copies(r.target) == ["20000"]  # the last, lost answer made it all the same
+
+    again = await reexamined(r, failed.state)
+    assert again.retry is None
+    assert copies(r.target) == ["20000"]  # found by its marker, not made twice
+    assert again.state.comment_map == {SOURCE: "2:20000"}
+    assert again.state.pending_comments == {}
+    assert again.state.failure is None
+    assert again.state.status is PairStatus.SYNCED
+
+
+async def test_an_edit_failing_for_the_whole_step_is_done_on_the_next_reexamine() -> None:
+    r = rig([])
+    r.target.comments = [{"id": "20000", "body": f"Printer on fire {marker(SOURCE)}"}]
+    r.source.original = "Fire is out"
+    r.target.down = True
+    failed = await r.applier.apply(MAPPED, COPY, NOW)  # the edit's webhook
+    assert failed.retry is not None
+    assert failed.state.failure is not None
+    assert list(failed.state.pending_comments) == [SOURCE]
+    assert "Fire is out" not in str(r.target.comments)
+
+    r.target.down = False
+    again = await reexamined(r, failed.state)
+    assert again.retry is None
+    [copy] = r.target.comments
+    assert copy["id"] == "20000"
+    assert "Fire is out" in str(copy["body"])
+    assert marker(SOURCE) in str(copy["body"])
+    assert again.state.comment_map == {SOURCE: "2:20000"}
+    assert again.state.pending_comments == {}
+
+
+async def test_a_removal_failing_for_the_whole_step_is_done_on_the_next_reexamine() -> None:
+    r = rig([])
+    r.target.comments = [{"id": "20000", "body": f"Printer on fire {marker(SOURCE)}"}]
+    r.source.original = None  # deleted on site 1
+    r.target.down = True
+    delete = DeleteComment(2, "PROJ2-1", "20000", SOURCE)
+    failed = await r.applier.apply(MAPPED, delete, NOW)  # the deletion's webhook
+    assert failed.retry is not None
+    assert list(failed.state.pending_comments) == [SOURCE]
+    assert failed.state.comment_map == {SOURCE: "2:20000"}
+    assert len(r.target.comments) == 1
+
+    r.target.down = False
+    again = await reexamined(r, failed.state)
+    assert again.retry is None
+    assert r.target.comments == []
+    assert again.state.comment_map == {}
+    assert again.state.pending_comments == {}
+
+
+async def test_the_copy_of_a_lost_create_is_removed_when_its_original_is_gone() -> None:
+    r = rig(["refused"] * 4 + ["lost"])
+    failed = await r.applier.apply(PAIR, COPY, NOW)
+    assert copies(r.target) == ["20000"]  # made, but the pair does not know it
+    r.source.original = None  # deleted before the retry: its event found no copy to remove
+    again = await reexamined(r, failed.state)
+    assert again.retry is None
+    assert r.target.comments == []  # found by its marker and removed
+    assert again.state.comment_map == {}
     assert again.state.pending_comments == {}

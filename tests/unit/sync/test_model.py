@@ -619,3 +619,30 @@ def test_internal_comments_stay_and_a_repeated_delivery_is_nothing() -> None:
     off = dataclasses.replace(CONFIG, sync_comments=False)
     assert decide(comment(1), pair, off, T0).actions == []
     assert decide(comment(1), None, CONFIG, T0).actions == []
+
+
+def test_a_merge_does_the_comment_copies_that_failed_again() -> None:
+    """No comment event comes again for a copy, edit or removal that failed for good: the
+    next look at the pair re-issues each from a fresh read of its original."""
+    copied = outcomes.comment_copied(linked_pair(), "2:700", "1:800", T0)
+    pending = outcomes.comment_pending(outcomes.comment_pending(copied, "1:500", T0), "2:700", T0)
+    action = CopyComment(2, "PROJ2-1", "700", 1, "PROJ1-1")
+    failed = outcomes.failed(pending, action, "HTTP 503", retryable=True, now=T0)
+    again = [CopyComment(1, "PROJ1-1", "500", 2, "PROJ2-1"), action]
+    assert decide(Reexamine("retry"), failed, CONFIG, T0).actions == [
+        Fetch(1, "PROJ1-1"),
+        Fetch(2, "PROJ2-1"),
+    ]
+    retried = decide(Reexamine("retry"), failed, CONFIG, T0, {1: seen(1), 2: seen(2)})
+    assert (retried.actions, retried.note) == (again, "comments again")
+    assert retried.state is not None
+    assert retried.state.failure is None  # a copy failing again sets it again
+    assert retried.state.pending_comments == failed.pending_comments
+    moved = decide(Reexamine("r"), failed, CONFIG, T0, {1: seen(1, summary="y"), 2: seen(2)})
+    assert moved.actions == [WriteFields(2, "PROJ2-1", {"summary": "y"}), *again]
+    snapshot = change(1, minutes=0, kind="snapshot", webhook="full:1")
+    assert decide(snapshot, failed, CONFIG, T0, {1: seen(1), 2: seen(2)}).actions == again
+    off = dataclasses.replace(CONFIG, sync_comments=False)
+    assert decide(Reexamine("r"), failed, off, T0, {1: seen(1), 2: seen(2)}).actions == []
+    gone = decide(Reexamine("r"), failed, CONFIG, T0, {1: seen(1), 2: seen(2, exists=False)})
+    assert (gone.actions, gone.note) == ([], "deleted on site 2; the other issue is left as it is")
