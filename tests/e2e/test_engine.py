@@ -49,8 +49,14 @@ async def test_create_on_site_2_carries_every_field_and_walks_a_multi_step_statu
             "key": key2,
         }
         assert fields_of(twin) == fields_of(p.issues(2)[key2])
-        assert any(key2 in str(link) for link in twin.remote_links)
-        assert any(twin.key in str(link) for link in p.issues(2)[key2].remote_links)
+
+        def linked() -> bool:  # the remote links follow the create in the same step
+            back = p.issues(2)[key2].remote_links
+            return any(key2 in str(link) for link in twin.remote_links) and any(
+                twin.key in str(link) for link in back
+            )
+
+        await p.eventually(linked)
         await p.quiet()
         # site 1: the create and its remote link; site 2: the remote link back
         assert (p.sync_writes(1), p.sync_writes(2)) == (2, 1)
