@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import SecretStr
-
-from sandbox import SiteConfig, serve_emulator
+from sandbox import SiteConfig
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
 from sandbox.transitions import perform
 from sandbox.users import ALICE, User
 from streams.jira.sites import open_client
-from streams.jira.transport import SiteAuth
 from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.applier import Applier
@@ -38,6 +35,7 @@ from streams.sync.messages import (
 )
 from streams.sync.model import decide
 from tests.infra import OPENAPI_SPEC
+from tests.jira.rig import recorded, sync_auth, two_sites
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
 T0 = datetime.now(UTC)
@@ -91,26 +89,16 @@ def alice(emulator: Emulator) -> User:
 @asynccontextmanager
 async def rig() -> AsyncIterator[Rig]:
     configs = {n: SiteConfig(project_key=f"PROJ{n}", contract=CONTRACT) for n in (1, 2)}
-    async with serve_emulator(configs[1]) as one, serve_emulator(configs[2]) as two:
-        auth = {
-            site: SiteAuth(running.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
-            for site, running in ((1, one), (2, two))
-        }
-        async with open_client(auth[1]) as c1, open_client(auth[2]) as c2:
-            intents: list[PairState] = []
-
-            async def record(state: PairState) -> None:
-                intents.append(state)
-
+    async with two_sites(configs[1], configs[2]) as running:
+        one, two = running[1], running[2]
+        async with open_client(sync_auth(one)) as c1, open_client(sync_auth(two)) as c2:
             applier = Applier({1: c1, 2: c2}, CONFIG, {1: one.base_url, 2: two.base_url})
-            applier.before_writes = record
+            intents = recorded(applier)
             one.emulator.seed_issues(1)  # the origin, PROJ1-1
             r = Rig(applier, {1: one.emulator, 2: two.emulator}, intents)
             r.move(1, "PROJ1-1", "In Progress")
             r.edit(1, "PROJ1-1", summary=START["summary"])
             yield r
-        assert one.emulator.contract_violations == []
-        assert two.emulator.contract_violations == []
 
 
 def event(site: SiteNumber, minutes: int, webhook: str, **values: Any) -> IssueChanged:

@@ -12,14 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import SecretStr
-
-from sandbox import SiteConfig, serve_emulator
+from sandbox import SiteConfig
 from sandbox.config import Faults
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
 from streams.jira.sites import open_client
-from streams.jira.transport import RetryPolicy, SiteAuth
+from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PairStatus, PendingCreate
 from streams.sync.applier import Applier
 from streams.sync.engine import handle
@@ -32,6 +30,7 @@ from streams.sync.messages import (
 )
 from streams.sync.model import decide
 from tests.infra import OPENAPI_SPEC
+from tests.jira.rig import recorded, sync_auth, two_sites
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
 NO_FAULTS = Faults()
@@ -52,27 +51,17 @@ async def rig(faults: Faults = NO_FAULTS, request_timeout: float = 30.0) -> Asyn
         1: SiteConfig(project_key="PROJ1", contract=CONTRACT),
         2: SiteConfig(project_key="PROJ2", contract=CONTRACT, faults=faults),
     }
-    async with serve_emulator(sites[1]) as one, serve_emulator(sites[2]) as two:
-        auth = {
-            site: SiteAuth(running.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
-            for site, running in ((1, one), (2, two))
-        }
+    async with two_sites(sites[1], sites[2]) as running:
+        one, two = running[1], running[2]
         no_retries = RetryPolicy(attempts=1)
         async with (
-            open_client(auth[1]) as c1,
-            open_client(auth[2], no_retries, request_timeout=request_timeout) as c2,
+            open_client(sync_auth(one)) as c1,
+            open_client(sync_auth(two), no_retries, request_timeout=request_timeout) as c2,
         ):
-            intents: list[PairState] = []
-
-            async def record(state: PairState) -> None:
-                intents.append(state)
-
             applier = Applier({1: c1, 2: c2}, CONFIG, {1: one.base_url, 2: two.base_url})
-            applier.before_writes = record
+            intents = recorded(applier)
             one.emulator.seed_issues(1)  # the origin, PROJ1-1
             yield Rig(applier, two.emulator, intents)
-        assert one.emulator.contract_violations == []
-        assert two.emulator.contract_violations == []
 
 
 def first_event() -> IssueChanged:
