@@ -34,7 +34,7 @@ from ingress.server import build_app
 from sandbox import RunningSite, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import writes_by
-from sandbox.model import Issue
+from sandbox.model import Issue, RemoteLink
 from stack.artifacts import KAFKA, ensure_jars
 from stack.services import java_binary
 from streams.jira.adf import text_to_adf
@@ -229,7 +229,7 @@ class Pipeline:
             if marker.get("key") == key:
                 return issue
         for issue in self.issues(site).values():
-            if any(key in str(link) for link in issue.remote_links):
+            if any(_links_to(link, key) for link in issue.remote_links):
                 return issue
         return None
 
@@ -515,6 +515,12 @@ class Humans:
                 f"site {site}: {len(self.p.issues(site))} issues for {origins} made here and "
                 f"{len(self.made) - origins} counterparts"
             )
+
+
+def _links_to(link: RemoteLink, key: str) -> bool:
+    """A remote link to the issue ``key`` exactly (PROJ1-1 is not PROJ1-11)."""
+    url = str((link.body.get("object") or {}).get("url", ""))
+    return url.endswith(f"/browse/{key}")
 
 
 async def _holds(check: Callable[[], bool | Awaitable[bool]]) -> bool:
