@@ -41,7 +41,7 @@ def manual_sync(issue_key: str, source: str, env_file: Path) -> None:
     Example:
       jira-sync manual-sync PROJ1-123 --from 1
     """
-    _send(env_file, {"issue_key": issue_key, "source_instance": int(source)})
+    send_command(env_file, {"issue_key": issue_key, "source_instance": int(source)})
 
 
 @click.command("resolve")
@@ -61,17 +61,19 @@ def resolve(sync_id: str, direction: str, env_file: Path) -> None:
       jira-sync resolve PROJ1-123#PROJ2-456 --direction jira_1_to_2
     """
     body = {"sync_id": sync_id, "resolve_conflict": True, "resolution_direction": direction}
-    _send(env_file, body)
+    send_command(env_file, body)
 
 
-def _send(env_file: Path, body: dict[str, Any]) -> None:
+def send_command(env_file: Path, body: dict[str, Any]) -> None:
+    """A command body checked as the worker will check it, then put on the command topic;
+    a usage error or Kafka's refusal ends the CLI with its message."""
     settings = settings_or_exit(env_file)
     try:
         command = parse_command(body, str(uuid.uuid4()), datetime.now(UTC))
     except CommandError as error:
         raise click.UsageError(error.reason) from None
     try:
-        asyncio.run(_publish(settings, command))
+        asyncio.run(publish_command(settings, command))
     except KafkaError as error:
         raise click.ClickException(
             f"Kafka at {settings.kafka_bootstrap_servers} did not take the command: {error}"
@@ -80,7 +82,8 @@ def _send(env_file: Path, body: dict[str, Any]) -> None:
     click.echo(f"sent {command.command} {command.key} ({command.command_id}) to {topic}")
 
 
-async def _publish(settings: Settings, command: Command) -> None:
+async def publish_command(settings: Settings, command: Command) -> None:
+    """One command on the command topic, acknowledged by every in-sync replica."""
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", request_timeout_ms=10000
     )

@@ -15,7 +15,7 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.commands_cmd import ENV_FILE, _publish, _send
+from jira_sync.commands_cmd import ENV_FILE, publish_command, send_command
 from jira_sync.config_cmd import settings_or_exit
 from jira_sync.resync_progress import Progress, bar, phase
 from jira_sync.resync_watch import NotDeployed, Watch, watching
@@ -63,7 +63,7 @@ def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None
     if site is not None:
         body["source_instance"] = int(site)
     if not wait:
-        _send(env_file, body)
+        send_command(env_file, body)
         return
     settings = settings_or_exit(env_file)
     command = parse_command(body, str(uuid.uuid4()), datetime.now(UTC))
@@ -82,7 +82,7 @@ async def _follow(settings: Settings, command: Command, progress: Progress, seco
     from streams.sync.worker import worker_group  # imports faust: only when waiting
 
     async with watching(settings, worker_group(settings)) as watch:
-        await _publish(settings, command)
+        await publish_command(settings, command)
         progress.sent = True
         topic = Topics(settings.kafka_topic_prefix).commands
         click.echo(f"sent {command.command} {command.key} ({command.command_id}) to {topic}")
