@@ -22,6 +22,22 @@ def pair_id_for(site: SiteNumber, issue_id: str) -> str:
     return f"{site}:{issue_id}"
 
 
+RESYNC = "resync:"
+
+
+def resync_event_id(run_id: str, site: SiteNumber, issue_id: str) -> str:
+    """A full resync's snapshot event: its run, then the issue (ids are per site, so a pair's
+    two issues can share one)."""
+    return f"{RESYNC}{run_id}:{site}-{issue_id}"
+
+
+def resync_run(event_id: str | None) -> str | None:
+    """The run a full resync's snapshot event belongs to (``resync:<run>:``), else None."""
+    if event_id is None or not event_id.startswith(RESYNC):
+        return None
+    return event_id.rsplit(":", 1)[0] + ":"
+
+
 @dataclass(frozen=True)
 class IssueChanged:
     """One observation of an issue on one site (a webhook or a full-sync snapshot)."""

@@ -61,6 +61,7 @@ from streams.sync.messages import (
     WriteFields,
     other,
     pair_id_for,
+    resync_run,
 )
 
 
@@ -156,6 +157,8 @@ def _changed(
     duplicate = change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids
     if duplicate and not unsure:
         return Decision(pair, note="duplicate")
+    if change.kind == "snapshot" and not unsure and _merged_in_run(pair, change.webhook_id):
+        return Decision(pair, note="merged already in this resync")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
     snapshot = change.kind == "snapshot" or unsure  # no shortcut: read both sides
@@ -234,6 +237,13 @@ def _resolve(
     return Decision(
         state, writes_for(state, result, config), note=f"resolved towards site {message.winner}"
     )
+
+
+def _merged_in_run(pair: PairState, event_id: str | None) -> bool:
+    """A full resync feeds both issues of a pair; the first one's step read both sides
+    fresh and merged them, so the second has nothing to add."""
+    run = resync_run(event_id)
+    return run is not None and any(resync_run(seen) == run for seen in pair.recent_webhook_ids)
 
 
 def _fetch_both(pair: PairState) -> list[Action]:

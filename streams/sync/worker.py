@@ -59,6 +59,7 @@ from streams.sync.messages import (
     SiteNumber,
     SyncConfig,
     pair_id_for,
+    resync_event_id,
 )
 from streams.sync.normalize import (
     change_from_envelope,
@@ -648,7 +649,7 @@ async def full_snapshot(
     jql = f'project = "{project}" ORDER BY id ASC'
     count = 0
     async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
-        await _feed(sinks, site, issue, f"resync:{run_id}:{issue.id}")
+        await _feed(sinks, site, issue, resync_event_id(run_id, site, issue.id))
         count += 1
     return count
 

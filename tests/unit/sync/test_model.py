@@ -31,6 +31,8 @@ from streams.sync.messages import (
     TransitionTo,
     Unlink,
     WriteFields,
+    resync_event_id,
+    resync_run,
 )
 from streams.sync.model import decide
 
@@ -275,6 +277,33 @@ def test_a_snapshot_always_reads_both_sides_even_when_equal_to_the_base() -> Non
     assert decision.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
     drifted = decide(snapshot, pair, CONFIG, T0, {1: seen(1), 2: seen(2, labels=["x"])})
     assert drifted.actions == [WriteFields(1, "PROJ1-1", {"labels": ["x"]})]
+
+
+def test_a_full_resync_merges_a_pair_once_though_it_feeds_both_issues() -> None:
+    pair = linked_pair()
+    run = "p.commands:0:41"
+    first = change(1, minutes=0, kind="snapshot", webhook=resync_event_id(run, 1, "10001"))
+    merged = decide(first, pair, CONFIG, T0, {1: seen(1), 2: seen(2, labels=["x"])})
+    assert merged.actions == [WriteFields(1, "PROJ1-1", {"labels": ["x"]})]
+    assert merged.state is not None
+    # the other issue of the pair, same run, even with the same id on its own site
+    second = change(2, minutes=0, kind="snapshot", webhook=resync_event_id(run, 2, "10001"))
+    assert second.webhook_id != first.webhook_id
+    skipped = decide(second, merged.state, CONFIG, T0)
+    assert (skipped.note, skipped.actions, skipped.state) == (
+        "merged already in this resync",
+        [],
+        merged.state,
+    )
+    # the next run reads both sides again
+    next_run = resync_event_id("p.commands:0:97", 2, "1")
+    later = change(2, minutes=0, kind="snapshot", webhook=next_run)
+    assert decide(later, merged.state, CONFIG, T0).actions == [
+        Fetch(1, "PROJ1-1"),
+        Fetch(2, "PROJ2-1"),
+    ]
+    assert resync_run(first.webhook_id) == "resync:p.commands:0:41:"
+    assert resync_run("manual:p.commands:0:41") is None
 
 
 def test_one_side_changed_is_copied_and_base_waits_for_the_write() -> None:
