@@ -381,14 +381,16 @@ class Applier:
             if created is None:
                 return pair
             action = TransitionTo(action.site, created.key, action.status, action.guarded)
-        if action.guarded and await self._status_changed_by_others(action.site, action.issue_key):
+        site, key = action.site, action.issue_key
+
+        async def untouched() -> bool:
             # someone moved the new issue already: theirs is a change to sync, not undo
-            return outcomes.written(pair, action, now)
-        target = self.config.maps.statuses.to_site(action.site, action.status) or action.status
+            return not await self._status_changed_by_others(site, key)
+
+        target = self.config.maps.statuses.to_site(site, action.status) or action.status
+        guard = untouched if action.guarded else None  # read only when a move is due
         try:
-            await reach(
-                self.clients[action.site], action.issue_key, target, self.graphs[action.site]
-            )
+            await reach(self.clients[site], key, target, self.graphs[site], may_move=guard)
         except Unreachable as error:
             return outcomes.warned(pair, "status-unreachable", str(error), now, field="status")
         return outcomes.cleared(

@@ -10,6 +10,7 @@ warning on the pair (not a failure) and the next change or retry tries again.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from streams.jira.client import JiraClient
@@ -44,14 +45,22 @@ class Unreachable(Exception):
 
 
 async def reach(
-    client: JiraClient, key: str, target: str, graph: WorkflowGraph, max_steps: int = 4
+    client: JiraClient,
+    key: str,
+    target: str,
+    graph: WorkflowGraph,
+    max_steps: int = 4,
+    may_move: Callable[[], Awaitable[bool]] | None = None,
 ) -> int:
-    """Move ``key`` to ``target``; return the transitions performed (0 when already there)."""
+    """Move ``key`` to ``target``; return the transitions performed (0 when already there,
+    or when ``may_move``, asked once before the first move, says no)."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = await _status(client, key)
         if current.casefold() == target.casefold():
             return step
+        if step == 0 and may_move is not None and not await may_move():
+            return 0
         visited.add(current.casefold())
         available = await client.transitions(key)
         graph.learn(current, available)

@@ -41,3 +41,24 @@ async def test_an_unknown_status_is_unreachable() -> None:
             with pytest.raises(Unreachable, match="'Shipped'"):
                 await reach(client, key, "Shipped", WorkflowGraph())
         assert site.emulator.contract_violations == []
+
+
+async def test_a_move_is_asked_for_only_when_one_is_due_and_a_no_stops_it() -> None:
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        (key,) = site.emulator.seed_issues(1)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            asked: list[str] = []
+
+            async def refuse() -> bool:
+                asked.append(key)
+                return False
+
+            graph = WorkflowGraph()
+            assert await reach(client, key, "To Do", graph, may_move=refuse) == 0
+            assert asked == []  # already there: nothing to ask (and no read behind it)
+            assert await reach(client, key, "Done", graph, may_move=refuse) == 0
+            assert asked == [key]
+            assert client.transport.calls["POST"] == 0
+            assert site.emulator.issues[key].fields["status"]["name"] == "To Do"
+        assert site.emulator.contract_violations == []
