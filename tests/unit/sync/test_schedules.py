@@ -33,3 +33,9 @@ def test_failures_unconfirmed_creates_and_unreachable_statuses_are_looked_at_aga
     assert needs_another_look(CALM.model_copy(update={"pending_create": pending}))
     stuck = PairWarning(code="status-unreachable", message="m", field="status", at=NOW)
     assert needs_another_look(CALM.model_copy(update={"warnings": [stuck]}))
+
+
+def test_writes_and_comment_changes_not_recorded_as_done_are_looked_at_again() -> None:
+    unsure = {"2": {"summary": "asked of site 2"}}
+    assert needs_another_look(CALM.model_copy(update={"pending_writes": unsure}))
+    assert needs_another_look(CALM.model_copy(update={"pending_comments": {"1:10010": NOW}}))
