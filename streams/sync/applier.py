@@ -24,7 +24,7 @@ from streams.jira.errors import (
     PermanentJiraError,
     RetryableJiraError,
 )
-from streams.jira.models import Issue, parse_jira_time
+from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
 from streams.sync import comments, outcomes
@@ -241,7 +241,8 @@ class Applier:
             original = None
         if original is None or original.visibility:
             if copy_id is None and source in pair.pending_comments:
-                copy_id = await _find_copy(target, action.issue_key, source)
+                lost = await _find_copy(target, action.issue_key, source)
+                copy_id = lost.id if lost is not None else None
             if copy_id is not None:
                 with contextlib.suppress(NotFound):
                     await target.delete_comment(action.issue_key, copy_id)
@@ -255,8 +256,10 @@ class Applier:
                 pair = outcomes.comment_unmapped(pair, source, now)
         if source in pair.pending_comments:
             found = await _find_copy(target, action.issue_key, source)
-            if found is not None:
-                return outcomes.comment_copied(pair, source, f"{action.site}:{found}", now)
+            if found is not None:  # made by a create whose answer was lost
+                if found.body != body:  # the original was edited since
+                    await target.update_comment(action.issue_key, found.id, body)
+                return outcomes.comment_copied(pair, source, f"{action.site}:{found.id}", now)
         marked = outcomes.comment_pending(pair, source, now)
         await self.before_writes(marked)
         made = await self._post_copy(target, action.issue_key, body, source)
@@ -278,7 +281,7 @@ class Applier:
                 await self.sleep(self.comment_retry.delay(attempt, error.retry_after))
             found = await _find_copy(target, key, source)
             if found is not None:
-                return found
+                return found.id
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _create(
@@ -423,11 +426,11 @@ class Applier:
         return await self.apply(state, WriteFields(action.site, action.issue_key, rest), now)
 
 
-async def _find_copy(target: JiraClient, key: str, source: str) -> str | None:
-    """The id of the copy of ``source`` on ``key``, found by its marker."""
+async def _find_copy(target: JiraClient, key: str, source: str) -> Comment | None:
+    """The copy of ``source`` on ``key``, found by its marker."""
     async for existing in target.comments(key):
         if comments.is_copy_of(existing, source):
-            return existing.id
+            return existing
     return None
 
 

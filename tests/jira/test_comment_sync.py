@@ -199,6 +199,21 @@ async def test_a_copy_made_just_before_a_crash_is_found_not_made_again() -> None
         assert copy_ref == f"2:{next(iter(r.sites[2].comments))}"
 
 
+async def test_a_copy_found_after_a_crash_takes_an_edit_made_meanwhile() -> None:
+    async with rig() as r:
+        made = await r.humans[1].add_comment("PROJ1-1", adf("First words"))
+        await r.event(1, "created", "PROJ1-1", made.id)
+        r.pair = r.intents[-1]  # the worker died after the copy, before recording it
+        before = r.writes()
+        await r.humans[1].update_comment("PROJ1-1", made.id, adf("Second thoughts"))
+        await r.event(1, "updated", "PROJ1-1", made.id)  # handled before the redelivery
+        assert len(r.sites[2].comments) == 1
+        assert "Second thoughts" in r.texts(2)[0]
+        assert r.writes() == {1: before[1], 2: before[2] + 1}  # the found copy, updated
+        assert r.pair is not None
+        assert r.pair.comment_map == {f"1:{made.id}": f"2:{next(iter(r.sites[2].comments))}"}
+
+
 async def test_comment_changes_failing_for_a_whole_step_are_done_on_the_next_retry() -> None:
     async with rig() as r:
         before = r.writes()
