@@ -70,8 +70,7 @@ class FakeJira(JiraTransport):
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Any:
-        entry = {"site": self.site, "method": method, "path": path}
-        entry |= {"params": journal.plain(params), "json": journal.plain(json)}
+        entry = journal.request_entry(self.site, method, path, params, json)
         try:
             answer = self._answer(method, path, json)
         except JiraError as error:
