@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import random
@@ -221,17 +222,29 @@ async def _durably(
             await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state)),
         ]
         await flushed(app)
-        failed = [f.exception() for f in sent if not f.done() or f.exception() is not None]
-        if not failed:
+        problem = _unacknowledged(sent)
+        if problem is None:
             return
         log.warning(
             "pair state not acknowledged by Kafka; writing it again in %.0f s: %s",
             delay,
-            failed[0],
+            problem,
             extra={"pair_id": key.decode()},
         )
         await asyncio.sleep(delay)
         delay = min(delay * 2, 30.0)
+
+
+def _unacknowledged(sent: list[Any]) -> str | None:
+    """Why one of these sends is not on Kafka after a flush; None when all are."""
+    for future in sent:
+        if not future.done():
+            return "still unsent after the flush"
+        if future.cancelled():
+            return "cancelled"
+        if future.exception() is not None:
+            return repr(future.exception())
+    return None
 
 
 async def flushed(app: faust.App, report_every: float = 15.0) -> None:
@@ -453,9 +466,7 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             stored = pairs.get(key)
             pair = PairState.from_bytes(stored) if stored else None
 
-            async def persist(state: PairState, key: bytes = key) -> None:
-                await _durably(app, sinks, pairs, key, state)
-
+            persist = functools.partial(_durably, app, sinks, pairs, key)
             applier = dataclasses.replace(await runtime.get(), before_writes=persist)
             now = datetime.now(UTC)
             record = journal.start(key.decode(), message, pair, step_context(applier), now)

@@ -21,9 +21,10 @@ PAIR = PairState(pair_id="1:10001", version=2, origin=1, status=PairStatus.PENDI
 
 @dataclass
 class Topic:
-    """Each send answers with the next outcome: None acknowledged, else that error."""
+    """Each send answers with the next outcome: None acknowledged, "pending" no answer
+    yet, else that error."""
 
-    outcomes: list[Exception | None] = field(default_factory=list)
+    outcomes: list[Exception | str | None] = field(default_factory=list)
     sent: list[bytes] = field(default_factory=list)
 
     async def send(self, key: bytes, value: bytes) -> asyncio.Future[None]:
@@ -32,7 +33,7 @@ class Topic:
         outcome = self.outcomes.pop(0) if self.outcomes else None
         if outcome is None:
             done.set_result(None)
-        else:
+        elif isinstance(outcome, Exception):
             done.set_exception(outcome)
         return done
 
@@ -80,6 +81,14 @@ async def test_a_send_not_acknowledged_is_made_again_before_the_step_goes_on() -
     await _durably(cast(faust.App, app), sinks(state, journal), table, b"1:10001", PAIR, 0.01)
     assert (len(state.sent), len(journal.sent), app.producer.flushes) == (2, 2, 2)
     assert all(PairState.from_bytes(value) == PAIR for value in state.sent)
+
+
+async def test_a_send_still_unanswered_after_the_flush_is_made_again() -> None:
+    app, journal = App(), Topic()
+    table: dict[bytes, bytes] = {}
+    state = Topic(outcomes=["pending", None])
+    await _durably(cast(faust.App, app), sinks(state, journal), table, b"1:10001", PAIR, 0.01)
+    assert (len(state.sent), len(journal.sent), app.producer.flushes) == (2, 2, 2)
 
 
 async def test_a_slow_flush_is_reported_and_still_waited_for(
