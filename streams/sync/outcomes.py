@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning
 from streams.sync.messages import (
@@ -139,6 +139,13 @@ def _bump(pair: PairState, now: datetime, **update: Any) -> PairState:
     return pair.model_copy(update={**update, "version": pair.version + 1, "updated_at": now})
 
 
+V = TypeVar("V")
+
+
+def _dropped(mapping: dict[str, V], key: str) -> dict[str, V]:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
 def comment_pending(pair: PairState, source: str, now: datetime) -> PairState:
     """A comment copy is about to be asked of JIRA (recorded first, like a create), or a
     copy, edit or removal failed for good: the next merge of the pair does it again."""
@@ -149,12 +156,12 @@ def comment_updated(pair: PairState, source: str, now: datetime) -> PairState:
     """The copy holds its original again: an edit that failed before is done."""
     if source not in pair.pending_comments:
         return pair
-    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    pending = _dropped(pair.pending_comments, source)
     return _bump(pair, now, pending_comments=pending)
 
 
 def comment_copied(pair: PairState, source: str, copy: str, now: datetime) -> PairState:
-    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    pending = _dropped(pair.pending_comments, source)
     counters = {**pair.counters, "comments": pair.counters.get("comments", 0) + 1}
     return _bump(
         pair,
@@ -168,6 +175,6 @@ def comment_copied(pair: PairState, source: str, copy: str, now: datetime) -> Pa
 def comment_unmapped(pair: PairState, source: str, now: datetime) -> PairState:
     if source not in pair.comment_map and source not in pair.pending_comments:
         return pair
-    kept = {k: v for k, v in pair.comment_map.items() if k != source}
-    pending = {k: v for k, v in pair.pending_comments.items() if k != source}
+    kept = _dropped(pair.comment_map, source)
+    pending = _dropped(pair.pending_comments, source)
     return _bump(pair, now, comment_map=kept, pending_comments=pending)
