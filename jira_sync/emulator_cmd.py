@@ -34,7 +34,7 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
 @click.option("--api-token", default="sandbox-token", show_default=True)
 @click.option(
     "--rate-limits/--no-rate-limits",
-    default=False,
+    default=True,
     show_default=True,
     help="JIRA Cloud's burst and per-issue write limits (429 with Retry-After).",
 )

@@ -32,7 +32,9 @@ class _Frozen(BaseModel):
 
 class RateLimits(_Frozen):
     """JIRA Cloud's burst limits (token buckets per endpoint and method, per second) and
-    its per-issue write limits (``(writes, seconds)`` windows)."""
+    its per-issue write limits (``(writes, seconds)`` windows). On by default
+    (``SiteConfig.rate_limits``; ``None`` turns them off):
+    https://developer.atlassian.com/cloud/jira/platform/rate-limiting/"""
 
     get_per_second: float = Field(default=100.0, gt=0)
     post_per_second: float = Field(default=100.0, gt=0)
@@ -51,6 +53,15 @@ class Faults(_Frozen):
     Webhooks: duplicates (same identifier), drops, extra delay, and reordering by
     holding ``webhook_reorder_window`` deliveries and releasing them shuffled.
     Search: ``search_lag`` seconds of index lag (results show older issue versions).
+
+    The defaults are what a JIRA Cloud site does on an ordinary day, never kinder: a
+    delivery now and then twice (2 %, same identifier), deliveries spread over 0-200 ms so
+    close events arrive out of order, and a search index a second behind the writes (JIRA
+    documents neither ordering nor exactly-once delivery:
+    https://developer.atlassian.com/cloud/jira/platform/webhooks/ ; search/jql is
+    eventually consistent, ``reconcileIssues`` is its read-after-write escape:
+    https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/).
+    A test about something else may set a rate to 0; it says why.
     """
 
     seed: int = 0
@@ -60,13 +71,13 @@ class Faults(_Frozen):
     timeout_rate: float = Rate
     timeout_hold: float = Field(default=30.0, ge=0)
     conflict_rate: float = Rate
-    webhook_duplicate_rate: float = Rate
+    webhook_duplicate_rate: float = Field(default=0.02, ge=0.0, le=1.0)
     webhook_drop_rate: float = Rate
     webhook_delay: float = Field(default=0.0, ge=0)
-    webhook_delay_jitter: float = Field(default=0.0, ge=0)
+    webhook_delay_jitter: float = Field(default=0.2, ge=0)
     webhook_reorder_window: int = Field(default=0, ge=0)
     webhook_hold_seconds: float = Field(default=0.5, ge=0)
-    search_lag: float = Field(default=0.0, ge=0)
+    search_lag: float = Field(default=1.0, ge=0)
 
 
 class WebhookRetry(_Frozen):
@@ -105,7 +116,7 @@ class SiteConfig(BaseModel):
     labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
     components: tuple[str, ...] = ("Backend", "Frontend")
     versions: tuple[str, ...] = ("1.0", "2.0")
-    rate_limits: RateLimits | None = None
+    rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -139,7 +139,9 @@ class Emulator:
                 "summary": f"Seeded issue {number}",
                 "description": adf.document(f"Seeded by the emulator ({number})."),
             }
-            keys.append(self.site.create(author, {"fields": fields}, notify=False).key)
+            issue = self.site.create(author, {"fields": fields}, notify=False)
+            self.site.index.record(issue, 0)  # existed long before: the index caught up
+            keys.append(issue.key)
         return keys
 
     async def wait_for_webhooks(self, within: float = 5.0) -> bool:

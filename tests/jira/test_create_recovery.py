@@ -33,7 +33,7 @@ from tests.infra import OPENAPI_SPEC
 from tests.jira.rig import recorded, sync_auth, two_sites
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
-NO_FAULTS = Faults()
+NO_FAULTS = Faults(search_lag=0.0)  # search lag has its own test below
 T0 = datetime.now(UTC)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, create_grace=timedelta(seconds=30))
 
@@ -140,7 +140,7 @@ async def test_a_timed_out_create_keeps_its_intent_and_is_recovered() -> None:
         assert applied.state.pending_create is not None
         assert applied.state.status is PairStatus.PENDING
         assert len(r.target.issues) == 1
-        r.target.faults = Faults()
+        r.target.faults = NO_FAULTS
         action = decide(Reexamine("retry"), applied.state, CONFIG, T0).actions[0]
         assert isinstance(action, RecoverCreate)
         recovered = await r.applier.apply(applied.state, action, T0 + timedelta(seconds=2))
