@@ -136,6 +136,7 @@ class Catalog:
         self.base = config.base_url
         self.project_key = config.project_key
         self.project_name = config.display_project_name
+        self.projects = _projects(config)
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
         self.select_field_id = config.select_field_id
@@ -184,12 +185,18 @@ class Catalog:
     def resolution_done(self) -> dict[str, Any]:
         return self._values["resolution"][0]
 
-    def project_ref(self) -> dict[str, Any]:
+    def project_key_of(self, wanted: object) -> str | None:
+        """The key of the site's project named by ``wanted`` (its key or id), else None."""
+        text = str(wanted).upper()
+        return next((k for k, (i, _) in self.projects.items() if text in {k, i}), None)
+
+    def project_ref(self, key: str | None = None) -> dict[str, Any]:
+        project_id, name = self.projects[key or self.project_key]
         return {
-            "self": f"{self.base}/rest/api/3/project/{PROJECT_ID}",
-            "id": PROJECT_ID,
-            "key": self.project_key,
-            "name": self.project_name,
+            "self": f"{self.base}/rest/api/3/project/{project_id}",
+            "id": project_id,
+            "key": key or self.project_key,
+            "name": name,
             "projectTypeKey": "software",
             "simplified": False,
             "avatarUrls": {
@@ -255,6 +262,14 @@ class Catalog:
             }
             for n, value in enumerate(values)
         ]
+
+
+def _projects(config: SiteConfig) -> dict[str, tuple[str, str]]:
+    """Project key -> (id, name): the configured project first (id 10000), then the others
+    issues can be moved to (ids 10001, ...)."""
+    others = [key for key in dict.fromkeys(config.other_projects) if key != config.project_key]
+    projects = {config.project_key: (PROJECT_ID, config.display_project_name)}
+    return projects | {key: (str(10001 + n), f"Project {key}") for n, key in enumerate(others)}
 
 
 PRIORITIES = [

@@ -6,7 +6,7 @@ starts from these values and is changed on the ``Emulator`` or the control API.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -14,6 +14,7 @@ from sandbox.contract import OpenApiContract
 from sandbox.workflow import Workflow
 
 Rate = Field(default=0.0, ge=0.0, le=1.0)
+ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")]
 ALL_EVENTS = frozenset(
     {
         "jira:issue_created",
@@ -95,12 +96,15 @@ class WebhookRetry(_Frozen):
 
 
 class SiteConfig(BaseModel):
-    """One JIRA Cloud site with one project."""
+    """One JIRA Cloud site: the project the sync is pointed at, and ``other_projects``
+    (by default one, ``OTHER``) that issues can be moved out to and in from."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     project_key: str = Field(default="PROJ1", pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     project_name: str | None = None
+    other_projects: tuple[ProjectKey, ...] = ("OTHER",)
+    bulk_move_seconds: float = Field(default=1.0, ge=0)  # a bulk move task's time in queue
     email: str = "sandbox@example.com"
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"

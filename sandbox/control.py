@@ -12,6 +12,8 @@ GET    /_emulator/users              every user, with email and visibility
 POST   /_emulator/users              {"displayName", "emailAddress", "emailVisible",
                                       "apiToken", "accountId"}: add a user
 POST   /_emulator/seed               {"count": N}: N issues, made without webhooks
+POST   /_emulator/move               {"issue", "project", "issuetype"?}: move one issue at
+                                      once, as in the UI (sandbox.moves; JIRA's webhook)
 """
 
 from __future__ import annotations

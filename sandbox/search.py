@@ -90,6 +90,8 @@ def _matching(site: Site, account_id: str, jql: str, reconcile: list[int]) -> li
         frozenset(site.issues),
         now,
         account_id,
+        frozenset(site.catalog.projects) | {i for i, _ in site.catalog.projects.values()},
+        site.key_ids(),
     )
     try:
         query = parse(jql)

@@ -38,6 +38,7 @@ from streams.state import (
     PendingCreate,
     SideMarker,
 )
+from streams.sync import moves
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
@@ -55,6 +56,7 @@ from streams.sync.messages import (
     RecoverCreate,
     Reexamine,
     Resolve,
+    SiteNumber,
     SyncConfig,
     TransitionTo,
     Unlink,
@@ -103,6 +105,8 @@ def _comment(
         return Decision(pair, note="duplicate")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
+    if moves.moved_out(change.site, change.issue_key, config):  # before its move's webhook
+        return _moved(pair, change.site, change.issue_key, now)
     recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
     seen = pair.model_copy(
         update={
@@ -164,6 +168,8 @@ def _changed(
     snapshot = change.kind == "snapshot" or unsure  # no shortcut: read both sides
     if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
+    if moves.moved_out(change.site, change.issue_key, config):
+        return _moved(pair, change.site, change.issue_key, now)
     if change.kind == "deleted":
         return _deleted(pair, change.site, config, now)
     seen = _observe(pair, change, config, now)
@@ -195,7 +201,9 @@ def _reexamine(
         return Decision(pair, note="orphaned")
     if observed is None:
         return Decision(pair, _fetch_both(pair), note=f"read both sides ({message.reason})")
-    target = other(pair.origin)
+    target, moved = other(pair.origin), moves.moved_side(observed, config)
+    if moved is not None:
+        return _moved(pair, *moved, now)
     if pair.side(target) is None:
         origin = observed.get(pair.origin)
         if origin is None or not origin.exists:
@@ -218,6 +226,9 @@ def _resolve(
         return Decision(pair, note="no conflict to resolve")
     if observed is None:
         return Decision(pair, _fetch_both(pair), note="read both sides")
+    moved = moves.moved_side(observed, config)
+    if moved is not None:
+        return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
         return _deleted(pair, gone[0], config, now)
@@ -381,6 +392,9 @@ def _merge(
     now: datetime,
     quiet: str,
 ) -> Decision:
+    moved = moves.moved_side(observed, config)
+    if moved is not None:  # read by its old key, the issue answers from another project
+        return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
         return _deleted(pair, gone[0], config, now)
@@ -487,6 +501,12 @@ def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> D
     else:
         action = DeleteIssue(survivor.site, survivor.key)
     return Decision(state, [action], note=f"deleted on site {site}; {config.deletion.value}")
+
+
+def _moved(pair: PairState, site: SiteNumber, key: str, now: datetime) -> Decision:
+    """The pair's issue on ``site`` moved out of the synced project (now ``key``): the pair
+    stops syncing; neither issue is written, unlinked or deleted."""
+    return Decision(moves.orphaned_by_move(pair, site, key, now), note=f"moved to {key}")
 
 
 def _orphan(pair: PairState, now: datetime) -> PairState:
