@@ -238,6 +238,9 @@ def _resolve(
     if gone:
         state = visibility.unreachable(pair, gone[0], now)
         return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+    blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
+    if blocked is not None:  # the winner's values may not leave its site either
+        return Decision(visibility.skipped(pair, *blocked, now), note="skipped: security level")
     result = MergeResult()
     loser = other(message.winner)
     for name in pair.conflicts:

@@ -39,12 +39,16 @@ async def test_an_issue_hidden_by_a_security_level_leaves_its_counterpart_untouc
 ) -> None:
     env = {"DELETION_POLICY": "delete"}
     async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        # With no security_levels map, an issue with a level (visible to the sync) stays home.
+        minutes = await p.create(1, "Board minutes", security={"name": "Partner visible"})
         key1 = await p.create(1, "Quarterly numbers")
         await p.eventually(lambda: p.find(2, "Quarterly numbers") is not None)
         twin = p.find(2, "Quarterly numbers")
         assert twin is not None
         key2 = twin.key
+        await p.eventually(lambda: _status_is(p, 1, minutes, "skipped"))
         await p.quiet()
+        assert p.find(2, "Board minutes") is None
 
         # Alice restricts the issue to her own staff: the sync account no longer sees it.
         await p.edit(1, key1, security={"id": INTERNAL})

@@ -17,6 +17,7 @@ from streams.sync.messages import (
     CreateCounterpart,
     Fetch,
     Reexamine,
+    Resolve,
     WriteFields,
 )
 from streams.sync.model import decide
@@ -154,3 +155,15 @@ def test_sync_config_copies_levels_only_with_a_map() -> None:
     config = sync_config(settings, mapping)
     assert "security" in config.fields
     assert config.maps.security_levels.to_site(2, "Partner visible") == "Partners"
+
+
+def test_resolving_a_conflict_never_copies_a_restricted_issue() -> None:
+    mine = change(1, minutes=2, summary="Mine")
+    conflicted = decide(mine, linked_pair(), CONFIG, T0, fresh(mine, summary="Theirs")).state
+    assert conflicted is not None
+    assert conflicted.conflicts
+    observed = {1: seen(1, summary="Mine", security=INTERNAL), 2: seen(2, summary="Theirs")}
+    decision = decide(Resolve(1, "PROJ1-1#PROJ2-1"), conflicted, CONFIG, T0, observed)
+    assert decision.actions == []
+    assert decision.state is not None
+    assert decision.state.status is PairStatus.SKIPPED
