@@ -10,7 +10,14 @@ import click
 
 from jira_sync.config_cmd import settings_or_exit
 from streams.settings import Settings
-from streams.sync.fields import ASSIGNEE, DEFAULT_FIELDS, FieldMaps, NameMap, UserMap
+from streams.sync.fields import (
+    ASSIGNEE,
+    DEFAULT_FIELDS,
+    SECURITY,
+    FieldMaps,
+    NameMap,
+    UserMap,
+)
 from streams.sync.mapping import MappingError, MappingFile, load_mapping
 from streams.sync.messages import IssueFilter, SyncConfig
 
@@ -26,6 +33,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         components=NameMap(dict(mapping.components)),
         versions=NameMap(dict(mapping.versions)),
         users=UserMap(dict(mapping.users)),
+        security_levels=NameMap(dict(mapping.security_levels)),
     )
     filters = mapping.filters
     return SyncConfig(
@@ -33,7 +41,11 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         policy=settings.conflict_policy,
         sync_status=settings.sync_status_transitions,
         maps=maps,
-        fields=(*DEFAULT_FIELDS, *((ASSIGNEE,) if settings.sync_assignee else ())),
+        fields=(
+            *DEFAULT_FIELDS,
+            *((ASSIGNEE,) if settings.sync_assignee else ()),
+            *((SECURITY,) if mapping.security_levels else ()),  # mapped levels are copied
+        ),
         create_grace=timedelta(seconds=settings.sync_create_grace_seconds),
         deletion=settings.deletion_policy,
         filters=IssueFilter(

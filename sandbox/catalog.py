@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.config import SiteConfig
+from sandbox.security import level_values
 
 PROJECT_ID = "10000"
 MULTI_KINDS = frozenset({"labels", "components", "versions", "options"})
 REFERENCE_KINDS = frozenset(
-    {"priority", "issuetype", "resolution", "components", "versions", "options"}
+    {"priority", "issuetype", "resolution", "components", "versions", "options", "security"}
 )
 OPTION_KINDS = frozenset({"option", "options"})  # single and multi select: values by "value"
 
@@ -74,6 +75,7 @@ SYSTEM_FIELDS: tuple[Row, ...] = (
     ("resolutiondate", "Resolved", "datetime", "datetime", None, "", None, ()),
     ("created", "Created", "datetime", "datetime", None, "", None, ()),
     ("updated", "Updated", "datetime", "datetime", None, "", None, ()),
+    ("security", "Security Level", "security", "securitylevel", None, "ec", None, ("level",)),
 )  # fmt: skip
 
 
@@ -154,6 +156,7 @@ class Catalog:
             ],
             "option": self._options(_number(config.select_field_id), SEVERITIES),
             "options": self._options(_number(config.multiselect_field_id), PLATFORMS),
+            "security": level_values(self.base),
         }
 
     def add(self, kind: str, name: str) -> dict[str, Any]:

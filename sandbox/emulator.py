@@ -39,6 +39,7 @@ from sandbox.model import Comment, Issue
 from sandbox.permissions import ROUTES as PERMISSION_ROUTES
 from sandbox.ratelimit import RateLimiter
 from sandbox.screen_meta import ROUTES as SCREEN_ROUTES
+from sandbox.security_routes import ROUTES as SECURITY_ROUTES
 from sandbox.site import Site
 from sandbox.users import ALICE, Directory, User
 
@@ -52,6 +53,7 @@ ROUTE_TABLES = (
     moves.ROUTES,
     SCREEN_ROUTES,
     PERMISSION_ROUTES,
+    SECURITY_ROUTES,
     CONTROL_ROUTES,
 )
 

@@ -19,6 +19,7 @@ from sandbox.events import Payloads
 from sandbox.index import SearchIndex
 from sandbox.model import ChangeGroup, ChangeItem, Issue
 from sandbox.properties import check_property
+from sandbox.security import Security
 from sandbox.users import Directory, User
 from sandbox.values import FieldError, Values
 from sandbox.workflow import Workflow
@@ -56,6 +57,7 @@ class Site:
         self._numbers = {key: itertools.count(1) for key in self.catalog.projects}
         self.screens = _configured_screens(config, self.catalog)
         self.bulk_moves: dict[str, BulkMove] = {}  # bulk move tasks by id (sandbox.moves)
+        self.security = Security.for_site(config.integration_account_id)
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))
@@ -85,6 +87,7 @@ class Site:
         properties = _create_properties(body)
         issuetype = self._create_basics(fields)
         planned = self._plan_create(body, fields)
+        self.security.check_settable(actor.account_id, planned)
         project = self.catalog.project_key_of(_wanted_project(fields))
         issue = self._new_issue(actor, issuetype, planned, properties, project)
         self.index.record(issue, issue.created_ms)
@@ -152,6 +155,7 @@ class Site:
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
         planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
+        self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
         if not items:
             return

@@ -25,6 +25,10 @@ class PairStatus(StrEnum):
     CONFLICTED = "conflicted"  # at least one field changed differently on both sides
     FAILED = "failed"  # a permanent error stops this pair; see ``failure``
     ORPHANED = "orphaned"  # one side was deleted or unlinked
+    # a side answers 404 with no deletion event: deleted, or hidden from the sync account
+    # (security level, browse permission); retried, never treated as deleted
+    UNREACHABLE = "unreachable"
+    SKIPPED = "skipped"  # an issue has a security level the mapping file does not map
 
 
 class _Frozen(BaseModel):

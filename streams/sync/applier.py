@@ -62,6 +62,7 @@ READ_FIELDS = [
     "issuetype",
     "status",
     "updated",
+    "security",  # restricted issues stay home (streams.sync.visibility); written only if mapped
 ]
 RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
 

@@ -30,6 +30,7 @@ CORE_FIELDS = ("summary", "description", "priority", "labels")
 DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
 ASSIGNEE = "assignee"
+SECURITY = "security"
 SITE2_USER = "site2:"
 NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
@@ -105,6 +106,7 @@ class FieldMaps:
     versions: NameMap = field(default_factory=NameMap)
     users: UserMap = field(default_factory=UserMap)
     custom: tuple[CustomField, ...] = ()
+    security_levels: NameMap = field(default_factory=NameMap)  # see streams.sync.visibility
 
     def named(self, name: str) -> NameMap:
         return self.components if name == "components" else self.versions
@@ -138,7 +140,21 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
         field_id = custom.ids.get(site)
         if field_id is not None and field_id in fields:
             values[custom.key] = _custom_value(site, custom, fields.get(field_id))
+    if SECURITY in fields:
+        values[SECURITY] = security_level(site, _name(fields.get(SECURITY)), maps.security_levels)
     return values
+
+
+def security_level(site: SiteNumber, name: str | None, levels: NameMap) -> str | None:
+    """A security level in canonical form: the site 1 name of a mapped level, else the
+    level as its site names it, marked with its site (``site1:``/``site2:``) when unmapped,
+    so that an unmapped level never passes for a mapped one."""
+    if name is None:
+        return None
+    if site == 1:
+        return name if name in levels.one_to_two else f"site1:{name}"
+    back = {two: one for one, two in levels.one_to_two.items()}
+    return back.get(name, f"site2:{name}")
 
 
 @dataclass
@@ -172,6 +188,10 @@ def render(
             _render_named(site, name, value or [], maps, available, out)
         elif name == ASSIGNEE:
             _render_assignee(site, value, maps, out)
+        elif name == SECURITY:  # only mapped levels are written (streams.sync.visibility)
+            if value is None or value in maps.security_levels.one_to_two:
+                target = maps.security_levels.to_site(site, value)
+                out.fields[name] = {"name": target} if target else None
         elif name in customs:
             custom = customs[name]
             if site in custom.ids:

@@ -38,7 +38,7 @@ from streams.state import (
     PendingCreate,
     SideMarker,
 )
-from streams.sync import moves
+from streams.sync import moves, visibility
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
@@ -107,6 +107,8 @@ def _comment(
         return Decision(pair, note="orphaned")
     if moves.moved_out(change.site, change.issue_key, config):  # before its move's webhook
         return _moved(pair, change.site, change.issue_key, now)
+    if pair.status in visibility.PAUSED:  # copied when the pair resumes (_merge)
+        return Decision(pair, note=f"{pair.status.value}: comment not copied now")
     recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
     seen = pair.model_copy(
         update={
@@ -165,15 +167,21 @@ def _changed(
         return Decision(pair, note="merged already in this resync")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
-    snapshot = change.kind == "snapshot" or unsure  # no shortcut: read both sides
+    paused = pair.status in visibility.PAUSED  # a fresh read of both sides may resume it
+    snapshot = change.kind == "snapshot" or unsure or paused  # no shortcut: read both sides
     if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
     if moves.moved_out(change.site, change.issue_key, config):
         return _moved(pair, change.site, change.issue_key, now)
     if change.kind == "deleted":
-        return _deleted(pair, change.site, config, now)
+        return _deletion_event(pair, change, config, now, observed)
     seen = _observe(pair, change, config, now)
+    level = visibility.unmapped_level(change.values, config)
+    if level is not None:
+        state = visibility.skipped(seen, change.site, change.issue_key, level, now)
+        return Decision(state, adopted, note=f"skipped: security level {level}")
     if seen.side(other(change.site)) is None:  # only the origin can be alone
+        seen = visibility.resumed(seen, now) if paused else seen
         return Decision(seen, _creating(seen, change.values, config), note="create counterpart")
     if not snapshot and _agrees_with_base(change, seen, config):
         return Decision(seen, adopted, note=_quiet_note(change, config))
@@ -207,7 +215,14 @@ def _reexamine(
     if pair.side(target) is None:
         origin = observed.get(pair.origin)
         if origin is None or not origin.exists:
-            return Decision(_orphan(pair, now), note="the origin issue is gone")
+            state = visibility.unreachable(pair, pair.origin, now)
+            return Decision(state, note="unreachable: the origin issue answers 404")
+        level = visibility.unmapped_level(origin.values, config)
+        if level is not None:
+            state = visibility.skipped(pair, pair.origin, origin.issue_key, level, now)
+            return Decision(state, note=f"skipped: security level {level}")
+        if pair.status in visibility.PAUSED:
+            pair = visibility.resumed(pair, now)
         return Decision(pair, _creating(pair, origin.values, config), note="create counterpart")
     return _merge(pair, observed, config, now, "in sync")
 
@@ -231,7 +246,11 @@ def _resolve(
         return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
-        return _deleted(pair, gone[0], config, now)
+        state = visibility.unreachable(pair, gone[0], now)
+        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+    blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
+    if blocked is not None:  # the winner's values may not leave its site either
+        return Decision(visibility.skipped(pair, *blocked, now), note="skipped: security level")
     result = MergeResult()
     loser = other(message.winner)
     for name in pair.conflicts:
@@ -341,6 +360,7 @@ def _quiet_note(change: IssueChanged, config: SyncConfig) -> str:
 def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Decision:
     if change.kind == "deleted":
         return Decision(None, note="deleted before it was synced")
+    level = visibility.unmapped_level(change.values, config)
     project = config.project_keys.get(change.site)
     if project is not None and change.issue_key.rpartition("-")[0] != project:
         return Decision(None, note=f"ignored: not in project {project}")
@@ -359,6 +379,9 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
         updated_at=now,
     )
+    if level is not None:  # never copied: the pair only records why
+        state = visibility.skipped(state, change.site, change.issue_key, level, now)
+        return Decision(state, note=f"skipped: security level {level}")
     return Decision(state, _creating(state, change.values, config), note="create counterpart")
 
 
@@ -396,9 +419,15 @@ def _merge(
     if moved is not None:  # read by its old key, the issue answers from another project
         return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
-    if gone:
-        return _deleted(pair, gone[0], config, now)
-    pair = _confirmed(pair, observed)
+    if gone:  # 404 is "not found or not allowed": only a deletion event deletes
+        state = visibility.unreachable(pair, gone[0], now)
+        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+    blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
+    if blocked is not None:
+        state = visibility.skipped(pair, *blocked, now)
+        return Decision(state, note=f"skipped: security level {blocked[2]}")
+    resuming = pair.status in visibility.PAUSED
+    pair = _confirmed(visibility.reachable(pair, now) if resuming else pair, observed)
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
     sides = Sides(values=values, updated=updated, origin=pair.origin)
@@ -409,7 +438,7 @@ def _merge(
     writes = writes_for(state, result, config)
     if not writes and state.failure is not None:  # nothing left to write: the failure is over
         state = state.model_copy(update={"failure": None})  # (a comment failing again sets it)
-    comments = _comments_again(state, config)
+    comments = _comments_again(state, config) + (_comments_both_ways(state) if resuming else [])
     if result.conflicts:
         note = "conflict: " + ", ".join(sorted(result.conflicts))
     elif writes:
@@ -432,6 +461,14 @@ def _comments_again(pair: PairState, config: SyncConfig) -> list[Action]:
         origin, target = (one, two) if site == "1" else (two, one)
         actions.append(CopyComment(origin.site, origin.key, comment_id, target.site, target.key))
     return actions
+
+
+def _comments_both_ways(pair: PairState) -> list[Action]:
+    """After a pause: the comments either side wrote meanwhile (copies are never copied)."""
+    one, two = pair.site1, pair.site2
+    if one is None or two is None:
+        return []
+    return [CopyComments(1, one.key, 2, two.key), CopyComments(2, two.key, 1, one.key)]
 
 
 def _confirmed(pair: PairState, observed: dict[int, Observation]) -> PairState:
@@ -488,6 +525,24 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
         if status is not None:
             actions.append(TransitionTo(ref.site, ref.key, status))
     return actions
+
+
+def _deletion_event(
+    pair: PairState,
+    change: IssueChanged,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
+    """A ``jira:issue_deleted`` event: the deletion policy runs once a fresh read of that
+    issue confirms it is gone (an event is no proof: the read is)."""
+    if observed is None or change.site not in observed:
+        ref = pair.side(change.site)
+        fetch = Fetch(change.site, ref.key if ref is not None else change.issue_key)
+        return Decision(pair, [fetch], note="deletion event: confirming it")
+    if observed[change.site].exists:
+        return Decision(pair, note=f"deletion event, but the issue on site {change.site} exists")
+    return _deleted(pair, change.site, config, now)
 
 
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:

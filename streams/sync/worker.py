@@ -569,10 +569,10 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
 def needs_another_look(pair: PairState) -> bool:
     """What the periodic retry picks up: failures (also permanent ones: a screen or a
     permission may have been fixed since), unconfirmed creates, writes and comment changes
-    not recorded as done, unreachable statuses."""
+    not recorded as done, unreachable statuses, pairs with an issue answering 404."""
     if pair.failure is not None or pair.pending_create is not None:
         return True
-    if pair.pending_writes or pair.pending_comments:
+    if pair.pending_writes or pair.pending_comments or pair.status is PairStatus.UNREACHABLE:
         return True
     return any(warning.code == "status-unreachable" for warning in pair.warnings)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 
-from sandbox import RunningSite
+from sandbox import Faults, RunningSite
 from streams.jira.webhooks import parse_webhook
 from tests.sandbox.conftest import Jira, Receiver, StartSite
 
@@ -51,7 +51,7 @@ async def completed(jira: Jira, task_id: str) -> dict[str, Any]:
 async def test_bulk_move_is_a_queued_task_that_rekeys_and_keeps_the_old_key(
     start_site: StartSite, session: aiohttp.ClientSession
 ) -> None:
-    running = await start_site(bulk_move_seconds=0.3)
+    running = await start_site(bulk_move_seconds=0.3, faults=Faults(search_lag=0.0))  # no lag
     jira = Jira(session, running.base_url)
     await jira.create("First")
     key = await jira.create("Moving")
