@@ -136,6 +136,7 @@ class Catalog:
         self.base = config.base_url
         self.project_key = config.project_key
         self.project_name = config.display_project_name
+        self.project_type = config.project_type
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
         self.select_field_id = config.select_field_id
@@ -190,7 +191,7 @@ class Catalog:
             "id": PROJECT_ID,
             "key": self.project_key,
             "name": self.project_name,
-            "projectTypeKey": "software",
+            "projectTypeKey": self.project_type,
             "simplified": False,
             "avatarUrls": {
                 size: f"{self.base}/rest/api/3/universal_avatar/view/type/project/"

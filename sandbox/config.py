@@ -90,6 +90,8 @@ class SiteConfig(BaseModel):
 
     project_key: str = Field(default="PROJ1", pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     project_name: str | None = None
+    # the project's ``projectTypeKey``: "service_desk" is a Jira Service Management project
+    project_type: Literal["software", "service_desk"] = "software"
     email: str = "sandbox@example.com"
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from sandbox import adf, comments, issue_extras, issue_routes, meta_routes, search, transitions
 from sandbox.clock import Clock, Stamper, SystemClock
+from sandbox.comment_properties import ROUTES as COMMENT_PROPERTY_ROUTES
 from sandbox.config import Faults, RateLimits, SiteConfig
 from sandbox.control import EMULATOR
 from sandbox.control import ROUTES as CONTROL_ROUTES
@@ -37,6 +38,7 @@ ROUTE_TABLES = (
     issue_routes.ROUTES,
     transitions.ROUTES,
     comments.ROUTES,
+    COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
     search.ROUTES,
     meta_routes.ROUTES,

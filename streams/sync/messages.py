@@ -79,7 +79,7 @@ class CommentChanged:
     comment_id: str
     author: str | None = None  # account id of the comment's author
     actor: str | None = None  # who did this (the webhook's user)
-    restricted: bool = False  # visibility set: internal to that site
+    restricted: bool = False  # visibility set or a service-desk internal note: stays there
     webhook_id: str | None = None
 
     @property

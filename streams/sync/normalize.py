@@ -110,7 +110,7 @@ def _comment_change(
         comment_id=comment.id,
         author=comment.author.account_id if comment.author else None,
         actor=webhook.user.account_id if webhook.user else None,
-        restricted=bool(comment.visibility),
+        restricted=comment.internal,
         webhook_id=envelope.webhook_id,
     )
 
