@@ -27,7 +27,7 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, outcomes
+from streams.sync import comments, outcomes, rich_text
 from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
@@ -302,6 +302,11 @@ class Applier:
     async def _create(
         self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
     ) -> Applied:
+        if isinstance(action, CreateCounterpart) and action.webhook_text:
+            fresh = await self._with_origin_text(pair, action, now)
+            if isinstance(fresh, Applied):
+                return fresh
+            action = fresh
         intent = PendingCreate(
             site=action.site,
             project_key=action.project_key,
@@ -329,6 +334,24 @@ class Applier:
             return Applied(state, Retry(str(error), error.retry_after))
         state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
         return await self._linked(_report(state, synced, rendered, now))
+
+    async def _with_origin_text(
+        self, pair: PairState, action: CreateCounterpart, now: datetime
+    ) -> CreateCounterpart | Applied:
+        """The create with its rich text read from the origin (``rich_text.from_origin``);
+        an origin that cannot be read is not copied now: the pair's retry looks again."""
+        try:
+            fresh = await rich_text.from_origin(pair, action, self.observe, self.config.maps)
+        except RetryableJiraError as error:
+            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
+        except JiraError as error:
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        if fresh is None:
+            reason = f"{action.origin_key} cannot be read; not copied yet"
+            state = outcomes.failed(pair, action, reason, retryable=True, now=now)
+            return Applied(state, Retry(reason, None))
+        return fresh
 
     async def _issue_type(self, site: SiteNumber, origin_type: Any) -> str:
         """The origin's type through the issue type map, when the target project has it."""

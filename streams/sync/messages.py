@@ -163,6 +163,9 @@ class CreateCounterpart:
     link: dict[str, Any]  # the link marker, set in the create call itself
     origin_key: str
     status: str | None = None  # where the new issue goes next (a create cannot carry it)
+    # the values came from a webhook and hold rich text as wiki markup: the applier takes
+    # those fields from a REST read of the origin first (``streams.sync.rich_text``)
+    webhook_text: bool = False
 
 
 @dataclass(frozen=True)

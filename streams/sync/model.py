@@ -25,6 +25,7 @@ forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,6 +64,7 @@ from streams.sync.messages import (
     pair_id_for,
     resync_run,
 )
+from streams.sync.rich_text import carries_webhook_text
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def _changed(
         return _deleted(pair, change.site, config, now)
     seen = _observe(pair, change, config, now)
     if seen.side(other(change.site)) is None:  # only the origin can be alone
-        return Decision(seen, _creating(seen, change.values, config), note="create counterpart")
+        creating = _creating(seen, change.values, config, _webhook_text(change, config))
+        return Decision(seen, creating, note="create counterpart")
     if not snapshot and _agrees_with_base(change, seen, config):
         return Decision(seen, adopted, note=_quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
@@ -250,11 +253,16 @@ def _fetch_both(pair: PairState) -> list[Action]:
     return [Fetch(ref.site, ref.key) for ref in (pair.site1, pair.site2) if ref]
 
 
-def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> list[Action]:
+def _creating(
+    pair: PairState, values: dict[str, Any], config: SyncConfig, webhook_text: bool = False
+) -> list[Action]:
     """The create, then the origin's status (a create cannot carry one): done in the same
-    step, so the pair agrees on the status before anyone can change the new issue's."""
+    step, so the pair agrees on the status before anyone can change the new issue's.
+    ``webhook_text``: ``values`` hold rich text as a webhook rendered it (wiki markup)."""
     status = values.get("status") if config.sync_status else None
     create = _create(pair, values, config, status)
+    if webhook_text:
+        create = dataclasses.replace(create, webhook_text=True)
     actions: list[Action] = [create]
     if status is not None:  # "": the issue just created
         actions.append(TransitionTo(create.site, "", status, guarded=True))
@@ -348,7 +356,13 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
         updated_at=now,
     )
-    return Decision(state, _creating(state, change.values, config), note="create counterpart")
+    creating = _creating(state, change.values, config, _webhook_text(change, config))
+    return Decision(state, creating, note="create counterpart")
+
+
+def _webhook_text(change: IssueChanged, config: SyncConfig) -> bool:
+    """A webhook's rich text is wiki markup, never to be written (snapshots are REST reads)."""
+    return change.kind != "snapshot" and carries_webhook_text(change.values, config.maps)
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:
