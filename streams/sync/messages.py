@@ -50,6 +50,7 @@ class IssueChanged:
     updated: datetime | None = None
     webhook_id: str | None = None
     actor: str | None = None
+    text_read: bool = False  # rich text values from a REST read, not the webhook's markup
 
 
 @dataclass(frozen=True)

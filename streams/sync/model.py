@@ -362,7 +362,9 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
 
 def _webhook_text(change: IssueChanged, config: SyncConfig) -> bool:
     """A webhook's rich text is wiki markup, never to be written (snapshots are REST reads)."""
-    return change.kind != "snapshot" and carries_webhook_text(change.values, config.maps)
+    if change.kind == "snapshot" or change.text_read:
+        return False
+    return carries_webhook_text(change.values, config.maps)
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:

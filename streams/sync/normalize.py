@@ -125,6 +125,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "updated": change.updated.isoformat() if change.updated else None,
         "webhook_id": change.webhook_id,
         "actor": change.actor,
+        "text_read": change.text_read,
     }
 
 
@@ -139,6 +140,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         updated=datetime.fromisoformat(updated) if updated else None,
         webhook_id=raw.get("webhook_id"),
         actor=raw.get("actor"),
+        text_read=bool(raw.get("text_read", False)),
     )
 
 
