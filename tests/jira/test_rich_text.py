@@ -137,3 +137,24 @@ async def test_a_comment_copy_gets_no_markup_characters() -> None:
         header = characters(copy.body["content"][0])
         assert header.startswith("Alice Visible wrote on PROJ1-1")
         assert characters(copy.body) == header + characters(RICH)
+
+
+async def test_an_origin_gone_before_its_rich_text_is_read_is_not_copied() -> None:
+    async with sites() as (running, applier, alice):
+        fields = {"project": {"key": "PROJ1"}, "issuetype": {"name": "Task"},
+                  "summary": "Short-lived", "description": RICH}  # fmt: skip
+        made = await alice.request("POST", "/rest/api/3/issue", json={"fields": fields})
+        emulator = running[1].emulator
+        issue, actor = emulator.issues[made["key"]], emulator.users.get(ALICE)
+        assert actor is not None
+        payload = emulator.site.payloads.issue_event(
+            "jira:issue_created", "issue_created", issue, actor, 0
+        )
+        await alice.request("DELETE", f"/rest/api/3/issue/{made['key']}")
+        change = envelope(running[1], "jira:issue_created", payload, 1)
+        assert isinstance(change, IssueChanged)
+        result = await handle(change, None, CONFIG, applier, NOW)
+        assert result.retry is not None  # the pair looks again later (and finds it gone)
+        assert result.state is not None
+        assert result.state.failure is not None
+        assert running[2].emulator.issues == {}
