@@ -139,6 +139,7 @@ class Catalog:
         self.project_key = config.project_key
         self.project_name = config.display_project_name
         self.projects = _projects(config)
+        self.project_type = config.project_type
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
         self.select_field_id = config.select_field_id
@@ -200,7 +201,7 @@ class Catalog:
             "id": project_id,
             "key": key or self.project_key,
             "name": name,
-            "projectTypeKey": "software",
+            "projectTypeKey": self.project_type if key in (None, self.project_key) else "software",
             "simplified": False,
             "avatarUrls": {
                 size: f"{self.base}/rest/api/3/universal_avatar/view/type/project/"

@@ -105,6 +105,8 @@ class SiteConfig(BaseModel):
     project_name: str | None = None
     other_projects: tuple[ProjectKey, ...] = ("OTHER",)
     bulk_move_seconds: float = Field(default=1.0, ge=0)  # a bulk move task's time in queue
+    # the project's ``projectTypeKey``: "service_desk" is a Jira Service Management project
+    project_type: Literal["software", "service_desk"] = "software"
     email: str = "sandbox@example.com"
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"

@@ -28,6 +28,7 @@ from sandbox import (
     transitions,
 )
 from sandbox.clock import Clock, Stamper, SystemClock
+from sandbox.comment_properties import ROUTES as COMMENT_PROPERTY_ROUTES
 from sandbox.config import Faults, RateLimits, SiteConfig
 from sandbox.control import EMULATOR
 from sandbox.control import ROUTES as CONTROL_ROUTES
@@ -47,6 +48,7 @@ ROUTE_TABLES = (
     issue_routes.ROUTES,
     transitions.ROUTES,
     comments.ROUTES,
+    COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
     search.ROUTES,
     meta_routes.ROUTES,

@@ -86,11 +86,18 @@ class JiraClient:
                 return
 
     async def add_comment(
-        self, key: str, body: dict[str, Any], visibility: dict[str, Any] | None = None
+        self,
+        key: str,
+        body: dict[str, Any],
+        visibility: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
     ) -> Comment:
+        """A new comment; ``properties`` are set with it (a service-desk internal note)."""
         payload: dict[str, Any] = {"body": body}
         if visibility:
             payload["visibility"] = visibility
+        if properties:
+            payload["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
         return Comment.model_validate(
             await self.request("POST", f"{_issue(key)}/comment", json=payload)
         )

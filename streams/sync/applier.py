@@ -27,8 +27,8 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, outcomes
-from streams.sync.catalog import SiteCatalogs, wanted_names
+from streams.sync import comments, outcomes, rich_text
+from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -208,7 +208,8 @@ class Applier:
             return Applied(state, Retry(str(error), error.retry_after))
 
     async def _copy_earlier(self, pair: PairState, action: CopyComments, now: datetime) -> Applied:
-        """Every public comment of the origin without a copy (none of ours) copied."""
+        """Every public comment of the origin without a copy (none of ours) copied (never an
+        internal one: restricted, or a service-desk internal note)."""
         target = pair.side(action.site)
         key = action.issue_key or (target.key if target is not None else "")
         if not key:
@@ -216,7 +217,7 @@ class Applier:
         state = pair
         async for comment in self.clients[action.source_site].comments(action.source_key):
             ref = f"{action.source_site}:{comment.id}"
-            if comment.visibility or ref in state.comment_map or ref in state.comment_map.values():
+            if comment.internal or ref in state.comment_map or ref in state.comment_map.values():
                 continue
             one = CopyComment(action.source_site, action.source_key, comment.id, action.site, key)
             applied = await self._comment(state, one, now)
@@ -240,7 +241,7 @@ class Applier:
             )
         except NotFound:
             original = None
-        if original is None or original.visibility:
+        if original is None or original.internal:
             if copy_id is None and source in pair.pending_comments:
                 lost = await _find_copy(target, action.issue_key, source)
                 copy_id = lost.id if lost is not None else None
@@ -263,11 +264,25 @@ class Applier:
                 return outcomes.comment_copied(pair, source, f"{action.site}:{found.id}", now)
         marked = outcomes.comment_pending(pair, source, now)
         await self.before_writes(marked)
-        made = await self._post_copy(target, action.issue_key, body, source)
+        internal = comments.copy_properties(await self._project_type(action.site))
+        made = await self._post_copy(target, action.issue_key, body, source, internal)
         return outcomes.comment_copied(marked, source, f"{action.site}:{made}", now)
 
+    async def _project_type(self, site: SiteNumber) -> str | None:
+        """The target project's type, from the catalog's cached project read (None
+        without a catalog: then the copy is written as the platform API makes it, public)."""
+        if self.catalogs is None:
+            return None
+        kinds = (await self.catalogs.available(site)).get(PROJECT_TYPE, frozenset())
+        return next(iter(kinds), None)
+
     async def _post_copy(
-        self, target: JiraClient, key: str, body: dict[str, Any], source: str
+        self,
+        target: JiraClient,
+        key: str,
+        body: dict[str, Any],
+        source: str,
+        properties: dict[str, Any] | None = None,
     ) -> str:
         """The copy's id. A create JIRA failed or did not answer is tried again after a
         backoff (the transport retries reads and updates itself, never a create), once the
@@ -275,7 +290,7 @@ class Applier:
         costs no retry of the whole pair."""
         for attempt in range(1, self.comment_retry.attempts + 1):
             try:
-                return (await target.add_comment(key, body)).id
+                return (await target.add_comment(key, body, properties=properties)).id
             except RetryableJiraError as error:
                 if attempt == self.comment_retry.attempts:
                     raise
@@ -288,6 +303,11 @@ class Applier:
     async def _create(
         self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
     ) -> Applied:
+        if isinstance(action, CreateCounterpart) and action.webhook_text:
+            fresh = await self._with_origin_text(pair, action, now)
+            if isinstance(fresh, Applied):
+                return fresh
+            action = fresh
         intent = PendingCreate(
             site=action.site,
             project_key=action.project_key,
@@ -315,6 +335,24 @@ class Applier:
             return Applied(state, Retry(str(error), error.retry_after))
         state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
         return await self._linked(_report(state, synced, rendered, now))
+
+    async def _with_origin_text(
+        self, pair: PairState, action: CreateCounterpart, now: datetime
+    ) -> CreateCounterpart | Applied:
+        """The create with its rich text read from the origin (``rich_text.from_origin``);
+        an origin that cannot be read is not copied now: the pair's retry looks again."""
+        try:
+            fresh = await rich_text.from_origin(pair, action, self.observe, self.config.maps)
+        except RetryableJiraError as error:
+            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
+        except JiraError as error:
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        if fresh is None:
+            reason = f"{action.origin_key} cannot be read; not copied yet"
+            state = outcomes.failed(pair, action, reason, retryable=True, now=now)
+            return Applied(state, Retry(reason, None))
+        return fresh
 
     async def _issue_type(self, site: SiteNumber, origin_type: Any) -> str:
         """The origin's type through the issue type map, when the target project has it."""

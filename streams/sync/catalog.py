@@ -21,12 +21,13 @@ from streams.sync.mapping import CustomFieldSpec
 log = logging.getLogger(__name__)
 REFRESH_ON_MISS = 30.0  # seconds: a missing name re-reads the project at most this often
 UNKNOWN_USER_TTL = 600.0  # seconds before a person with no match is looked up again
+PROJECT_TYPE = "projectTypeKey"  # in ``available``'s answer: the project's type, one name
 
 
 @dataclass
 class _Project:
     id: int
-    names: dict[str, frozenset[str]]  # "components" / "fixVersions" / "issuetype"
+    names: dict[str, frozenset[str]]  # components, fixVersions, issuetype, projectTypeKey
     read_at: float
 
 
@@ -44,9 +45,10 @@ class SiteCatalogs:
     async def available(
         self, site: int, wanted: dict[str, list[str]] | None = None
     ) -> dict[str, frozenset[str]]:
-        """Component, version and issue type names of the site's project. ``wanted``
-        (field -> canonical names about to be written) re-reads a stale answer that lacks
-        one of them, and creates the missing ones when configured."""
+        """Component, version and issue type names of the site's project, and its type
+        (``PROJECT_TYPE``). ``wanted`` (field -> canonical names about to be written)
+        re-reads a stale answer that lacks one of them, and creates the missing ones when
+        configured."""
         project = self._projects.get(site)
         now = self.clock()
         if (
@@ -72,6 +74,7 @@ class SiteCatalogs:
             "components": frozenset(c["name"] for c in body.get("components") or []),
             "fixVersions": frozenset(v["name"] for v in body.get("versions") or []),
             "issuetype": frozenset(t["name"] for t in body.get("issueTypes") or []),
+            PROJECT_TYPE: frozenset({str(body.get("projectTypeKey") or "software")}),
         }
         project = _Project(int(body["id"]), names, self.clock())
         self._projects[site] = project

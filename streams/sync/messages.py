@@ -50,6 +50,7 @@ class IssueChanged:
     updated: datetime | None = None
     webhook_id: str | None = None
     actor: str | None = None
+    text_read: bool = False  # rich text values from a REST read, not the webhook's markup
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class CommentChanged:
     comment_id: str
     author: str | None = None  # account id of the comment's author
     actor: str | None = None  # who did this (the webhook's user)
-    restricted: bool = False  # visibility set: internal to that site
+    restricted: bool = False  # visibility set or a service-desk internal note: stays there
     webhook_id: str | None = None
 
     @property
@@ -163,6 +164,9 @@ class CreateCounterpart:
     link: dict[str, Any]  # the link marker, set in the create call itself
     origin_key: str
     status: str | None = None  # where the new issue goes next (a create cannot carry it)
+    # the values came from a webhook and hold rich text as wiki markup: the applier takes
+    # those fields from a REST read of the origin first (``streams.sync.rich_text``)
+    webhook_text: bool = False
 
 
 @dataclass(frozen=True)

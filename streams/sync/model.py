@@ -25,6 +25,7 @@ forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,7 @@ from streams.sync.messages import (
     pair_id_for,
     resync_run,
 )
+from streams.sync.rich_text import carries_webhook_text
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def _changed(
         return Decision(state, adopted, note=f"skipped: security level {level}")
     if seen.side(other(change.site)) is None:  # only the origin can be alone
         seen = visibility.resumed(seen, now) if paused else seen
-        return Decision(seen, _creating(seen, change.values, config), note="create counterpart")
+        creating = _creating(seen, change.values, config, _webhook_text(change, config))
+        return Decision(seen, creating, note="create counterpart")
     if not snapshot and _agrees_with_base(change, seen, config):
         return Decision(seen, adopted, note=_quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
@@ -280,11 +283,16 @@ def _fetch_both(pair: PairState) -> list[Action]:
     return [Fetch(ref.site, ref.key) for ref in (pair.site1, pair.site2) if ref]
 
 
-def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> list[Action]:
+def _creating(
+    pair: PairState, values: dict[str, Any], config: SyncConfig, webhook_text: bool = False
+) -> list[Action]:
     """The create, then the origin's status (a create cannot carry one): done in the same
-    step, so the pair agrees on the status before anyone can change the new issue's."""
+    step, so the pair agrees on the status before anyone can change the new issue's.
+    ``webhook_text``: ``values`` hold rich text as a webhook rendered it (wiki markup)."""
     status = values.get("status") if config.sync_status else None
     create = _create(pair, values, config, status)
+    if webhook_text:
+        create = dataclasses.replace(create, webhook_text=True)
     actions: list[Action] = [create]
     if status is not None:  # "": the issue just created
         actions.append(TransitionTo(create.site, "", status, guarded=True))
@@ -382,7 +390,15 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
     if level is not None:  # never copied: the pair only records why
         state = visibility.skipped(state, change.site, change.issue_key, level, now)
         return Decision(state, note=f"skipped: security level {level}")
-    return Decision(state, _creating(state, change.values, config), note="create counterpart")
+    creating = _creating(state, change.values, config, _webhook_text(change, config))
+    return Decision(state, creating, note="create counterpart")
+
+
+def _webhook_text(change: IssueChanged, config: SyncConfig) -> bool:
+    """A webhook's rich text is wiki markup, never to be written (snapshots are REST reads)."""
+    if change.kind == "snapshot" or change.text_read:
+        return False
+    return carries_webhook_text(change.values, config.maps)
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:

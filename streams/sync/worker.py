@@ -47,7 +47,7 @@ from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
-from streams.sync import journal
+from streams.sync import journal, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
@@ -420,7 +420,11 @@ def _route_agent(
             if change is None:
                 continue
             known = links.get(key)
-            pair_id = known.decode() if known else await _find_pair(runtime, site, change.issue_id)
+            if known:
+                pair_id = known.decode()
+            else:  # its first sight: the read of its marker brings its rich text along
+                pair_id, rich = await _find_pair(runtime, site, change.issue_id)
+                change = rich_text.read_through_rest(change, rich)
             if not known:
                 links[key] = pair_id.encode()
                 record = journal.route_record(site, key.decode(), pair_id)
@@ -431,13 +435,20 @@ def _route_agent(
     app.agent(source, name=f"route-{site}")(route)
 
 
-async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
-    """The pair an issue belongs to, by its link marker. Reading the marker is retried for
-    as long as JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
+async def _find_pair(
+    runtime: Runtime, site: SiteNumber, issue_id: str
+) -> tuple[str, dict[str, Any] | None]:
+    """The pair an issue belongs to, by its link marker, and the issue's rich text as REST
+    holds it (``rich_text.first_look``). Reading the marker is retried for as long as
+    JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
     delay = 1.0
+    rich: dict[str, Any] | None = None
     while True:
         try:
-            marker = await (await runtime.get()).link_of(site, issue_id)
+            applier = await runtime.get()
+            marker, rich = await rich_text.first_look(
+                applier.clients[site], site, issue_id, applier.config.maps
+            )
             break
         except PermanentJiraError as error:  # cannot read it, so cannot be ours to recognise
             log.warning("link marker unreadable", extra={"site": site, "error": str(error)})
@@ -448,8 +459,8 @@ async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
     if marker and isinstance(marker.get("pair_id"), str):
-        return str(marker["pair_id"])
-    return pair_id_for(site, issue_id)
+        return str(marker["pair_id"]), rich
+    return pair_id_for(site, issue_id), rich
 
 
 # --- the pair: decide, apply, record ---------------------------------------------------
