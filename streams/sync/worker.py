@@ -513,9 +513,7 @@ async def _follow_up(
     if result.note.startswith("rejected:"):
         await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
     if state is not None and state.status is PairStatus.FAILED and state.failure is not None:
-        newly = before is None or before.failure != state.failure
-        if newly and not state.failure.retryable:
-            await sinks.reject("pair-changes", key, state.failure.reason, body)
+        state = await _dead_letter_once(sinks, key, message, before, state)
     if result.retry is None or state is None:
         return state, None
     attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
@@ -526,6 +524,24 @@ async def _follow_up(
     due = now + timedelta(seconds=runtime.backoff.delay(attempt, result.retry.after))
     await sinks.retry.send(key=key, value=_retry_record(result.retry, attempt, due))
     return retry_due_on(state, due), due
+
+
+async def _dead_letter_once(
+    sinks: Sinks, key: bytes, message: PairMessage, before: PairState | None, state: PairState
+) -> PairState:
+    """A new permanent failure goes to the dead-letter topic once, and the pair remembers
+    it. The sweep (a ``Reexamine``) meeting the same failure again sends nothing: nothing
+    changed. A new event, a manual sync or a resolve that fails again does send it."""
+    failure, old = state.failure, before.failure if before is not None else None
+    if failure is None or failure.retryable or failure == old:
+        return state
+    marked = state.model_copy(
+        update={"failure": failure.model_copy(update={"dead_lettered": True})}
+    )
+    swept = isinstance(message, Reexamine) and old is not None and old.dead_lettered
+    if not (swept and old is not None and old.reason == failure.reason):
+        await sinks.reject("pair-changes", key, failure.reason, message_to_json(message))
+    return marked
 
 
 def retry_due_on(state: PairState, due: datetime) -> PairState:
