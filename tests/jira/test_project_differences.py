@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 from sandbox import SiteConfig
 from sandbox.catalog import Catalog
 from sandbox.edits import Screens
 from streams.jira.sites import open_client
+from streams.settings import Settings
+from streams.state import PairStatus
 from streams.sync.applier import Applier
 from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
-from streams.sync.fields import DEFAULT_FIELDS, FieldMaps, NameMap
-from streams.sync.messages import SyncConfig
+from streams.sync.engine import handle
+from streams.sync.fields import DEFAULT_FIELDS, FieldMaps, NameMap, canonical
+from streams.sync.messages import IssueChanged, PairMessage, Reexamine, SyncConfig
+from streams.sync.worker import Backoff, Runtime, _follow_up, needs_another_look
 from tests.jira.rig import SYNC_ACCOUNT, sync_auth, two_sites
 from tests.jira.test_field_sync import CONTRACT, CUSTOM, SITE2, Rig, create, edit
+from tests.unit.sync.test_follow_up import Topic, sinks
 
 CUSTOMER_2 = SITE2["text_field_id"]  # site 2's id of "Customer"
 
@@ -218,3 +224,39 @@ async def test_an_issue_type_the_target_lacks_is_mapped_else_the_default_with_a_
         await r.sync(1, key1)
         assert r.fields(2, twin_key(r))["issuetype"]["name"] == "Defect"
         assert "issuetype" not in warnings(r, "value-missing")
+
+
+async def test_a_permanent_failure_is_dead_lettered_once_over_sweeps_and_again_on_news() -> None:
+    """Site 2's create screen lacks the summary JIRA requires: every create is refused for
+    good. The sweep looks at the pair again every interval; the dead letter is written once,
+    and again only when something new (an event) meets the failure."""
+    site2 = {"create_screen": screens_without("summary")}
+    async with rig(site2) as r:
+        key1 = await create(r, 1, {})
+        out = sinks()
+        work = Runtime(cast(Settings, None), r.config, Backoff())
+
+        async def step(message: PairMessage) -> None:
+            r.clock += timedelta(minutes=15)
+            result = await handle(message, r.pair, r.config, r.applier, r.clock)
+            r.pair, _ = await _follow_up(work, out, b"1:pair", message, r.pair, result, r.clock)
+
+        issue = await r.clients[1].get_issue(key1, fields=r.applier.read_fields(1))
+        values = canonical(1, issue.fields, r.config.maps)
+        await step(IssueChanged(1, "created", issue.id, key1, values, r.clock))
+        for _ in range(3):
+            assert r.pair is not None
+            assert needs_another_look(r.pair)
+            await step(Reexamine("scheduled retry"))
+        assert r.pair is not None
+        assert r.pair.status is PairStatus.FAILED
+        assert r.pair.failure is not None
+        assert r.pair.failure.attempts == 4  # every sweep tried the create again
+        assert calls(r, 2, "POST").count(400) == 8  # each: refused, then without the summary
+        letters = cast(Topic, out.dead_letter).sent
+        assert len(letters) == 1
+        assert "summary" in letters[0][1]["reason"]
+
+        await step(IssueChanged(1, "updated", issue.id, key1, values, r.clock))  # news
+        await step(Reexamine("scheduled retry"))
+        assert len(cast(Topic, out.dead_letter).sent) == 2
