@@ -51,11 +51,16 @@ class SiteCatalogs:
 
     async def priorities(self, site: int) -> Priorities | None:
         """The site's priorities and its default (the one marked ``isDefault``, else the
-        first), read at most once per ``ttl``; None when the answer lists none."""
+        first), read at most once per ``ttl``; None when the answer lists none. A failed
+        read gives the last answer (or None: the priority is written as asked)."""
         cached = self._priorities.get(site)
         if cached is not None and self.clock() - cached[1] <= self.ttl:
             return cached[0]
-        body = await self.clients[site].request("GET", "/rest/api/3/priority")
+        try:
+            body = await self.clients[site].request("GET", "/rest/api/3/priority")
+        except JiraError as error:
+            log.warning("priorities of site %d not read: %s", site, error)
+            return cached[0] if cached is not None else None
         found = _priorities(body)
         self._priorities[site] = (found, self.clock())
         return found
