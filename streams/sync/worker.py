@@ -512,8 +512,10 @@ async def _follow_up(
     body = message_to_json(message)
     if result.note.startswith("rejected:"):
         await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
-    if state is not None and state.status is PairStatus.FAILED and state.failure is not None:
-        state = await _dead_letter_once(sinks, key, message, before, state)
+    if state is not None:
+        state, letter = dead_letter_due(message, before, state)
+        if letter is not None:
+            await sinks.reject("pair-changes", key, letter, body)
     if result.retry is None or state is None:
         return state, None
     attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
@@ -526,22 +528,25 @@ async def _follow_up(
     return retry_due_on(state, due), due
 
 
-async def _dead_letter_once(
-    sinks: Sinks, key: bytes, message: PairMessage, before: PairState | None, state: PairState
-) -> PairState:
-    """A new permanent failure goes to the dead-letter topic once, and the pair remembers
-    it. The sweep (a ``Reexamine``) meeting the same failure again sends nothing: nothing
-    changed. A new event, a manual sync or a resolve that fails again does send it."""
+def dead_letter_due(
+    message: PairMessage, before: PairState | None, state: PairState
+) -> tuple[PairState, str | None]:
+    """The pair after a step, and the reason to dead-letter, if any (pure: a replay marks
+    the pair the same way). A new permanent failure is dead-lettered once and the pair
+    remembers it; the sweep (a ``Reexamine``) meeting the same failure again sends nothing,
+    as nothing changed. A new event, a manual sync or a resolve that fails again does."""
     failure, old = state.failure, before.failure if before is not None else None
-    if failure is None or failure.retryable or failure == old:
-        return state
+    if state.status is not PairStatus.FAILED or failure is None or failure.retryable:
+        return state, None
+    if failure == old:
+        return state, None
     marked = state.model_copy(
         update={"failure": failure.model_copy(update={"dead_lettered": True})}
     )
     swept = isinstance(message, Reexamine) and old is not None and old.dead_lettered
-    if not (swept and old is not None and old.reason == failure.reason):
-        await sinks.reject("pair-changes", key, failure.reason, message_to_json(message))
-    return marked
+    if swept and old is not None and old.reason == failure.reason:
+        return marked, None
+    return marked, failure.reason
 
 
 def retry_due_on(state: PairState, due: datetime) -> PairState:
