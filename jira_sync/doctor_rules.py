@@ -179,7 +179,8 @@ def _lacking_on_create(
 ) -> Finding:
     detail = (
         f"not on the create screen of {_names(types)}: {_names(names)}; "
-        "a counterpart create that carries one is refused"
+        "a counterpart is created without them (then set by an edit where the edit screen "
+        "has them), with a warning on the pair"
     )
     fix = f"add {_names(names)} to the create screen of those issue types in {view.project}"
     return fail(check, detail, fix)

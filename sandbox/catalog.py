@@ -143,9 +143,12 @@ class Catalog:
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
         self.select_field_id = config.select_field_id
+        self.default_priority_name = config.default_priority
         self._values: dict[str, list[dict[str, Any]]] = {
-            "priority": [self._priority(*row) for row in PRIORITIES],
-            "issuetype": [self._issue_type(*row) for row in ISSUE_TYPES],
+            "priority": [self._priority(*row) for row in chosen(PRIORITIES, config.priorities)],
+            "issuetype": [
+                self._issue_type(*row) for row in chosen(ISSUE_TYPES, config.issue_types)
+            ],
             "resolution": [self._resolution(*row) for row in RESOLUTIONS],
             "components": [
                 self._component(str(10000 + n), name, "")
@@ -184,7 +187,9 @@ class Catalog:
         return None
 
     def default_priority(self) -> dict[str, Any]:
-        return self._values["priority"][2]
+        """The configured default, else the first priority (the site has at least one)."""
+        found = self.find("priority", "name", self.default_priority_name)
+        return found if found is not None else self._values["priority"][0]
 
     def resolution_done(self) -> dict[str, Any]:
         return self._values["resolution"][0]
@@ -293,5 +298,17 @@ RESOLUTIONS = [
     ("10001", "Won't Do", "This issue won't be actioned."),
     ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
 ]
+
+
+def chosen(rows: list[tuple[str, str, str]], names: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The rows JIRA ships that ``names`` keeps, in its order; a name JIRA does not ship gets
+    a new id (after the shipped ones) and an empty third column."""
+    shipped = {row[1].casefold(): row for row in rows}
+    start = max(int(row[0]) for row in rows) + 1
+    return [
+        shipped.get(name.casefold()) or (str(start + n), name, "") for n, name in enumerate(names)
+    ]
+
+
 SEVERITIES = ("Critical", "Major", "Minor")
 PLATFORMS = ("iOS", "Android", "Web")

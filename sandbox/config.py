@@ -122,6 +122,14 @@ class SiteConfig(BaseModel):
     labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
     components: tuple[str, ...] = ("Backend", "Frontend")
     versions: tuple[str, ...] = ("1.0", "2.0")
+    # The site's priorities and the project's issue types, by name, as partner sites differ
+    # (names JIRA ships keep their ids; others get new ones). ``default_priority`` is the one
+    # ``GET /rest/api/3/priority`` marks ``isDefault`` (the first when it is not listed).
+    priorities: tuple[str, ...] = Field(
+        default=("Highest", "High", "Medium", "Low", "Lowest"), min_length=1
+    )
+    default_priority: str = "Medium"
+    issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
     rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None

@@ -25,9 +25,15 @@ async def fields(request: web.Request) -> web.Response:
 
 @ROUTES.get("/rest/api/3/priority")
 async def priorities(request: web.Request) -> web.Response:
+    """Every priority of the site; the default one says ``isDefault`` (see
+    https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-priorities/)."""
     catalog = site_of(request).catalog
+    default = catalog.default_priority()["id"]
     return web.json_response(
-        [value | {"description": value["name"]} for value in catalog.values("priority")]
+        [
+            value | {"description": value["name"], "isDefault": value["id"] == default}
+            for value in catalog.values("priority")
+        ]
     )
 
 

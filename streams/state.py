@@ -70,6 +70,9 @@ class PairFailure(_Frozen):
     attempts: int = 1
     at: datetime
     next_retry_at: datetime | None = None
+    # A permanent failure was sent to the dead-letter topic: a sweep meeting the same
+    # failure again does not send it again (``worker._dead_letter_once``).
+    dead_lettered: bool = False
 
 
 class PendingCreate(_Frozen):

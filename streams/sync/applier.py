@@ -27,7 +27,7 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, outcomes, rich_text
+from streams.sync import comments, differences, outcomes, rich_text
 from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
@@ -114,7 +114,10 @@ class Applier:
                 available = await self.catalogs.available(site, wanted)
             if values.get(ASSIGNEE) is not None:
                 await self.catalogs.learn_user(site, values[ASSIGNEE])
-        return render(site, values, self.config.maps, available)
+        priorities = None
+        if self.catalogs is not None and values.get("priority") is not None:
+            priorities = await self.catalogs.priorities(site)
+        return render(site, values, self.config.maps, available, priorities)
 
     async def observe(self, fetch: Fetch) -> Observation:
         try:
@@ -322,11 +325,13 @@ class Applier:
         synced = {k: v for k, v in action.values.items() if k != "issuetype"}
         rendered = await self.render_for(action.site, synced)
         fields = {k: v for k, v in rendered.fields.items() if v is not None}
-        issue_type = await self._issue_type(action.site, action.values.get("issuetype"))
+        issue_type, type_problem = await self._issue_type(
+            action.site, action.values.get("issuetype")
+        )
         fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
         try:
-            created = await self.clients[action.site].create_issue(
-                fields, properties={LINK_PROPERTY: action.link}
+            created, left_out = await differences.create_within_screens(
+                self.clients[action.site], fields, {LINK_PROPERTY: action.link}
             )
         except PermanentJiraError as error:  # JIRA refused: nothing was created
             return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
@@ -334,7 +339,15 @@ class Applier:
             state = outcomes.failed(marked, action, str(error), retryable=True, now=now)
             return Applied(state, Retry(str(error), error.retry_after))
         state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
-        return await self._linked(_report(state, synced, rendered, now))
+        state = _report(state, synced, rendered, now)
+        if type_problem is None:
+            state = outcomes.cleared(state, "value-missing", now, "issuetype")
+        else:
+            state = outcomes.warned(state, "value-missing", type_problem, now, "issuetype")
+        linked = await self._linked(state)
+        if not left_out:
+            return linked
+        return await self._set_after_create(linked.state, action, created.key, left_out, now)
 
     async def _with_origin_text(
         self, pair: PairState, action: CreateCounterpart, now: datetime
@@ -354,13 +367,34 @@ class Applier:
             return Applied(state, Retry(reason, None))
         return fresh
 
-    async def _issue_type(self, site: SiteNumber, origin_type: Any) -> str:
-        """The origin's type through the issue type map, when the target project has it."""
+    async def _set_after_create(
+        self,
+        pair: PairState,
+        action: CreateCounterpart | RecoverCreate,
+        key: str,
+        left_out: list[str],
+        now: datetime,
+    ) -> Applied:
+        """The values the create screen refused, set by an edit of the new issue (the edit
+        screen may have them; when it refuses them too, they are warned about and left
+        out). Until the edit is done they are not agreed, so a later merge sets them."""
+        names = differences.canonical_names(action.site, left_out, self.config.maps)
+        dropped = {name: action.values[name] for name in names if name in action.values}
+        state = outcomes.unagreed(pair, dropped, now)
+        for name, field_id in names.items():
+            message = differences.not_on_create_screen(action.site, name, field_id)
+            state = outcomes.warned(state, "field-not-on-create-screen", message, now, name)
+        if not dropped:
+            return Applied(state)
+        return await self.apply(state, WriteFields(action.site, key, dropped), now)
+
+    async def _issue_type(self, site: SiteNumber, origin_type: Any) -> tuple[str, str | None]:
+        """The type the counterpart is created with and, when it is not the origin's, why."""
         wanted = issue_type_for(site, origin_type, self.config.maps) if origin_type else None
-        if wanted is None or self.catalogs is None:
-            return wanted or self.issue_type
+        if self.catalogs is None:
+            return wanted or self.issue_type, None
         types = (await self.catalogs.available(site)).get("issuetype", frozenset())
-        return wanted if wanted in types else self.issue_type
+        return differences.issue_type(site, origin_type, wanted, types, self.issue_type)
 
     async def _recover(self, pair: PairState, action: RecoverCreate, now: datetime) -> Applied:
         try:
@@ -452,12 +486,20 @@ class Applier:
     async def _refused(
         self, pair: PairState, action: Action, error: BadRequest, now: datetime
     ) -> Applied:
-        blocked = error.fields_not_on_screen
+        """Fields the edit screen refused (named by field id) are left out, by their
+        canonical name, and warned about; the rest is written again, once. A refusal that
+        names none of the fields written fails the pair."""
+        blocked = {}
+        if isinstance(action, WriteFields):
+            named = differences.canonical_names(
+                action.site, error.fields_not_on_screen, self.config.maps
+            )
+            blocked = {name: named[name] for name in named if name in action.values}
         if not isinstance(action, WriteFields) or not blocked:
             return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
         state = pair
-        for name in blocked:
-            message = f"{name} is not on the edit screen of site {action.site}; it is not synced"
+        for name, field_id in blocked.items():
+            message = differences.not_on_edit_screen(action.site, name, field_id)
             state = outcomes.warned(state, "field-not-on-screen", message, now, field=name)
         rest = {k: v for k, v in action.values.items() if k not in blocked}
         if not rest:

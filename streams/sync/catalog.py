@@ -15,7 +15,14 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError
-from streams.sync.fields import NAMED_LISTS, SITE2_USER, CustomField, FieldMaps, NameMap
+from streams.sync.fields import (
+    NAMED_LISTS,
+    SITE2_USER,
+    CustomField,
+    FieldMaps,
+    NameMap,
+    Priorities,
+)
 from streams.sync.mapping import CustomFieldSpec
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,23 @@ class SiteCatalogs:
     clock: Callable[[], float] = time.monotonic
     _projects: dict[int, _Project] = field(default_factory=dict)
     _no_match: dict[tuple[int, str], float] = field(default_factory=dict)
+    _priorities: dict[int, tuple[Priorities | None, float]] = field(default_factory=dict)
+
+    async def priorities(self, site: int) -> Priorities | None:
+        """The site's priorities and its default (the one marked ``isDefault``, else the
+        first), read at most once per ``ttl``; None when the answer lists none. A failed
+        read gives the last answer (or None: the priority is written as asked)."""
+        cached = self._priorities.get(site)
+        if cached is not None and self.clock() - cached[1] <= self.ttl:
+            return cached[0]
+        try:
+            body = await self.clients[site].request("GET", "/rest/api/3/priority")
+        except JiraError as error:
+            log.warning("priorities of site %d not read: %s", site, error)
+            return cached[0] if cached is not None else None
+        found = _priorities(body)
+        self._priorities[site] = (found, self.clock())
+        return found
 
     async def available(
         self, site: int, wanted: dict[str, list[str]] | None = None
@@ -157,6 +181,16 @@ class SiteCatalogs:
             "GET", "/rest/api/3/user/search", params={"accountId": account}
         )
         return any(u.get("accountId") == account and u.get("active", True) for u in users)
+
+
+def _priorities(body: Any) -> Priorities | None:
+    listed = (
+        [p for p in body if isinstance(p, dict) and p.get("name")] if isinstance(body, list) else []
+    )
+    if not listed:
+        return None
+    default = next((p for p in listed if p.get("isDefault") is True), listed[0])
+    return Priorities(frozenset(str(p["name"]) for p in listed), str(default["name"]))
 
 
 async def resolve_custom_fields(

@@ -166,22 +166,31 @@ class Rendered:
     problems: dict[str, str] = field(default_factory=dict)  # field -> warning message
 
 
+@dataclass(frozen=True)
+class Priorities:
+    """A site's priority names and its default one (``GET /rest/api/3/priority``)."""
+
+    names: frozenset[str]
+    default: str
+
+
 def render(
     site: SiteNumber,
     values: dict[str, Any],
     maps: FieldMaps,
     available: Mapping[str, frozenset[str]] | None = None,
+    priorities: Priorities | None = None,
 ) -> Rendered:
     """``values`` for ``site`` (status excluded: transitions). ``available`` holds the names
-    of the site's components and versions; names missing there are left out and reported."""
+    of the site's components and versions; names missing there are left out and reported.
+    A priority ``priorities`` lacks becomes the site's default, reported."""
     out = Rendered()
     customs = {custom.key: custom for custom in maps.custom}
     for name, value in values.items():
         if name == "description":
             out.fields[name] = text_to_adf(value)
         elif name == "priority":
-            target = maps.priorities.to_site(site, value)
-            out.fields[name] = {"name": target} if target else None
+            _render_priority(site, value, maps, priorities, out)
         elif name in ("summary", "labels", "duedate"):
             out.fields[name] = value
         elif name in NAMED_LISTS:
@@ -229,6 +238,32 @@ def _render_named(
             f"{what}{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"not in the project on site {site}; left out there"
         )
+
+
+def _render_priority(
+    site: SiteNumber,
+    value: str | None,
+    maps: FieldMaps,
+    priorities: Priorities | None,
+    out: Rendered,
+) -> None:
+    """Through the ``priorities`` map; a name the site lacks becomes its default priority
+    (JIRA refuses an unknown one with 400 and creates nothing)."""
+    target = maps.priorities.to_site(site, value)
+    if not target or priorities is None or _has(priorities.names, target):
+        out.fields["priority"] = {"name": target} if target else None
+        return
+    out.fields["priority"] = {"name": priorities.default}
+    out.held["priority"] = maps.priorities.to_canonical(site, priorities.default)
+    named = value if target == value else f"{value} (mapped to {target})"
+    out.problems["priority"] = (
+        f"priority {named} is not on site {site} (map it in the mapping file's priorities); "
+        f"set to the default {priorities.default} there"
+    )
+
+
+def _has(names: frozenset[str], name: str) -> bool:
+    return name.casefold() in {n.casefold() for n in names}
 
 
 def _render_assignee(site: SiteNumber, value: str | None, maps: FieldMaps, out: Rendered) -> None:

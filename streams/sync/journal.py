@@ -29,6 +29,7 @@ from streams.jira.models import Transition
 from streams.jira.transport import JiraTransport, Params
 from streams.state import PairState
 from streams.sync.catalog import SiteCatalogs
+from streams.sync.fields import Priorities
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_to_json
 from streams.sync.transitions import WorkflowGraph
@@ -223,6 +224,18 @@ class JournalledCatalogs(SiteCatalogs):
         _note({**entry, "answer": {name: sorted(values) for name, values in names.items()}})
         return names
 
+    async def priorities(self, site: int) -> Priorities | None:
+        entry: dict[str, Any] = {"catalog": "priorities", "site": site}
+        try:
+            with recording(None):
+                found = await super().priorities(site)
+        except JiraError as error:
+            _note({**entry, "error": error_to_json(error)})
+            raise
+        answer = None if found is None else {"names": sorted(found.names), "default": found.default}
+        _note({**entry, "answer": answer})
+        return found
+
     async def learn_user(self, target: int, canonical: str) -> None:
         before = dict(self.maps.users.one_to_two)
         with recording(None):
@@ -307,6 +320,16 @@ class ReplayCatalogs(SiteCatalogs):
         if "error" in entry:
             raise error_from_json(entry["error"])
         return {name: frozenset(values) for name, values in entry["answer"].items()}
+
+    async def priorities(self, site: int) -> Priorities | None:
+        expected = {"catalog": "priorities", "site": site}
+        entry = self.exchanges.take(f"the priorities of site {site}", expected)
+        if "error" in entry:
+            raise error_from_json(entry["error"])
+        answer = entry["answer"]
+        if answer is None:
+            return None
+        return Priorities(frozenset(answer["names"]), str(answer["default"]))
 
     async def learn_user(self, target: int, canonical: str) -> None:
         expected = {"catalog": "learn_user", "target": target, "canonical": canonical}

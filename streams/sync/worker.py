@@ -523,10 +523,10 @@ async def _follow_up(
     body = message_to_json(message)
     if result.note.startswith("rejected:"):
         await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
-    if state is not None and state.status is PairStatus.FAILED and state.failure is not None:
-        newly = before is None or before.failure != state.failure
-        if newly and not state.failure.retryable:
-            await sinks.reject("pair-changes", key, state.failure.reason, body)
+    if state is not None:
+        state, letter = dead_letter_due(message, before, state)
+        if letter is not None:
+            await sinks.reject("pair-changes", key, letter, body)
     if result.retry is None or state is None:
         return state, None
     attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
@@ -537,6 +537,27 @@ async def _follow_up(
     due = now + timedelta(seconds=runtime.backoff.delay(attempt, result.retry.after))
     await sinks.retry.send(key=key, value=_retry_record(result.retry, attempt, due))
     return retry_due_on(state, due), due
+
+
+def dead_letter_due(
+    message: PairMessage, before: PairState | None, state: PairState
+) -> tuple[PairState, str | None]:
+    """The pair after a step, and the reason to dead-letter, if any (pure: a replay marks
+    the pair the same way). A new permanent failure is dead-lettered once and the pair
+    remembers it; the sweep (a ``Reexamine``) meeting the same failure again sends nothing,
+    as nothing changed. A new event, a manual sync or a resolve that fails again does."""
+    failure, old = state.failure, before.failure if before is not None else None
+    if state.status is not PairStatus.FAILED or failure is None or failure.retryable:
+        return state, None
+    if failure == old:
+        return state, None
+    marked = state.model_copy(
+        update={"failure": failure.model_copy(update={"dead_lettered": True})}
+    )
+    swept = isinstance(message, Reexamine) and old is not None and old.dead_lettered
+    if swept and old is not None and old.reason == failure.reason:
+        return marked, None
+    return marked, failure.reason
 
 
 def retry_due_on(state: PairState, due: datetime) -> PairState:
