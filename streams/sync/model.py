@@ -35,6 +35,7 @@ from streams.state import (
     IssueRef,
     PairState,
     PairStatus,
+    PairWarning,
     PendingCreate,
     SideMarker,
 )
@@ -346,9 +347,18 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         status=PairStatus.PENDING,
         markers={str(change.site): _marker(change.updated)},
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
+        warnings=_refused_marker(change, now),
         updated_at=now,
     )
     return Decision(state, _creating(state, change.values, config), note="create counterpart")
+
+
+def _refused_marker(change: IssueChanged, now: datetime) -> list[PairWarning]:
+    """An issue whose link marker named a pair that did not take it (a copied or forged
+    marker, ``streams.sync.markers``) starts its own pair, which says so."""
+    if change.refused is None:
+        return []
+    return [PairWarning(code="marker-refused", message=change.refused, at=now)]
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:

@@ -116,6 +116,7 @@ def _comment_change(
 
 
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
+    refused = {"refused": change.refused} if change.refused is not None else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -125,6 +126,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "updated": change.updated.isoformat() if change.updated else None,
         "webhook_id": change.webhook_id,
         "actor": change.actor,
+        **refused,
     }
 
 
@@ -139,6 +141,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         updated=datetime.fromisoformat(updated) if updated else None,
         webhook_id=raw.get("webhook_id"),
         actor=raw.get("actor"),
+        refused=raw.get("refused"),
     )
 
 

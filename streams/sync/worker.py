@@ -47,13 +47,15 @@ from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
-from streams.sync import journal
+from streams.sync import journal, markers
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
 from streams.sync.fields import CustomField
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
+    CommentChanged,
+    IssueChanged,
     PairMessage,
     Reexamine,
     Resolve,
@@ -455,6 +457,42 @@ async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
 # --- the pair: decide, apply, record ---------------------------------------------------
 
 
+async def _claimed(
+    runtime: Runtime,
+    sinks: Sinks,
+    key: bytes,
+    pair: PairState | None,
+    message: PairMessage,
+) -> bool:
+    """The pair takes the issue its link marker routed here (``streams.sync.markers``, in
+    the pair's own serial step, so nothing changes its sides meanwhile); else the message
+    goes to the issue's own pair, which warns why."""
+    if not isinstance(message, IssueChanged | CommentChanged):
+        return True
+    applier = await runtime.get()
+    client = applier.clients[message.site]
+
+    async def read() -> markers.Seen:
+        delay = 1.0
+        while True:  # as in ``_find_pair``: a guess would adopt or duplicate
+            try:
+                return await markers.read_claim(client, message.issue_id)
+            except PermanentJiraError as error:
+                log.warning("link marker unreadable", extra={"error": str(error)})
+                return markers.Seen()
+            except JiraError as error:
+                log.warning("link marker read failed; retrying", extra={"error": str(error)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def send(pair_id: str, rerouted: PairMessage) -> None:
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(rerouted))
+
+    ours = runtime.config.integration_accounts.get(message.site)
+    secret = runtime.config.marker_secret
+    return await markers.checked(message, key.decode(), pair, read, ours, secret, send)
+
+
 def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> None:
     async def sync_pair(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
@@ -465,6 +503,8 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
                 continue
             stored = pairs.get(key)
             pair = PairState.from_bytes(stored) if stored else None
+            if not await _claimed(runtime, sinks, key, pair, message):
+                continue  # sent to the issue's own pair instead
 
             persist = functools.partial(_durably, app, sinks, pairs, key)
             applier = dataclasses.replace(await runtime.get(), before_writes=persist)
