@@ -716,12 +716,27 @@ async def _feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) 
 
 
 async def _pair_of(applier: Applier, sync_id: str) -> str:
-    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker."""
+    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker,
+    which names the other issue's pair (a marker copied onto the origin names another)."""
     keys = dict(zip(SITES, sync_id.split("#"), strict=True))
     for site in (2, 1):
         marker = await applier.link_of(site, keys[site])
-        if marker and isinstance(marker.get("pair_id"), str):
-            return str(marker["pair_id"])
+        claimed = marker.get("pair_id") if marker else None
+        if isinstance(claimed, str) and claimed == await _origin_pair(applier, keys, site):
+            return claimed
     raise CommandError(
-        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link marker"
+        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link "
+        "marker naming the other"
     )
+
+
+async def _origin_pair(
+    applier: Applier, keys: dict[SiteNumber, str], counterpart: SiteNumber
+) -> str:
+    """The pair id the other issue of ``keys`` would have started ("" when it is gone)."""
+    origin: SiteNumber = 2 if counterpart == 1 else 1
+    try:
+        issue = await applier.clients[origin].get_issue(keys[origin], fields=["updated"])
+    except NotFound:
+        return ""
+    return pair_id_for(origin, issue.id)

@@ -152,3 +152,38 @@ def test_a_refused_issue_goes_to_a_pair_of_its_own_which_warns() -> None:
 def test_a_message_without_a_refusal_keeps_its_json() -> None:
     change = on_site2()
     assert "refused" not in message_to_json(change)  # journals of older versions replay
+
+
+class _Client:
+    def __init__(self, ids: dict[str, str]) -> None:
+        self.ids = ids
+
+    async def get_issue(self, key: str, fields: list[str] | None = None) -> Any:
+        from streams.jira.models import Issue
+
+        return Issue(id=self.ids[key], key=key)
+
+
+class _Applier:
+    """What ``_pair_of`` consults: the markers, and the issues' ids."""
+
+    def __init__(self, found: dict[tuple[int, str], dict[str, Any]]) -> None:
+        self.found = found
+        self.clients = {
+            1: _Client({"PROJ1-1": "10001", "PROJ1-9": "10009"}),
+            2: _Client({"PROJ2-1": "20001", "PROJ2-2": "20002"}),
+        }
+
+    async def link_of(self, site: int, key: str) -> dict[str, Any] | None:
+        return self.found.get((site, key))
+
+
+def test_an_operators_pair_is_the_one_the_counterparts_marker_names_with_the_other_issue() -> None:
+    from streams.sync.worker import _pair_of
+
+    victim = {"pair_id": PAIR, "site": 1, "id": "10001", "key": "PROJ1-1"}
+    own = {"pair_id": "2:20002", "site": 2, "id": "20002", "key": "PROJ2-2"}
+    # PROJ2-2 carries a copy of the victim's marker; its own pair's counterpart is PROJ1-9
+    applier = _Applier({(2, "PROJ2-1"): victim, (2, "PROJ2-2"): victim, (1, "PROJ1-9"): own})
+    assert asyncio.run(_pair_of(applier, "PROJ1-1#PROJ2-1")) == PAIR  # type: ignore[arg-type]
+    assert asyncio.run(_pair_of(applier, "PROJ1-9#PROJ2-2")) == "2:20002"  # type: ignore[arg-type]
