@@ -477,7 +477,7 @@ async def _claimed(
         while True:  # as in ``_find_pair``: a guess would adopt or duplicate
             try:
                 return await markers.read_claim(client, message.issue_id)
-            except PermanentJiraError as error:
+            except (PermanentJiraError, ValueError) as error:  # ValueError: not an issue
                 log.warning("link marker unreadable", extra={"error": str(error)})
                 return markers.Seen()
             except JiraError as error:
