@@ -55,6 +55,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         ),
         create_missing=settings.sync_create_missing_values,
         sync_comments=settings.sync_comments,
+        marker_secret=settings.marker_secret(),
     )
 
 
@@ -97,6 +98,9 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     from streams.sync.worker import create_worker_app, prepare_kafka
 
     settings = settings_or_exit(env_file)
+    problem = settings.marker_secret_problem()
+    if problem is not None:
+        raise click.ClickException(problem)
     try:
         asyncio.run(prepare_kafka(settings))
     except Exception as error:

@@ -90,6 +90,9 @@ class PendingCreate(_Frozen):
     origin_key: str
     requested_at: datetime
     status: str | None = None  # the status the new issue is to be moved to after its create
+    # Random, recorded before the create and signed into its link marker: only the issue
+    # this create made can be adopted as its result (``streams.sync.markers``).
+    nonce: str | None = None
 
 
 class PairState(_Frozen):

@@ -27,7 +27,7 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, differences, outcomes, rich_text
+from streams.sync import comments, differences, journal, markers, outcomes, rich_text
 from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
@@ -99,6 +99,8 @@ class Applier:
     # Attempts at creating a comment copy within one step, and how to wait between them.
     comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # A create intent's random nonce (journalled: a replay takes it from the record).
+    nonce: Callable[[], str] = journal.recorded_nonce
 
     def read_fields(self, site: int) -> list[str]:
         customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
@@ -311,14 +313,18 @@ class Applier:
             if isinstance(fresh, Applied):
                 return fresh
             action = fresh
+        nonce = action.link.get("nonce")  # a create made again keeps its intent's nonce
+        nonce = nonce if isinstance(nonce, str) else self.nonce()
+        link = markers.signed(action.link, nonce, self.config.marker_secret)
         intent = PendingCreate(
             site=action.site,
             project_key=action.project_key,
             values=action.values,
-            link=action.link,
+            link=link,
             origin_key=action.origin_key,
             requested_at=now,
             status=action.status,
+            nonce=nonce,
         )
         marked = pair.model_copy(update={"pending_create": intent})
         await self.before_writes(marked)
@@ -331,7 +337,7 @@ class Applier:
         fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
         try:
             created, left_out = await differences.create_within_screens(
-                self.clients[action.site], fields, {LINK_PROPERTY: action.link}
+                self.clients[action.site], fields, {LINK_PROPERTY: link}
             )
         except PermanentJiraError as error:  # JIRA refused: nothing was created
             return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
@@ -419,19 +425,34 @@ class Applier:
         return Applied(await self._transition(applied.state, status, now))
 
     async def _find_created(self, action: RecoverCreate, now: datetime) -> Issue | None:
-        """Our issue among the project's recently created ones, recognised by its marker."""
+        """Our issue among the project's recently created ones, recognised by its signed
+        marker (``markers.vouches``); of several, the first made (a copy comes later)."""
         minutes = math.ceil((now - action.requested_at).total_seconds() / 60) + 2
         jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
-        seen = 0
+        seen, found = 0, None
         client = self.clients[action.site]
-        async for issue in client.search(jql, fields=["created"], properties=[LINK_PROPERTY]):
-            marker = issue.properties.get(LINK_PROPERTY)
-            if isinstance(marker, dict) and marker.get("pair_id") == action.link.get("pair_id"):
-                return issue
+        fields = ["created", "creator"]
+        async for issue in client.search(jql, fields=fields, properties=[LINK_PROPERTY]):
+            if self._made_by(action, issue):
+                found = issue  # newest first: the last one found is the earliest
             seen += 1
             if seen >= RECOVERY_PAGES * 100:
                 break
-        return None
+        return found
+
+    def _made_by(self, action: RecoverCreate, issue: Issue) -> bool:
+        """``issue`` carries the marker the create of ``action`` wrote, and was not created
+        by someone other than the sync account (when that account is known)."""
+        pair_id = str(action.link.get("pair_id"))
+        nonce = action.link.get("nonce")
+        marker = issue.properties.get(LINK_PROPERTY)
+        secret = self.config.marker_secret
+        if not markers.vouches(marker, pair_id, nonce if isinstance(nonce, str) else None, secret):
+            return False
+        creator = issue.fields.get("creator")
+        account = creator.get("accountId") if isinstance(creator, dict) else None
+        ours = self.config.integration_accounts.get(action.site)
+        return ours is None or account in (None, ours)
 
     async def _linked(self, state: PairState) -> Applied:
         try:

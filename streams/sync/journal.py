@@ -17,7 +17,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,6 +208,13 @@ class JournalledTransport(JiraTransport):
         return answer
 
 
+def recorded_nonce() -> str:
+    """A create intent's random nonce (``streams.sync.markers``), noted for the replay."""
+    value = secrets.token_hex(16)
+    _note({"random": "nonce", "answer": value})
+    return value
+
+
 class JournalledCatalogs(SiteCatalogs):
     """The catalogs' answers are noted as they were given to the step (cached or read):
     a cache is worker-local, so its hits are part of what the step consulted."""
@@ -278,6 +286,8 @@ class Exchanges:
 
 
 def _said(entry: Mapping[str, Any]) -> str:
+    if "random" in entry:
+        return f"a random {entry['random']}"
     if "catalog" in entry:
         return f"the catalog {entry['catalog']} of site {entry.get('site', entry.get('target'))}"
     return f"{entry.get('method')} {entry.get('path')} on site {entry.get('site')}"
@@ -304,6 +314,15 @@ class ReplayTransport(JiraTransport):
         if "error" in entry:
             raise error_from_json(entry["error"])
         return entry.get("answer")
+
+
+def replayed_nonce(exchanges: Exchanges) -> Callable[[], str]:
+    """The nonces the worker drew, in order."""
+
+    def nonce() -> str:
+        return str(exchanges.take("a random nonce", {"random": "nonce"})["answer"])
+
+    return nonce
 
 
 @dataclass

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from pydantic import SecretStr
+
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 
@@ -51,6 +53,9 @@ class IssueChanged:
     webhook_id: str | None = None
     actor: str | None = None
     text_read: bool = False  # rich text values from a REST read, not the webhook's markup
+    # Set when the pair its link marker named refused it (``streams.sync.markers``): the
+    # issue starts a pair of its own, which warns why.
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,8 @@ class SyncConfig:
     filters: IssueFilter = field(default_factory=lambda: IssueFilter())
     create_missing: bool = False  # components and versions the target project lacks
     sync_comments: bool = True
+    # Signs the link markers of creates (``streams.sync.markers``).
+    marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
     def synced(self) -> tuple[str, ...]:
         return (*self.fields, "status") if self.sync_status else self.fields

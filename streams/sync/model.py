@@ -36,6 +36,7 @@ from streams.state import (
     IssueRef,
     PairState,
     PairStatus,
+    PairWarning,
     PendingCreate,
     SideMarker,
 )
@@ -385,6 +386,7 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         status=PairStatus.PENDING,
         markers={str(change.site): _marker(change.updated)},
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
+        warnings=_refused_marker(change, now),
         updated_at=now,
     )
     if level is not None:  # never copied: the pair only records why
@@ -399,6 +401,14 @@ def _webhook_text(change: IssueChanged, config: SyncConfig) -> bool:
     if change.kind == "snapshot" or change.text_read:
         return False
     return carries_webhook_text(change.values, config.maps)
+
+
+def _refused_marker(change: IssueChanged, now: datetime) -> list[PairWarning]:
+    """An issue whose link marker named a pair that did not take it (a copied or forged
+    marker, ``streams.sync.markers``) starts its own pair, which says so."""
+    if change.refused is None:
+        return []
+    return [PairWarning(code="marker-refused", message=change.refused, at=now)]
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:

@@ -116,6 +116,7 @@ def _comment_change(
 
 
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
+    refused = {"refused": change.refused} if change.refused is not None else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -126,6 +127,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "webhook_id": change.webhook_id,
         "actor": change.actor,
         "text_read": change.text_read,
+        **refused,
     }
 
 
@@ -141,6 +143,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         webhook_id=raw.get("webhook_id"),
         actor=raw.get("actor"),
         text_read=bool(raw.get("text_read", False)),
+        refused=raw.get("refused"),
     )
 
 

@@ -164,5 +164,6 @@ class JournalFold:
             before_writes=intent,
             catalogs=catalogs,
             sleep=_no_wait,  # the waits between the worker's attempts are in the past
+            nonce=journal.replayed_nonce(exchanges),
         )
         return config, applier

@@ -47,13 +47,15 @@ from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairState, PairStatus
-from streams.sync import journal, rich_text
+from streams.sync import journal, markers, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
 from streams.sync.fields import CustomField
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
+    CommentChanged,
+    IssueChanged,
     PairMessage,
     Reexamine,
     Resolve,
@@ -466,6 +468,42 @@ async def _find_pair(
 # --- the pair: decide, apply, record ---------------------------------------------------
 
 
+async def _claimed(
+    runtime: Runtime,
+    sinks: Sinks,
+    key: bytes,
+    pair: PairState | None,
+    message: PairMessage,
+) -> bool:
+    """The pair takes the issue its link marker routed here (``streams.sync.markers``, in
+    the pair's own serial step, so nothing changes its sides meanwhile); else the message
+    goes to the issue's own pair, which warns why."""
+    if not isinstance(message, IssueChanged | CommentChanged):
+        return True
+    applier = await runtime.get()
+    client = applier.clients[message.site]
+
+    async def read() -> markers.Seen:
+        delay = 1.0
+        while True:  # as in ``_find_pair``: a guess would adopt or duplicate
+            try:
+                return await markers.read_claim(client, message.issue_id)
+            except (PermanentJiraError, ValueError) as error:  # ValueError: not an issue
+                log.warning("link marker unreadable", extra={"error": str(error)})
+                return markers.Seen()
+            except JiraError as error:
+                log.warning("link marker read failed; retrying", extra={"error": str(error)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def send(pair_id: str, rerouted: PairMessage) -> None:
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(rerouted))
+
+    ours = runtime.config.integration_accounts.get(message.site)
+    secret = runtime.config.marker_secret
+    return await markers.checked(message, key.decode(), pair, read, ours, secret, send)
+
+
 def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> None:
     async def sync_pair(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
@@ -476,6 +514,8 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
                 continue
             stored = pairs.get(key)
             pair = PairState.from_bytes(stored) if stored else None
+            if not await _claimed(runtime, sinks, key, pair, message):
+                continue  # sent to the issue's own pair instead
 
             persist = functools.partial(_durably, app, sinks, pairs, key)
             applier = dataclasses.replace(await runtime.get(), before_writes=persist)
@@ -708,12 +748,27 @@ async def _feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) 
 
 
 async def _pair_of(applier: Applier, sync_id: str) -> str:
-    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker."""
+    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker,
+    which names the other issue's pair (a marker copied onto the origin names another)."""
     keys = dict(zip(SITES, sync_id.split("#"), strict=True))
     for site in (2, 1):
         marker = await applier.link_of(site, keys[site])
-        if marker and isinstance(marker.get("pair_id"), str):
-            return str(marker["pair_id"])
+        claimed = marker.get("pair_id") if marker else None
+        if isinstance(claimed, str) and claimed == await _origin_pair(applier, keys, site):
+            return claimed
     raise CommandError(
-        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link marker"
+        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link "
+        "marker naming the other"
     )
+
+
+async def _origin_pair(
+    applier: Applier, keys: dict[SiteNumber, str], counterpart: SiteNumber
+) -> str:
+    """The pair id the other issue of ``keys`` would have started ("" when it is gone)."""
+    origin: SiteNumber = 2 if counterpart == 1 else 1
+    try:
+        issue = await applier.clients[origin].get_issue(keys[origin], fields=["updated"])
+    except NotFound:
+        return ""
+    return pair_id_for(origin, issue.id)

@@ -9,10 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from sandbox.config import Faults
 from sandbox.edits import Screens
 from streams.jira.adf import text_to_adf
+from streams.settings import SANDBOX_MARKER_SECRET
+from streams.sync import markers
 from tests.e2e.harness import Pipeline, fields_of, pipeline
 
 pytestmark = pytest.mark.integration
@@ -42,12 +45,16 @@ async def test_create_on_site_2_carries_every_field_and_walks_a_multi_step_statu
         await p.eventually(lambda: p.find(1, "Toner leak") is not None)
         twin = p.find(1, "Toner leak")
         assert twin is not None
-        assert twin.properties["jira-sync.link"] == {
+        marker = dict(twin.properties["jira-sync.link"])
+        nonce = marker.pop("nonce")
+        mac = marker.pop("mac")  # signed (issue 16 item 5): the sandbox's fixed secret
+        assert marker == {
             "pair_id": f"2:{p.issues(2)[key2].id}",
             "site": 2,
             "id": p.issues(2)[key2].id,
             "key": key2,
         }
+        assert mac == markers.mac_of(SecretStr(SANDBOX_MARKER_SECRET), marker["pair_id"], nonce)
         assert fields_of(twin) == fields_of(p.issues(2)[key2])
 
         def linked() -> bool:  # the remote links follow the create in the same step
