@@ -94,6 +94,8 @@ class SiteConfig(BaseModel):
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
     integration_display_name: str = "Sync Integration"
+    # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).
+    integration_role: Literal["site-admin", "project-admin", "user"] = "user"
     workflow: Literal["default", "strict"] | Workflow = "default"
     create_screen: frozenset[str] | None = None
     edit_screen: frozenset[str] | None = None
