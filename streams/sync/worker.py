@@ -136,6 +136,7 @@ class Runtime:
                 log.warning(
                     "integration account unknown", extra={"site": site, "error": str(error)}
                 )
+            await _ask_notifications(clients[site], site, self.config.project_keys.get(site))
         self.config = dataclasses.replace(
             self.config, integration_accounts=accounts, **await self._custom(clients)
         )
@@ -685,3 +686,21 @@ async def _pair_of(applier: Applier, sync_id: str) -> str:
     raise CommandError(
         f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link marker"
     )
+
+
+async def _ask_notifications(client: JiraClient, site: int, project_key: str | None) -> None:
+    """Whether the sync's edits on ``site`` can skip JIRA's notification emails (asked once
+    at start; ``notifyUsers=false`` needs site or project admin). Unknown: the client tries
+    the flag and falls back without it on JIRA's 403."""
+    if project_key is None:
+        return
+    try:
+        quiet = await client.may_discard_notifications(project_key)
+    except JiraError as error:
+        log.warning("notification rights unknown", extra={"site": site, "error": str(error)})
+        return
+    if not quiet:
+        log.warning(
+            "the sync account is neither site nor project admin: its edits notify watchers",
+            extra={"site": site, "project": project_key},
+        )
