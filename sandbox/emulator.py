@@ -17,7 +17,16 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import adf, comments, issue_extras, issue_routes, meta_routes, search, transitions
+from sandbox import (
+    adf,
+    comments,
+    issue_extras,
+    issue_routes,
+    lookup_routes,
+    meta_routes,
+    search,
+    transitions,
+)
 from sandbox.clock import Clock, Stamper, SystemClock
 from sandbox.config import Faults, RateLimits, SiteConfig
 from sandbox.control import EMULATOR
@@ -40,6 +49,7 @@ ROUTE_TABLES = (
     comments.ROUTES,
     issue_extras.ROUTES,
     search.ROUTES,
+    lookup_routes.ROUTES,  # before meta_routes: /project/search is not a project key
     meta_routes.ROUTES,
     SCREEN_ROUTES,
     PERMISSION_ROUTES,
