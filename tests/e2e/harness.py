@@ -45,8 +45,8 @@ from tests.infra import OPENAPI_SPEC, isolated_settings, shared_stack_home
 SECRET = "e2e-webhook-secret"
 SYNC_ACCOUNT = "sandbox@example.com"
 # JIRA retries a failed delivery 5-15 minutes later (the emulator's default); the e2e
-# tests take JIRA's timing shrunk to seconds (1-3 s a retry, 5 retries).
-FAST_RETRY = WebhookRetry.fast()
+# tests take JIRA's timing shrunk 100 times (3-9 s a retry, 5 retries: 15-45 s in all).
+FAST_RETRY = WebhookRetry.fast(scale=1 / 100)
 HUMANS = {1: "alice", 2: "bob"}
 SYNCED = ("summary", "description", "priority", "labels", "status")
 
