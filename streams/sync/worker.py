@@ -178,7 +178,7 @@ def with_custom_fields(config: SyncConfig, resolved: list[CustomField]) -> dict[
 def step_context(applier: Applier) -> dict[str, Any]:
     """What a step can consult besides its input and JIRA (for the journal)."""
     config = applier.config
-    return journal.context_of(
+    context = journal.context_of(
         config.integration_accounts,
         {custom.name: custom.ids for custom in config.maps.custom},
         config.maps.users.one_to_two,
@@ -186,6 +186,7 @@ def step_context(applier: Applier) -> dict[str, Any]:
         applier.browse_urls,
         catalogs=applier.catalogs is not None,
     )
+    return context | {"quiet": journal.quiet_of(applier.clients)}
 
 
 @dataclass(frozen=True)
