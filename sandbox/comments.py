@@ -17,6 +17,7 @@ from sandbox import adf, render
 from sandbox.errors import BAD_PAYLOAD, bad_request, field_errors, not_found
 from sandbox.http import actor_of, int_param, issue_of, json_object, no_content, site_of
 from sandbox.model import Comment, Issue
+from sandbox.notify import discards, mailer_of
 from sandbox.properties import entity_properties
 from sandbox.site import Site
 from sandbox.users import User
@@ -80,13 +81,15 @@ async def edit_comment(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     comment = _comment_of(request, issue)
     body = await json_object(request)
+    discard = discards(request, actor, site.config.project_key)  # 403 before any change
     comment.body = _content(body)
     if "visibility" in body:
         comment.visibility = _visibility(body["visibility"])
     comment.properties.update(entity_properties(body.get("properties")))
     comment.update_author_id = actor.account_id
     comment.updated_ms = site.stamper.now_ms()
-    _announce(site, "comment_updated", issue, comment, actor)
+    with mailer_of(request).quiet(discard):
+        _announce(site, "comment_updated", issue, comment, actor)
     return web.json_response(render.comment(comment, site.users, site.catalog.base))
 
 

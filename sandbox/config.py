@@ -6,9 +6,10 @@ starts from these values and is changed on the ``Emulator`` or the control API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from sandbox.contract import OpenApiContract
 from sandbox.workflow import Workflow
@@ -82,17 +83,37 @@ class Faults(_Frozen):
 
 
 class WebhookRetry(_Frozen):
-    """How JIRA retries a delivery: up to 5 times, with growing pauses."""
+    """How JIRA Cloud retries a failed delivery: up to 5 times, each retry a random
+    5 to 15 minutes after the attempt before it, with the same identifier.
+
+    Sources: https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy and
+    its announcement, https://community.developer.atlassian.com/t/new-jira-cloud-webhook-
+    retry-policy/30554 (retries on 408, 409, 425, 429, 5xx, time-outs and connection
+    failures; "webhooks might be delivered later than usual"). The pause is drawn from the
+    site's seeded webhook generator. ``WebhookRetry.fast()`` is the knob for tests that
+    need retries within seconds; JIRA's timing is the default.
+    """
 
     max_retries: int = Field(default=5, ge=0, le=5)
-    first_delay: float = Field(default=1.0, ge=0)
-    factor: float = Field(default=2.0, ge=1)
-    max_delay: float = Field(default=60.0, ge=0)
+    min_delay: float = Field(default=300.0, ge=0)
+    max_delay: float = Field(default=900.0, ge=0)
     timeout: float = Field(default=10.0, gt=0)
 
-    def delay(self, retry: int) -> float:
-        """Pause before retry number ``retry`` (1-based)."""
-        return float(min(self.first_delay * self.factor ** (retry - 1), self.max_delay))
+    @model_validator(mode="after")
+    def _window(self) -> WebhookRetry:
+        if self.max_delay < self.min_delay:
+            raise ValueError("max_delay must not be below min_delay")
+        return self
+
+    @classmethod
+    def fast(cls, scale: float = 1 / 300, **overrides: float) -> WebhookRetry:
+        """JIRA's timing shrunk by ``scale`` (default: seconds, 1-3 s a retry)."""
+        window = {"min_delay": 300.0 * scale, "max_delay": 900.0 * scale}
+        return cls.model_validate(window | overrides)
+
+    def delay(self, draw: Callable[[float, float], float]) -> float:
+        """Pause before a retry; ``draw`` is the seeded generator's ``uniform``."""
+        return draw(self.min_delay, self.max_delay)
 
 
 class SiteConfig(BaseModel):
@@ -111,6 +132,8 @@ class SiteConfig(BaseModel):
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
     integration_display_name: str = "Sync Integration"
+    # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).
+    integration_role: Literal["site-admin", "project-admin", "user"] = "user"
     workflow: Literal["default", "strict"] | Workflow = "default"
     create_screen: frozenset[str] | None = None
     edit_screen: frozenset[str] | None = None

@@ -48,7 +48,11 @@ def project_site(request: web.Request) -> Site:
 
 @ROUTES.get(PROJECT)
 async def project(request: web.Request) -> web.Response:
-    site = project_site(request)
+    return web.json_response(project_details(project_site(request)))
+
+
+def project_details(site: Site) -> dict[str, Any]:
+    """The ``Project`` of ``GET /project/{projectIdOrKey}``: everything expanded."""
     catalog = site.catalog
     lead = site.users.get(site.config.integration_account_id)
     body: dict[str, Any] = catalog.project_ref() | {
@@ -63,7 +67,7 @@ async def project(request: web.Request) -> web.Response:
     }
     if lead is not None:
         body["lead"] = lead.details(catalog.base)
-    return web.json_response(body)
+    return body
 
 
 def _components(site: Site) -> list[dict[str, Any]]:

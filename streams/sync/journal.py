@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from streams.jira import errors as jira_errors
+from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.jira.models import Transition
 from streams.jira.transport import JiraTransport, Params
@@ -107,6 +108,19 @@ def context_of(
         },
         "browse": {str(site): url for site, url in browse_urls.items()},
     }
+
+
+def quiet_of(clients: Mapping[int, JiraClient]) -> dict[str, bool | None]:
+    """What each site's client knows of ``notifyUsers=false`` (None: not yet): an edit's
+    request depends on it, so the step's context carries it for the replay."""
+    return {str(site): client.discards_notifications for site, client in clients.items()}
+
+
+def with_quiet(clients: Mapping[int, JiraClient], context: Mapping[str, Any]) -> None:
+    """Replay clients that know what the worker's knew (a journal without it: unknown)."""
+    for site, known in (context.get("quiet") or {}).items():
+        if int(site) in clients and known in (True, False, None):
+            clients[int(site)].discards_notifications = known
 
 
 def graphs_from(context: Mapping[str, Any]) -> dict[int, WorkflowGraph]:

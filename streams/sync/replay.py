@@ -141,6 +141,7 @@ class JournalFold:
         config = dataclasses.replace(self.base, maps=maps, integration_accounts=accounts)
         config = dataclasses.replace(config, **with_custom_fields(config, custom))
         clients = {site: JiraClient(journal.ReplayTransport(site, exchanges)) for site in (1, 2)}
+        journal.with_quiet(clients, context)
         catalogs = (
             None
             if context.get("catalogs") is False

@@ -138,6 +138,7 @@ class Runtime:
                 log.warning(
                     "integration account unknown", extra={"site": site, "error": str(error)}
                 )
+            await _ask_notifications(clients[site], site, self.config.project_keys.get(site))
         self.config = dataclasses.replace(
             self.config, integration_accounts=accounts, **await self._custom(clients)
         )
@@ -179,7 +180,7 @@ def with_custom_fields(config: SyncConfig, resolved: list[CustomField]) -> dict[
 def step_context(applier: Applier) -> dict[str, Any]:
     """What a step can consult besides its input and JIRA (for the journal)."""
     config = applier.config
-    return journal.context_of(
+    context = journal.context_of(
         config.integration_accounts,
         {custom.name: custom.ids for custom in config.maps.custom},
         config.maps.users.one_to_two,
@@ -187,6 +188,7 @@ def step_context(applier: Applier) -> dict[str, Any]:
         applier.browse_urls,
         catalogs=applier.catalogs is not None,
     )
+    return context | {"quiet": journal.quiet_of(applier.clients)}
 
 
 @dataclass(frozen=True)
@@ -772,3 +774,21 @@ async def _origin_pair(
     except NotFound:
         return ""
     return pair_id_for(origin, issue.id)
+
+
+async def _ask_notifications(client: JiraClient, site: int, project_key: str | None) -> None:
+    """Whether the sync's edits on ``site`` can skip JIRA's notification emails (asked once
+    at start; ``notifyUsers=false`` needs site or project admin). Unknown: the client tries
+    the flag and falls back without it on JIRA's 403."""
+    if project_key is None:
+        return
+    try:
+        quiet = await client.may_discard_notifications(project_key)
+    except JiraError as error:
+        log.warning("notification rights unknown", extra={"site": site, "error": str(error)})
+        return
+    if not quiet:
+        log.warning(
+            "the sync account is neither site nor project admin: its edits notify watchers",
+            extra={"site": site, "project": project_key},
+        )
