@@ -45,6 +45,8 @@ async def rig(
         open_client(sync_auth(running[2])) as c2,
     ):
         clients = {1: c1, 2: c2}
+        for site, client in clients.items():  # as the worker does at start
+            await client.may_discard_notifications(f"PROJ{site}")
         resolved, problems = await resolve_custom_fields(clients, CUSTOM)
         assert problems == []
         field_maps = FieldMaps(custom=tuple(resolved), **(maps or {}))
