@@ -39,7 +39,13 @@ from streams.commands import (
     parse_command,
 )
 from streams.jira.client import JiraClient
-from streams.jira.errors import JiraError, NotFound, PermanentJiraError
+from streams.jira.errors import (
+    MAX_RETRY_AFTER,
+    JiraError,
+    NotFound,
+    PermanentJiraError,
+    retry_after_seconds,
+)
 from streams.jira.models import Issue
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
@@ -78,7 +84,8 @@ SITES: tuple[SiteNumber, ...] = (1, 2)
 
 @dataclass(frozen=True)
 class Backoff:
-    """Retry delays: exponential from ``first``, capped, never shorter than Retry-After."""
+    """Retry delays: exponential from ``first``, capped, never shorter than Retry-After
+    (itself capped at ``cap``; a non-finite one is ignored)."""
 
     first: float = 2.0
     cap: float = 300.0
@@ -87,7 +94,8 @@ class Backoff:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         exponential = min(self.cap, self.first * 2 ** (attempt - 1))
         jittered = exponential * random.uniform(0.8, 1.0)  # noqa: S311 - spreading, not secrecy
-        return float(max(retry_after or 0.0, jittered))
+        honoured = min(self.cap, retry_after_seconds(retry_after) or 0.0)
+        return float(max(honoured, jittered))
 
 
 @dataclass
@@ -540,6 +548,22 @@ def _retry_record(retry: Retry, attempt: int, due: datetime) -> bytes:
     return json.dumps({"reason": retry.reason, "attempt": attempt, "due": due.isoformat()}).encode()
 
 
+def parse_retry_record(value: bytes, now: datetime) -> tuple[Reexamine, float]:
+    """A retry record's message and how long to hold it (at most ``MAX_RETRY_AFTER``: a
+    record due far ahead, or with a malformed time, must not hold its partition for good);
+    ``ValueError`` for anything that is not a retry record."""
+    try:
+        record = json.loads(value)
+        due = datetime.fromisoformat(record["due"])
+        wait = (due - now).total_seconds()
+        message = Reexamine(reason=str(record["reason"]), attempt=int(record["attempt"]))
+    except (ValueError, KeyError, TypeError, OverflowError, AttributeError) as error:
+        raise ValueError(f"{type(error).__name__}: {error}") from None
+    if message.attempt < 0:
+        raise ValueError(f"attempt {message.attempt} is negative")
+    return message, min(MAX_RETRY_AFTER, max(0.0, wait))
+
+
 def _retry_agent(app: faust.App, sinks: Sinks) -> None:
     """Holds each retry until it is due, then asks the pair to look at itself again.
 
@@ -549,13 +573,10 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
     async def retry(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
             try:
-                record = json.loads(value)
-                due = datetime.fromisoformat(record["due"])
-                message = Reexamine(reason=str(record["reason"]), attempt=int(record["attempt"]))
-            except (ValueError, KeyError, TypeError) as error:
+                message, wait = parse_retry_record(value, datetime.now(UTC))
+            except ValueError as error:
                 await sinks.reject("retry", key, f"not a retry record: {error}", None)
                 continue
-            wait = (due - datetime.now(UTC)).total_seconds()
             if wait > 0:
                 await asyncio.sleep(wait)
             await sinks.pair_changes.send(key=key, value=encode_message(message))
