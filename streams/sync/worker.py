@@ -333,6 +333,22 @@ def worker_group(settings: Settings) -> str:
     return f"{settings.kafka_topic_prefix}.worker"
 
 
+def worker_web_settings(web_port: int) -> dict[str, Any]:
+    """Faust's web server, when on, is a health probe: on loopback only, with the views
+    that expose table data (``/table``), the cluster (``/router``), sensors and the service
+    graph turned off (faust-streaming 0.15 serves tables and router by default)."""
+    return {
+        "web_enabled": web_port > 0,
+        "web_port": web_port or 6066,
+        "web_bind": "127.0.0.1",
+        "web_tables_enabled": False,
+        "web_router_enabled": False,
+        "web_stats_enabled": False,
+        "web_graph_enabled": False,
+        "web_metrics_enabled": False,
+    }
+
+
 def create_worker_app(
     settings: Settings,
     config: SyncConfig,
@@ -361,9 +377,7 @@ def create_worker_app(
         producer_request_timeout=PRODUCER_REQUEST_TIMEOUT,
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
-        web_enabled=web_port > 0,
-        web_port=web_port or 6066,
-        web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only
+        **worker_web_settings(web_port),
     )
     customs = list(mapping.custom_fields) if mapping is not None else []
     runtime = Runtime(settings, config, backoff or Backoff(), customs)
