@@ -8,7 +8,7 @@ Pure checks on a built ``Settings``; ``streams.settings.load_settings`` raises t
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 MIN_SECRET_LENGTH = 16
 JIRA_TOKENS = frozenset({"jira_1_api_token", "jira_2_api_token"})  # issued by Atlassian
-SITES = (1, 2)
+SITES: tuple[Literal[1, 2], ...] = (1, 2)
 
 
 def is_loopback_url(url: str) -> bool:
