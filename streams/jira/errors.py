@@ -80,6 +80,13 @@ class JiraUnavailable(RetryableJiraError):
     """No answer: timeout or connection failure."""
 
 
+class UnexpectedAnswer(RetryableJiraError):
+    """A success status with a body that is not what the API documents for the call: an
+    HTML page (a proxy, a maintenance or login page), a list where an object belongs,
+    ``{}``. Retryable: such answers come from something between us and JIRA far more
+    often than from JIRA itself, and a later read usually gets the real answer."""
+
+
 class PermanentJiraError(JiraError):
     """Will fail the same way again: fix the data, the configuration or the permissions."""
 
