@@ -1,7 +1,8 @@
 """``jira-sync doctor``: the checks that ask each JIRA site, through ``JiraClient``.
 
 Per site: credentials (``/myself``), the project, the account's permissions there
-(``/mypermissions``), the create screen of every issue type (``createmeta``), the edit
+(``/mypermissions``), whether its edits can skip notification emails (site or project
+admin), the create screen of every issue type (``createmeta``), the edit
 screen (``editmeta`` of the newest issue) and, with a mapping file, its custom fields.
 Each check opens its own client, makes one attempt per request (no retries: a doctor
 reports, it does not wait JIRA out) and is classified by ``jira_sync.doctor_rules``.
@@ -17,7 +18,7 @@ from jira_sync import doctor_rules as rules
 from jira_sync.doctor_report import Check, Finding, ok
 from jira_sync.doctor_rules import SiteView
 from jira_sync.worker_cmd import sync_config
-from streams.jira.client import API, JiraClient
+from streams.jira.client import ADMIN_PERMISSIONS, API, JiraClient
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.sites import open_client, site_auth
 from streams.jira.transport import RetryPolicy
@@ -28,7 +29,9 @@ from streams.sync.messages import SyncConfig
 Body = Callable[[JiraClient], Awaitable[list[Finding]]]
 PAGE = 200  # createmeta's largest page
 COMMENT_PERMISSIONS = ["ADD_COMMENTS", "EDIT_OWN_COMMENTS", "DELETE_OWN_COMMENTS"]
-PROJECT_SCOPED = frozenset({"project", "permissions", "create screen"})  # 404: no such project
+PROJECT_SCOPED = frozenset(
+    {"project", "permissions", "notifications", "create screen"}
+)  # 404: no such project
 
 
 def synced_fields(settings: Settings) -> tuple[str, ...]:
@@ -90,6 +93,7 @@ def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: floa
         run("credentials", lambda client: _credentials(view, client), primary=True),
         run("project", lambda client: _project(view, client)),
         run("permissions", lambda client: _permissions(view, client)),
+        run("notifications", lambda client: _notifications(view, client)),
         run("create screen", lambda client: _create_screen(view, client)),
         run("edit screen", lambda client: _edit_screen(view, client)),
     ]
@@ -110,6 +114,12 @@ async def _permissions(view: SiteView, client: JiraClient) -> list[Finding]:
     query = {"projectKey": view.project, "permissions": ",".join(view.permissions)}
     answer = await client.request("GET", f"{API}/mypermissions", params=query)
     return rules.permissions(view, answer.get("permissions") or {})
+
+
+async def _notifications(view: SiteView, client: JiraClient) -> list[Finding]:
+    query = {"projectKey": view.project, "permissions": ",".join(ADMIN_PERMISSIONS)}
+    answer = await client.request("GET", f"{API}/mypermissions", params=query)
+    return [rules.notifications(view, answer.get("permissions") or {})]
 
 
 async def _create_screen(view: SiteView, client: JiraClient) -> list[Finding]:

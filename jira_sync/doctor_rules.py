@@ -146,6 +146,32 @@ def permissions(view: SiteView, held: Mapping[str, Any]) -> list[Finding]:
     return findings or [ok(check, "has " + ", ".join(view.permissions))]
 
 
+def notifications(view: SiteView, held: Mapping[str, Any]) -> Finding:
+    """Whether the sync's edits on this site email the watchers: JIRA accepts
+    ``notifyUsers=false`` only from a site admin (ADMINISTER) or a project admin
+    (ADMINISTER_PROJECTS), https://developer.atlassian.com/cloud/jira/platform/rest/v3/
+    api-group-issues/#api-rest-api-3-issue-issueidorkey-put; the sync asks, and edits
+    with notifications where it may not (a warning: nothing stops)."""
+    check = view.check("notifications")
+    if _have(held, "ADMINISTER"):
+        return ok(check, "edits send no notification emails (the account is site admin)")
+    if _have(held, "ADMINISTER_PROJECTS"):
+        detail = (
+            f"edits send no notification emails (the account is project admin of {view.project})"
+        )
+        return ok(check, detail)
+    detail = (
+        f"the sync's edits email the watchers of {view.project} issues: the account is neither "
+        "site admin nor project admin, and JIRA refuses notifyUsers=false to it"
+    )
+    fix = f"make the account an administrator of project {view.project}, or accept the emails"
+    return warn(check, detail, fix)
+
+
+def _have(held: Mapping[str, Any], key: str) -> bool:
+    return (held.get(key) or {}).get("havePermission") is True
+
+
 def create_screen(
     view: SiteView, screens: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> list[Finding]:
@@ -179,7 +205,8 @@ def _lacking_on_create(
 ) -> Finding:
     detail = (
         f"not on the create screen of {_names(types)}: {_names(names)}; "
-        "a counterpart create that carries one is refused"
+        "a counterpart is created without them (then set by an edit where the edit screen "
+        "has them), with a warning on the pair"
     )
     fix = f"add {_names(names)} to the create screen of those issue types in {view.project}"
     return fail(check, detail, fix)

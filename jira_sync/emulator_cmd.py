@@ -30,11 +30,18 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
     show_default=True,
     help="strict: no To Do -> Done, resolution required on the way to Done.",
 )
+@click.option(
+    "--role",
+    type=click.Choice(["site-admin", "project-admin", "user"]),
+    default="user",
+    show_default=True,
+    help="The --email account's role: only an admin may edit with notifyUsers=false.",
+)
 @click.option("--email", default="sandbox@example.com", show_default=True)
 @click.option("--api-token", default="sandbox-token", show_default=True)
 @click.option(
     "--rate-limits/--no-rate-limits",
-    default=False,
+    default=True,
     show_default=True,
     help="JIRA Cloud's burst and per-issue write limits (429 with Retry-After).",
 )
@@ -54,6 +61,7 @@ def emulator(
     webhook_url: str | None,
     webhook_secret: str | None,
     workflow: str,
+    role: str,
     email: str,
     api_token: str,
     rate_limits: bool,
@@ -76,6 +84,7 @@ def emulator(
     config = SiteConfig(
         project_key=project_key.upper(),
         email=email,
+        integration_role=role,
         api_token=api_token,
         workflow=workflow,
         webhook_url=webhook_url,

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-STATES = ("pending", "synced", "conflicted", "failed", "orphaned")
+STATES = ("pending", "synced", "conflicted", "failed", "orphaned", "unreachable", "skipped")
 REASON_CHARS = 100
 
 

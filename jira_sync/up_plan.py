@@ -164,6 +164,12 @@ def child_env(plan: Plan, base: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+# The sandbox's sync account: project admin on site 1 (its edits send no notification
+# emails), a plain user on site 2 (JIRA refuses it notifyUsers=false; the sync notices
+# and edits with notifications). The emulator's own default is the strict one, a user.
+SANDBOX_ROLES: dict[int, str] = {1: "project-admin", 2: "user"}
+
+
 def emulator_env(plan: Plan, number: SiteNumber, base: Mapping[str, str]) -> dict[str, str]:
     env = child_env(plan, base)
     secret = plan.webhook_secrets[number]
@@ -185,6 +191,8 @@ def commands(plan: Plan, env_file: Path, run_dir: Path, store: str) -> list[tupl
                     [
                         *me,
                         "emulator",
+                        "--role",
+                        SANDBOX_ROLES[number],
                         "--port",
                         str(plan.ports.site(number)),
                         "--project",

@@ -12,7 +12,14 @@ import click
 from jira_sync.config_cmd import settings_or_exit
 from streams.logs import configure_logging, secrets_of
 from streams.settings import Settings
-from streams.sync.fields import ASSIGNEE, DEFAULT_FIELDS, FieldMaps, NameMap, UserMap
+from streams.sync.fields import (
+    ASSIGNEE,
+    DEFAULT_FIELDS,
+    SECURITY,
+    FieldMaps,
+    NameMap,
+    UserMap,
+)
 from streams.sync.mapping import MappingError, MappingFile, load_mapping
 from streams.sync.messages import IssueFilter, SyncConfig
 
@@ -32,6 +39,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         components=NameMap(dict(mapping.components)),
         versions=NameMap(dict(mapping.versions)),
         users=UserMap(dict(mapping.users)),
+        security_levels=NameMap(dict(mapping.security_levels)),
     )
     filters = mapping.filters
     return SyncConfig(
@@ -39,7 +47,11 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         policy=settings.conflict_policy,
         sync_status=settings.sync_status_transitions,
         maps=maps,
-        fields=(*DEFAULT_FIELDS, *((ASSIGNEE,) if settings.sync_assignee else ())),
+        fields=(
+            *DEFAULT_FIELDS,
+            *((ASSIGNEE,) if settings.sync_assignee else ()),
+            *((SECURITY,) if mapping.security_levels else ()),  # mapped levels are copied
+        ),
         create_grace=timedelta(seconds=settings.sync_create_grace_seconds),
         deletion=settings.deletion_policy,
         filters=IssueFilter(
@@ -49,6 +61,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         ),
         create_missing=settings.sync_create_missing_values,
         sync_comments=settings.sync_comments,
+        marker_secret=settings.marker_secret(),
     )
 
 
@@ -89,6 +102,9 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     from streams.sync.worker import create_worker_app, prepare_kafka
 
     settings = settings_or_exit(env_file)
+    problem = settings.marker_secret_problem()
+    if problem is not None:
+        raise click.ClickException(problem)
     try:
         asyncio.run(prepare_kafka(settings))
     except Exception as error:

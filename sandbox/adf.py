@@ -10,6 +10,7 @@ from typing import Any
 
 MARKS = {"strong": "*{}*", "em": "_{}_", "code": "{{{{{}}}}}", "strike": "-{}-"}
 BLOCK_JOIN = "\n\n"
+LISTS = {"bulletList": "*", "orderedList": "#"}
 
 
 def document(text: str) -> dict[str, Any]:
@@ -58,14 +59,13 @@ def to_wiki(doc: dict[str, Any] | None) -> str | None:
 
 def _block(node: dict[str, Any]) -> str:
     kind = node.get("type")
-    if kind == "bulletList":
-        return "\n".join(f"* {_item(item)}" for item in node.get("content", []))
-    if kind == "orderedList":
-        return "\n".join(f"# {_item(item)}" for item in node.get("content", []))
+    if kind in LISTS:
+        return _list(node, "")
     if kind == "heading":
         return f"h{node.get('attrs', {}).get('level', 1)}. {_inline(node)}"
     if kind == "codeBlock":
-        return f"{{code}}\n{_inline(node)}\n{{code}}"
+        language = node.get("attrs", {}).get("language")
+        return f"{{code{':' + language if language else ''}}}\n{_inline(node)}\n{{code}}"
     if kind == "blockquote":
         return "\n".join(f"bq. {_block(child)}" for child in node.get("content", []))
     if kind == "rule":
@@ -73,8 +73,16 @@ def _block(node: dict[str, Any]) -> str:
     return _inline(node)
 
 
-def _item(node: dict[str, Any]) -> str:
-    return "\n".join(_block(child) for child in node.get("content", []))
+def _list(node: dict[str, Any], outer: str) -> str:
+    """Nested lists as JIRA writes them: ``** deeper``, ``#* a bullet in a numbered list``."""
+    marker = outer + LISTS[str(node.get("type"))]
+    lines: list[str] = []
+    for item in node.get("content", []):
+        children = item.get("content", [])
+        text = "\n".join(_block(c) for c in children if c.get("type") not in LISTS)
+        lines.append(f"{marker} {text}")
+        lines += [_list(c, marker) for c in children if c.get("type") in LISTS]
+    return "\n".join(lines)
 
 
 def _inline(node: dict[str, Any]) -> str:

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.config import SiteConfig
+from sandbox.security import level_values
 
 PROJECT_ID = "10000"
 MULTI_KINDS = frozenset({"labels", "components", "versions", "options"})
 REFERENCE_KINDS = frozenset(
-    {"priority", "issuetype", "resolution", "components", "versions", "options"}
+    {"priority", "issuetype", "resolution", "components", "versions", "options", "security"}
 )
 OPTION_KINDS = frozenset({"option", "options"})  # single and multi select: values by "value"
 
@@ -74,6 +75,7 @@ SYSTEM_FIELDS: tuple[Row, ...] = (
     ("resolutiondate", "Resolved", "datetime", "datetime", None, "", None, ()),
     ("created", "Created", "datetime", "datetime", None, "", None, ()),
     ("updated", "Updated", "datetime", "datetime", None, "", None, ()),
+    ("security", "Security Level", "security", "securitylevel", None, "ec", None, ("level",)),
 )  # fmt: skip
 
 
@@ -136,12 +138,17 @@ class Catalog:
         self.base = config.base_url
         self.project_key = config.project_key
         self.project_name = config.display_project_name
+        self.projects = _projects(config)
+        self.project_type = config.project_type
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
         self.select_field_id = config.select_field_id
+        self.default_priority_name = config.default_priority
         self._values: dict[str, list[dict[str, Any]]] = {
-            "priority": [self._priority(*row) for row in PRIORITIES],
-            "issuetype": [self._issue_type(*row) for row in ISSUE_TYPES],
+            "priority": [self._priority(*row) for row in chosen(PRIORITIES, config.priorities)],
+            "issuetype": [
+                self._issue_type(*row) for row in chosen(ISSUE_TYPES, config.issue_types)
+            ],
             "resolution": [self._resolution(*row) for row in RESOLUTIONS],
             "components": [
                 self._component(str(10000 + n), name, "")
@@ -153,6 +160,7 @@ class Catalog:
             ],
             "option": self._options(_number(config.select_field_id), SEVERITIES),
             "options": self._options(_number(config.multiselect_field_id), PLATFORMS),
+            "security": level_values(self.base),
         }
 
     def add(self, kind: str, name: str) -> dict[str, Any]:
@@ -179,18 +187,26 @@ class Catalog:
         return None
 
     def default_priority(self) -> dict[str, Any]:
-        return self._values["priority"][2]
+        """The configured default, else the first priority (the site has at least one)."""
+        found = self.find("priority", "name", self.default_priority_name)
+        return found if found is not None else self._values["priority"][0]
 
     def resolution_done(self) -> dict[str, Any]:
         return self._values["resolution"][0]
 
-    def project_ref(self) -> dict[str, Any]:
+    def project_key_of(self, wanted: object) -> str | None:
+        """The key of the site's project named by ``wanted`` (its key or id), else None."""
+        text = str(wanted).upper()
+        return next((k for k, (i, _) in self.projects.items() if text in {k, i}), None)
+
+    def project_ref(self, key: str | None = None) -> dict[str, Any]:
+        project_id, name = self.projects[key or self.project_key]
         return {
-            "self": f"{self.base}/rest/api/3/project/{PROJECT_ID}",
-            "id": PROJECT_ID,
-            "key": self.project_key,
-            "name": self.project_name,
-            "projectTypeKey": "software",
+            "self": f"{self.base}/rest/api/3/project/{project_id}",
+            "id": project_id,
+            "key": key or self.project_key,
+            "name": name,
+            "projectTypeKey": self.project_type if key in (None, self.project_key) else "software",
             "simplified": False,
             "avatarUrls": {
                 size: f"{self.base}/rest/api/3/universal_avatar/view/type/project/"
@@ -257,6 +273,14 @@ class Catalog:
         ]
 
 
+def _projects(config: SiteConfig) -> dict[str, tuple[str, str]]:
+    """Project key -> (id, name): the configured project first (id 10000), then the others
+    issues can be moved to (ids 10001, ...)."""
+    others = [key for key in dict.fromkeys(config.other_projects) if key != config.project_key]
+    projects = {config.project_key: (PROJECT_ID, config.display_project_name)}
+    return projects | {key: (str(10001 + n), f"Project {key}") for n, key in enumerate(others)}
+
+
 PRIORITIES = [
     ("1", "Highest", "#d04437"),
     ("2", "High", "#f15C75"),
@@ -274,5 +298,17 @@ RESOLUTIONS = [
     ("10001", "Won't Do", "This issue won't be actioned."),
     ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
 ]
+
+
+def chosen(rows: list[tuple[str, str, str]], names: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """The rows JIRA ships that ``names`` keeps, in its order; a name JIRA does not ship gets
+    a new id (after the shipped ones) and an empty third column."""
+    shipped = {row[1].casefold(): row for row in rows}
+    start = max(int(row[0]) for row in rows) + 1
+    return [
+        shipped.get(name.casefold()) or (str(start + n), name, "") for n, name in enumerate(names)
+    ]
+
+
 SEVERITIES = ("Critical", "Major", "Minor")
 PLATFORMS = ("iOS", "Android", "Web")

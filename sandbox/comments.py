@@ -1,4 +1,7 @@
-"""``/rest/api/3/issue/{k}/comment``: ADF bodies, optional visibility (restricted comments).
+"""``/rest/api/3/issue/{k}/comment``: ADF bodies, optional visibility (restricted comments),
+entity properties set with the create or update body (``properties: [{key, value}]``; a
+service-desk internal note is ``sd.public.comment`` ``{"internal": true}``, see
+``sandbox.model.Comment``) and listed with ``expand=properties``.
 
 Each change updates the issue's ``updated`` (no history entry) and sends two webhooks,
 as JIRA does: ``comment_*`` and a ``jira:issue_updated`` (``issue_commented`` ...).
@@ -14,6 +17,8 @@ from sandbox import adf, render
 from sandbox.errors import BAD_PAYLOAD, bad_request, field_errors, not_found
 from sandbox.http import actor_of, int_param, issue_of, json_object, no_content, site_of
 from sandbox.model import Comment, Issue
+from sandbox.notify import discards, mailer_of
+from sandbox.properties import entity_properties
 from sandbox.site import Site
 from sandbox.users import User
 from sandbox.values import FieldError, rich_text
@@ -38,7 +43,11 @@ async def list_comments(request: web.Request) -> web.Response:
     ordered = sorted(issue.comments, key=lambda c: (c.created_ms, int(c.id)))
     if request.query.get("orderBy", "created").startswith("-"):
         ordered.reverse()
-    page = [render.comment(c, site.users, site.catalog.base) for c in ordered[start : start + size]]
+    expanded = _with_properties(request)
+    page = [
+        render.comment(c, site.users, site.catalog.base, properties=expanded)
+        for c in ordered[start : start + size]
+    ]
     body = {"startAt": start, "maxResults": size, "total": len(ordered), "comments": page}
     return web.json_response(body)
 
@@ -48,9 +57,10 @@ async def add_comment(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     body = await json_object(request)
     document, visibility = _content(body), _visibility(body.get("visibility"))
+    properties = entity_properties(body.get("properties"))
     now = site.stamper.now_ms()
     comment = Comment(site.next_id("comment"), issue.id, actor.account_id, document, now, now,
-                      actor.account_id, visibility)  # fmt: skip
+                      actor.account_id, visibility, properties)  # fmt: skip
     issue.comments.append(comment)
     _announce(site, "comment_created", issue, comment, actor)
     return web.json_response(render.comment(comment, site.users, site.catalog.base), status=201)
@@ -60,7 +70,10 @@ async def add_comment(request: web.Request) -> web.Response:
 async def get_comment(request: web.Request) -> web.Response:
     site, issue = site_of(request), issue_of(request)
     comment = _comment_of(request, issue)
-    return web.json_response(render.comment(comment, site.users, site.catalog.base))
+    expanded = _with_properties(request)
+    return web.json_response(
+        render.comment(comment, site.users, site.catalog.base, properties=expanded)
+    )
 
 
 @ROUTES.put(ONE)
@@ -68,12 +81,15 @@ async def edit_comment(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     comment = _comment_of(request, issue)
     body = await json_object(request)
+    discard = discards(request, actor, site.config.project_key)  # 403 before any change
     comment.body = _content(body)
     if "visibility" in body:
         comment.visibility = _visibility(body["visibility"])
+    comment.properties.update(entity_properties(body.get("properties")))
     comment.update_author_id = actor.account_id
     comment.updated_ms = site.stamper.now_ms()
-    _announce(site, "comment_updated", issue, comment, actor)
+    with mailer_of(request).quiet(discard):
+        _announce(site, "comment_updated", issue, comment, actor)
     return web.json_response(render.comment(comment, site.users, site.catalog.base))
 
 
@@ -84,6 +100,10 @@ async def delete_comment(request: web.Request) -> web.Response:
     issue.comments.remove(comment)
     _announce(site, "comment_deleted", issue, comment, actor)
     return no_content()
+
+
+def _with_properties(request: web.Request) -> bool:
+    return "properties" in (request.query.get("expand") or "").split(",")
 
 
 def _comment_of(request: web.Request, issue: Issue) -> Comment:

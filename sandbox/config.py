@@ -6,14 +6,16 @@ starts from these values and is changed on the ``Emulator`` or the control API.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from sandbox.contract import OpenApiContract
 from sandbox.workflow import Workflow
 
 Rate = Field(default=0.0, ge=0.0, le=1.0)
+ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")]
 ALL_EVENTS = frozenset(
     {
         "jira:issue_created",
@@ -32,7 +34,9 @@ class _Frozen(BaseModel):
 
 class RateLimits(_Frozen):
     """JIRA Cloud's burst limits (token buckets per endpoint and method, per second) and
-    its per-issue write limits (``(writes, seconds)`` windows)."""
+    its per-issue write limits (``(writes, seconds)`` windows). On by default
+    (``SiteConfig.rate_limits``; ``None`` turns them off):
+    https://developer.atlassian.com/cloud/jira/platform/rate-limiting/"""
 
     get_per_second: float = Field(default=100.0, gt=0)
     post_per_second: float = Field(default=100.0, gt=0)
@@ -51,6 +55,15 @@ class Faults(_Frozen):
     Webhooks: duplicates (same identifier), drops, extra delay, and reordering by
     holding ``webhook_reorder_window`` deliveries and releasing them shuffled.
     Search: ``search_lag`` seconds of index lag (results show older issue versions).
+
+    The defaults are what a JIRA Cloud site does on an ordinary day, never kinder: a
+    delivery now and then twice (2 %, same identifier), deliveries spread over 0-200 ms so
+    close events arrive out of order, and a search index a second behind the writes (JIRA
+    documents neither ordering nor exactly-once delivery:
+    https://developer.atlassian.com/cloud/jira/platform/webhooks/ ; search/jql is
+    eventually consistent, ``reconcileIssues`` is its read-after-write escape:
+    https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/).
+    A test about something else may set a rate to 0; it says why.
     """
 
     seed: int = 0
@@ -60,40 +73,67 @@ class Faults(_Frozen):
     timeout_rate: float = Rate
     timeout_hold: float = Field(default=30.0, ge=0)
     conflict_rate: float = Rate
-    webhook_duplicate_rate: float = Rate
+    webhook_duplicate_rate: float = Field(default=0.02, ge=0.0, le=1.0)
     webhook_drop_rate: float = Rate
     webhook_delay: float = Field(default=0.0, ge=0)
-    webhook_delay_jitter: float = Field(default=0.0, ge=0)
+    webhook_delay_jitter: float = Field(default=0.2, ge=0)
     webhook_reorder_window: int = Field(default=0, ge=0)
     webhook_hold_seconds: float = Field(default=0.5, ge=0)
-    search_lag: float = Field(default=0.0, ge=0)
+    search_lag: float = Field(default=1.0, ge=0)
 
 
 class WebhookRetry(_Frozen):
-    """How JIRA retries a delivery: up to 5 times, with growing pauses."""
+    """How JIRA Cloud retries a failed delivery: up to 5 times, each retry a random
+    5 to 15 minutes after the attempt before it, with the same identifier.
+
+    Sources: https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy and
+    its announcement, https://community.developer.atlassian.com/t/new-jira-cloud-webhook-
+    retry-policy/30554 (retries on 408, 409, 425, 429, 5xx, time-outs and connection
+    failures; "webhooks might be delivered later than usual"). The pause is drawn from the
+    site's seeded webhook generator. ``WebhookRetry.fast()`` is the knob for tests that
+    need retries within seconds; JIRA's timing is the default.
+    """
 
     max_retries: int = Field(default=5, ge=0, le=5)
-    first_delay: float = Field(default=1.0, ge=0)
-    factor: float = Field(default=2.0, ge=1)
-    max_delay: float = Field(default=60.0, ge=0)
+    min_delay: float = Field(default=300.0, ge=0)
+    max_delay: float = Field(default=900.0, ge=0)
     timeout: float = Field(default=10.0, gt=0)
 
-    def delay(self, retry: int) -> float:
-        """Pause before retry number ``retry`` (1-based)."""
-        return float(min(self.first_delay * self.factor ** (retry - 1), self.max_delay))
+    @model_validator(mode="after")
+    def _window(self) -> WebhookRetry:
+        if self.max_delay < self.min_delay:
+            raise ValueError("max_delay must not be below min_delay")
+        return self
+
+    @classmethod
+    def fast(cls, scale: float = 1 / 300, **overrides: float) -> WebhookRetry:
+        """JIRA's timing shrunk by ``scale`` (default: seconds, 1-3 s a retry)."""
+        window = {"min_delay": 300.0 * scale, "max_delay": 900.0 * scale}
+        return cls.model_validate(window | overrides)
+
+    def delay(self, draw: Callable[[float, float], float]) -> float:
+        """Pause before a retry; ``draw`` is the seeded generator's ``uniform``."""
+        return draw(self.min_delay, self.max_delay)
 
 
 class SiteConfig(BaseModel):
-    """One JIRA Cloud site with one project."""
+    """One JIRA Cloud site: the project the sync is pointed at, and ``other_projects``
+    (by default one, ``OTHER``) that issues can be moved out to and in from."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     project_key: str = Field(default="PROJ1", pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     project_name: str | None = None
+    other_projects: tuple[ProjectKey, ...] = ("OTHER",)
+    bulk_move_seconds: float = Field(default=1.0, ge=0)  # a bulk move task's time in queue
+    # the project's ``projectTypeKey``: "service_desk" is a Jira Service Management project
+    project_type: Literal["software", "service_desk"] = "software"
     email: str = "sandbox@example.com"
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
     integration_display_name: str = "Sync Integration"
+    # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).
+    integration_role: Literal["site-admin", "project-admin", "user"] = "user"
     workflow: Literal["default", "strict"] | Workflow = "default"
     create_screen: frozenset[str] | None = None
     edit_screen: frozenset[str] | None = None
@@ -105,7 +145,15 @@ class SiteConfig(BaseModel):
     labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
     components: tuple[str, ...] = ("Backend", "Frontend")
     versions: tuple[str, ...] = ("1.0", "2.0")
-    rate_limits: RateLimits | None = None
+    # The site's priorities and the project's issue types, by name, as partner sites differ
+    # (names JIRA ships keep their ids; others get new ones). ``default_priority`` is the one
+    # ``GET /rest/api/3/priority`` marks ``isDefault`` (the first when it is not listed).
+    priorities: tuple[str, ...] = Field(
+        default=("Highest", "High", "Medium", "Low", "Lowest"), min_length=1
+    )
+    default_priority: str = "Medium"
+    issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
+    rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

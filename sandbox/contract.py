@@ -30,6 +30,7 @@ class Operation:
 class OpenApiContract:
     def __init__(self, spec_path: Path) -> None:
         document = json.loads(spec_path.read_text())
+        _correct_errata(document)
         self._components = _nullable_to_jsonschema(document["components"])
         self._routes = sorted(
             (
@@ -89,6 +90,21 @@ class OpenApiContract:
     def _validator(self, schema_json: str) -> Draft4Validator:
         schema = _nullable_to_jsonschema(json.loads(schema_json))
         return Draft4Validator({"allOf": [schema], "components": self._components})
+
+
+def _correct_errata(document: dict[str, Any]) -> None:
+    """Mistakes of the description that no real exchange can satisfy: the bulk move payload
+    requires ``targetToMultipleSourceMapping`` and each of its mappings ``issueIdOrKeys``,
+    properties neither defines (both forbid others by ``additionalProperties: false``); the
+    documented example, like every client, sends ``targetToSourcesMapping`` and
+    ``issueIdsOrKeys``."""
+    schemas = document.get("components", {}).get("schemas", {})
+    renames = {"targetToMultipleSourceMapping": "targetToSourcesMapping"}
+    renames["issueIdOrKeys"] = "issueIdsOrKeys"
+    for name in ("IssueBulkMovePayload", "targetToSourcesMapping"):
+        schema = schemas.get(name, {})
+        if "required" in schema:
+            schema["required"] = [renames.get(each, each) for each in schema["required"]]
 
 
 def _template_regex(template: str) -> re.Pattern[str]:

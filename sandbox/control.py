@@ -10,13 +10,16 @@ DELETE /_emulator/deliveries         forget the log
 POST   /_emulator/deliveries/wait    ?within=5: wait until no delivery is pending
 GET    /_emulator/users              every user, with email and visibility
 POST   /_emulator/users              {"displayName", "emailAddress", "emailVisible",
-                                      "apiToken", "accountId"}: add a user
+                                      "apiToken", "accountId", "role"}: add a user
+GET    /_emulator/notifications      the notification emails the site would have sent
 POST   /_emulator/seed               {"count": N}: N issues, made without webhooks
+POST   /_emulator/move               {"issue", "project", "issuetype"?}: move one issue at
+                                      once, as in the UI (sandbox.moves; JIRA's webhook)
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,6 +44,7 @@ class NewUser(BaseModel):
     email_visible: bool = Field(default=True, alias="emailVisible")
     api_token: str | None = Field(default=None, alias="apiToken")
     account_id: str | None = Field(default=None, alias="accountId")
+    role: Literal["site-admin", "project-admin", "user"] = "user"
 
 
 def _validated(model: type[BaseModel], body: Any) -> Any:
@@ -133,8 +137,15 @@ async def add_user(request: web.Request) -> web.Response:
         email_visible=new.email_visible,
         api_token=new.api_token,
         account_id=new.account_id,
+        role=new.role,
     )
     return web.json_response(user.details(emulator.config.base_url, own=True), status=201)
+
+
+@ROUTES.get("/_emulator/notifications")
+async def notifications(request: web.Request) -> web.Response:
+    """The notification emails the site would have sent to watchers."""
+    return web.json_response([vars(sent) for sent in request.app[EMULATOR].notifications])
 
 
 @ROUTES.post("/_emulator/seed")

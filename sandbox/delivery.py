@@ -2,7 +2,8 @@
 
 Like JIRA: ``X-Hub-Signature`` when a secret is set, an identifier that stays the same
 on every retry, ``X-Atlassian-Webhook-Retry`` from the first retry on, retries on
-408/409/425/429/5xx, timeouts and connection failures (up to 5), any other 4xx final.
+408/409/425/429/5xx, timeouts and connection failures (up to 5, minutes apart: see
+``WebhookRetry``), any other 4xx final.
 Faults (seeded): drops, duplicates (same identifier), extra delay, and reordering by
 holding a window of deliveries and releasing it shuffled. Every delivery is logged.
 """
@@ -190,7 +191,7 @@ class Dispatcher:
             await asyncio.sleep(delay)
         for retry in range(self.retry.max_retries + 1):
             if retry:
-                await asyncio.sleep(self.retry.delay(retry))
+                await asyncio.sleep(self.retry.delay(self.rng.uniform))
             status, error = await self._attempt(delivery, retry)
             delivery.attempts.append(Attempt(retry, status, error, time.time()))
             if status is not None and 200 <= status < 300:

@@ -17,8 +17,19 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import adf, comments, issue_extras, issue_routes, meta_routes, search, transitions
+from sandbox import (
+    adf,
+    comments,
+    issue_extras,
+    issue_routes,
+    lookup_routes,
+    meta_routes,
+    moves,
+    search,
+    transitions,
+)
 from sandbox.clock import Clock, Stamper, SystemClock
+from sandbox.comment_properties import ROUTES as COMMENT_PROPERTY_ROUTES
 from sandbox.config import Faults, RateLimits, SiteConfig
 from sandbox.control import EMULATOR
 from sandbox.control import ROUTES as CONTROL_ROUTES
@@ -27,21 +38,27 @@ from sandbox.edits import Screens
 from sandbox.http import SITE, Call
 from sandbox.middleware import middlewares
 from sandbox.model import Comment, Issue
+from sandbox.notify import MAILER, Mailer, Notification
 from sandbox.permissions import ROUTES as PERMISSION_ROUTES
 from sandbox.ratelimit import RateLimiter
 from sandbox.screen_meta import ROUTES as SCREEN_ROUTES
+from sandbox.security_routes import ROUTES as SECURITY_ROUTES
 from sandbox.site import Site
-from sandbox.users import ALICE, Directory, User
+from sandbox.users import ALICE, Directory, Role, User, with_role
 
 ROUTE_TABLES = (
     issue_routes.ROUTES,
     transitions.ROUTES,
     comments.ROUTES,
+    COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
     search.ROUTES,
+    lookup_routes.ROUTES,  # before meta_routes: /project/search is not a project key
     meta_routes.ROUTES,
+    moves.ROUTES,
     SCREEN_ROUTES,
     PERMISSION_ROUTES,
+    SECURITY_ROUTES,
     CONTROL_ROUTES,
 )
 
@@ -61,7 +78,8 @@ class Emulator:
             lambda: self.faults,
             self.webhook_rng,
         )
-        self.site = Site(config, self.users, Stamper(self.clock), self.dispatcher.publish)
+        self.mailer = Mailer(self.dispatcher.publish)
+        self.site = Site(config, self.users, Stamper(self.clock), self.mailer.publish)
         self.contract = config.contract
         self.contract_violations: list[str] = []
         self.calls: list[Call] = []  # every authenticated REST request, in order
@@ -115,6 +133,11 @@ class Emulator:
     def deliveries(self) -> list[Delivery]:
         return self.dispatcher.deliveries
 
+    @property
+    def notifications(self) -> list[Notification]:
+        """The notification emails the site would have sent to watchers, in order."""
+        return self.mailer.sent
+
     def add_user(
         self,
         display_name: str,
@@ -123,9 +146,11 @@ class Emulator:
         email_visible: bool = True,
         api_token: str | None = None,
         account_id: str | None = None,
+        role: Role = "user",
     ) -> User:
         account_id = account_id or f"712020:{uuid.uuid4()}"
-        return self.users.add(User(account_id, display_name, email, email_visible, api_token))
+        user = User(account_id, display_name, email, email_visible, api_token)
+        return self.users.add(with_role(user, role, self.config.project_key))
 
     def seed_issues(self, count: int, *, author: User | None = None) -> list[str]:
         """Issues that existed before anyone watched: made without webhooks."""
@@ -139,7 +164,9 @@ class Emulator:
                 "summary": f"Seeded issue {number}",
                 "description": adf.document(f"Seeded by the emulator ({number})."),
             }
-            keys.append(self.site.create(author, {"fields": fields}, notify=False).key)
+            issue = self.site.create(author, {"fields": fields}, notify=False)
+            self.site.index.record(issue, 0)  # existed long before: the index caught up
+            keys.append(issue.key)
         return keys
 
     async def wait_for_webhooks(self, within: float = 5.0) -> bool:
@@ -171,6 +198,7 @@ class Emulator:
         app = web.Application(middlewares=middlewares(self))
         app[SITE] = self.site
         app[EMULATOR] = self
+        app[MAILER] = self.mailer
         for table in ROUTE_TABLES:
             app.add_routes(table)
         app.cleanup_ctx.append(self._lifecycle)

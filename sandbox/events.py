@@ -82,7 +82,7 @@ class Payloads:
             "updateAuthor": self._person(comment.update_author_id),
             "created": jira_time(comment.created_ms),
             "updated": jira_time(comment.updated_ms),
-            "jsdPublic": True,
+            "jsdPublic": comment.jsd_public,  # as JIRA's comment webhooks carry it
         }
         if comment.visibility is not None:
             body["visibility"] = comment.visibility

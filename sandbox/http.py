@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.errors import BAD_PAYLOAD, bad_request
+from sandbox.errors import BAD_PAYLOAD, bad_request, not_found
 from sandbox.model import Issue
 from sandbox.site import Site
 from sandbox.users import User
@@ -27,7 +27,13 @@ def actor_of(request: web.Request) -> User:
 
 
 def issue_of(request: web.Request) -> Issue:
-    return site_of(request).find(request.match_info["issueIdOrKey"])
+    """The issue of the path; 404 also when the caller may not see it (``sandbox.security``)."""
+    site = site_of(request)
+    issue = site.find(request.match_info["issueIdOrKey"])
+    actor = request.get(ACTOR)
+    if actor is not None and not site.security.can_see(actor.account_id, issue.fields):
+        raise not_found()
+    return issue
 
 
 async def json_body(request: web.Request) -> Any:

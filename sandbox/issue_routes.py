@@ -15,6 +15,7 @@ from sandbox.http import (
     no_content,
     site_of,
 )
+from sandbox.notify import discards, mailer_of
 
 ROUTES = web.RouteTableDef()
 
@@ -43,8 +44,10 @@ async def get_issue(request: web.Request) -> web.Response:
 
 @ROUTES.put(ISSUE_ROUTE)
 async def edit_issue(request: web.Request) -> web.Response:
-    site, issue = site_of(request), issue_of(request)
-    site.edit(actor_of(request), issue, await json_object(request))
+    site, issue, actor = site_of(request), issue_of(request), actor_of(request)
+    body = await json_object(request)
+    with mailer_of(request).quiet(discards(request, actor, site.config.project_key)):
+        site.edit(actor, issue, body)
     if not flag(request, "returnIssue", False):
         return no_content()
     fields = render.select_fields(None, site.catalog, everything=True)

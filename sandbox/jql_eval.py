@@ -8,8 +8,8 @@ is refused as unbounded.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -36,6 +36,10 @@ class Context:
     existing_ids: frozenset[str]
     now_ms: int
     current_user: str
+    # Every project of the site (key and id), and every key an issue answers to, former
+    # keys of moved issues included (JIRA resolves them: they keep pointing at the issue).
+    projects: frozenset[str] = frozenset()
+    key_ids: Mapping[str, str] = field(default_factory=dict)
 
 
 def check(query: Query, context: Context) -> None:
@@ -70,7 +74,8 @@ def _check_clause(clause: Clause, context: Context) -> None:
     for value in clause.values:
         if value.empty or value.function:
             continue
-        if field == "project" and value.text.upper() not in {context.project_key, "10000"}:
+        projects = context.projects or {context.project_key, "10000"}
+        if field == "project" and value.text.upper() not in projects:
             raise JqlError(f"The value '{value.text}' does not exist for the field 'project'.")
         if field == "status" and value.text.lower() not in context.statuses:
             raise JqlError(f"The value '{value.text}' does not exist for the field 'status'.")
@@ -83,7 +88,8 @@ def _check_clause(clause: Clause, context: Context) -> None:
 
 
 def _issue_exists(text: str, context: Context) -> bool:
-    return text.upper() in context.existing_keys or text in context.existing_ids
+    known = text.upper() in context.existing_keys or text.upper() in context.key_ids
+    return known or text in context.existing_ids
 
 
 def matches(node: Node, issue: Snapshot, context: Context) -> bool:
@@ -171,13 +177,19 @@ def _match_key(clause: Clause, issue: Snapshot, context: Context) -> bool:
     if clause.field.lower() == "id":
         ids = [int(v.text) if v.text.isdigit() else -1 for v in clause.values]
         return _compare(clause.operator, int(issue.id), ids)
-    numbers = [_key_number(v.text, context) for v in clause.values]
+    if clause.operator in {"=", "in", "!=", "not in"} and context.key_ids:
+        named = [context.key_ids.get(v.text.upper(), v.text) for v in clause.values]
+        return _compare(clause.operator, issue.id, named)
+    own = issue.key.rpartition("-")[0]
+    numbers = [_key_number(v.text, own) for v in clause.values]
     return _compare(clause.operator, issue.number, numbers)
 
 
-def _key_number(text: str, context: Context) -> int:
+def _key_number(text: str, project_key: str) -> int:
+    """The number of key ``text`` when it is one of ``project_key`` (keys of other projects
+    compare with nothing)."""
     project, _, number = text.upper().rpartition("-")
-    return int(number) if project == context.project_key and number.isdigit() else -1
+    return int(number) if project == project_key and number.isdigit() else -1
 
 
 def _match_project(clause: Clause, issue: Snapshot, context: Context) -> bool:

@@ -25,9 +25,15 @@ async def fields(request: web.Request) -> web.Response:
 
 @ROUTES.get("/rest/api/3/priority")
 async def priorities(request: web.Request) -> web.Response:
+    """Every priority of the site; the default one says ``isDefault`` (see
+    https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-priorities/)."""
     catalog = site_of(request).catalog
+    default = catalog.default_priority()["id"]
     return web.json_response(
-        [value | {"description": value["name"]} for value in catalog.values("priority")]
+        [
+            value | {"description": value["name"], "isDefault": value["id"] == default}
+            for value in catalog.values("priority")
+        ]
     )
 
 
@@ -42,7 +48,11 @@ def project_site(request: web.Request) -> Site:
 
 @ROUTES.get(PROJECT)
 async def project(request: web.Request) -> web.Response:
-    site = project_site(request)
+    return web.json_response(project_details(project_site(request)))
+
+
+def project_details(site: Site) -> dict[str, Any]:
+    """The ``Project`` of ``GET /project/{projectIdOrKey}``: everything expanded."""
     catalog = site.catalog
     lead = site.users.get(site.config.integration_account_id)
     body: dict[str, Any] = catalog.project_ref() | {
@@ -57,7 +67,7 @@ async def project(request: web.Request) -> web.Response:
     }
     if lead is not None:
         body["lead"] = lead.details(catalog.base)
-    return web.json_response(body)
+    return body
 
 
 def _components(site: Site) -> list[dict[str, Any]]:

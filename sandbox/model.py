@@ -43,8 +43,22 @@ class ChangeGroup:
     items: tuple[ChangeItem, ...]
 
 
+INTERNAL_NOTE = "sd.public.comment"
+
+
 @dataclass
 class Comment:
+    """A comment with its entity properties (``/rest/api/3/comment/{id}/properties``).
+
+    A service-desk internal note has no ``visibility``: it is the comment property
+    ``sd.public.comment`` ``{"internal": true}``, read back as ``jsdPublic: false``; comments
+    made through the platform API are public unless created with that property
+    (https://github.com/pycontribs/jira/issues/313,
+    https://github.com/jenkinsci/jira-plugin/issues/375,
+    https://github.com/atlassian/atlassian-mcp-server/issues/139; OpenAPI ``Comment.jsdPublic``:
+    "Defaults to true when comments are created in the Jira Cloud Platform").
+    """
+
     id: str
     issue_id: str
     author_id: str
@@ -53,6 +67,12 @@ class Comment:
     updated_ms: int
     update_author_id: str
     visibility: dict[str, Any] | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def jsd_public(self) -> bool:
+        marker = self.properties.get(INTERNAL_NOTE)
+        return not (isinstance(marker, dict) and marker.get("internal") is True)
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """``GET /rest/api/3/mypermissions``: which permissions the caller holds.
 
 The emulator has no permission schemes: every account that authenticates holds every
-project permission, in every context; it holds no global permission. What JIRA checks
+everyday project permission, in every context. The administrative ones follow the
+account's role (``sandbox.users``): ADMINISTER (global) only for a site admin,
+ADMINISTER_PROJECTS only for a project admin of the project. What JIRA checks
 about the request itself is checked: ``permissions`` is required and every key must be
 known (400), and a ``projectKey``/``projectId`` or ``issueKey``/``issueId`` that does not
 exist answers 404.
@@ -15,8 +17,9 @@ from aiohttp import web
 
 from sandbox.catalog import PROJECT_ID
 from sandbox.errors import bad_request, not_found
-from sandbox.http import csv, site_of
+from sandbox.http import actor_of, csv, site_of
 from sandbox.site import Site
+from sandbox.users import User
 
 ROUTES = web.RouteTableDef()
 
@@ -88,6 +91,12 @@ PERMISSIONS: dict[str, tuple[str, str, str, str]] = {
         "Ability to delete own comments made on issues.",
     ),
     "TRANSITION_ISSUES": ("46", "Transition Issues", "PROJECT", "Ability to transition issues."),
+    "ADMINISTER_PROJECTS": (
+        "23",
+        "Administer Projects",
+        "PROJECT",
+        "Ability to administer a project in Jira.",
+    ),
 }
 
 
@@ -102,7 +111,9 @@ async def my_permissions(request: web.Request) -> web.Response:
         raise bad_request(f"Permission key(s) not found: {', '.join(unknown)}.")
     _check_context(site, query.get("projectId") or query.get("projectKey"), "project")
     _check_context(site, query.get("issueId") or query.get("issueKey"), "issue")
-    return web.json_response({"permissions": {key: _permission(key) for key in keys}})
+    actor = actor_of(request)
+    held = {key: _permission(key, _holds(actor, key, site)) for key in keys}
+    return web.json_response({"permissions": held})
 
 
 def _check_context(site: Site, wanted: str | None, kind: str) -> None:
@@ -115,7 +126,15 @@ def _check_context(site: Site, wanted: str | None, kind: str) -> None:
     site.find(wanted)  # 404 as JIRA words it
 
 
-def _permission(key: str) -> dict[str, Any]:
+def _holds(actor: User, key: str, site: Site) -> bool:
+    if key == "ADMINISTER":
+        return actor.site_admin
+    if key == "ADMINISTER_PROJECTS":
+        return site.config.project_key in actor.admin_of
+    return PERMISSIONS[key][2] == "PROJECT"
+
+
+def _permission(key: str, held: bool) -> dict[str, Any]:
     id_, name, type_, description = PERMISSIONS[key]
     return {
         "id": id_,
@@ -123,5 +142,5 @@ def _permission(key: str) -> dict[str, Any]:
         "name": name,
         "type": type_,
         "description": description,
-        "havePermission": type_ == "PROJECT",
+        "havePermission": held,
     }

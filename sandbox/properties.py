@@ -22,3 +22,18 @@ def check_property(key: str, value: Any) -> None:
 
 def missing(key: str) -> str:
     return f"The property with key '{key}' does not exist."
+
+
+def entity_properties(raw: Any) -> dict[str, Any]:
+    """A create or update body's ``properties: [{key, value}]`` (issues, comments)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise bad_request("The properties must be a list of {key, value} objects.")
+    properties: dict[str, Any] = {}
+    for entry in raw:
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise bad_request("Property key must be a non-empty string.")
+        check_property(entry["key"], entry.get("value"))
+        properties[entry["key"]] = entry.get("value")
+    return properties

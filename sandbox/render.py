@@ -82,7 +82,10 @@ def person(account_id: str, users: Directory, base: str) -> dict[str, Any]:
     return user.details(base)
 
 
-def comment(item: Comment, users: Directory, base: str) -> dict[str, Any]:
+def comment(
+    item: Comment, users: Directory, base: str, *, properties: bool = False
+) -> dict[str, Any]:
+    """A comment; ``properties`` (``expand=properties``) adds its entity properties."""
     body: dict[str, Any] = {
         "self": f"{base}/rest/api/3/issue/{item.issue_id}/comment/{item.id}",
         "id": item.id,
@@ -91,8 +94,10 @@ def comment(item: Comment, users: Directory, base: str) -> dict[str, Any]:
         "updateAuthor": person(item.update_author_id, users, base),
         "created": jira_time(item.created_ms),
         "updated": jira_time(item.updated_ms),
-        "jsdPublic": True,
+        "jsdPublic": item.jsd_public,
     }
     if item.visibility is not None:
         body["visibility"] = item.visibility
+    if properties:
+        body["properties"] = [{"key": k, "value": v} for k, v in item.properties.items()]
     return body

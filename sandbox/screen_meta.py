@@ -21,7 +21,7 @@ from aiohttp import web
 
 from sandbox.catalog import FieldSpec
 from sandbox.errors import bad_request
-from sandbox.http import int_param, issue_of, site_of
+from sandbox.http import actor_of, int_param, issue_of, site_of
 from sandbox.meta_routes import project_site
 from sandbox.site import Site
 
@@ -31,7 +31,9 @@ MAX_PAGE = 200
 ALWAYS_ON_CREATE = ("project", "issuetype")
 REQUIRED = frozenset({"project", "issuetype", "summary"})
 # Field kinds whose values are chosen from a list (``allowedValues``).
-CHOSEN_KINDS = frozenset({"priority", "issuetype", "components", "versions", "option", "options"})
+CHOSEN_KINDS = frozenset(
+    {"priority", "issuetype", "components", "versions", "option", "options", "security"}
+)
 
 
 def _page(request: web.Request, items: list[Any], name: str) -> dict[str, Any]:
@@ -58,7 +60,8 @@ async def create_fields(request: web.Request) -> web.Response:
         raise bad_request(f"The issue type with id '{wanted}' does not exist in this project.")
     on_screen = site.screens.create | set(ALWAYS_ON_CREATE)
     specs = [spec for spec in site.catalog.fields.values() if spec.id in on_screen]
-    fields = [{"fieldId": spec.id} | _metadata(site, spec) for spec in specs]
+    actor = actor_of(request).account_id
+    fields = [{"fieldId": spec.id} | _metadata(site, spec, actor) for spec in specs]
     return web.json_response(_page(request, fields, "fields"))
 
 
@@ -67,10 +70,11 @@ async def edit_fields(request: web.Request) -> web.Response:
     site = site_of(request)
     issue_of(request)  # 404 for an issue that does not exist
     specs = [spec for spec in site.catalog.fields.values() if spec.id in site.screens.edit]
-    return web.json_response({"fields": {spec.id: _metadata(site, spec) for spec in specs}})
+    actor = actor_of(request).account_id
+    return web.json_response({"fields": {s.id: _metadata(site, s, actor) for s in specs}})
 
 
-def _metadata(site: Site, spec: FieldSpec) -> dict[str, Any]:
+def _metadata(site: Site, spec: FieldSpec, actor: str) -> dict[str, Any]:
     """``FieldMetadata``: what the field is and how it can be set."""
     body: dict[str, Any] = {
         "required": spec.id in REQUIRED,
@@ -80,6 +84,8 @@ def _metadata(site: Site, spec: FieldSpec) -> dict[str, Any]:
         "operations": ["add", "set", "remove"] if spec.multi else ["set"],
     }
     allowed = _allowed_values(site, spec)
+    if spec.kind == "security" and allowed is not None:  # only the levels one belongs to
+        allowed = site.security.allowed(actor, allowed)
     if allowed is not None:
         body["allowedValues"] = allowed
     if spec.id == "priority":

@@ -2,6 +2,7 @@
 
 Answers ``{issues, nextPageToken, isLast}``: no total, the token omitted on the last
 page, only ``id`` per issue unless ``fields`` asks for more, at most 100 per page.
+Issues the caller may not see (``sandbox.security``) are left out, as on JIRA.
 The index may lag behind writes (``Faults.search_lag``); ``reconcileIssues`` ids are
 read fresh, as JIRA's read-after-write option promises.
 """
@@ -90,11 +91,14 @@ def _matching(site: Site, account_id: str, jql: str, reconcile: list[int]) -> li
         frozenset(site.issues),
         now,
         account_id,
+        frozenset(site.catalog.projects) | {i for i, _ in site.catalog.projects.values()},
+        site.key_ids(),
     )
     try:
         query = parse(jql)
         check(query, context)
         visible = _visible(site, now, {str(i) for i in reconcile})
+        visible = [s for s in visible if site.security.can_see(account_id, s.fields)]
         hits = [issue for issue in visible if query.where and matches(query.where, issue, context)]
         return ordered(hits, query.order)
     except JqlError as error:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandbox.catalog import PROJECT_ID, Catalog
+from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
 from sandbox.config import Faults, SiteConfig
 from sandbox.edits import Screens, changes, plan, sections
@@ -19,9 +19,13 @@ from sandbox.events import Payloads
 from sandbox.index import SearchIndex
 from sandbox.model import ChangeGroup, ChangeItem, Issue
 from sandbox.properties import check_property
+from sandbox.security import Security
 from sandbox.users import Directory, User
 from sandbox.values import FieldError, Values
 from sandbox.workflow import Workflow
+
+if TYPE_CHECKING:
+    from sandbox.moves import BulkMove
 
 Publish = Callable[[str, dict[str, Any]], None]
 FIRST_ID = 10000
@@ -50,8 +54,10 @@ class Site:
         self._ids = {
             name: itertools.count(FIRST_ID) for name in ("issue", "history", "comment", "link")
         }
-        self._numbers = itertools.count(1)
+        self._numbers = {key: itertools.count(1) for key in self.catalog.projects}
         self.screens = _configured_screens(config, self.catalog)
+        self.bulk_moves: dict[str, BulkMove] = {}  # bulk move tasks by id (sandbox.moves)
+        self.security = Security.for_site(config.integration_account_id)
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))
@@ -63,12 +69,27 @@ class Site:
             raise not_found()
         return issue
 
+    def next_key(self, project: str) -> str:
+        """The next free key of ``project`` (numbers are per project)."""
+        return f"{project}-{next(self._numbers[project])}"
+
+    def rekey(self, issue: Issue, key: str) -> None:
+        """``issue`` is now ``key``; its former keys keep resolving (``find``)."""
+        issue.key = key
+        self._keys[key] = issue.id
+
+    def key_ids(self) -> dict[str, str]:
+        """Every key that resolves, former keys of moved issues included -> issue id."""
+        return {key: i for key, i in self._keys.items() if i in self.issues}
+
     def create(self, actor: User, body: Any, *, notify: bool = True) -> Issue:
         fields, _ = sections(body)
         properties = _create_properties(body)
         issuetype = self._create_basics(fields)
         planned = self._plan_create(body, fields)
-        issue = self._new_issue(actor, issuetype, planned, properties)
+        self.security.check_settable(actor.account_id, planned)
+        project = self.catalog.project_key_of(_wanted_project(fields))
+        issue = self._new_issue(actor, issuetype, planned, properties, project)
         self.index.record(issue, issue.created_ms)
         if notify:
             self._announce_created(issue, actor, planned)
@@ -76,9 +97,7 @@ class Site:
 
     def _create_basics(self, fields: dict[str, Any]) -> dict[str, Any]:
         """The issue type, after JIRA's first checks: a valid project, an issue type."""
-        project = fields.get("project")
-        wanted = project.get("key", project.get("id")) if isinstance(project, dict) else None
-        if str(wanted).upper() not in {self.config.project_key, PROJECT_ID}:
+        if self.catalog.project_key_of(_wanted_project(fields)) is None:
             raise field_errors({"project": "Specify a valid project ID or key"})
         if "issuetype" not in fields:
             raise field_errors({"issuetype": "Specify an issue type"})
@@ -106,7 +125,12 @@ class Site:
         self.publish("jira:issue_created", body)
 
     def _new_issue(
-        self, actor: User, issuetype: dict[str, Any], planned: dict[str, Any], props: dict[str, Any]
+        self,
+        actor: User,
+        issuetype: dict[str, Any],
+        planned: dict[str, Any],
+        props: dict[str, Any],
+        project: str | None = None,
     ) -> Issue:
         now = self.stamper.now_ms()
         me = actor.details(self.catalog.base)
@@ -114,7 +138,7 @@ class Site:
         fields |= {"labels": [], "components": [], "fixVersions": []}
         fields |= {
             "issuetype": issuetype,
-            "project": self.catalog.project_ref(),
+            "project": self.catalog.project_ref(project),
             "priority": self.catalog.default_priority(),
             "reporter": me,
             "creator": me,
@@ -123,7 +147,7 @@ class Site:
             "updated": jira_time(now),
         }
         fields |= planned
-        key = f"{self.config.project_key}-{next(self._numbers)}"
+        key = self.next_key(project or self.config.project_key)
         issue = Issue(self.next_id("issue"), key, fields, now, now, props)
         self.issues[issue.id] = issue
         self._keys[key] = issue.id
@@ -131,6 +155,7 @@ class Site:
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
         planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
+        self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
         if not items:
             return
@@ -177,6 +202,11 @@ def _configured_screens(config: SiteConfig, catalog: Catalog) -> Screens:
 def status_item(old: dict[str, Any] | None, new: dict[str, Any]) -> ChangeItem:
     old_id, old_name = (old["id"], old["name"]) if old else (None, None)
     return ChangeItem("status", "jira", "status", old_id, old_name, new["id"], new["name"])
+
+
+def _wanted_project(fields: dict[str, Any]) -> object:
+    project = fields.get("project")
+    return project.get("key", project.get("id")) if isinstance(project, dict) else None
 
 
 def _create_properties(body: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,11 @@
 
 Users may hide their email (Atlassian profile privacy): then ``emailAddress`` is left
 out everywhere except ``/myself``, and ``/user/search`` does not match on it.
+
+Each account has a role: ``site-admin`` (the global ADMINISTER permission),
+``project-admin`` (ADMINISTER_PROJECTS on the projects in ``admin_of``) or a plain
+``user``. The integration account is a plain user unless ``SiteConfig.integration_role``
+says otherwise: the strict default (see ``sandbox.notify``).
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ import base64
 import binascii
 import hmac
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sandbox.config import SiteConfig
+
+Role = Literal["site-admin", "project-admin", "user"]
 
 AVATAR = "https://avatar-management.services.atlassian.com/default/{size}"
 ALICE, BOB = "712020:alice-0001", "712020:bob-0002"  # people on every site (tokens: name-token)
@@ -27,6 +34,12 @@ class User:
     api_token: str | None = None
     active: bool = True
     time_zone: str = "UTC"
+    site_admin: bool = False  # the global ADMINISTER permission
+    admin_of: frozenset[str] = frozenset()  # project keys with ADMINISTER_PROJECTS
+
+    def administers(self, project_key: str) -> bool:
+        """Site admin, or project admin of ``project_key``."""
+        return self.site_admin or project_key in self.admin_of
 
     def details(self, base_url: str, *, api: int = 3, own: bool = False) -> dict[str, Any]:
         """The ``UserDetails``/``User`` object of REST answers (and, with api=2, webhooks)."""
@@ -53,6 +66,13 @@ class User:
 AVATAR_SIZES = ("48x48", "24x24", "16x16", "32x32")
 
 
+def with_role(user: User, role: Role, project_key: str) -> User:
+    """Give ``user`` ``role`` on the site (``project-admin``: of ``project_key``)."""
+    user.site_admin = role == "site-admin"
+    user.admin_of = frozenset({project_key}) if role == "project-admin" else frozenset()
+    return user
+
+
 class Directory:
     def __init__(self, users: list[User]) -> None:
         self._users = {user.account_id: user for user in users}
@@ -66,6 +86,7 @@ class Directory:
             email_visible=True,
             api_token=config.api_token.get_secret_value(),
         )
+        with_role(integration, config.integration_role, config.project_key)
         alice = User(ALICE, "Alice Visible", "alice@example.com", True, "alice-token")
         bob = User(BOB, "Bob Private", "bob@example.com", False, "bob-token")
         return cls([integration, alice, bob])

@@ -53,7 +53,7 @@ class Values:
         return [*present, item] if verb == "add" else present
 
     def _single_reference(self, spec: FieldSpec, raw: Any) -> Any:
-        if raw is None and spec.kind in {"resolution", "option"}:
+        if raw is None and spec.kind in {"resolution", "option", "security"}:
             return None
         return self._reference(spec, raw)
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 from pydantic import (
@@ -32,6 +33,9 @@ TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
 AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
 SITE_CREDENTIALS = ("base_url", "username", "api_token")
+MIN_MARKER_SECRET = 16
+SANDBOX_MARKER_SECRET = "jira-sync sandbox marker secret"  # noqa: S105 - loopback sites only
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 Port = Annotated[int, Field(ge=0, le=65535)]
 
@@ -98,6 +102,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_secret_1: SecretStr | None = None
     webhook_secret_2: SecretStr | None = None
+    # Signs the link markers of the issues the sync creates (``streams.sync.markers``).
+    sync_marker_secret: SecretStr | None = None
 
     sync_status_transitions: bool = True
     sync_assignee: bool = False
@@ -174,6 +180,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an https:// URL (http:// only on loopback, the emulator)")
         return value
 
+    @field_validator("sync_marker_secret")
+    @classmethod
+    def _marker_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_MARKER_SECRET:
+            raise ValueError(f"must be at least {MIN_MARKER_SECRET} characters")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
@@ -201,9 +214,32 @@ class Settings(BaseSettings):
         """True when no JIRA credentials are configured: the emulated sites are used."""
         return not (self.site(1).configured or self.site(2).configured)
 
+    def marker_secret(self) -> SecretStr:
+        """The secret link markers are signed with; a fixed one when every JIRA site is on
+        this machine (the sandbox, tests), which ``marker_secret_problem`` allows only there."""
+        return self.sync_marker_secret or SecretStr(SANDBOX_MARKER_SECRET)
+
+    def marker_secret_problem(self) -> str | None:
+        """Why this deployment cannot sign link markers, or None."""
+        if self.sync_marker_secret is not None:
+            return None
+        remote = [n for n in (1, 2) if not _on_this_machine(self.site(n).base_url)]
+        if not remote:
+            return None
+        return (
+            f"SYNC_MARKER_SECRET: required with a JIRA site that is not on this machine "
+            f"(site {remote[0]}): at least {MIN_MARKER_SECRET} random characters, the same "
+            "for every worker of the deployment"
+        )
+
     def webhook_secret_for(self, number: Literal[1, 2]) -> SecretStr | None:
         specific: SecretStr | None = getattr(self, f"webhook_secret_{number}")
         return specific if specific is not None else self.webhook_secret
+
+
+def _on_this_machine(url: str | None) -> bool:
+    """No site, or one on a loopback address (the emulator)."""
+    return url is None or urlsplit(url).hostname in LOOPBACK_HOSTS
 
 
 class ConfigError(Exception):

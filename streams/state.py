@@ -25,6 +25,10 @@ class PairStatus(StrEnum):
     CONFLICTED = "conflicted"  # at least one field changed differently on both sides
     FAILED = "failed"  # a permanent error stops this pair; see ``failure``
     ORPHANED = "orphaned"  # one side was deleted or unlinked
+    # a side answers 404 with no deletion event: deleted, or hidden from the sync account
+    # (security level, browse permission); retried, never treated as deleted
+    UNREACHABLE = "unreachable"
+    SKIPPED = "skipped"  # an issue has a security level the mapping file does not map
 
 
 class _Frozen(BaseModel):
@@ -66,6 +70,9 @@ class PairFailure(_Frozen):
     attempts: int = 1
     at: datetime
     next_retry_at: datetime | None = None
+    # A permanent failure was sent to the dead-letter topic: a sweep meeting the same
+    # failure again does not send it again (``worker._dead_letter_once``).
+    dead_lettered: bool = False
 
 
 class PendingCreate(_Frozen):
@@ -83,6 +90,9 @@ class PendingCreate(_Frozen):
     origin_key: str
     requested_at: datetime
     status: str | None = None  # the status the new issue is to be moved to after its create
+    # Random, recorded before the create and signed into its link marker: only the issue
+    # this create made can be adopted as its result (``streams.sync.markers``).
+    nonce: str | None = None
 
 
 class PairState(_Frozen):

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
 
-from streams.jira.errors import UnexpectedAnswer
+from streams.jira.errors import Forbidden, UnexpectedAnswer
 from streams.jira.models import ChangelogEntry, Comment, CreatedIssue, Issue, Transition, User
 from streams.jira.transport import JiraTransport, Params
 
 API = "/rest/api/3"
+log = logging.getLogger(__name__)
+# JIRA Cloud's 403 to ``notifyUsers=false`` from an account that is neither site admin
+# nor project admin (the edit is not applied): see ``may_discard_notifications``.
+DISCARD_REFUSED = "discard the user notification"
+ADMIN_PERMISSIONS = ("ADMINISTER", "ADMINISTER_PROJECTS")
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -52,6 +58,21 @@ class JiraClient:
     def __init__(self, transport: JiraTransport) -> None:
         self.transport = transport
         self.request = transport.request
+        # May edits ask JIRA not to email watchers? None: not known yet (try, fall back).
+        self.discards_notifications: bool | None = None
+
+    async def may_discard_notifications(self, project_key: str) -> bool:
+        """Whether this account may send ``notifyUsers=false`` in ``project_key``: JIRA
+        allows it to a site admin (ADMINISTER) or a project admin (ADMINISTER_PROJECTS)
+        only. Remembered for ``edit_issue``. https://developer.atlassian.com/cloud/jira/
+        platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put"""
+        params = {"projectKey": project_key, "permissions": ",".join(ADMIN_PERMISSIONS)}
+        answer = await self.request("GET", f"{API}/mypermissions", params=params)
+        held = answer.get("permissions") if isinstance(answer, dict) else None
+        held = held if isinstance(held, dict) else {}
+        allowed = any(_have(held.get(key)) for key in ADMIN_PERMISSIONS)
+        self.discards_notifications = allowed
+        return allowed
 
     async def get_issue(
         self,
@@ -86,9 +107,22 @@ class JiraClient:
         update: dict[str, Any] | None = None,
         notify: bool = False,
     ) -> None:
+        """``notify=False`` asks JIRA not to email watchers where the account may
+        (``may_discard_notifications``); elsewhere the edit is sent without the flag, and a
+        403 refusing the flag is retried once without it and remembered."""
         body = {name: value for name, value in (("fields", fields), ("update", update)) if value}
-        params = {"notifyUsers": notify}
-        await self.request("PUT", _issue(key), params=params, json=body)
+        if notify or self.discards_notifications is False:
+            params = {"notifyUsers": True} if notify else None
+            await self.request("PUT", _issue(key), params=params, json=body)
+            return
+        try:
+            await self.request("PUT", _issue(key), params={"notifyUsers": False}, json=body)
+        except Forbidden as error:
+            if not any(DISCARD_REFUSED in message for message in error.messages):
+                raise
+            self.discards_notifications = False
+            log.warning("JIRA refused notifyUsers=false: edits will notify watchers: %s", error)
+            await self.request("PUT", _issue(key), json=body)
 
     async def delete_issue(self, key: str) -> None:
         await self.request("DELETE", _issue(key))
@@ -123,11 +157,18 @@ class JiraClient:
                 return
 
     async def add_comment(
-        self, key: str, body: dict[str, Any], visibility: dict[str, Any] | None = None
+        self,
+        key: str,
+        body: dict[str, Any],
+        visibility: dict[str, Any] | None = None,
+        properties: dict[str, Any] | None = None,
     ) -> Comment:
+        """A new comment; ``properties`` are set with it (a service-desk internal note)."""
         payload: dict[str, Any] = {"body": body}
         if visibility:
             payload["visibility"] = visibility
+        if properties:
+            payload["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
         path = f"{_issue(key)}/comment"
         return valid(Comment, await self.request("POST", path, json=payload), "POST", path)
 
@@ -229,3 +270,7 @@ def _count(value: Any, method: str, path: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise _unexpected(method, path, value, "total is not a number")
     return value
+
+
+def _have(permission: Any) -> bool:
+    return isinstance(permission, dict) and permission.get("havePermission") is True

@@ -59,6 +59,15 @@ class Comment(_Answer):
     created: str | None = None
     updated: str | None = None
     visibility: dict[str, Any] | None = None
+    # False for a service-desk internal note (comment property ``sd.public.comment``
+    # ``{"internal": true}``); JIRA answers True for every other comment
+    jsd_public: bool | None = Field(default=None, alias="jsdPublic")
+
+    @property
+    def internal(self) -> bool:
+        """Not for the other site: restricted to a role or group, or a service-desk
+        internal note."""
+        return bool(self.visibility) or self.jsd_public is False
 
 
 class ChangelogEntry(_Answer):

@@ -79,6 +79,11 @@ class WebhookComment(_Open):
     created: str | None = None
     updated: str | None = None
     visibility: dict[str, Any] | None = None
+    jsd_public: bool | None = Field(default=None, alias="jsdPublic")  # False: internal note
+
+    @property
+    def internal(self) -> bool:
+        return bool(self.visibility) or self.jsd_public is False
 
 
 class JiraWebhook(_Open):

@@ -27,8 +27,8 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, outcomes
-from streams.sync.catalog import SiteCatalogs, wanted_names
+from streams.sync import comments, differences, journal, markers, outcomes, rich_text
+from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
 from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -62,6 +62,7 @@ READ_FIELDS = [
     "issuetype",
     "status",
     "updated",
+    "security",  # restricted issues stay home (streams.sync.visibility); written only if mapped
 ]
 RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
 
@@ -98,6 +99,8 @@ class Applier:
     # Attempts at creating a comment copy within one step, and how to wait between them.
     comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # A create intent's random nonce (journalled: a replay takes it from the record).
+    nonce: Callable[[], str] = journal.recorded_nonce
 
     def read_fields(self, site: int) -> list[str]:
         customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
@@ -113,7 +116,10 @@ class Applier:
                 available = await self.catalogs.available(site, wanted)
             if values.get(ASSIGNEE) is not None:
                 await self.catalogs.learn_user(site, values[ASSIGNEE])
-        return render(site, values, self.config.maps, available)
+        priorities = None
+        if self.catalogs is not None and values.get("priority") is not None:
+            priorities = await self.catalogs.priorities(site)
+        return render(site, values, self.config.maps, available, priorities)
 
     async def observe(self, fetch: Fetch) -> Observation:
         try:
@@ -207,7 +213,8 @@ class Applier:
             return Applied(state, Retry(str(error), error.retry_after))
 
     async def _copy_earlier(self, pair: PairState, action: CopyComments, now: datetime) -> Applied:
-        """Every public comment of the origin without a copy (none of ours) copied."""
+        """Every public comment of the origin without a copy (none of ours) copied (never an
+        internal one: restricted, or a service-desk internal note)."""
         target = pair.side(action.site)
         key = action.issue_key or (target.key if target is not None else "")
         if not key:
@@ -215,7 +222,7 @@ class Applier:
         state = pair
         async for comment in self.clients[action.source_site].comments(action.source_key):
             ref = f"{action.source_site}:{comment.id}"
-            if comment.visibility or ref in state.comment_map or ref in state.comment_map.values():
+            if comment.internal or ref in state.comment_map or ref in state.comment_map.values():
                 continue
             one = CopyComment(action.source_site, action.source_key, comment.id, action.site, key)
             applied = await self._comment(state, one, now)
@@ -239,7 +246,7 @@ class Applier:
             )
         except NotFound:
             original = None
-        if original is None or original.visibility:
+        if original is None or original.internal:
             if copy_id is None and source in pair.pending_comments:
                 lost = await _find_copy(target, action.issue_key, source)
                 copy_id = lost.id if lost is not None else None
@@ -262,11 +269,25 @@ class Applier:
                 return outcomes.comment_copied(pair, source, f"{action.site}:{found.id}", now)
         marked = outcomes.comment_pending(pair, source, now)
         await self.before_writes(marked)
-        made = await self._post_copy(target, action.issue_key, body, source)
+        internal = comments.copy_properties(await self._project_type(action.site))
+        made = await self._post_copy(target, action.issue_key, body, source, internal)
         return outcomes.comment_copied(marked, source, f"{action.site}:{made}", now)
 
+    async def _project_type(self, site: SiteNumber) -> str | None:
+        """The target project's type, from the catalog's cached project read (None
+        without a catalog: then the copy is written as the platform API makes it, public)."""
+        if self.catalogs is None:
+            return None
+        kinds = (await self.catalogs.available(site)).get(PROJECT_TYPE, frozenset())
+        return next(iter(kinds), None)
+
     async def _post_copy(
-        self, target: JiraClient, key: str, body: dict[str, Any], source: str
+        self,
+        target: JiraClient,
+        key: str,
+        body: dict[str, Any],
+        source: str,
+        properties: dict[str, Any] | None = None,
     ) -> str:
         """The copy's id. A create JIRA failed or did not answer is tried again after a
         backoff (the transport retries reads and updates itself, never a create), once the
@@ -274,7 +295,7 @@ class Applier:
         costs no retry of the whole pair."""
         for attempt in range(1, self.comment_retry.attempts + 1):
             try:
-                return (await target.add_comment(key, body)).id
+                return (await target.add_comment(key, body, properties=properties)).id
             except RetryableJiraError as error:
                 if attempt == self.comment_retry.attempts:
                     raise
@@ -287,25 +308,36 @@ class Applier:
     async def _create(
         self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
     ) -> Applied:
+        if isinstance(action, CreateCounterpart) and action.webhook_text:
+            fresh = await self._with_origin_text(pair, action, now)
+            if isinstance(fresh, Applied):
+                return fresh
+            action = fresh
+        nonce = action.link.get("nonce")  # a create made again keeps its intent's nonce
+        nonce = nonce if isinstance(nonce, str) else self.nonce()
+        link = markers.signed(action.link, nonce, self.config.marker_secret)
         intent = PendingCreate(
             site=action.site,
             project_key=action.project_key,
             values=action.values,
-            link=action.link,
+            link=link,
             origin_key=action.origin_key,
             requested_at=now,
             status=action.status,
+            nonce=nonce,
         )
         marked = pair.model_copy(update={"pending_create": intent})
         await self.before_writes(marked)
         synced = {k: v for k, v in action.values.items() if k != "issuetype"}
         rendered = await self.render_for(action.site, synced)
         fields = {k: v for k, v in rendered.fields.items() if v is not None}
-        issue_type = await self._issue_type(action.site, action.values.get("issuetype"))
+        issue_type, type_problem = await self._issue_type(
+            action.site, action.values.get("issuetype")
+        )
         fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
         try:
-            created = await self.clients[action.site].create_issue(
-                fields, properties={LINK_PROPERTY: action.link}
+            created, left_out = await differences.create_within_screens(
+                self.clients[action.site], fields, {LINK_PROPERTY: link}
             )
         except PermanentJiraError as error:  # JIRA refused: nothing was created
             return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
@@ -313,15 +345,62 @@ class Applier:
             state = outcomes.failed(marked, action, str(error), retryable=True, now=now)
             return Applied(state, Retry(str(error), error.retry_after))
         state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
-        return await self._linked(_report(state, synced, rendered, now))
+        state = _report(state, synced, rendered, now)
+        if type_problem is None:
+            state = outcomes.cleared(state, "value-missing", now, "issuetype")
+        else:
+            state = outcomes.warned(state, "value-missing", type_problem, now, "issuetype")
+        linked = await self._linked(state)
+        if not left_out:
+            return linked
+        return await self._set_after_create(linked.state, action, created.key, left_out, now)
 
-    async def _issue_type(self, site: SiteNumber, origin_type: Any) -> str:
-        """The origin's type through the issue type map, when the target project has it."""
+    async def _with_origin_text(
+        self, pair: PairState, action: CreateCounterpart, now: datetime
+    ) -> CreateCounterpart | Applied:
+        """The create with its rich text read from the origin (``rich_text.from_origin``);
+        an origin that cannot be read is not copied now: the pair's retry looks again."""
+        try:
+            fresh = await rich_text.from_origin(pair, action, self.observe, self.config.maps)
+        except RetryableJiraError as error:
+            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
+            return Applied(state, Retry(str(error), error.retry_after))
+        except JiraError as error:
+            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+        if fresh is None:
+            reason = f"{action.origin_key} cannot be read; not copied yet"
+            state = outcomes.failed(pair, action, reason, retryable=True, now=now)
+            return Applied(state, Retry(reason, None))
+        return fresh
+
+    async def _set_after_create(
+        self,
+        pair: PairState,
+        action: CreateCounterpart | RecoverCreate,
+        key: str,
+        left_out: list[str],
+        now: datetime,
+    ) -> Applied:
+        """The values the create screen refused, set by an edit of the new issue (the edit
+        screen may have them; when it refuses them too, they are warned about and left
+        out). Until the edit is done they are not agreed, so a later merge sets them."""
+        names = differences.canonical_names(action.site, left_out, self.config.maps)
+        dropped = {name: action.values[name] for name in names if name in action.values}
+        state = outcomes.unagreed(pair, dropped, now)
+        for name, field_id in names.items():
+            message = differences.not_on_create_screen(action.site, name, field_id)
+            state = outcomes.warned(state, "field-not-on-create-screen", message, now, name)
+        if not dropped:
+            return Applied(state)
+        return await self.apply(state, WriteFields(action.site, key, dropped), now)
+
+    async def _issue_type(self, site: SiteNumber, origin_type: Any) -> tuple[str, str | None]:
+        """The type the counterpart is created with and, when it is not the origin's, why."""
         wanted = issue_type_for(site, origin_type, self.config.maps) if origin_type else None
-        if wanted is None or self.catalogs is None:
-            return wanted or self.issue_type
+        if self.catalogs is None:
+            return wanted or self.issue_type, None
         types = (await self.catalogs.available(site)).get("issuetype", frozenset())
-        return wanted if wanted in types else self.issue_type
+        return differences.issue_type(site, origin_type, wanted, types, self.issue_type)
 
     async def _recover(self, pair: PairState, action: RecoverCreate, now: datetime) -> Applied:
         try:
@@ -346,19 +425,34 @@ class Applier:
         return Applied(await self._transition(applied.state, status, now))
 
     async def _find_created(self, action: RecoverCreate, now: datetime) -> Issue | None:
-        """Our issue among the project's recently created ones, recognised by its marker."""
+        """Our issue among the project's recently created ones, recognised by its signed
+        marker (``markers.vouches``); of several, the first made (a copy comes later)."""
         minutes = math.ceil((now - action.requested_at).total_seconds() / 60) + 2
         jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
-        seen = 0
+        seen, found = 0, None
         client = self.clients[action.site]
-        async for issue in client.search(jql, fields=["created"], properties=[LINK_PROPERTY]):
-            marker = issue.properties.get(LINK_PROPERTY)
-            if isinstance(marker, dict) and marker.get("pair_id") == action.link.get("pair_id"):
-                return issue
+        fields = ["created", "creator"]
+        async for issue in client.search(jql, fields=fields, properties=[LINK_PROPERTY]):
+            if self._made_by(action, issue):
+                found = issue  # newest first: the last one found is the earliest
             seen += 1
             if seen >= RECOVERY_PAGES * 100:
                 break
-        return None
+        return found
+
+    def _made_by(self, action: RecoverCreate, issue: Issue) -> bool:
+        """``issue`` carries the marker the create of ``action`` wrote, and was not created
+        by someone other than the sync account (when that account is known)."""
+        pair_id = str(action.link.get("pair_id"))
+        nonce = action.link.get("nonce")
+        marker = issue.properties.get(LINK_PROPERTY)
+        secret = self.config.marker_secret
+        if not markers.vouches(marker, pair_id, nonce if isinstance(nonce, str) else None, secret):
+            return False
+        creator = issue.fields.get("creator")
+        account = creator.get("accountId") if isinstance(creator, dict) else None
+        ours = self.config.integration_accounts.get(action.site)
+        return ours is None or account in (None, ours)
 
     async def _linked(self, state: PairState) -> Applied:
         try:
@@ -413,12 +507,20 @@ class Applier:
     async def _refused(
         self, pair: PairState, action: Action, error: BadRequest, now: datetime
     ) -> Applied:
-        blocked = error.fields_not_on_screen
+        """Fields the edit screen refused (named by field id) are left out, by their
+        canonical name, and warned about; the rest is written again, once. A refusal that
+        names none of the fields written fails the pair."""
+        blocked = {}
+        if isinstance(action, WriteFields):
+            named = differences.canonical_names(
+                action.site, error.fields_not_on_screen, self.config.maps
+            )
+            blocked = {name: named[name] for name in named if name in action.values}
         if not isinstance(action, WriteFields) or not blocked:
             return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
         state = pair
-        for name in blocked:
-            message = f"{name} is not on the edit screen of site {action.site}; it is not synced"
+        for name, field_id in blocked.items():
+            message = differences.not_on_edit_screen(action.site, name, field_id)
             state = outcomes.warned(state, "field-not-on-screen", message, now, field=name)
         rest = {k: v for k, v in action.values.items() if k not in blocked}
         if not rest:

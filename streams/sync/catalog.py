@@ -15,18 +15,26 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError
-from streams.sync.fields import NAMED_LISTS, SITE2_USER, CustomField, FieldMaps, NameMap
+from streams.sync.fields import (
+    NAMED_LISTS,
+    SITE2_USER,
+    CustomField,
+    FieldMaps,
+    NameMap,
+    Priorities,
+)
 from streams.sync.mapping import CustomFieldSpec
 
 log = logging.getLogger(__name__)
 REFRESH_ON_MISS = 30.0  # seconds: a missing name re-reads the project at most this often
 UNKNOWN_USER_TTL = 600.0  # seconds before a person with no match is looked up again
+PROJECT_TYPE = "projectTypeKey"  # in ``available``'s answer: the project's type, one name
 
 
 @dataclass
 class _Project:
     id: int
-    names: dict[str, frozenset[str]]  # "components" / "fixVersions" / "issuetype"
+    names: dict[str, frozenset[str]]  # components, fixVersions, issuetype, projectTypeKey
     read_at: float
 
 
@@ -40,13 +48,31 @@ class SiteCatalogs:
     clock: Callable[[], float] = time.monotonic
     _projects: dict[int, _Project] = field(default_factory=dict)
     _no_match: dict[tuple[int, str], float] = field(default_factory=dict)
+    _priorities: dict[int, tuple[Priorities | None, float]] = field(default_factory=dict)
+
+    async def priorities(self, site: int) -> Priorities | None:
+        """The site's priorities and its default (the one marked ``isDefault``, else the
+        first), read at most once per ``ttl``; None when the answer lists none. A failed
+        read gives the last answer (or None: the priority is written as asked)."""
+        cached = self._priorities.get(site)
+        if cached is not None and self.clock() - cached[1] <= self.ttl:
+            return cached[0]
+        try:
+            body = await self.clients[site].request("GET", "/rest/api/3/priority")
+        except JiraError as error:
+            log.warning("priorities of site %d not read: %s", site, error)
+            return cached[0] if cached is not None else None
+        found = _priorities(body)
+        self._priorities[site] = (found, self.clock())
+        return found
 
     async def available(
         self, site: int, wanted: dict[str, list[str]] | None = None
     ) -> dict[str, frozenset[str]]:
-        """Component, version and issue type names of the site's project. ``wanted``
-        (field -> canonical names about to be written) re-reads a stale answer that lacks
-        one of them, and creates the missing ones when configured."""
+        """Component, version and issue type names of the site's project, and its type
+        (``PROJECT_TYPE``). ``wanted`` (field -> canonical names about to be written)
+        re-reads a stale answer that lacks one of them, and creates the missing ones when
+        configured."""
         project = self._projects.get(site)
         now = self.clock()
         if (
@@ -72,6 +98,7 @@ class SiteCatalogs:
             "components": frozenset(c["name"] for c in body.get("components") or []),
             "fixVersions": frozenset(v["name"] for v in body.get("versions") or []),
             "issuetype": frozenset(t["name"] for t in body.get("issueTypes") or []),
+            PROJECT_TYPE: frozenset({str(body.get("projectTypeKey") or "software")}),
         }
         project = _Project(int(body["id"]), names, self.clock())
         self._projects[site] = project
@@ -154,6 +181,16 @@ class SiteCatalogs:
             "GET", "/rest/api/3/user/search", params={"accountId": account}
         )
         return any(u.get("accountId") == account and u.get("active", True) for u in users)
+
+
+def _priorities(body: Any) -> Priorities | None:
+    listed = (
+        [p for p in body if isinstance(p, dict) and p.get("name")] if isinstance(body, list) else []
+    )
+    if not listed:
+        return None
+    default = next((p for p in listed if p.get("isDefault") is True), listed[0])
+    return Priorities(frozenset(str(p["name"]) for p in listed), str(default["name"]))
 
 
 async def resolve_custom_fields(

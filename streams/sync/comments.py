@@ -5,6 +5,13 @@ and the original's id in the form ``[jira-sync 1:10010]`` (how a copy made just 
 crash is found again), followed by the original's text. Mentions become plain ``@Name``
 text (``streams.jira.adf``): a mention of a person on one site must never notify a
 different person on the other.
+
+Internal comments (a visibility restriction, or a service-desk internal note: ``jsdPublic``
+false) are never copied. A copy written into a service-desk project is itself written as an
+internal note (``INTERNAL_NOTE``): what the partner's team wrote is for the agents, never
+shown to that desk's customers. Comments made through the platform API are public unless
+created with that property (https://github.com/pycontribs/jira/issues/313,
+https://github.com/atlassian/atlassian-mcp-server/issues/139).
 """
 
 from __future__ import annotations
@@ -13,6 +20,14 @@ from typing import Any
 
 from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
 from streams.jira.models import Comment
+
+INTERNAL_NOTE = {"sd.public.comment": {"internal": True}}
+SERVICE_DESK = "service_desk"  # the project's ``projectTypeKey``
+
+
+def copy_properties(project_type: str | None) -> dict[str, Any] | None:
+    """The properties a copy is created with in a project of ``project_type``."""
+    return INTERNAL_NOTE if project_type == SERVICE_DESK else None
 
 
 def marker(source: str) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streams.jira.errors import JiraError, RetryableJiraError
-from streams.state import PairState
+from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.applier import Applier, Retry
 from streams.sync.messages import (
@@ -14,6 +14,7 @@ from streams.sync.messages import (
     Observation,
     PairMessage,
     RecoverCreate,
+    Reexamine,
     SyncConfig,
     TransitionTo,
     WriteFields,
@@ -36,7 +37,7 @@ async def handle(
     applier: Applier,
     now: datetime,
 ) -> StepResult:
-    result = await _step(message, pair, config, applier, now)
+    result = _retried_if_unreachable(message, await _step(message, pair, config, applier, now))
     recovered = (
         result.note == "unconfirmed create"
         and result.retry is None
@@ -82,6 +83,21 @@ async def _step(
         if applied.retry is not None:
             return StepResult(state, decision.note, applied.retry, writes)
     return StepResult(state, decision.note, None, writes)
+
+
+SWEEP = "scheduled retry"  # the periodic retry's reason (``streams.sync.worker``)
+
+
+def _retried_if_unreachable(message: PairMessage, result: StepResult) -> StepResult:
+    """A pair that cannot read one of its issues is retried with backoff, as a failure is;
+    the periodic retry starts no new round of retries (it comes back by itself)."""
+    state = result.state
+    if result.retry is not None or state is None or state.status is not PairStatus.UNREACHABLE:
+        return result
+    if isinstance(message, Reexamine) and message.reason == SWEEP:
+        return result
+    retry = Retry("an issue of the pair answers 404 (deleted or not visible)", None)
+    return StepResult(state, result.note, retry, result.writes)
 
 
 def _unread(

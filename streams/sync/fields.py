@@ -30,6 +30,7 @@ CORE_FIELDS = ("summary", "description", "priority", "labels")
 DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
 ASSIGNEE = "assignee"
+SECURITY = "security"
 SITE2_USER = "site2:"
 NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
@@ -105,6 +106,7 @@ class FieldMaps:
     versions: NameMap = field(default_factory=NameMap)
     users: UserMap = field(default_factory=UserMap)
     custom: tuple[CustomField, ...] = ()
+    security_levels: NameMap = field(default_factory=NameMap)  # see streams.sync.visibility
 
     def named(self, name: str) -> NameMap:
         return self.components if name == "components" else self.versions
@@ -138,7 +140,21 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
         field_id = custom.ids.get(site)
         if field_id is not None and field_id in fields:
             values[custom.key] = _custom_value(site, custom, fields.get(field_id))
+    if SECURITY in fields:
+        values[SECURITY] = security_level(site, _name(fields.get(SECURITY)), maps.security_levels)
     return values
+
+
+def security_level(site: SiteNumber, name: str | None, levels: NameMap) -> str | None:
+    """A security level in canonical form: the site 1 name of a mapped level, else the
+    level as its site names it, marked with its site (``site1:``/``site2:``) when unmapped,
+    so that an unmapped level never passes for a mapped one."""
+    if name is None:
+        return None
+    if site == 1:
+        return name if name in levels.one_to_two else f"site1:{name}"
+    back = {two: one for one, two in levels.one_to_two.items()}
+    return back.get(name, f"site2:{name}")
 
 
 @dataclass
@@ -150,28 +166,41 @@ class Rendered:
     problems: dict[str, str] = field(default_factory=dict)  # field -> warning message
 
 
+@dataclass(frozen=True)
+class Priorities:
+    """A site's priority names and its default one (``GET /rest/api/3/priority``)."""
+
+    names: frozenset[str]
+    default: str
+
+
 def render(
     site: SiteNumber,
     values: dict[str, Any],
     maps: FieldMaps,
     available: Mapping[str, frozenset[str]] | None = None,
+    priorities: Priorities | None = None,
 ) -> Rendered:
     """``values`` for ``site`` (status excluded: transitions). ``available`` holds the names
-    of the site's components and versions; names missing there are left out and reported."""
+    of the site's components and versions; names missing there are left out and reported.
+    A priority ``priorities`` lacks becomes the site's default, reported."""
     out = Rendered()
     customs = {custom.key: custom for custom in maps.custom}
     for name, value in values.items():
         if name == "description":
             out.fields[name] = text_to_adf(value)
         elif name == "priority":
-            target = maps.priorities.to_site(site, value)
-            out.fields[name] = {"name": target} if target else None
+            _render_priority(site, value, maps, priorities, out)
         elif name in ("summary", "labels", "duedate"):
             out.fields[name] = value
         elif name in NAMED_LISTS:
             _render_named(site, name, value or [], maps, available, out)
         elif name == ASSIGNEE:
             _render_assignee(site, value, maps, out)
+        elif name == SECURITY:  # only mapped levels are written (streams.sync.visibility)
+            if value is None or value in maps.security_levels.one_to_two:
+                target = maps.security_levels.to_site(site, value)
+                out.fields[name] = {"name": target} if target else None
         elif name in customs:
             custom = customs[name]
             if site in custom.ids:
@@ -209,6 +238,32 @@ def _render_named(
             f"{what}{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"not in the project on site {site}; left out there"
         )
+
+
+def _render_priority(
+    site: SiteNumber,
+    value: str | None,
+    maps: FieldMaps,
+    priorities: Priorities | None,
+    out: Rendered,
+) -> None:
+    """Through the ``priorities`` map; a name the site lacks becomes its default priority
+    (JIRA refuses an unknown one with 400 and creates nothing)."""
+    target = maps.priorities.to_site(site, value)
+    if not target or priorities is None or _has(priorities.names, target):
+        out.fields["priority"] = {"name": target} if target else None
+        return
+    out.fields["priority"] = {"name": priorities.default}
+    out.held["priority"] = maps.priorities.to_canonical(site, priorities.default)
+    named = value if target == value else f"{value} (mapped to {target})"
+    out.problems["priority"] = (
+        f"priority {named} is not on site {site} (map it in the mapping file's priorities); "
+        f"set to the default {priorities.default} there"
+    )
+
+
+def _has(names: frozenset[str], name: str) -> bool:
+    return name.casefold() in {n.casefold() for n in names}
 
 
 def _render_assignee(site: SiteNumber, value: str | None, maps: FieldMaps, out: Rendered) -> None:

@@ -17,18 +17,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+import secrets
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from streams.jira import errors as jira_errors
+from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.jira.models import Transition
 from streams.jira.transport import JiraTransport, Params
 from streams.state import PairState
 from streams.sync.catalog import SiteCatalogs
+from streams.sync.fields import Priorities
 from streams.sync.journal_size import fitted
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_to_json
@@ -106,6 +109,19 @@ def context_of(
         },
         "browse": {str(site): url for site, url in browse_urls.items()},
     }
+
+
+def quiet_of(clients: Mapping[int, JiraClient]) -> dict[str, bool | None]:
+    """What each site's client knows of ``notifyUsers=false`` (None: not yet): an edit's
+    request depends on it, so the step's context carries it for the replay."""
+    return {str(site): client.discards_notifications for site, client in clients.items()}
+
+
+def with_quiet(clients: Mapping[int, JiraClient], context: Mapping[str, Any]) -> None:
+    """Replay clients that know what the worker's knew (a journal without it: unknown)."""
+    for site, known in (context.get("quiet") or {}).items():
+        if int(site) in clients and known in (True, False, None):
+            clients[int(site)].discards_notifications = known
 
 
 def graphs_from(context: Mapping[str, Any]) -> dict[int, WorkflowGraph]:
@@ -207,6 +223,13 @@ class JournalledTransport(JiraTransport):
         return answer
 
 
+def recorded_nonce() -> str:
+    """A create intent's random nonce (``streams.sync.markers``), noted for the replay."""
+    value = secrets.token_hex(16)
+    _note({"random": "nonce", "answer": value})
+    return value
+
+
 class JournalledCatalogs(SiteCatalogs):
     """The catalogs' answers are noted as they were given to the step (cached or read):
     a cache is worker-local, so its hits are part of what the step consulted."""
@@ -223,6 +246,18 @@ class JournalledCatalogs(SiteCatalogs):
             raise
         _note({**entry, "answer": {name: sorted(values) for name, values in names.items()}})
         return names
+
+    async def priorities(self, site: int) -> Priorities | None:
+        entry: dict[str, Any] = {"catalog": "priorities", "site": site}
+        try:
+            with recording(None):
+                found = await super().priorities(site)
+        except JiraError as error:
+            _note({**entry, "error": error_to_json(error)})
+            raise
+        answer = None if found is None else {"names": sorted(found.names), "default": found.default}
+        _note({**entry, "answer": answer})
+        return found
 
     async def learn_user(self, target: int, canonical: str) -> None:
         before = dict(self.maps.users.one_to_two)
@@ -266,6 +301,8 @@ class Exchanges:
 
 
 def _said(entry: Mapping[str, Any]) -> str:
+    if "random" in entry:
+        return f"a random {entry['random']}"
     if "catalog" in entry:
         return f"the catalog {entry['catalog']} of site {entry.get('site', entry.get('target'))}"
     return f"{entry.get('method')} {entry.get('path')} on site {entry.get('site')}"
@@ -294,6 +331,15 @@ class ReplayTransport(JiraTransport):
         return entry.get("answer")
 
 
+def replayed_nonce(exchanges: Exchanges) -> Callable[[], str]:
+    """The nonces the worker drew, in order."""
+
+    def nonce() -> str:
+        return str(exchanges.take("a random nonce", {"random": "nonce"})["answer"])
+
+    return nonce
+
+
 @dataclass
 class ReplayCatalogs(SiteCatalogs):
     """The catalogs' answers as the worker's catalogs gave them."""
@@ -308,6 +354,16 @@ class ReplayCatalogs(SiteCatalogs):
         if "error" in entry:
             raise error_from_json(entry["error"])
         return {name: frozenset(values) for name, values in entry["answer"].items()}
+
+    async def priorities(self, site: int) -> Priorities | None:
+        expected = {"catalog": "priorities", "site": site}
+        entry = self.exchanges.take(f"the priorities of site {site}", expected)
+        if "error" in entry:
+            raise error_from_json(entry["error"])
+        answer = entry["answer"]
+        if answer is None:
+            return None
+        return Priorities(frozenset(answer["names"]), str(answer["default"]))
 
     async def learn_user(self, target: int, canonical: str) -> None:
         expected = {"catalog": "learn_user", "target": target, "canonical": canonical}

@@ -10,6 +10,8 @@ sides. Custom fields are named by their display name (resolved to each site's ow
     components:  {"Backend": "Server"}
     versions:    {"1.0": "v1"}
     users:       {"<site 1 accountId>": "<site 2 accountId>"}
+    security_levels: {"Partner visible": "Partner"}  # issues with these levels are copied,
+                                          # with the mapped level; any other level: never
     custom_fields:
       - name: Customer                        # the field's name on site 1
         site2_name: Client                    # when site 2 calls it differently
@@ -62,6 +64,7 @@ class MappingFile(_Strict):
     components: dict[str, str] = Field(default_factory=dict)
     versions: dict[str, str] = Field(default_factory=dict)
     users: dict[str, str] = Field(default_factory=dict)
+    security_levels: dict[str, str] = Field(default_factory=dict)
     custom_fields: list[CustomFieldSpec] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
 

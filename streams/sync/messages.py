@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from pydantic import SecretStr
+
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 
@@ -50,6 +52,10 @@ class IssueChanged:
     updated: datetime | None = None
     webhook_id: str | None = None
     actor: str | None = None
+    text_read: bool = False  # rich text values from a REST read, not the webhook's markup
+    # Set when the pair its link marker named refused it (``streams.sync.markers``): the
+    # issue starts a pair of its own, which warns why.
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class CommentChanged:
     comment_id: str
     author: str | None = None  # account id of the comment's author
     actor: str | None = None  # who did this (the webhook's user)
-    restricted: bool = False  # visibility set: internal to that site
+    restricted: bool = False  # visibility set or a service-desk internal note: stays there
     webhook_id: str | None = None
 
     @property
@@ -141,6 +147,8 @@ class SyncConfig:
     filters: IssueFilter = field(default_factory=lambda: IssueFilter())
     create_missing: bool = False  # components and versions the target project lacks
     sync_comments: bool = True
+    # Signs the link markers of creates (``streams.sync.markers``).
+    marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
     def synced(self) -> tuple[str, ...]:
         return (*self.fields, "status") if self.sync_status else self.fields
@@ -163,6 +171,9 @@ class CreateCounterpart:
     link: dict[str, Any]  # the link marker, set in the create call itself
     origin_key: str
     status: str | None = None  # where the new issue goes next (a create cannot carry it)
+    # the values came from a webhook and hold rich text as wiki markup: the applier takes
+    # those fields from a REST read of the origin first (``streams.sync.rich_text``)
+    webhook_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ forgotten.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,9 +36,11 @@ from streams.state import (
     IssueRef,
     PairState,
     PairStatus,
+    PairWarning,
     PendingCreate,
     SideMarker,
 )
+from streams.sync import moves, visibility
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
@@ -55,6 +58,7 @@ from streams.sync.messages import (
     RecoverCreate,
     Reexamine,
     Resolve,
+    SiteNumber,
     SyncConfig,
     TransitionTo,
     Unlink,
@@ -63,6 +67,7 @@ from streams.sync.messages import (
     pair_id_for,
     resync_run,
 )
+from streams.sync.rich_text import carries_webhook_text
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,10 @@ def _comment(
         return Decision(pair, note="duplicate")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
+    if moves.moved_out(change.site, change.issue_key, config):  # before its move's webhook
+        return _moved(pair, change.site, change.issue_key, now)
+    if pair.status in visibility.PAUSED:  # copied when the pair resumes (_merge)
+        return Decision(pair, note=f"{pair.status.value}: comment not copied now")
     recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
     seen = pair.model_copy(
         update={
@@ -161,14 +170,23 @@ def _changed(
         return Decision(pair, note="merged already in this resync")
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
-    snapshot = change.kind == "snapshot" or unsure  # no shortcut: read both sides
+    paused = pair.status in visibility.PAUSED  # a fresh read of both sides may resume it
+    snapshot = change.kind == "snapshot" or unsure or paused  # no shortcut: read both sides
     if not snapshot and _stale(change, pair):
         return Decision(pair, note="stale")
+    if moves.moved_out(change.site, change.issue_key, config):
+        return _moved(pair, change.site, change.issue_key, now)
     if change.kind == "deleted":
-        return _deleted(pair, change.site, config, now)
+        return _deletion_event(pair, change, config, now, observed)
     seen = _observe(pair, change, config, now)
+    level = visibility.unmapped_level(change.values, config)
+    if level is not None:
+        state = visibility.skipped(seen, change.site, change.issue_key, level, now)
+        return Decision(state, adopted, note=f"skipped: security level {level}")
     if seen.side(other(change.site)) is None:  # only the origin can be alone
-        return Decision(seen, _creating(seen, change.values, config), note="create counterpart")
+        seen = visibility.resumed(seen, now) if paused else seen
+        creating = _creating(seen, change.values, config, _webhook_text(change, config))
+        return Decision(seen, creating, note="create counterpart")
     if not snapshot and _agrees_with_base(change, seen, config):
         return Decision(seen, adopted, note=_quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
@@ -195,11 +213,20 @@ def _reexamine(
         return Decision(pair, note="orphaned")
     if observed is None:
         return Decision(pair, _fetch_both(pair), note=f"read both sides ({message.reason})")
-    target = other(pair.origin)
+    target, moved = other(pair.origin), moves.moved_side(observed, config)
+    if moved is not None:
+        return _moved(pair, *moved, now)
     if pair.side(target) is None:
         origin = observed.get(pair.origin)
         if origin is None or not origin.exists:
-            return Decision(_orphan(pair, now), note="the origin issue is gone")
+            state = visibility.unreachable(pair, pair.origin, now)
+            return Decision(state, note="unreachable: the origin issue answers 404")
+        level = visibility.unmapped_level(origin.values, config)
+        if level is not None:
+            state = visibility.skipped(pair, pair.origin, origin.issue_key, level, now)
+            return Decision(state, note=f"skipped: security level {level}")
+        if pair.status in visibility.PAUSED:
+            pair = visibility.resumed(pair, now)
         return Decision(pair, _creating(pair, origin.values, config), note="create counterpart")
     return _merge(pair, observed, config, now, "in sync")
 
@@ -218,9 +245,16 @@ def _resolve(
         return Decision(pair, note="no conflict to resolve")
     if observed is None:
         return Decision(pair, _fetch_both(pair), note="read both sides")
+    moved = moves.moved_side(observed, config)
+    if moved is not None:
+        return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
-        return _deleted(pair, gone[0], config, now)
+        state = visibility.unreachable(pair, gone[0], now)
+        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+    blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
+    if blocked is not None:  # the winner's values may not leave its site either
+        return Decision(visibility.skipped(pair, *blocked, now), note="skipped: security level")
     result = MergeResult()
     loser = other(message.winner)
     for name in pair.conflicts:
@@ -250,11 +284,16 @@ def _fetch_both(pair: PairState) -> list[Action]:
     return [Fetch(ref.site, ref.key) for ref in (pair.site1, pair.site2) if ref]
 
 
-def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> list[Action]:
+def _creating(
+    pair: PairState, values: dict[str, Any], config: SyncConfig, webhook_text: bool = False
+) -> list[Action]:
     """The create, then the origin's status (a create cannot carry one): done in the same
-    step, so the pair agrees on the status before anyone can change the new issue's."""
+    step, so the pair agrees on the status before anyone can change the new issue's.
+    ``webhook_text``: ``values`` hold rich text as a webhook rendered it (wiki markup)."""
     status = values.get("status") if config.sync_status else None
     create = _create(pair, values, config, status)
+    if webhook_text:
+        create = dataclasses.replace(create, webhook_text=True)
     actions: list[Action] = [create]
     if status is not None:  # "": the issue just created
         actions.append(TransitionTo(create.site, "", status, guarded=True))
@@ -330,6 +369,7 @@ def _quiet_note(change: IssueChanged, config: SyncConfig) -> str:
 def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Decision:
     if change.kind == "deleted":
         return Decision(None, note="deleted before it was synced")
+    level = visibility.unmapped_level(change.values, config)
     project = config.project_keys.get(change.site)
     if project is not None and change.issue_key.rpartition("-")[0] != project:
         return Decision(None, note=f"ignored: not in project {project}")
@@ -346,9 +386,29 @@ def _first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Dec
         status=PairStatus.PENDING,
         markers={str(change.site): _marker(change.updated)},
         recent_webhook_ids=[change.webhook_id] if change.webhook_id else [],
+        warnings=_refused_marker(change, now),
         updated_at=now,
     )
-    return Decision(state, _creating(state, change.values, config), note="create counterpart")
+    if level is not None:  # never copied: the pair only records why
+        state = visibility.skipped(state, change.site, change.issue_key, level, now)
+        return Decision(state, note=f"skipped: security level {level}")
+    creating = _creating(state, change.values, config, _webhook_text(change, config))
+    return Decision(state, creating, note="create counterpart")
+
+
+def _webhook_text(change: IssueChanged, config: SyncConfig) -> bool:
+    """A webhook's rich text is wiki markup, never to be written (snapshots are REST reads)."""
+    if change.kind == "snapshot" or change.text_read:
+        return False
+    return carries_webhook_text(change.values, config.maps)
+
+
+def _refused_marker(change: IssueChanged, now: datetime) -> list[PairWarning]:
+    """An issue whose link marker named a pair that did not take it (a copied or forged
+    marker, ``streams.sync.markers``) starts its own pair, which says so."""
+    if change.refused is None:
+        return []
+    return [PairWarning(code="marker-refused", message=change.refused, at=now)]
 
 
 def _stale(change: IssueChanged, pair: PairState) -> bool:
@@ -381,10 +441,19 @@ def _merge(
     now: datetime,
     quiet: str,
 ) -> Decision:
+    moved = moves.moved_side(observed, config)
+    if moved is not None:  # read by its old key, the issue answers from another project
+        return _moved(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
-    if gone:
-        return _deleted(pair, gone[0], config, now)
-    pair = _confirmed(pair, observed)
+    if gone:  # 404 is "not found or not allowed": only a deletion event deletes
+        state = visibility.unreachable(pair, gone[0], now)
+        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+    blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
+    if blocked is not None:
+        state = visibility.skipped(pair, *blocked, now)
+        return Decision(state, note=f"skipped: security level {blocked[2]}")
+    resuming = pair.status in visibility.PAUSED
+    pair = _confirmed(visibility.reachable(pair, now) if resuming else pair, observed)
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
     sides = Sides(values=values, updated=updated, origin=pair.origin)
@@ -395,7 +464,7 @@ def _merge(
     writes = writes_for(state, result, config)
     if not writes and state.failure is not None:  # nothing left to write: the failure is over
         state = state.model_copy(update={"failure": None})  # (a comment failing again sets it)
-    comments = _comments_again(state, config)
+    comments = _comments_again(state, config) + (_comments_both_ways(state) if resuming else [])
     if result.conflicts:
         note = "conflict: " + ", ".join(sorted(result.conflicts))
     elif writes:
@@ -418,6 +487,14 @@ def _comments_again(pair: PairState, config: SyncConfig) -> list[Action]:
         origin, target = (one, two) if site == "1" else (two, one)
         actions.append(CopyComment(origin.site, origin.key, comment_id, target.site, target.key))
     return actions
+
+
+def _comments_both_ways(pair: PairState) -> list[Action]:
+    """After a pause: the comments either side wrote meanwhile (copies are never copied)."""
+    one, two = pair.site1, pair.site2
+    if one is None or two is None:
+        return []
+    return [CopyComments(1, one.key, 2, two.key), CopyComments(2, two.key, 1, one.key)]
 
 
 def _confirmed(pair: PairState, observed: dict[int, Observation]) -> PairState:
@@ -476,6 +553,24 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
     return actions
 
 
+def _deletion_event(
+    pair: PairState,
+    change: IssueChanged,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
+    """A ``jira:issue_deleted`` event: the deletion policy runs once a fresh read of that
+    issue confirms it is gone (an event is no proof: the read is)."""
+    if observed is None or change.site not in observed:
+        ref = pair.side(change.site)
+        fetch = Fetch(change.site, ref.key if ref is not None else change.issue_key)
+        return Decision(pair, [fetch], note="deletion event: confirming it")
+    if observed[change.site].exists:
+        return Decision(pair, note=f"deletion event, but the issue on site {change.site} exists")
+    return _deleted(pair, change.site, config, now)
+
+
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:
     """One issue of the pair is gone; the deletion policy says what happens to the other."""
     survivor = pair.site2 if site == 1 else pair.site1
@@ -487,6 +582,12 @@ def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> D
     else:
         action = DeleteIssue(survivor.site, survivor.key)
     return Decision(state, [action], note=f"deleted on site {site}; {config.deletion.value}")
+
+
+def _moved(pair: PairState, site: SiteNumber, key: str, now: datetime) -> Decision:
+    """The pair's issue on ``site`` moved out of the synced project (now ``key``): the pair
+    stops syncing; neither issue is written, unlinked or deleted."""
+    return Decision(moves.orphaned_by_move(pair, site, key, now), note=f"moved to {key}")
 
 
 def _orphan(pair: PairState, now: datetime) -> PairState:

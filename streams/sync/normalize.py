@@ -110,12 +110,13 @@ def _comment_change(
         comment_id=comment.id,
         author=comment.author.account_id if comment.author else None,
         actor=webhook.user.account_id if webhook.user else None,
-        restricted=bool(comment.visibility),
+        restricted=comment.internal,
         webhook_id=envelope.webhook_id,
     )
 
 
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
+    refused = {"refused": change.refused} if change.refused is not None else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -125,6 +126,8 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "updated": change.updated.isoformat() if change.updated else None,
         "webhook_id": change.webhook_id,
         "actor": change.actor,
+        "text_read": change.text_read,
+        **refused,
     }
 
 
@@ -139,6 +142,8 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         updated=datetime.fromisoformat(updated) if updated else None,
         webhook_id=raw.get("webhook_id"),
         actor=raw.get("actor"),
+        text_read=bool(raw.get("text_read", False)),
+        refused=raw.get("refused"),
     )
 
 

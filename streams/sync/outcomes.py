@@ -39,6 +39,15 @@ def created(
     )
 
 
+def unagreed(pair: PairState, values: dict[str, Any], now: datetime) -> PairState:
+    """``values`` were asked of a side but not written there (a create left them out): the
+    pair has not agreed on them, so the next merge copies them from the origin."""
+    if not values:
+        return pair
+    base = {k: v for k, v in pair.base.items() if k not in values}
+    return _bump(pair, now, base=base)
+
+
 def written(
     pair: PairState,
     action: WriteFields | TransitionTo,

@@ -31,7 +31,7 @@ from streams.sync.fields import UserMap
 from streams.sync.mapping import CustomFieldSpec
 from streams.sync.messages import SyncConfig
 from streams.sync.normalize import message_from_json
-from streams.sync.worker import retry_due_on, with_custom_fields
+from streams.sync.worker import dead_letter_due, retry_due_on, with_custom_fields
 
 HISTORY = 32  # states remembered per pair, for redelivered steps
 
@@ -119,6 +119,8 @@ class JournalFold:
             self.rebuilt.diverged[pair] = str(error)
             return
         state = result.state
+        if state is not None:  # marked as the worker marked it (its dead letter is not sent)
+            state, _ = dead_letter_due(message, before, state)
         due = record.get("retry_due")
         if due and state is not None:
             state = retry_due_on(state, datetime.fromisoformat(str(due)))
@@ -142,6 +144,7 @@ class JournalFold:
         config = dataclasses.replace(self.base, maps=maps, integration_accounts=accounts)
         config = dataclasses.replace(config, **with_custom_fields(config, custom))
         clients = {site: JiraClient(journal.ReplayTransport(site, exchanges)) for site in (1, 2)}
+        journal.with_quiet(clients, context)
         catalogs = (
             None
             if context.get("catalogs") is False
@@ -165,5 +168,6 @@ class JournalFold:
             before_writes=intent,
             catalogs=catalogs,
             sleep=_no_wait,  # the waits between the worker's attempts are in the past
+            nonce=journal.replayed_nonce(exchanges),
         )
         return config, applier

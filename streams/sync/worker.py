@@ -53,13 +53,15 @@ from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
 from streams.state import PairFailure, PairState, PairStatus
-from streams.sync import journal
+from streams.sync import journal, markers, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
 from streams.sync.fields import CustomField
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
+    CommentChanged,
+    IssueChanged,
     PairMessage,
     Reexamine,
     Resolve,
@@ -144,6 +146,7 @@ class Runtime:
                 log.warning(
                     "integration account unknown", extra={"site": site, "error": str(error)}
                 )
+            await _ask_notifications(clients[site], site, self.config.project_keys.get(site))
         self.config = dataclasses.replace(
             self.config, integration_accounts=accounts, **await self._custom(clients)
         )
@@ -185,7 +188,7 @@ def with_custom_fields(config: SyncConfig, resolved: list[CustomField]) -> dict[
 def step_context(applier: Applier) -> dict[str, Any]:
     """What a step can consult besides its input and JIRA (for the journal)."""
     config = applier.config
-    return journal.context_of(
+    context = journal.context_of(
         config.integration_accounts,
         {custom.name: custom.ids for custom in config.maps.custom},
         config.maps.users.one_to_two,
@@ -193,6 +196,7 @@ def step_context(applier: Applier) -> dict[str, Any]:
         applier.browse_urls,
         catalogs=applier.catalogs is not None,
     )
+    return context | {"quiet": journal.quiet_of(applier.clients)}
 
 
 @dataclass(frozen=True)
@@ -443,9 +447,11 @@ def _route_agent(
                 if change is None:
                     continue
                 known = links.get(key)
-                pair_id = (
-                    known.decode() if known else await _find_pair(runtime, site, change.issue_id)
-                )
+                if known:
+                    pair_id = known.decode()
+                else:  # its first sight: the read of its marker brings its rich text along
+                    pair_id, rich = await _find_pair(runtime, site, change.issue_id)
+                    change = rich_text.read_through_rest(change, rich)
                 if not known:
                     links[key] = pair_id.encode()
                     record = journal.route_record(site, key.decode(), pair_id)
@@ -458,13 +464,20 @@ def _route_agent(
     app.agent(source, name=f"route-{site}")(route)
 
 
-async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
-    """The pair an issue belongs to, by its link marker. Reading the marker is retried for
-    as long as JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
+async def _find_pair(
+    runtime: Runtime, site: SiteNumber, issue_id: str
+) -> tuple[str, dict[str, Any] | None]:
+    """The pair an issue belongs to, by its link marker, and the issue's rich text as REST
+    holds it (``rich_text.first_look``). Reading the marker is retried for as long as
+    JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
     delay = 1.0
+    rich: dict[str, Any] | None = None
     while True:
         try:
-            marker = await (await runtime.get()).link_of(site, issue_id)
+            applier = await runtime.get()
+            marker, rich = await rich_text.first_look(
+                applier.clients[site], site, issue_id, applier.config.maps
+            )
             break
         except PermanentJiraError as error:  # cannot read it, so cannot be ours to recognise
             log.warning("link marker unreadable", extra={"site": site, "error": str(error)})
@@ -475,11 +488,47 @@ async def _find_pair(runtime: Runtime, site: SiteNumber, issue_id: str) -> str:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
     if marker and isinstance(marker.get("pair_id"), str):
-        return str(marker["pair_id"])
-    return pair_id_for(site, issue_id)
+        return str(marker["pair_id"]), rich
+    return pair_id_for(site, issue_id), rich
 
 
 # --- the pair: decide, apply, record ---------------------------------------------------
+
+
+async def _claimed(
+    runtime: Runtime,
+    sinks: Sinks,
+    key: bytes,
+    pair: PairState | None,
+    message: PairMessage,
+) -> bool:
+    """The pair takes the issue its link marker routed here (``streams.sync.markers``, in
+    the pair's own serial step, so nothing changes its sides meanwhile); else the message
+    goes to the issue's own pair, which warns why."""
+    if not isinstance(message, IssueChanged | CommentChanged):
+        return True
+    applier = await runtime.get()
+    client = applier.clients[message.site]
+
+    async def read() -> markers.Seen:
+        delay = 1.0
+        while True:  # as in ``_find_pair``: a guess would adopt or duplicate
+            try:
+                return await markers.read_claim(client, message.issue_id)
+            except (PermanentJiraError, ValueError) as error:  # ValueError: not an issue
+                log.warning("link marker unreadable", extra={"error": str(error)})
+                return markers.Seen()
+            except JiraError as error:
+                log.warning("link marker read failed; retrying", extra={"error": str(error)})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def send(pair_id: str, rerouted: PairMessage) -> None:
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(rerouted))
+
+    ours = runtime.config.integration_accounts.get(message.site)
+    secret = runtime.config.marker_secret
+    return await markers.checked(message, key.decode(), pair, read, ours, secret, send)
 
 
 def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> None:
@@ -499,6 +548,8 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             return
         stored = pairs.get(key)
         pair = PairState.from_bytes(stored) if stored else None
+        if not await _claimed(runtime, sinks, key, pair, message):
+            return  # sent to the issue's own pair instead
 
         persist = functools.partial(_durably, app, sinks, pairs, key)
         applier = dataclasses.replace(await runtime.get(), before_writes=persist)
@@ -578,10 +629,10 @@ async def _follow_up(
     body = message_to_json(message)
     if result.note.startswith("rejected:"):
         await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
-    if state is not None and state.status is PairStatus.FAILED and state.failure is not None:
-        newly = before is None or before.failure != state.failure
-        if newly and not state.failure.retryable:
-            await sinks.reject("pair-changes", key, state.failure.reason, body)
+    if state is not None:
+        state, letter = dead_letter_due(message, before, state)
+        if letter is not None:
+            await sinks.reject("pair-changes", key, letter, body)
     if result.retry is None or state is None:
         return state, None
     attempt = message.attempt + 1 if isinstance(message, Reexamine) else 1
@@ -592,6 +643,27 @@ async def _follow_up(
     due = now + timedelta(seconds=runtime.backoff.delay(attempt, result.retry.after))
     await sinks.retry.send(key=key, value=_retry_record(result.retry, attempt, due))
     return retry_due_on(state, due), due
+
+
+def dead_letter_due(
+    message: PairMessage, before: PairState | None, state: PairState
+) -> tuple[PairState, str | None]:
+    """The pair after a step, and the reason to dead-letter, if any (pure: a replay marks
+    the pair the same way). A new permanent failure is dead-lettered once and the pair
+    remembers it; the sweep (a ``Reexamine``) meeting the same failure again sends nothing,
+    as nothing changed. A new event, a manual sync or a resolve that fails again does."""
+    failure, old = state.failure, before.failure if before is not None else None
+    if state.status is not PairStatus.FAILED or failure is None or failure.retryable:
+        return state, None
+    if failure == old:
+        return state, None
+    marked = state.model_copy(
+        update={"failure": failure.model_copy(update={"dead_lettered": True})}
+    )
+    swept = isinstance(message, Reexamine) and old is not None and old.dead_lettered
+    if swept and old is not None and old.reason == failure.reason:
+        return marked, None
+    return marked, failure.reason
 
 
 def retry_due_on(state: PairState, due: datetime) -> PairState:
@@ -651,10 +723,10 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
 def needs_another_look(pair: PairState) -> bool:
     """What the periodic retry picks up: failures (also permanent ones: a screen or a
     permission may have been fixed since), unconfirmed creates, writes and comment changes
-    not recorded as done, unreachable statuses."""
+    not recorded as done, unreachable statuses, pairs with an issue answering 404."""
     if pair.failure is not None or pair.pending_create is not None:
         return True
-    if pair.pending_writes or pair.pending_comments:
+    if pair.pending_writes or pair.pending_comments or pair.status is PairStatus.UNREACHABLE:
         return True
     return any(warning.code == "status-unreachable" for warning in pair.warnings)
 
@@ -760,12 +832,45 @@ async def _feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) 
 
 
 async def _pair_of(applier: Applier, sync_id: str) -> str:
-    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker."""
+    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker,
+    which names the other issue's pair (a marker copied onto the origin names another)."""
     keys = dict(zip(SITES, sync_id.split("#"), strict=True))
     for site in (2, 1):
         marker = await applier.link_of(site, keys[site])
-        if marker and isinstance(marker.get("pair_id"), str):
-            return str(marker["pair_id"])
+        claimed = marker.get("pair_id") if marker else None
+        if isinstance(claimed, str) and claimed == await _origin_pair(applier, keys, site):
+            return claimed
     raise CommandError(
-        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link marker"
+        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link "
+        "marker naming the other"
     )
+
+
+async def _origin_pair(
+    applier: Applier, keys: dict[SiteNumber, str], counterpart: SiteNumber
+) -> str:
+    """The pair id the other issue of ``keys`` would have started ("" when it is gone)."""
+    origin: SiteNumber = 2 if counterpart == 1 else 1
+    try:
+        issue = await applier.clients[origin].get_issue(keys[origin], fields=["updated"])
+    except NotFound:
+        return ""
+    return pair_id_for(origin, issue.id)
+
+
+async def _ask_notifications(client: JiraClient, site: int, project_key: str | None) -> None:
+    """Whether the sync's edits on ``site`` can skip JIRA's notification emails (asked once
+    at start; ``notifyUsers=false`` needs site or project admin). Unknown: the client tries
+    the flag and falls back without it on JIRA's 403."""
+    if project_key is None:
+        return
+    try:
+        quiet = await client.may_discard_notifications(project_key)
+    except JiraError as error:
+        log.warning("notification rights unknown", extra={"site": site, "error": str(error)})
+        return
+    if not quiet:
+        log.warning(
+            "the sync account is neither site nor project admin: its edits notify watchers",
+            extra={"site": site, "project": project_key},
+        )

@@ -31,7 +31,7 @@ from aiokafka.errors import KafkaError
 
 from ingress.context import IngressOptions
 from ingress.server import build_app
-from sandbox import RunningSite, SiteConfig, serve_emulator
+from sandbox import RunningSite, SiteConfig, WebhookRetry, serve_emulator
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import writes_by
 from sandbox.model import Issue, RemoteLink
@@ -44,6 +44,9 @@ from tests.infra import OPENAPI_SPEC, isolated_settings, shared_stack_home
 
 SECRET = "e2e-webhook-secret"
 SYNC_ACCOUNT = "sandbox@example.com"
+# JIRA retries a failed delivery 5-15 minutes later (the emulator's default); the e2e
+# tests take JIRA's timing shrunk 100 times (3-9 s a retry, 5 retries: 15-45 s in all).
+FAST_RETRY = WebhookRetry.fast(scale=1 / 100)
 HUMANS = {1: "alice", 2: "bob"}
 SYNCED = ("summary", "description", "priority", "labels", "status")
 
@@ -566,7 +569,7 @@ async def pipeline(
                 webhook_secret=SECRET,
                 contract=contract,
                 text_field_id=f"customfield_{custom}",
-                **(site_options or {}).get(number, {}),
+                **({"webhook_retry": FAST_RETRY} | (site_options or {}).get(number, {})),
             )
             sites[number] = await stack.enter_async_context(serve_emulator(config))
         session = await stack.enter_async_context(aiohttp.ClientSession())

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import WebhookRetry
 from stack import MissingToolError, Stack, StackHome, StackState
 from streams.topics import Topics
 from tests.e2e.harness import Humans, Pipeline, pipeline
@@ -48,7 +49,14 @@ async def test_broker_stop_and_start_during_ingress_load_loses_nothing(
     it takes to start); the humans go on 4 s after it is back."""
     stack, state = own_stack
     dice = random.Random(11)  # noqa: S311 - reproducible chaos, not secrecy
-    async with pipeline(state.kafka_bootstrap_servers, unique_name, tmp_path) as p:
+    # JIRA's retry timing (5 retries, 5-15 min apart) shrunk 20 times: 15-45 s a retry, so
+    # the five retries (75 s at the least) outlast the outage as JIRA's do: 12 s plus the
+    # broker's restart, which took over 50 s on a loaded machine.
+    retry = {"webhook_retry": WebhookRetry.fast(scale=1 / 20)}
+    options = {1: retry, 2: retry}
+    async with pipeline(
+        state.kafka_bootstrap_servers, unique_name, tmp_path, site_options=options
+    ) as p:
         await p.eventually(lambda: p.group_ready(1), within=90)
         humans = Humans(p, dice)
         stop = asyncio.Event()

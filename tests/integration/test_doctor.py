@@ -16,6 +16,7 @@ from jira_sync.cli import main
 from projections.dynamo_table import delete_table, dynamodb_client, ensure_table
 from sandbox import RunningSite, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
+from sandbox.users import with_role
 from streams.kafka_admin import ensure_topics
 from streams.sync.worker import worker_topics
 from tests.infra import OPENAPI_SPEC, isolated_settings
@@ -45,8 +46,10 @@ async def sites(
     contract = OpenApiContract(OPENAPI_SPEC)
     async with AsyncExitStack() as stack:
         one = await stack.enter_async_context(
-            serve_emulator(SiteConfig(project_key="PROJ1", contract=contract))
-        )
+            serve_emulator(
+                SiteConfig(project_key="PROJ1", contract=contract, integration_role="project-admin")
+            )
+        )  # site 2's account is a plain user: its edits notify watchers
         narrow = {  # site 2: priority not on the create screen, labels not on the edit screen
             "create_screen": frozenset({"project", "issuetype", "summary", "description",
                                         "labels", "components", "fixVersions", "duedate"}),
@@ -101,6 +104,11 @@ async def test_a_fresh_deployment_warns_and_the_screens_fail(sites: Sites) -> No
     assert result.exit_code == 1, result.output
     for check in ("credentials", "project", "permissions", "create screen", "edit screen"):
         assert line(result, f"OK    site 1 {check} ")
+    assert "(the account is project admin of PROJ1)" in line(result, "OK    site 1 notifications")
+    assert "edits email the watchers of PROJ2 issues" in line(result, "WARN  site 2 notifications")
+    assert fix_after(result, "WARN  site 2 notifications") == (
+        "fix: make the account an administrator of project PROJ2, or accept the emails"
+    )
     assert "as Sync Integration <sandbox@example.com>" in line(result, "OK    site 2 credentials")
     create = line(result, "FAIL  site 2 create screen")
     assert "not on the create screen of Task, Bug, Story: priority;" in create
@@ -123,6 +131,9 @@ async def test_a_deployment_in_order_passes(sites: Sites, kafka_bootstrap: str) 
     client = dynamodb_client(sites.env["DYNAMODB_ENDPOINT_URL"], "us-east-1")
     await asyncio.to_thread(ensure_table, client, sites.env["DYNAMODB_TABLE"])
     sites.two.emulator.screens = sites.one.emulator.screens
+    account = sites.two.emulator.users.get(sites.two.emulator.config.integration_account_id)
+    assert account is not None
+    with_role(account, "project-admin", "PROJ2")
 
     result = await doctor(sites.env)
     assert result.exit_code == 0, result.output

@@ -178,6 +178,7 @@ async def test_a_resync_is_followed_until_settled(
             site.emulator.set_webhook(None)  # an outage: the sync never heard of these
         made = {1: [await p.create(1, f"Missed on 1 ({n})") for n in range(3)]}
         made[2] = [await p.create(2, "Missed on 2")]
+        await asyncio.sleep(p.sites[1].emulator.faults.search_lag + 0.5)  # JIRA's index lag
 
         result = await asyncio.to_thread(cli, p.env, "--timeout", "240")
         assert result.exit_code == 0, result.output

@@ -17,7 +17,14 @@ from sandbox import Faults, RateLimits, RunningSite, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from streams.jira.adf import adf_to_text, text_to_adf
 from streams.jira.client import JiraClient
-from streams.jira.errors import BadRequest, Gone, JiraUnavailable, NotFound, Unauthorized
+from streams.jira.errors import (
+    BadRequest,
+    Forbidden,
+    Gone,
+    JiraUnavailable,
+    NotFound,
+    Unauthorized,
+)
 from streams.jira.ratelimit import SiteLimiter
 from streams.jira.sites import open_client
 from streams.jira.transport import RetryPolicy, SiteAuth
@@ -134,6 +141,7 @@ async def test_old_search_endpoint_is_gone(contract: OpenApiContract) -> None:
 async def test_bad_request_is_not_retried_and_says_why(contract: OpenApiContract) -> None:
     async with site_and_client(contract) as (_, client):
         key = (await client.create_issue(issue_fields("x"))).key
+        await client.may_discard_notifications("PROJ1")  # as the worker does at start
         with pytest.raises(BadRequest) as caught:
             await client.edit_issue(key, fields={"priority": {"name": "Apocalyptic"}})
         assert "priority" in caught.value.errors
@@ -191,3 +199,59 @@ async def test_wrong_credentials_are_permanent(contract: OpenApiContract) -> Non
         async with open_client(auth, FAST) as client:
             with pytest.raises(Unauthorized):
                 await client.myself()
+
+
+def puts(site: RunningSite) -> list[int]:
+    return [call.status for call in site.emulator.calls if call.method == "PUT"]
+
+
+async def test_a_plain_user_account_edits_without_the_notify_flag(
+    contract: OpenApiContract,
+) -> None:
+    """JIRA refuses notifyUsers=false (403, nothing applied) to an account that is neither
+    site nor project admin: the client asks once and edits without the flag."""
+    async with site_and_client(contract) as (site, client):
+        assert await client.may_discard_notifications("PROJ1") is False
+        key = (await client.create_issue(issue_fields("Loud"))).key
+        await client.edit_issue(key, fields={"summary": "Still loud"})
+        assert site.emulator.issues[key].fields["summary"] == "Still loud"
+        assert puts(site) == [204]
+        assert [n.event for n in site.emulator.notifications][-1] == "jira:issue_updated"
+
+
+async def test_without_asking_first_the_403_falls_back_once(contract: OpenApiContract) -> None:
+    async with site_and_client(contract) as (site, client):
+        key = (await client.create_issue(issue_fields("Loud"))).key
+        await client.edit_issue(key, fields={"summary": "One"})
+        await client.edit_issue(key, fields={"summary": "Two"})
+        assert site.emulator.issues[key].fields["summary"] == "Two"
+        assert puts(site) == [403, 204, 204]  # refused once, then never asked again
+        assert client.discards_notifications is False
+
+
+@pytest.mark.parametrize("role", ["project-admin", "site-admin"])
+async def test_an_admin_account_edits_quietly(contract: OpenApiContract, role: str) -> None:
+    async with site_and_client(contract, integration_role=role) as (site, client):
+        assert await client.may_discard_notifications("PROJ1") is True
+        key = (await client.create_issue(issue_fields("Quiet"))).key
+        sent = len(site.emulator.notifications)
+        await client.edit_issue(key, fields={"summary": "Still quiet"})
+        assert site.emulator.issues[key].fields["summary"] == "Still quiet"
+        assert puts(site) == [204]
+        assert len(site.emulator.notifications) == sent  # the flag was sent and honoured
+        await client.edit_issue(key, fields={"summary": "Loud"}, notify=True)
+        assert len(site.emulator.notifications) == sent + 1
+
+
+async def test_another_403_on_an_edit_is_not_swallowed(contract: OpenApiContract) -> None:
+    async with site_and_client(contract) as (_, client):
+        key = (await client.create_issue(issue_fields("Work"))).key
+        error = Forbidden("PUT", f"/rest/api/3/issue/{key}", 403, ["You do not have permission."])
+
+        async def refuse(*args: object, **kwargs: object) -> None:
+            raise error
+
+        client.request = refuse  # type: ignore[assignment]
+        with pytest.raises(Forbidden):
+            await client.edit_issue(key, fields={"summary": "x"})
+        assert client.discards_notifications is None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandbox import SiteConfig
+from sandbox import Faults, SiteConfig
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
 from sandbox.transitions import perform
@@ -88,7 +88,11 @@ def alice(emulator: Emulator) -> User:
 
 @asynccontextmanager
 async def rig() -> AsyncIterator[Rig]:
-    configs = {n: SiteConfig(project_key=f"PROJ{n}", contract=CONTRACT) for n in (1, 2)}
+    # recovery finds the create at once: search lag is tested in test_create_recovery
+    faults = Faults(search_lag=0.0)
+    configs = {
+        n: SiteConfig(project_key=f"PROJ{n}", contract=CONTRACT, faults=faults) for n in (1, 2)
+    }
     async with two_sites(configs[1], configs[2]) as running:
         one, two = running[1], running[2]
         async with open_client(sync_auth(one)) as c1, open_client(sync_auth(two)) as c2:

@@ -7,6 +7,7 @@ state record leaves behind (the intent was recorded before the call).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,12 +17,15 @@ from sandbox import SiteConfig
 from sandbox.config import Faults
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
+from sandbox.users import ALICE
 from streams.jira.sites import open_client
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PairStatus, PendingCreate
+from streams.sync import markers
 from streams.sync.applier import Applier
 from streams.sync.engine import handle
 from streams.sync.messages import (
+    LINK_PROPERTY,
     CreateCounterpart,
     IssueChanged,
     RecoverCreate,
@@ -33,7 +37,7 @@ from tests.infra import OPENAPI_SPEC
 from tests.jira.rig import recorded, sync_auth, two_sites
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
-NO_FAULTS = Faults()
+NO_FAULTS = Faults(search_lag=0.0)  # search lag has its own test below
 T0 = datetime.now(UTC)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, create_grace=timedelta(seconds=30))
 
@@ -140,7 +144,7 @@ async def test_a_timed_out_create_keeps_its_intent_and_is_recovered() -> None:
         assert applied.state.pending_create is not None
         assert applied.state.status is PairStatus.PENDING
         assert len(r.target.issues) == 1
-        r.target.faults = Faults()
+        r.target.faults = NO_FAULTS
         action = decide(Reexamine("retry"), applied.state, CONFIG, T0).actions[0]
         assert isinstance(action, RecoverCreate)
         recovered = await r.applier.apply(applied.state, action, T0 + timedelta(seconds=2))
@@ -158,3 +162,80 @@ def _pending(create: CreateCounterpart, requested_at: datetime) -> PendingCreate
         origin_key=create.origin_key,
         requested_at=requested_at,
     )
+
+
+def _signed_pending(create: CreateCounterpart, nonce: str) -> PendingCreate:
+    link = markers.signed(create.link, nonce, CONFIG.marker_secret)
+    return _pending(create, T0).model_copy(update={"link": link, "nonce": nonce})
+
+
+def _forge(target: Emulator, marker: dict[str, object], summary: str) -> str:
+    """A human's issue on the target carrying ``marker`` (set in the create call)."""
+    alice = target.users.get(ALICE)
+    assert alice is not None
+    body = {
+        "fields": {"project": {"key": "PROJ2"}, "issuetype": {"name": "Task"}, "summary": summary},
+        "properties": [{"key": LINK_PROPERTY, "value": marker}],
+    }
+    return target.site.create(alice, body).key
+
+
+async def test_the_marker_of_a_create_is_signed_with_its_intents_nonce() -> None:
+    async with rig() as r:
+        pair, create = first_create()
+        applied = await r.applier.apply(pair, create, T0)
+        [intent] = r.intents
+        assert intent.pending_create is not None
+        nonce = intent.pending_create.nonce
+        assert nonce is not None
+        assert len(nonce) == markers.NONCE_HEX
+        marker = r.target.issues["PROJ2-1"].properties[LINK_PROPERTY]
+        assert marker == intent.pending_create.link
+        assert markers.vouches(marker, "1:10001", nonce, CONFIG.marker_secret)
+        assert applied.state.site2 is not None
+
+
+async def test_a_forged_marker_with_the_pair_id_is_never_taken_for_a_lost_create() -> None:
+    """Issue 16 item 5: the intent is recorded, the worker dies before its create, and
+    someone makes an issue carrying the pair's id in a marker of their own: the recovery
+    waits out the grace and makes the counterpart; the forged issue is never adopted."""
+    async with rig() as r:
+        pair, create = first_create()
+        intent = pair.model_copy(update={"pending_create": _signed_pending(create, "ab" * 16)})
+        forged = _forge(r.target, create.link, "Takeover")  # the pair id, no nonce, no mac
+        early = await handle(
+            Reexamine("retry"), intent, CONFIG, r.applier, T0 + timedelta(seconds=5)
+        )
+        assert early.retry is not None  # not found: the forged issue is not it
+        assert early.state is not None
+        assert early.state.site2 is None
+        late = await handle(
+            Reexamine("retry"), intent, CONFIG, r.applier, T0 + timedelta(seconds=31)
+        )
+        assert late.state is not None
+        assert late.state.site2 is not None
+        assert late.state.site2.key != forged
+        made = r.target.issues[late.state.site2.key]
+        assert made.properties[LINK_PROPERTY]["nonce"] == "ab" * 16  # the intent's own
+        assert made.fields["summary"] == "Seeded issue 1"  # the origin's, not the forger's
+        assert r.target.issues[forged].fields["summary"] == "Takeover"
+
+
+async def test_the_real_marker_copied_onto_a_humans_issue_is_not_taken_for_the_create() -> None:
+    """The lost create did happen and someone copied its (signed) marker onto an issue of
+    their own, made later: the recovery takes the sync account's issue."""
+    async with rig() as r:
+        sync_user = [u for u in r.target.users.all() if u.email == "sandbox@example.com"]
+        accounts = {2: sync_user[0].account_id}
+        config = dataclasses.replace(CONFIG, integration_accounts=accounts)
+        r.applier.config = config
+        pair, create = first_create()
+        await r.applier.apply(pair, create, T0)  # JIRA created it ... and the worker died
+        [intent] = r.intents
+        real = r.target.issues["PROJ2-1"]
+        _forge(r.target, dict(real.properties[LINK_PROPERTY]), "Takeover")
+        result = await handle(first_event(), intent, config, r.applier, T0 + timedelta(seconds=1))
+        assert result.state is not None
+        assert result.state.site2 is not None
+        assert result.state.site2.key == "PROJ2-1"
+        assert len(r.target.issues) == 2  # nothing made again

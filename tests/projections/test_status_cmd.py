@@ -71,13 +71,15 @@ def test_the_tables() -> None:
         "last sync: site 1 2026-01-02T03:04:05.000000Z, site 2 -",
     ]
     assert counts.splitlines() == [
-        "STATE       PAIRS",
-        "pending         1",
-        "synced          7",
-        "conflicted      1",
-        "failed          1",
-        "orphaned        0",
-        "total          10",
+        "STATE        PAIRS",
+        "pending          1",
+        "synced           7",
+        "conflicted       1",
+        "failed           1",
+        "orphaned         0",
+        "unreachable      0",
+        "skipped          0",
+        "total           10",
     ]
     assert conflicts.splitlines() == [
         "CONFLICTS (newest 1; more: --limit)",
@@ -184,10 +186,10 @@ async def test_status_of_a_real_service(service: str) -> None:
     result = await status(service)
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"{service}: ok (table ")
-    assert "\nsynced          2\n" in result.output
-    assert "\nconflicted      2\n" in result.output
-    assert "\nfailed          1\n" in result.output
-    assert "\ntotal           5\n" in result.output
+    assert "\nsynced           2\n" in result.output
+    assert "\nconflicted       2\n" in result.output
+    assert "\nfailed           1\n" in result.output
+    assert "\ntotal            5\n" in result.output
     conflicts = result.output.split("CONFLICTS (2)\n", 1)[1].split("\n\n")[0].splitlines()
     assert [row.split()[0] for row in conflicts[1:3]] == ["PROJ1-4#PROJ2-4", "PROJ1-3#PROJ2-3"]
     assert all(row.split()[1] == "summary" for row in conflicts[1:3])

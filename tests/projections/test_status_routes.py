@@ -82,6 +82,8 @@ async def test_status_shows_counts_lag_and_last_events(client: Client) -> None:
         "conflicted": 5,
         "failed": 2,
         "orphaned": 0,
+        "unreachable": 0,
+        "skipped": 0,
     }
     assert body["total"] == 8
     assert body["last_event"] == {

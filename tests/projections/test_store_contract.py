@@ -86,6 +86,8 @@ async def test_totals_follow_every_change_of_state(store: ProjectionStore) -> No
         CONFLICTED: 0,
         FAILED: 1,
         PairStatus.ORPHANED: 0,
+        PairStatus.UNREACHABLE: 0,
+        PairStatus.SKIPPED: 0,
     }
     assert totals.version_sum == 3 + 2 + 1 + 1
     newest = item(4)

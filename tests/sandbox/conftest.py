@@ -25,7 +25,7 @@ from streams.jira.webhooks import parse_webhook
 from tests.infra import OPENAPI_SPEC
 
 EMAIL, TOKEN = "sandbox@example.com", "sandbox-token"
-FAST_RETRY = WebhookRetry(first_delay=0.01, factor=1.0, timeout=1.0)
+FAST_RETRY = WebhookRetry(min_delay=0.01, max_delay=0.01, timeout=1.0)  # JIRA's: minutes
 
 
 def basic(email: str, token: str) -> str:

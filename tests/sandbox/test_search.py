@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from sandbox import Faults, ManualClock, RunningSite
 from tests.sandbox.conftest import Jira, StartSite
@@ -13,6 +14,12 @@ SEARCH = "/rest/api/3/search/jql"
 UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
+
+
+@pytest.fixture
+async def site(start_site: StartSite) -> RunningSite:
+    """Search semantics without the index lag (it has its own test below)."""
+    return await start_site(faults=Faults(search_lag=0.0))
 
 
 async def _keys(jira: Jira, jql: str, **extra: object) -> list[str]:
@@ -63,7 +70,7 @@ async def test_updated_since_absolute_and_relative(
     start_site: StartSite, session: aiohttp.ClientSession
 ) -> None:
     clock = ManualClock(start=1_704_110_400.0)  # 2024-01-01 12:00 UTC
-    running = await start_site(clock=clock)
+    running = await start_site(clock=clock, faults=Faults(search_lag=0.0))  # a still clock
     jira = Jira(session, running.base_url)
     await jira.create("Old")
     clock.advance(3600)

@@ -52,6 +52,28 @@ def test_adf_becomes_wiki_text_for_webhooks() -> None:
     assert not is_valid({"type": "doc", "version": 1, "content": [{"type": "text", "text": ""}]})
 
 
+def _item(text: str, *nested: dict[str, object]) -> dict[str, object]:
+    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+    return {"type": "listItem", "content": [paragraph, *nested]}
+
+
+def test_nested_lists_headings_and_code_become_wiki_text_as_jira_writes_them() -> None:
+    deeper = {"type": "bulletList", "content": [_item("deeper")]}
+    numbered = {"type": "orderedList", "content": [_item("step", deeper)]}
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "heading", "attrs": {"level": 2}, "content": [{"type": "text", "text": "T"}]},
+            {"type": "bulletList", "content": [_item("top", numbered)]},
+            {"type": "codeBlock", "attrs": {"language": "python"},
+             "content": [{"type": "text", "text": "x = 1"}]},
+        ],
+    }  # fmt: skip
+    assert is_valid(doc)
+    assert to_wiki(doc) == "h2. T\n\n* top\n*# step\n*#* deeper\n\n{code:python}\nx = 1\n{code}"
+
+
 def test_history_items_for_lists_name_each_element() -> None:
     catalog = Catalog(SiteConfig())
     values = Values(catalog, Directory.for_site(SiteConfig()))

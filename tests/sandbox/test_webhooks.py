@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from typing import Any
 
 import aiohttp
+import pytest
 
 from sandbox import Faults, RunningSite, WebhookRetry
 from streams.jira.signature import verify
@@ -137,7 +139,7 @@ async def test_other_4xx_is_final(
 async def test_connection_failures_are_retried_then_given_up(
     start_site: StartSite, session: aiohttp.ClientSession
 ) -> None:
-    retry = WebhookRetry(max_retries=2, first_delay=0.01, timeout=0.5)
+    retry = WebhookRetry(max_retries=2, min_delay=0.01, max_delay=0.01, timeout=0.5)
     running = await start_site(webhook_url="http://127.0.0.1:9/nowhere", webhook_retry=retry)
     await Jira(session, running.base_url).create()
     assert await running.emulator.wait_for_webhooks(3.0)
@@ -145,6 +147,36 @@ async def test_connection_failures_are_retried_then_given_up(
     assert delivery.state == "failed"
     assert [a.retry for a in delivery.attempts] == [0, 1, 2]
     assert all(a.error for a in delivery.attempts)
+
+
+async def test_by_default_a_retry_waits_minutes_as_jira_does(
+    start_site: StartSite, session: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """JIRA's timing is the default: after a 503 the next attempt is 5-15 minutes away,
+    so a second later the delivery has had exactly one attempt and is still pending."""
+    receiver.statuses = [503] * 6
+    jira, running = await _hooked(start_site, session, receiver, webhook_retry=WebhookRetry())
+    await jira.create()
+    await receiver.wait_for(1)
+    assert not await running.emulator.wait_for_webhooks(1.5)
+    (delivery,) = running.emulator.deliveries
+    assert [a.status for a in delivery.attempts] == [503]
+    assert delivery.state == "sending"
+
+
+def test_retry_pauses_are_drawn_in_jiras_window_from_the_seeded_generator() -> None:
+    retry = WebhookRetry()
+    assert (retry.max_retries, retry.min_delay, retry.max_delay) == (5, 300.0, 900.0)
+    pauses = [retry.delay(random.Random(7).uniform) for _ in range(2)]  # noqa: S311
+    assert pauses[0] == pauses[1]  # the same seed, the same pause
+    dice = random.Random(7)  # noqa: S311
+    drawn = [retry.delay(dice.uniform) for _ in range(200)]
+    assert all(300.0 <= pause <= 900.0 for pause in drawn)
+    assert max(drawn) - min(drawn) > 300.0  # spread over the window, not one fixed pause
+    fast = WebhookRetry.fast()
+    assert (fast.min_delay, fast.max_delay, fast.max_retries) == (1.0, 3.0, 5)
+    with pytest.raises(ValueError, match="max_delay"):
+        WebhookRetry(min_delay=2.0, max_delay=1.0)
 
 
 async def test_duplicates_share_the_identifier(

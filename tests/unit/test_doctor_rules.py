@@ -135,6 +135,23 @@ def meta(field_id: str, required: bool = False, default: bool = False) -> dict[s
     return {"fieldId": field_id, "required": required, "hasDefaultValue": default}
 
 
+def test_notifications_say_whether_the_sync_edits_quietly() -> None:
+    """notifyUsers=false needs site or project admin: without either, a warning saying
+    the sync's edits email the watchers (they still sync)."""
+    plain = rules.notifications(VIEW, {"ADMINISTER": {"havePermission": False}})
+    assert (plain.check, plain.outcome) == ("site 2 notifications", Outcome.WARN)
+    assert "edits email the watchers of PROJ2 issues" in plain.detail
+    assert plain.fix == "make the account an administrator of project PROJ2, or accept the emails"
+    project = rules.notifications(VIEW, {"ADMINISTER_PROJECTS": {"havePermission": True}})
+    assert (project.outcome, project.detail) == (
+        Outcome.OK,
+        "edits send no notification emails (the account is project admin of PROJ2)",
+    )
+    site = rules.notifications(VIEW, {"ADMINISTER": {"havePermission": True}})
+    assert site.outcome is Outcome.OK
+    assert "site admin" in site.detail
+
+
 def test_create_screen_groups_issue_types_missing_the_same_fields() -> None:
     full = [meta(name) for name in ("project", "issuetype", *FIELDS)]
     no_labels = [m for m in full if m["fieldId"] not in ("labels", "priority")]

@@ -101,6 +101,8 @@ def test_children_start_emulators_first_and_never_carry_a_secret_in_their_argume
         "--webhook-url",
         "http://127.0.0.1:18080/webhook/jira1",
     ]
+    assert argv["jira1"][4:6] == ["--role", "project-admin"]  # quiet edits on site 1
+    assert argv["jira2"][4:6] == ["--role", "user"]  # notifications on site 2
     assert argv["worker"][-4:] == ["--store", "memory://", "--data-dir", "/run/worker-data"]
     assert not any("secret" in part for _, args in started for part in args)
     real = commands(plan(sandbox=False), Path("/x/.env"), Path("/run"), "memory://")

@@ -150,8 +150,8 @@ async def test_the_route_agent_dead_letters_what_it_cannot_route_and_goes_on(
     assert links == {b"10002": b"1:10002"}
 
 
-async def _new_pair(runtime: Runtime, site: int, issue_id: str) -> str:
-    return f"{site}:{issue_id}"
+async def _new_pair(runtime: Runtime, site: int, issue_id: str) -> tuple[str, None]:
+    return f"{site}:{issue_id}", None
 
 
 def _envelope(webhook_id: str, issue_id: str = "10001") -> bytes:

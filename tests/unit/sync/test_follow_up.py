@@ -11,8 +11,8 @@ from streams.settings import Settings
 from streams.state import PairFailure, PairState, PairStatus
 from streams.sync.applier import Retry
 from streams.sync.engine import StepResult
-from streams.sync.messages import Reexamine, SyncConfig
-from streams.sync.worker import Backoff, Runtime, Sinks, _follow_up
+from streams.sync.messages import IssueChanged, Reexamine, SyncConfig
+from streams.sync.worker import Backoff, Runtime, Sinks, _follow_up, dead_letter_due
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PAIR = PairState(pair_id="1:10001", version=2, origin=1, status=PairStatus.PENDING, updated_at=NOW)
@@ -85,3 +85,24 @@ async def test_a_new_permanent_failure_is_dead_lettered_once() -> None:
     [(_, letter)] = cast(Topic, out.dead_letter).sent
     assert letter["reason"] == "HTTP 503"
     assert cast(Topic, out.retry).sent == []
+
+
+def test_a_sweep_meeting_the_same_permanent_failure_sends_no_new_dead_letter() -> None:
+    first = failing(False)
+    marked, letter = dead_letter_due(Reexamine("r"), PAIR, first)
+    assert letter == "HTTP 503"
+    assert marked.failure is not None
+    assert marked.failure.dead_lettered
+    again = failing(False).model_copy(update={"failure": failure(attempts=2)})
+    swept, letter = dead_letter_due(Reexamine("scheduled retry"), marked, again)
+    assert letter is None
+    assert swept.failure is not None
+    assert swept.failure.dead_lettered  # still remembered for the next sweep
+    news = IssueChanged(1, "updated", "10001", "PROJ1-1", {}, NOW)
+    assert dead_letter_due(news, swept, again)[1] == "HTTP 503"  # something changed
+    other = again.model_copy(update={"failure": failure(attempts=3, reason="HTTP 403")})
+    assert dead_letter_due(Reexamine("scheduled retry"), swept, other)[1] == "HTTP 403"
+
+
+def failure(attempts: int, reason: str = "HTTP 503") -> PairFailure:
+    return PairFailure(reason=reason, retryable=False, attempts=attempts, at=NOW)

@@ -88,3 +88,20 @@ def test_the_cross_step_knowledge_round_trips() -> None:
     assert graphs[2].exits == {}
     assert context["users"] == {"u1": "u2"}
     assert context["custom"] == {"Customer": {"1": "customfield_10042", "2": "customfield_10142"}}
+
+
+async def test_a_replayed_edit_is_sent_as_the_worker_sent_it() -> None:
+    """The worker knew site 1's account may not skip notifications: it edited without the
+    flag. A replay whose client did not know would ask with it and diverge."""
+    worker = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([])))}
+    worker[1].discards_notifications = False
+    context = {"quiet": journal.quiet_of(worker)}
+    body = {"fields": {"summary": "x"}}
+    sent = journal.request_entry(1, "PUT", "/rest/api/3/issue/P-1", None, body)
+    replayed = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([sent])))}
+    journal.with_quiet(replayed, json.loads(json.dumps(context)))
+    await replayed[1].edit_issue("P-1", fields={"summary": "x"})
+    unknowing = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([sent])))}
+    journal.with_quiet(unknowing, {})  # a journal from before: nothing known
+    with pytest.raises(journal.Diverged):
+        await unknowing[1].edit_issue("P-1", fields={"summary": "x"})

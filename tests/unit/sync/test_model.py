@@ -267,7 +267,7 @@ def test_reexamine_of_a_pair_without_counterpart_creates_it_from_a_fresh_read() 
     assert create.values["summary"] == "now"
     gone = decide(Reexamine("r"), first.state, CONFIG, T0, {1: seen(1, exists=False)})
     assert gone.state is not None
-    assert gone.state.status is PairStatus.ORPHANED
+    assert gone.state.status is PairStatus.UNREACHABLE  # a 404 is no deletion
 
 
 def test_a_snapshot_always_reads_both_sides_even_when_equal_to_the_base() -> None:
@@ -429,8 +429,11 @@ def test_a_field_never_agreed_takes_the_origin_value() -> None:
     assert decision.actions == [TransitionTo(2, "PROJ2-1", "In Progress")]
 
 
-def test_deletion_orphans_the_pair() -> None:
-    decision = decide(change(2, minutes=2, kind="deleted"), linked_pair(), CONFIG, T0)
+def test_a_deletion_event_confirmed_by_a_404_orphans_the_pair() -> None:
+    deleted = change(2, minutes=2, kind="deleted")
+    asked = decide(deleted, linked_pair(), CONFIG, T0)
+    assert asked.actions == [Fetch(2, "PROJ2-1")]
+    decision = decide(deleted, linked_pair(), CONFIG, T0, {2: seen(2, exists=False)})
     assert decision.state is not None
     assert decision.state.status is PairStatus.ORPHANED
     gone = decide(
@@ -441,7 +444,7 @@ def test_deletion_orphans_the_pair() -> None:
         fresh(change(1, minutes=2, summary="x"), exists=False),
     )
     assert gone.state is not None
-    assert gone.state.status is PairStatus.ORPHANED
+    assert gone.state.status is PairStatus.UNREACHABLE  # a 404 without a deletion event
     assert gone.actions == []
 
 
@@ -538,7 +541,8 @@ def test_the_deletion_policy_decides_what_happens_to_the_survivor(
     policy: DeletionPolicy, expected: list[object]
 ) -> None:
     config = dataclasses.replace(CONFIG, deletion=policy)
-    decision = decide(change(2, minutes=2, kind="deleted"), linked_pair(), config, T0)
+    deleted = change(2, minutes=2, kind="deleted")
+    decision = decide(deleted, linked_pair(), config, T0, {2: seen(2, exists=False)})
     assert decision.state is not None
     assert decision.state.status is PairStatus.ORPHANED
     assert decision.actions == expected
@@ -674,4 +678,4 @@ def test_a_merge_does_the_comment_copies_that_failed_again() -> None:
     off = dataclasses.replace(CONFIG, sync_comments=False)
     assert decide(Reexamine("r"), failed, off, T0, {1: seen(1), 2: seen(2)}).actions == []
     gone = decide(Reexamine("r"), failed, CONFIG, T0, {1: seen(1), 2: seen(2, exists=False)})
-    assert (gone.actions, gone.note) == ([], "deleted on site 2; the other issue is left as it is")
+    assert (gone.actions, gone.note) == ([], "unreachable: site 2 answers 404")

@@ -1,0 +1,90 @@
+"""Rich text from webhooks is not what REST holds.
+
+JIRA renders rich text (the description, paragraph custom fields) in webhook bodies as wiki
+markup, not ADF (``h2. A heading``, ``*bold*``, ``[text|url]``); REST v3 reads and writes
+ADF. Written to the other site as it came, that markup would arrive as literal characters.
+So a value of these fields is never written from webhook text: a counterpart created from
+a webhook takes them from a REST read of its origin. The router's read of an issue it sees
+for the first time (for its link marker) brings them along (``first_look``: no call more);
+otherwise the applier reads the origin before the create. Everything else is written from
+fresh REST reads already (the merge). Converting ADF to the canonical plain text loses
+formatting (headings, marks, link targets), never adds characters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from streams.jira.client import JiraClient
+from streams.jira.errors import NotFound
+from streams.state import PairState
+from streams.sync.fields import FieldMaps, SiteNumber, canonical
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    CommentChanged,
+    CreateCounterpart,
+    Fetch,
+    IssueChanged,
+    Observation,
+)
+
+DESCRIPTION = "description"
+
+
+def rich_fields(maps: FieldMaps) -> list[str]:
+    """The synced fields whose webhook text may be wiki markup."""
+    return [DESCRIPTION, *(custom.key for custom in maps.custom if custom.type == "text")]
+
+
+def carries_webhook_text(values: Mapping[str, Any], maps: FieldMaps) -> bool:
+    """Values taken from a webhook that hold rich text to be read again through REST."""
+    return any(values.get(name) for name in rich_fields(maps))
+
+
+async def from_origin(
+    pair: PairState,
+    create: CreateCounterpart,
+    observe: Callable[[Fetch], Awaitable[Observation]],
+    maps: FieldMaps,
+) -> CreateCounterpart | None:
+    """``create`` with its rich text fields as a REST read of the origin holds them (None:
+    the origin cannot be read). The other values stay as the model chose them."""
+    origin = pair.side(pair.origin)
+    if origin is None:
+        return create
+    seen = await observe(Fetch(origin.site, origin.key))
+    if not seen.exists:
+        return None
+    rich = {name: seen.values.get(name) for name in rich_fields(maps) if name in create.values}
+    return dataclasses.replace(create, values={**create.values, **rich}, webhook_text=False)
+
+
+async def first_look(
+    client: JiraClient, site: SiteNumber, issue_id: str, maps: FieldMaps
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The link marker of an issue seen for the first time, and its rich text fields as
+    REST holds them, in the one read the router makes anyway (None, None: not found)."""
+    ids = [DESCRIPTION, *(c.ids[site] for c in maps.custom if c.type == "text" and site in c.ids)]
+    try:
+        issue = await client.get_issue(
+            issue_id, fields=["updated", *ids], properties=[LINK_PROPERTY]
+        )
+    except NotFound:
+        return None, None
+    marker = issue.properties.get(LINK_PROPERTY)
+    values = canonical(site, issue.fields, maps)
+    rich = {name: values.get(name) for name in rich_fields(maps)}
+    return (marker if isinstance(marker, dict) else None), rich
+
+
+def read_through_rest(
+    change: IssueChanged | CommentChanged, rich: dict[str, Any] | None
+) -> IssueChanged | CommentChanged:
+    """A webhook's change with its rich text replaced by ``rich`` (a REST read of the same
+    issue, at least as fresh): its create needs no read of its own."""
+    if rich is None or not isinstance(change, IssueChanged) or change.kind == "snapshot":
+        return change
+    values = {**change.values, **{k: v for k, v in rich.items() if k in change.values}}
+    return dataclasses.replace(change, values=values, text_read=True)
