@@ -40,7 +40,6 @@ from streams.commands import (
 )
 from streams.jira.client import JiraClient
 from streams.jira.errors import (
-    MAX_RETRY_AFTER,
     JiraError,
     NotFound,
     PermanentJiraError,
@@ -52,12 +51,13 @@ from streams.jira.sites import site_auth
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.records import WebhookEnvelope
 from streams.settings import Settings
-from streams.state import PairFailure, PairState, PairStatus
+from streams.state import PairState, PairStatus
 from streams.sync import journal, markers, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
 from streams.sync.fields import CustomField
+from streams.sync.guards import crashed, parse_retry_record, worker_web_settings
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
     CommentChanged,
@@ -337,22 +337,6 @@ def worker_group(settings: Settings) -> str:
     return f"{settings.kafka_topic_prefix}.worker"
 
 
-def worker_web_settings(web_port: int) -> dict[str, Any]:
-    """Faust's web server, when on, is a health probe: on loopback only, with the views
-    that expose table data (``/table``), the cluster (``/router``), sensors and the service
-    graph turned off (faust-streaming 0.15 serves tables and router by default)."""
-    return {
-        "web_enabled": web_port > 0,
-        "web_port": web_port or 6066,
-        "web_bind": "127.0.0.1",
-        "web_tables_enabled": False,
-        "web_router_enabled": False,
-        "web_stats_enabled": False,
-        "web_graph_enabled": False,
-        "web_metrics_enabled": False,
-    }
-
-
 def create_worker_app(
     settings: Settings,
     config: SyncConfig,
@@ -606,14 +590,6 @@ async def _fail_pair(sinks: Sinks, pairs: Any, key: bytes, error: Exception) -> 
     await sinks.sync_state.send(key=key, value=state.to_bytes())
 
 
-def crashed(pair: PairState, error: Exception, now: datetime) -> PairState:
-    """``pair`` with a retryable failure naming ``error`` (attempts counted on)."""
-    attempts = pair.failure.attempts + 1 if pair.failure is not None else 1
-    reason = f"internal error: {type(error).__name__}: {error}"[:500]
-    failure = PairFailure(reason=reason, retryable=True, attempts=attempts, at=now)
-    return pair.model_copy(update={"failure": failure})
-
-
 async def _follow_up(
     runtime: Runtime,
     sinks: Sinks,
@@ -676,22 +652,6 @@ def retry_due_on(state: PairState, due: datetime) -> PairState:
 
 def _retry_record(retry: Retry, attempt: int, due: datetime) -> bytes:
     return json.dumps({"reason": retry.reason, "attempt": attempt, "due": due.isoformat()}).encode()
-
-
-def parse_retry_record(value: bytes, now: datetime) -> tuple[Reexamine, float]:
-    """A retry record's message and how long to hold it (at most ``MAX_RETRY_AFTER``: a
-    record due far ahead, or with a malformed time, must not hold its partition for good);
-    ``ValueError`` for anything that is not a retry record."""
-    try:
-        record = json.loads(value)
-        due = datetime.fromisoformat(record["due"])
-        wait = (due - now).total_seconds()
-        message = Reexamine(reason=str(record["reason"]), attempt=int(record["attempt"]))
-    except (ValueError, KeyError, TypeError, OverflowError, AttributeError) as error:
-        raise ValueError(f"{type(error).__name__}: {error}") from None
-    if message.attempt < 0:
-        raise ValueError(f"attempt {message.attempt} is negative")
-    return message, min(MAX_RETRY_AFTER, max(0.0, wait))
 
 
 def _retry_agent(app: faust.App, sinks: Sinks) -> None:

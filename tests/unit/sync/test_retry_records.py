@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from streams.jira.errors import MAX_RETRY_AFTER
+from streams.sync.guards import parse_retry_record
 from streams.sync.messages import Reexamine
-from streams.sync.worker import parse_retry_record
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
