@@ -15,7 +15,7 @@ from aiohttp import web
 
 from ingress import context as ctx
 from ingress.health import Probe
-from ingress.http import json_errors
+from ingress.http import BodyReads, json_errors
 from ingress.management import management_routes
 from ingress.metrics import IngressMetrics
 from ingress.outbox import Outbox
@@ -71,6 +71,7 @@ def create_app(
     app[ctx.PROBES] = probes or {}
     app[ctx.CLOCK] = clock
     app[ctx.NEW_ID] = new_id
+    app[ctx.BODY_READS] = BodyReads(options.max_concurrent_reads, options.read_slot_wait)
     app.cleanup_ctx.append(_publisher_lifecycle)
     app.add_routes(webhook_routes() + management_routes())
     return app

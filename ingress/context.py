@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from ingress.health import Probe
+from ingress.http import BodyReads
 from ingress.metrics import IngressMetrics
 from ingress.outbox import Outbox
 from ingress.publisher import Publisher
@@ -30,6 +31,8 @@ class IngressOptions:
     insecure: bool = False
     health_timeout: float = 3.0
     drain_timeout: float = 10.0
+    max_concurrent_reads: int = 64  # webhook bodies read at once
+    read_slot_wait: float = 5.0  # seconds a delivery waits for one, then 503
 
 
 def utc_now() -> datetime:
@@ -50,3 +53,4 @@ SECRETS: web.AppKey[Mapping[SiteNumber, str | None]] = web.AppKey("secrets")
 PROBES: web.AppKey[Mapping[str, Probe]] = web.AppKey("probes")
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 NEW_ID: web.AppKey[Callable[[], str]] = web.AppKey("new_id")
+BODY_READS = web.AppKey("body_reads", BodyReads)

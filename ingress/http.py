@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from aiohttp import web
 from pydantic import SecretStr
 
@@ -24,6 +28,33 @@ class UnreadableBody(Exception):
         shown = repr(encoding[:40]) if encoding else "(none)"
         self.reason = f"body cannot be read: it does not decode as Content-Encoding {shown}"
         super().__init__(self.reason)
+
+
+class Busy(Exception):
+    """Too many request bodies are being read at once (answer 503; JIRA retries)."""
+
+    reason = "too many deliveries are being read at once; retry later"
+
+
+class BodyReads:
+    """At most ``limit`` request bodies read at once: slow senders hold a slot each, not
+    the ingress's memory and connections without bound. A request that finds no slot
+    within ``wait`` seconds is ``Busy``."""
+
+    def __init__(self, limit: int, wait: float) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self.wait = wait
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.wait)
+        except TimeoutError:
+            raise Busy() from None
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 class Unauthorized(Exception):

@@ -15,7 +15,7 @@ from datetime import datetime
 from multidict import CIMultiDict
 
 from streams.jira.signature import HEADER as SIGNATURE_HEADER
-from streams.jira.signature import SignatureError, verify
+from streams.jira.signature import SignatureError, parse_header, verify
 from streams.jira.webhooks import WebhookError, parse_webhook
 from streams.records import SiteNumber, WebhookEnvelope, content_webhook_id
 
@@ -87,6 +87,17 @@ def receive(
     envelope, value = _encoded(envelope)
     key = envelope.issue_id or envelope.webhook_id
     return Delivery(envelope, webhook.synced, key.encode(), value)
+
+
+def check_signature_header(headers: Mapping[str, str], secret: str | None) -> None:
+    """Before the body is read: a delivery whose signature header is missing or malformed
+    is refused (``BadSignature``) without the ingress taking its body in."""
+    if secret is None:
+        return
+    try:
+        parse_header(CIMultiDict(headers).get(SIGNATURE_HEADER))
+    except SignatureError as error:
+        raise BadSignature(str(error)) from None
 
 
 def check_signature(body: bytes, header: str | None, secret: str) -> None:

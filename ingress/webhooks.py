@@ -13,10 +13,18 @@ import time
 from aiohttp import web
 
 from ingress import context as ctx
-from ingress.http import BodyTooLarge, Handler, UnreadableBody, json_error, read_body
+from ingress.http import BodyTooLarge, Busy, Handler, UnreadableBody, json_error, read_body
 from ingress.outbox import Outcome, Unavailable
 from ingress.publisher import MessageTooLarge
-from ingress.receive import BadSignature, Delivery, DeliveryError, NotAWebhook, NotJson, receive
+from ingress.receive import (
+    BadSignature,
+    Delivery,
+    DeliveryError,
+    NotAWebhook,
+    NotJson,
+    check_signature_header,
+    receive,
+)
 from streams.records import SiteNumber
 
 log = logging.getLogger(__name__)
@@ -29,8 +37,9 @@ REJECTIONS: dict[type[Exception], tuple[int, str]] = {
     UnreadableBody: (400, "unreadable_body"),
     MessageTooLarge: (413, "too_large"),
     Unavailable: (503, "unavailable"),
+    Busy: (503, "busy"),
 }
-Rejection = BodyTooLarge | UnreadableBody | DeliveryError | MessageTooLarge | Unavailable
+Rejection = BodyTooLarge | UnreadableBody | DeliveryError | MessageTooLarge | Unavailable | Busy
 
 
 def webhook_routes() -> list[web.RouteDef]:
@@ -43,7 +52,14 @@ def webhook_handler(site: SiteNumber) -> Handler:
         try:
             delivery = await _verified(site, request)
             outcome = await _publish(request.app, delivery)
-        except (BodyTooLarge, UnreadableBody, DeliveryError, MessageTooLarge, Unavailable) as error:
+        except (
+            BodyTooLarge,
+            UnreadableBody,
+            DeliveryError,
+            MessageTooLarge,
+            Unavailable,
+            Busy,
+        ) as error:
             return _rejected(request.app, site, error, began)
         label = outcome.value if outcome is Outcome.DUPLICATE else _kind(delivery)
         request.app[ctx.METRICS].requests.labels(f"jira{site}", label).inc()
@@ -55,8 +71,12 @@ def webhook_handler(site: SiteNumber) -> Handler:
 
 
 async def _verified(site: SiteNumber, request: web.Request) -> Delivery:
+    """The signature header is checked before the body is read, and the body is read in
+    one of a bounded number of slots."""
     app = request.app
-    body = await read_body(request, app[ctx.OPTIONS].max_body_bytes)
+    check_signature_header(request.headers, app[ctx.SECRETS][site])
+    async with app[ctx.BODY_READS].slot():
+        body = await read_body(request, app[ctx.OPTIONS].max_body_bytes)
     app[ctx.METRICS].payload_bytes.labels(f"jira{site}").observe(len(body))
     return receive(site, request.headers, body, app[ctx.SECRETS][site], app[ctx.CLOCK]())
 
@@ -90,7 +110,7 @@ def _rejected(
 
 
 def _reason(error: Rejection) -> str:
-    known = BodyTooLarge | UnreadableBody | DeliveryError
+    known = BodyTooLarge | UnreadableBody | DeliveryError | Busy
     return error.reason if isinstance(error, known) else str(error)
 
 

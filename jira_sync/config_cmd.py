@@ -11,10 +11,10 @@ from pydantic import SecretStr
 from streams.settings import ConfigError, Settings, load_settings
 
 
-def settings_or_exit(env_file: Path | None = Path(".env")) -> Settings:
+def settings_or_exit(env_file: Path | None = Path(".env"), both_sites: bool = True) -> Settings:
     """Build the settings, or end the process with every problem listed and exit code 2."""
     try:
-        return load_settings(env_file)
+        return load_settings(env_file, both_sites)
     except ConfigError as error:
         click.echo(f"jira-sync: {error.render()}", err=True)
         sys.exit(2)

@@ -37,7 +37,7 @@ def transitions(issue_key: str, site: str, target: str | None, resolution: str) 
       jira-sync transitions PROJ1-7 --site 1
       jira-sync transitions PROJ1-7 --site 1 --to "In Progress"
     """
-    settings = settings_or_exit()
+    settings = settings_or_exit(both_sites=False)  # one site at a time
     auth = site_auth(settings, cast(Literal[1, 2], int(site)))
     try:
         asyncio.run(_run(auth, issue_key, target, resolution))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from jira_sync.config_cmd import settings_or_exit
+from streams.logs import configure_logging, secrets_of
 from streams.settings import Settings
 from streams.sync.fields import (
     ASSIGNEE,
@@ -20,6 +22,10 @@ from streams.sync.fields import (
 )
 from streams.sync.mapping import MappingError, MappingFile, load_mapping
 from streams.sync.messages import IssueFilter, SyncConfig
+
+if TYPE_CHECKING:
+    import faust
+    from faust.worker import Worker
 
 
 def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncConfig:
@@ -93,8 +99,6 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     Example:
       KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 jira-sync worker
     """
-    from faust.worker import Worker
-
     from streams.sync.worker import create_worker_app, prepare_kafka
 
     settings = settings_or_exit(env_file)
@@ -115,4 +119,14 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
         settings, sync_config(settings, mapping), store=store, web_port=web_port, mapping=mapping
     )
     app.conf.datadir = data_dir
-    Worker(app, loglevel=loglevel, quiet=True).execute_from_commandline()
+    worker_process(app, settings, loglevel).execute_from_commandline()
+
+
+def worker_process(app: faust.App, settings: Settings, loglevel: str) -> Worker:
+    """The Faust worker around ``app``, logging as every other process does: JSON lines on
+    stderr through the scrubber of ``streams.logs`` (Faust's own colour log setup is off,
+    since it would print secrets and bodies unmasked)."""
+    from faust.worker import Worker
+
+    configure_logging(loglevel.upper(), secrets=secrets_of(settings))
+    return Worker(app, loglevel=loglevel, quiet=True, override_logging=False)

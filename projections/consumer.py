@@ -19,7 +19,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from projections.model import PairItem
 from projections.records import Record, decode
-from projections.store import ProjectionStore, WriteResult
+from projections.store import ProjectionStore, StoreRefused, WriteResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,11 +53,13 @@ class ProjectorStats:
     stale: int = 0
     rejected: int = 0
     last_batch_at: datetime | None = None
+    refused: str | None = None  # the store's refusal the projector is stuck on, if any
 
     def as_json(self) -> dict[str, Any]:
         last = self.last_batch_at.isoformat() if self.last_batch_at else None
         return {
             "running": self.running,
+            "refused": self.refused,
             "records": self.records,
             "applied": self.applied,
             "stale": self.stale,
@@ -155,13 +157,24 @@ class Projector:
         delay = self._options.first_retry
         while True:
             try:
-                return await action()
+                answer = await action()
             except Exception as error:
-                log.warning(
+                self._note_refusal(error)
+                log.log(
+                    logging.ERROR if isinstance(error, StoreRefused) else logging.WARNING,
                     "could not %s; retrying in %.1f s",
                     what,
                     delay,
                     extra={"error": f"{type(error).__name__}: {error}"},
                 )
+            else:
+                self.stats.refused = None
+                return answer
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._options.max_retry)
+
+    def _note_refusal(self, error: Exception) -> None:
+        """A refusal retrying will not fix shows on ``/health`` until a retry succeeds
+        (the projector keeps retrying: the table or the permission may be fixed)."""
+        if isinstance(error, StoreRefused):
+            self.stats.refused = str(error)[:500]

@@ -26,7 +26,14 @@ from projections.dynamo_table import (
 )
 from projections.fold import Plan, Write, newest, plan
 from projections.model import Head, PairItem, Totals
-from projections.store import Page, StoreUnavailable, WriteResult, check_limit, page_position
+from projections.store import (
+    Page,
+    StoreRefused,
+    StoreUnavailable,
+    WriteResult,
+    check_limit,
+    page_position,
+)
 from streams.state import PairStatus
 
 if TYPE_CHECKING:
@@ -91,7 +98,8 @@ class DynamoStore:
         try:
             return await asyncio.to_thread(call, *args)
         except (BotoCoreError, ClientError) as error:
-            raise StoreUnavailable(f"DynamoDB table {self._table!r}: {error}") from error
+            kind = StoreRefused if refused(error) else StoreUnavailable
+            raise kind(f"DynamoDB table {self._table!r}: {error}") from error
 
     def _write_chunk(self, chunk: Sequence[PairItem]) -> int:
         for attempt in range(RACE_ATTEMPTS):
@@ -212,6 +220,30 @@ class DynamoStore:
             TableName=self._table, Key=codec.key_of(codec.TOTALS_KEY), ConsistentRead=True
         )
         return codec.decode_totals(answer.get("Item"))
+
+
+# DynamoDB's error codes that the same request will meet again until someone acts
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html):
+# throttling, 5xx and transaction conflicts are left to retry.
+REFUSALS = frozenset(
+    {
+        "AccessDeniedException",
+        "IncompleteSignatureException",
+        "InvalidSignatureException",
+        "MissingAuthenticationTokenException",
+        "ResourceNotFoundException",
+        "UnrecognizedClientException",
+        "ValidationException",
+        "ItemCollectionSizeLimitExceededException",
+    }
+)
+
+
+def refused(error: Exception) -> bool:
+    """A DynamoDB answer that retrying will not change (see ``REFUSALS``)."""
+    if not isinstance(error, ClientError):
+        return False
+    return error.response.get("Error", {}).get("Code") in REFUSALS
 
 
 def lost_race(error: ClientError) -> bool:

@@ -31,10 +31,15 @@ def status_routes() -> list[web.RouteDef]:
 
 
 async def health(request: web.Request) -> web.Response:
-    """Liveness, with no I/O: 503 once the projector stopped on its own."""
+    """Liveness, with no I/O: 503 once the projector stopped on its own, or while the
+    store refuses its writes for a reason retrying will not fix."""
     failure = request.app[ctx.RUNTIME].failure()
     if failure is not None:
         return web.json_response({"status": "down", "reason": failure}, status=503)
+    projector = request.app[ctx.PROJECTOR]
+    if projector is not None and projector.stats.refused is not None:
+        reason = f"the store refuses the projections: {projector.stats.refused}"
+        return web.json_response({"status": "down", "reason": reason}, status=503)
     return web.json_response({"status": "ok"})
 
 

@@ -28,6 +28,11 @@ class StoreUnavailable(Exception):
     """The store did not answer or refused the request; the caller may retry."""
 
 
+class StoreRefused(StoreUnavailable):
+    """The store refused the request for a reason retrying alone will not fix (no such
+    table, no permission, a request it cannot take): an operator has to act."""
+
+
 @dataclass(frozen=True)
 class Page:
     items: tuple[PairItem, ...]

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
 MASK = "**********"
 MIN_SCRUBBED = 6  # shorter values would mangle ordinary words in every line
@@ -76,6 +76,13 @@ def _plain(value: object) -> object:
     if isinstance(value, bytes | bytearray):
         return f"<{len(value)} bytes>"
     return str(value)
+
+
+def secrets_of(settings: BaseModel) -> list[SecretStr]:
+    """Every secret a settings object holds (its ``SecretStr`` fields), for the formatter
+    to mask wherever one appears: a secret added to the settings is masked without a list
+    to keep in step."""
+    return [value for value in vars(settings).values() if isinstance(value, SecretStr)]
 
 
 def configure_logging(

@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.deployment import deployment_problems, is_loopback_url
+
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
@@ -170,6 +172,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a comma-separated list of host:port, e.g. 127.0.0.1:9092")
         return ",".join(servers)
 
+    @field_validator("jira_1_base_url", "jira_2_base_url")
+    @classmethod
+    def _https(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        """The API token goes with every request: never in clear over a network."""
+        if value is not None and value.scheme != "https" and not is_loopback_url(str(value)):
+            raise ValueError("must be an https:// URL (http:// only on loopback, the emulator)")
+        return value
+
     @field_validator("sync_marker_secret")
     @classmethod
     def _marker_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -258,12 +268,19 @@ def incomplete_sites(values: Mapping[str, object]) -> list[str]:
     return problems
 
 
-def load_settings(env_file: Path | None = Path(".env")) -> Settings:
-    """Build the settings once; raise ``ConfigError`` listing every bad variable."""
+def load_settings(env_file: Path | None = Path(".env"), both_sites: bool = True) -> Settings:
+    """Build the settings once; raise ``ConfigError`` listing every bad variable, and
+    every reason a deployment cannot start (``streams.deployment``; ``both_sites=False``
+    for a tool that talks to one site)."""
     try:
-        return Settings(_env_file=env_file)
+        settings = Settings(_env_file=env_file)
     except ValidationError as error:
         problems = [_describe(item) for item in error.errors()]
+    else:
+        refused = deployment_problems(settings, both_sites)
+        if refused:
+            raise ConfigError(refused)
+        return settings
     if not any("partly configured" in problem for problem in problems):
         problems += incomplete_sites(_raw_values(env_file))
     raise ConfigError(problems)

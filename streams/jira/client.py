@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from streams.jira.errors import Forbidden
+from pydantic import BaseModel, ValidationError
+
+from streams.jira.errors import Forbidden, UnexpectedAnswer
 from streams.jira.models import ChangelogEntry, Comment, CreatedIssue, Issue, Transition, User
 from streams.jira.transport import JiraTransport, Params
 
@@ -17,6 +19,35 @@ log = logging.getLogger(__name__)
 # nor project admin (the edit is not applied): see ``may_discard_notifications``.
 DISCARD_REFUSED = "discard the user notification"
 ADMIN_PERMISSIONS = ("ADMINISTER", "ADMINISTER_PROJECTS")
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _unexpected(method: str, path: str, answer: Any, why: str) -> UnexpectedAnswer:
+    shown = answer if isinstance(answer, str) else type(answer).__name__
+    return UnexpectedAnswer(method, path, 200, [f"unexpected answer ({why}): {shown!s:.200}"])
+
+
+def valid(model: type[Model], answer: Any, method: str, path: str) -> Model:
+    """``answer`` as ``model``, or ``UnexpectedAnswer`` when it is not one."""
+    try:
+        return model.model_validate(answer)
+    except ValidationError as error:
+        raise _unexpected(method, path, answer, f"not a {model.__name__}: {error}") from None
+
+
+def obj(answer: Any, method: str, path: str) -> dict[str, Any]:
+    """``answer`` when it is a JSON object, else ``UnexpectedAnswer``."""
+    if not isinstance(answer, dict):
+        raise _unexpected(method, path, answer, "not a JSON object")
+    return answer
+
+
+def items(answer: Any, method: str, path: str, key: str | None = None) -> list[Any]:
+    """The list ``answer`` holds (under ``key`` when given), else ``UnexpectedAnswer``."""
+    found = obj(answer, method, path).get(key, []) if key is not None else answer
+    if not isinstance(found, list):
+        raise _unexpected(method, path, answer, f"no list{f' of {key}' if key else ''}")
+    return found
 
 
 def _issue(key: str) -> str:
@@ -51,7 +82,8 @@ class JiraClient:
         properties: list[str] | None = None,
     ) -> Issue:
         params: Params = {"fields": fields, "expand": expand, "properties": properties}
-        return Issue.model_validate(await self.request("GET", _issue(key), params=params))
+        answer = await self.request("GET", _issue(key), params=params)
+        return valid(Issue, answer, "GET", _issue(key))
 
     async def create_issue(
         self,
@@ -65,7 +97,8 @@ class JiraClient:
             body["update"] = update
         if properties:
             body["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
-        return CreatedIssue.model_validate(await self.request("POST", f"{API}/issue", json=body))
+        answer = await self.request("POST", f"{API}/issue", json=body)
+        return valid(CreatedIssue, answer, "POST", f"{API}/issue")
 
     async def edit_issue(
         self,
@@ -95,10 +128,12 @@ class JiraClient:
         await self.request("DELETE", _issue(key))
 
     async def transitions(self, key: str) -> list[Transition]:
-        answer = await self.request(
-            "GET", f"{_issue(key)}/transitions", params={"expand": ["transitions.fields"]}
-        )
-        return [Transition.model_validate(item) for item in answer.get("transitions", [])]
+        path = f"{_issue(key)}/transitions"
+        answer = await self.request("GET", path, params={"expand": ["transitions.fields"]})
+        return [
+            valid(Transition, item, "GET", path)
+            for item in items(answer, "GET", path, "transitions")
+        ]
 
     async def transition(
         self, key: str, transition_id: str, fields: dict[str, Any] | None = None
@@ -112,12 +147,13 @@ class JiraClient:
         start = 0
         while True:
             params: Params = {"startAt": start, "maxResults": page_size, "orderBy": "created"}
-            page = await self.request("GET", f"{_issue(key)}/comment", params=params)
-            items = page.get("comments", [])
-            for item in items:
-                yield Comment.model_validate(item)
-            start += len(items)
-            if not items or start >= page.get("total", 0):
+            path = f"{_issue(key)}/comment"
+            page = obj(await self.request("GET", path, params=params), "GET", path)
+            found = items(page, "GET", path, "comments")
+            for item in found:
+                yield valid(Comment, item, "GET", path)
+            start += len(found)
+            if not found or start >= _count(page.get("total"), "GET", path):
                 return
 
     async def add_comment(
@@ -133,24 +169,23 @@ class JiraClient:
             payload["visibility"] = visibility
         if properties:
             payload["properties"] = [{"key": k, "value": v} for k, v in properties.items()]
-        return Comment.model_validate(
-            await self.request("POST", f"{_issue(key)}/comment", json=payload)
-        )
+        path = f"{_issue(key)}/comment"
+        return valid(Comment, await self.request("POST", path, json=payload), "POST", path)
 
     async def comment(self, key: str, comment_id: str) -> Comment:
         path = f"{_issue(key)}/comment/{quote(comment_id, safe='')}"
-        return Comment.model_validate(await self.request("GET", path))
+        return valid(Comment, await self.request("GET", path), "GET", path)
 
     async def update_comment(self, key: str, comment_id: str, body: dict[str, Any]) -> Comment:
         path = f"{_issue(key)}/comment/{quote(comment_id, safe='')}"
-        return Comment.model_validate(await self.request("PUT", path, json={"body": body}))
+        return valid(Comment, await self.request("PUT", path, json={"body": body}), "PUT", path)
 
     async def delete_comment(self, key: str, comment_id: str) -> None:
         await self.request("DELETE", f"{_issue(key)}/comment/{quote(comment_id, safe='')}")
 
     async def get_property(self, key: str, name: str) -> Any:
-        answer = await self.request("GET", f"{_issue(key)}/properties/{quote(name, safe='')}")
-        return answer.get("value") if isinstance(answer, dict) else None
+        path = f"{_issue(key)}/properties/{quote(name, safe='')}"
+        return obj(await self.request("GET", path), "GET", path).get("value")
 
     async def set_property(self, key: str, name: str, value: Any) -> None:
         await self.request("PUT", f"{_issue(key)}/properties/{quote(name, safe='')}", json=value)
@@ -183,10 +218,13 @@ class JiraClient:
                 body["properties"] = properties
             if token:
                 body["nextPageToken"] = token
-            page = await self.request("POST", f"{API}/search/jql", json=body, idempotent=True)
-            for item in page.get("issues", []):
-                yield Issue.model_validate(item)
+            path = f"{API}/search/jql"
+            page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
+            for item in items(page, "POST", path, "issues"):
+                yield valid(Issue, item, "POST", path)
             token = page.get("nextPageToken")
+            if token is not None and not isinstance(token, str):
+                raise _unexpected("POST", path, page, "nextPageToken is not a string")
             if page.get("isLast", token is None) or not token:
                 return
 
@@ -195,32 +233,43 @@ class JiraClient:
         start = 0
         while True:
             params: Params = {"startAt": start, "maxResults": page_size}
-            page = await self.request("GET", f"{_issue(key)}/changelog", params=params)
-            values = page.get("values", [])
+            path = f"{_issue(key)}/changelog"
+            page = obj(await self.request("GET", path, params=params), "GET", path)
+            values = items(page, "GET", path, "values")
             for item in values:
-                yield ChangelogEntry.model_validate(item)
+                yield valid(ChangelogEntry, item, "GET", path)
             start += len(values)
             if page.get("isLast", True) or not values:
                 return
 
     async def myself(self) -> User:
-        return User.model_validate(await self.request("GET", f"{API}/myself"))
+        return valid(User, await self.request("GET", f"{API}/myself"), "GET", f"{API}/myself")
 
     async def server_info(self) -> dict[str, Any]:
-        answer: dict[str, Any] = await self.request("GET", f"{API}/serverInfo")
-        return answer
+        return obj(await self.request("GET", f"{API}/serverInfo"), "GET", f"{API}/serverInfo")
 
     async def fields(self) -> list[dict[str, Any]]:
-        answer: list[dict[str, Any]] = await self.request("GET", f"{API}/field")
-        return answer
+        return _objects(await self.request("GET", f"{API}/field"), "GET", f"{API}/field")
 
     async def priorities(self) -> list[dict[str, Any]]:
-        answer: list[dict[str, Any]] = await self.request("GET", f"{API}/priority")
-        return answer
+        return _objects(await self.request("GET", f"{API}/priority"), "GET", f"{API}/priority")
 
     async def find_users(self, query: str) -> list[User]:
-        answer = await self.request("GET", f"{API}/user/search", params={"query": query})
-        return [User.model_validate(item) for item in answer]
+        path = f"{API}/user/search"
+        answer = await self.request("GET", path, params={"query": query})
+        return [valid(User, item, "GET", path) for item in items(answer, "GET", path)]
+
+
+def _objects(answer: Any, method: str, path: str) -> list[dict[str, Any]]:
+    return [obj(item, method, path) for item in items(answer, method, path)]
+
+
+def _count(value: Any, method: str, path: str) -> int:
+    if value is None:
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _unexpected(method, path, value, "total is not a number")
+    return value
 
 
 def _have(permission: Any) -> bool:

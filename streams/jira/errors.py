@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 NOT_ON_SCREEN = re.compile(r"not on the appropriate screen", re.IGNORECASE)
+# The longest ``Retry-After`` honoured: JIRA Cloud sends seconds, and a few at most
+# (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/); a larger value, from
+# a proxy or a hostile answer, would stall every request of the site for as long.
+MAX_RETRY_AFTER = 300.0
+
+
+def retry_after_seconds(value: object) -> float | None:
+    """``Retry-After`` as seconds in ``[0, MAX_RETRY_AFTER]``; None when it is absent, not a
+    number of seconds, or not finite (``inf``, ``nan``): a wait never grows without bound."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)  # type: ignore[arg-type]  # str or number; anything else fails
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
 
 
 class JiraError(Exception):
@@ -41,7 +60,7 @@ class RetryableJiraError(JiraError):
     retryable = True
 
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
+        self.retry_after = retry_after_seconds(retry_after)
         super().__init__(*args, **kwargs)
 
 
@@ -59,6 +78,13 @@ class ConflictingUpdate(RetryableJiraError):
 
 class JiraUnavailable(RetryableJiraError):
     """No answer: timeout or connection failure."""
+
+
+class UnexpectedAnswer(RetryableJiraError):
+    """A success status with a body that is not what the API documents for the call: an
+    HTML page (a proxy, a maintenance or login page), a list where an object belongs,
+    ``{}``. Retryable: such answers come from something between us and JIRA far more
+    often than from JIRA itself, and a later read usually gets the real answer."""
 
 
 class PermanentJiraError(JiraError):

@@ -24,14 +24,22 @@ def sign(body: bytes, secret: str) -> str:
     return f"sha256={digest}"
 
 
-def verify(body: bytes, header: str | None, secret: str) -> None:
-    """Raise ``SignatureError`` unless ``header`` is the signature of the raw ``body``."""
+def parse_header(header: str | None) -> tuple[str, str]:
+    """The algorithm and hex digest of a signature header, or ``SignatureError`` when it is
+    missing or malformed: checkable before the body is read."""
     if not header:
         raise SignatureError(f"missing {HEADER} header")
     method, _, received = header.strip().partition("=")
     algorithm = SUPPORTED.get(method.lower())
-    if algorithm is None or not received or not HEX.fullmatch(received):
+    size = algorithm().digest_size * 2 if algorithm is not None else 0
+    if algorithm is None or len(received) != size or not HEX.fullmatch(received):
         raise SignatureError(f"{HEADER} must look like sha256=<hex>")
-    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
+    return method.lower(), received
+
+
+def verify(body: bytes, header: str | None, secret: str) -> None:
+    """Raise ``SignatureError`` unless ``header`` is the signature of the raw ``body``."""
+    method, received = parse_header(header)
+    expected = hmac.new(secret.encode(), body, SUPPORTED[method]).hexdigest()
     if not hmac.compare_digest(expected, received.lower()):
         raise SignatureError(f"{HEADER} does not match the body")

@@ -20,7 +20,13 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from streams.jira.errors import JiraUnavailable, RateLimited, RetryableJiraError, error_for
+from streams.jira.errors import (
+    JiraUnavailable,
+    RateLimited,
+    RetryableJiraError,
+    error_for,
+    retry_after_seconds,
+)
 from streams.jira.ratelimit import SiteLimiter
 
 Params = Mapping[str, str | int | bool | list[str] | None]
@@ -40,6 +46,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         spread = 1.0 + self.rng.uniform(0.0, self.jitter)
+        retry_after = retry_after_seconds(retry_after)
         if retry_after is not None:
             return retry_after * spread
         backoff: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
@@ -140,11 +147,7 @@ async def _decode(response: aiohttp.ClientResponse) -> Any:
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+    return retry_after_seconds(headers.get("Retry-After"))
 
 
 def _query(params: Params | None) -> dict[str, str] | None:

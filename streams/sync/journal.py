@@ -32,6 +32,7 @@ from streams.jira.transport import JiraTransport, Params
 from streams.state import PairState
 from streams.sync.catalog import SiteCatalogs
 from streams.sync.fields import Priorities
+from streams.sync.journal_size import fitted
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_to_json
 from streams.sync.transitions import WorkflowGraph
@@ -68,13 +69,13 @@ class StepRecord:
             "retry_due": self.retry_due.isoformat() if self.retry_due else None,
             "after": self.after,
         }
-        return json.dumps(record, separators=(",", ":")).encode()
+        return fitted(record)  # one Kafka message, whatever JIRA answered
 
 
 def intent_record(pair: str, state: PairState) -> bytes:
     """A create's intent, durable before the create is sent (a crash may follow it)."""
     body = {"v": VERSION, "kind": "intent", "pair": pair, "state": state.model_dump(mode="json")}
-    return json.dumps(body, separators=(",", ":")).encode()
+    return fitted(body)
 
 
 def route_record(site: int, issue: str, pair: str) -> bytes:

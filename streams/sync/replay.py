@@ -93,6 +93,9 @@ class JournalFold:
         self.rebuilt.steps += 1
         if pair in self.rebuilt.diverged or pair in self.rebuilt.incomplete:
             return
+        if record.get("trimmed"):  # over Kafka's size limit: JIRA's answers are not all there
+            self.rebuilt.diverged[pair] = "its journal record was trimmed to fit in Kafka"
+            return
         wanted = record.get("before")
         history = self._history.get(pair, {None: None})
         if wanted not in history:

@@ -39,7 +39,12 @@ from streams.commands import (
     parse_command,
 )
 from streams.jira.client import JiraClient
-from streams.jira.errors import JiraError, NotFound, PermanentJiraError
+from streams.jira.errors import (
+    JiraError,
+    NotFound,
+    PermanentJiraError,
+    retry_after_seconds,
+)
 from streams.jira.models import Issue
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
@@ -52,6 +57,7 @@ from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
 from streams.sync.fields import CustomField
+from streams.sync.guards import crashed, parse_retry_record, worker_web_settings
 from streams.sync.mapping import CustomFieldSpec, MappingFile
 from streams.sync.messages import (
     CommentChanged,
@@ -80,7 +86,8 @@ SITES: tuple[SiteNumber, ...] = (1, 2)
 
 @dataclass(frozen=True)
 class Backoff:
-    """Retry delays: exponential from ``first``, capped, never shorter than Retry-After."""
+    """Retry delays: exponential from ``first``, capped, never shorter than Retry-After
+    (itself capped at ``cap``; a non-finite one is ignored)."""
 
     first: float = 2.0
     cap: float = 300.0
@@ -89,7 +96,8 @@ class Backoff:
     def delay(self, attempt: int, retry_after: float | None) -> float:
         exponential = min(self.cap, self.first * 2 ** (attempt - 1))
         jittered = exponential * random.uniform(0.8, 1.0)  # noqa: S311 - spreading, not secrecy
-        return float(max(retry_after or 0.0, jittered))
+        honoured = min(self.cap, retry_after_seconds(retry_after) or 0.0)
+        return float(max(honoured, jittered))
 
 
 @dataclass
@@ -357,9 +365,7 @@ def create_worker_app(
         producer_request_timeout=PRODUCER_REQUEST_TIMEOUT,
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
-        web_enabled=web_port > 0,
-        web_port=web_port or 6066,
-        web_bind="0.0.0.0" if web_port else "127.0.0.1",  # noqa: S104 - inside a container only
+        **worker_web_settings(web_port),
     )
     customs = list(mapping.custom_fields) if mapping is not None else []
     runtime = Runtime(settings, config, backoff or Backoff(), customs)
@@ -415,26 +421,29 @@ def _route_agent(
     async def route(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
             try:
-                envelope = WebhookEnvelope.from_bytes(value)
-            except ValueError as error:
-                await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
-                continue
-            await runtime.get()  # custom field ids are known from here on
-            change = change_from_envelope(envelope, runtime.config.maps)
-            if change is None:
-                continue
-            known = links.get(key)
-            if known:
-                pair_id = known.decode()
-            else:  # its first sight: the read of its marker brings its rich text along
-                pair_id, rich = await _find_pair(runtime, site, change.issue_id)
-                change = rich_text.read_through_rest(change, rich)
-            if not known:
-                links[key] = pair_id.encode()
-                record = journal.route_record(site, key.decode(), pair_id)
-                await sinks.journal.send(key=key, value=record)
-            log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
-            await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
+                try:
+                    envelope = WebhookEnvelope.from_bytes(value)
+                except ValueError as error:
+                    await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
+                    continue
+                await runtime.get()  # custom field ids are known from here on
+                change = change_from_envelope(envelope, runtime.config.maps)
+                if change is None:
+                    continue
+                known = links.get(key)
+                if known:
+                    pair_id = known.decode()
+                else:  # its first sight: the read of its marker brings its rich text along
+                    pair_id, rich = await _find_pair(runtime, site, change.issue_id)
+                    change = rich_text.read_through_rest(change, rich)
+                if not known:
+                    links[key] = pair_id.encode()
+                    record = journal.route_record(site, key.decode(), pair_id)
+                    await sinks.journal.send(key=key, value=record)
+                log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
+                await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
+            except Exception as error:  # a bad record or answer must not stop the site
+                await _survived(sinks, f"events-{site}", key, error, value)
 
     app.agent(source, name=f"route-{site}")(route)
 
@@ -510,44 +519,75 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
     async def sync_pair(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
             try:
-                message = message_from_json(json.loads(value))
-            except (ValueError, KeyError, TypeError) as error:
-                await sinks.reject("pair-changes", key, f"not a pair message: {error}", None)
-                continue
-            stored = pairs.get(key)
-            pair = PairState.from_bytes(stored) if stored else None
-            if not await _claimed(runtime, sinks, key, pair, message):
-                continue  # sent to the issue's own pair instead
-
-            persist = functools.partial(_durably, app, sinks, pairs, key)
-            applier = dataclasses.replace(await runtime.get(), before_writes=persist)
-            now = datetime.now(UTC)
-            record = journal.start(key.decode(), message, pair, step_context(applier), now)
-            try:
-                with journal.recording(record):
-                    result = await handle(message, pair, runtime.config, applier, now)
+                await step(key, value)
             except Exception as error:  # a bug must not stop every other pair
-                log.exception("pair step crashed", extra={"pair_id": key.decode()})
-                reason = f"internal error: {type(error).__name__}: {error}"
-                await sinks.reject("pair-changes", key, reason, message_to_json(message))
-                continue
-            log.info(
-                "pair %s: %s (%d writes)",
-                key.decode(),
-                result.note,
-                result.writes,
-                extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
-            )
-            state, record.retry_due = await _follow_up(
-                runtime, sinks, key, message, pair, result, now
-            )
-            record.after = journal.digest(state)
-            await sinks.journal.send(key=key, value=record.to_bytes())
-            if state is not None and state != pair:
-                pairs[key] = state.to_bytes()
-                await sinks.sync_state.send(key=key, value=state.to_bytes())
+                await _survived(sinks, "pair-changes", key, error, value)
+                await _fail_pair(sinks, pairs, key, error)
+
+    async def step(key: bytes, value: bytes) -> None:
+        try:
+            message = message_from_json(json.loads(value))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            await sinks.reject("pair-changes", key, f"not a pair message: {error}", None)
+            return
+        stored = pairs.get(key)
+        pair = PairState.from_bytes(stored) if stored else None
+        if not await _claimed(runtime, sinks, key, pair, message):
+            return  # sent to the issue's own pair instead
+
+        persist = functools.partial(_durably, app, sinks, pairs, key)
+        applier = dataclasses.replace(await runtime.get(), before_writes=persist)
+        now = datetime.now(UTC)
+        record = journal.start(key.decode(), message, pair, step_context(applier), now)
+        try:
+            with journal.recording(record):
+                result = await handle(message, pair, runtime.config, applier, now)
+        except Exception as error:  # a bug must not stop every other pair
+            log.exception("pair step crashed", extra={"pair_id": key.decode()})
+            reason = f"internal error: {type(error).__name__}: {error}"
+            await sinks.reject("pair-changes", key, reason, message_to_json(message))
+            await _fail_pair(sinks, pairs, key, error)
+            return
+        log.info(
+            "pair %s: %s (%d writes)",
+            key.decode(),
+            result.note,
+            result.writes,
+            extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
+        )
+        state, record.retry_due = await _follow_up(runtime, sinks, key, message, pair, result, now)
+        record.after = journal.digest(state)
+        await sinks.journal.send(key=key, value=record.to_bytes())
+        if state is not None and state != pair:
+            pairs[key] = state.to_bytes()
+            await sinks.sync_state.send(key=key, value=state.to_bytes())
 
     app.agent(sinks.pair_changes, name="sync-pair")(sync_pair)
+
+
+async def _survived(
+    sinks: Sinks, source: str, key: bytes | None, error: Exception, value: object
+) -> None:
+    """An input an agent could not handle: dead-lettered with the error, and the agent
+    goes on with the next one."""
+    log.exception("%s: record not handled", source, extra={"key": repr(key)})
+    shown = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    reason = f"internal error: {type(error).__name__}: {error}"
+    await sinks.reject(source, key, reason, shown)
+
+
+async def _fail_pair(sinks: Sinks, pairs: Any, key: bytes, error: Exception) -> None:
+    """The pair says it failed (retryable), so the periodic sweep looks at it again."""
+    stored = pairs.get(key)
+    try:
+        pair = PairState.from_bytes(stored) if stored else None
+    except ValueError:
+        pair = None  # unreadable: the dead letter says so
+    if pair is None:
+        return  # no pair (yet): the dead letter holds the message
+    state = crashed(pair, error, datetime.now(UTC))
+    pairs[key] = state.to_bytes()
+    await sinks.sync_state.send(key=key, value=state.to_bytes())
 
 
 async def _follow_up(
@@ -623,16 +663,16 @@ def _retry_agent(app: faust.App, sinks: Sinks) -> None:
     async def retry(stream: faust.StreamT[Any]) -> None:
         async for key, value in stream.items():
             try:
-                record = json.loads(value)
-                due = datetime.fromisoformat(record["due"])
-                message = Reexamine(reason=str(record["reason"]), attempt=int(record["attempt"]))
-            except (ValueError, KeyError, TypeError) as error:
+                message, wait = parse_retry_record(value, datetime.now(UTC))
+            except ValueError as error:
                 await sinks.reject("retry", key, f"not a retry record: {error}", None)
                 continue
-            wait = (due - datetime.now(UTC)).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            await sinks.pair_changes.send(key=key, value=encode_message(message))
+            try:
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await sinks.pair_changes.send(key=key, value=encode_message(message))
+            except Exception as error:  # the retry agent must go on
+                await _survived(sinks, "retry", key, error, value)
 
     app.agent(sinks.retry, name="retry")(retry)
 
@@ -695,6 +735,8 @@ def _commands_agent(app: faust.App, runtime: Runtime, source: Any, sinks: Sinks)
                 await sinks.reject("commands", event.key, error.reason, text)
             except JiraError as error:
                 await sinks.reject("commands", event.key, str(error), text)
+            except Exception as error:  # a bad command or answer must not stop the others
+                await _survived(sinks, "commands", event.key, error, text)
 
     app.agent(source, name="commands")(commands)
 

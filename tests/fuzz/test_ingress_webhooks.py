@@ -29,7 +29,15 @@ from multidict import CIMultiDict
 from ingress.app import create_app
 from ingress.context import IngressOptions
 from ingress.publisher import MemoryPublisher
-from ingress.receive import BadSignature, Delivery, DeliveryError, NotAWebhook, NotJson, receive
+from ingress.receive import (
+    BadSignature,
+    Delivery,
+    DeliveryError,
+    NotAWebhook,
+    NotJson,
+    check_signature_header,
+    receive,
+)
 from streams.jira.signature import sign
 from streams.records import SiteNumber, WebhookEnvelope
 from streams.topics import Topics
@@ -183,9 +191,14 @@ def oracle(request: Request) -> Expected | None:
         return None
     if request.header("Content-Encoding") not in (None, "identity"):
         return None  # aiohttp decodes (or refuses) the body before the app sees it
+    site: SiteNumber = 1 if request.path.endswith("1") else 2
+    try:  # the signature header is checked before the body is read
+        check_signature_header(CIMultiDict(request.headers), SECRETS[site])
+    except DeliveryError as error:
+        status, label = REFUSALS[type(error)]
+        return Expected(status, label, error.reason)
     if len(request.body) > LIMIT:
         return Expected(413, "too_large", f"body is larger than {LIMIT} bytes")
-    site: SiteNumber = 1 if request.path.endswith("1") else 2
     try:
         delivery = receive(site, CIMultiDict(request.headers), request.body, SECRETS[site], NOW)
     except DeliveryError as error:

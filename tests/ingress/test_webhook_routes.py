@@ -39,7 +39,8 @@ async def test_a_signed_webhook_is_published_keyed_by_issue_and_answered_202(
     ("headers", "reason"),
     [
         ({}, "missing X-Hub-Signature header"),
-        ({"X-Hub-Signature": "sha256=abcd"}, "X-Hub-Signature does not match the body"),
+        ({"X-Hub-Signature": "sha256=" + "ab" * 32}, "X-Hub-Signature does not match the body"),
+        ({"X-Hub-Signature": "sha256=abcd"}, "X-Hub-Signature must look like sha256=<hex>"),
         ({"X-Hub-Signature": "nonsense"}, "X-Hub-Signature must look like sha256=<hex>"),
     ],
 )

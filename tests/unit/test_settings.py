@@ -34,7 +34,9 @@ def test_env_file_is_read_and_secrets_never_show(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text(
         "JIRA_1_BASE_URL=https://acme.atlassian.net/\nJIRA_1_USERNAME=bot@acme.example\n"
-        "JIRA_1_API_TOKEN=tok-123-secret\nWEBHOOK_SECRET=hook-secret\nSYNC_ASSIGNEE=true\n"
+        "JIRA_1_API_TOKEN=tok-123-secret\nWEBHOOK_SECRET=hook-secret-of-16+\nSYNC_ASSIGNEE=true\n"
+        "JIRA_2_BASE_URL=https://vendor.atlassian.net\nJIRA_2_USERNAME=bot@vendor.example\n"
+        "JIRA_2_API_TOKEN=tok-456-secret\n"
     )
     settings = load_settings(env)
     site = settings.site(1)
@@ -146,3 +148,76 @@ def test_a_copy_of_env_example_is_a_valid_sandbox(tmp_path: Path) -> None:
     settings = load_settings(env)
     assert settings.sandbox
     assert settings.webhook_secret is None
+
+
+REAL = {
+    "JIRA_1_BASE_URL": "https://acme.atlassian.net",
+    "JIRA_1_USERNAME": "sync@acme.example",
+    "JIRA_1_API_TOKEN": "t1",
+    "JIRA_2_BASE_URL": "https://vendor.atlassian.net",
+    "JIRA_2_USERNAME": "sync@vendor.example",
+    "JIRA_2_API_TOKEN": "t2",
+    "WEBHOOK_SECRET": "a-webhook-secret-of-32-characters",
+    "MANAGEMENT_API_KEY": "a-management-key-of-32-characters",
+}
+
+
+def problems_of(monkeypatch: pytest.MonkeyPatch, **env: str | None) -> list[str]:
+    for name, value in (REAL | env).items():
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    try:
+        load_settings(None)
+    except ConfigError as error:
+        return error.problems
+    return []
+
+
+def test_a_real_deployment_with_long_secrets_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems_of(monkeypatch) == []
+
+
+@pytest.mark.parametrize(
+    "url", ["http://acme.atlassian.net", "http://10.0.0.5:8080", "ftp://acme.atlassian.net"]
+)
+def test_jira_urls_must_be_https_unless_loopback(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    [problem] = problems_of(monkeypatch, JIRA_2_BASE_URL=url)
+    assert problem.startswith("JIRA_2_BASE_URL:")
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8081", "http://localhost:8082", "http://[::1]:1"]
+)
+def test_plain_http_is_allowed_on_loopback(url: str) -> None:
+    site = {"jira_1_username": "u", "jira_1_api_token": SecretStr("t")}
+    settings = Settings(_env_file=None, jira_1_base_url=url, **site)  # type: ignore[call-arg]
+    assert settings.site(1).base_url == url
+
+
+def test_one_site_configured_and_the_other_not_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {"JIRA_2_BASE_URL": None, "JIRA_2_USERNAME": None, "JIRA_2_API_TOKEN": None}
+    for name in env:
+        monkeypatch.delenv(name, raising=False)
+    [problem] = problems_of(monkeypatch, **env)
+    assert "only JIRA site 1 is configured" in problem
+    assert "JIRA_2_BASE_URL" in problem
+    assert load_settings(None, both_sites=False).site(2).base_url is None  # one-site tools
+
+
+def test_short_secrets_are_refused_outside_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = problems_of(monkeypatch, WEBHOOK_SECRET_1="short", MANAGEMENT_API_KEY="k" * 15)
+    assert [p.split(":")[0] for p in problems] == ["WEBHOOK_SECRET_1", "MANAGEMENT_API_KEY"]
+    assert all("at least 16 characters" in p for p in problems)
+
+
+def test_short_secrets_are_fine_when_every_site_is_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    local = {"JIRA_1_BASE_URL": "http://127.0.0.1:8081", "JIRA_2_BASE_URL": "http://127.0.0.1:8082"}
+    assert problems_of(monkeypatch, **local, WEBHOOK_SECRET="s", MANAGEMENT_API_KEY="k") == []
+    monkeypatch.setenv("WEBHOOK_SECRET", "s")
+    for name in ("JIRA_1_BASE_URL", "JIRA_2_BASE_URL", "JIRA_1_USERNAME", "JIRA_2_USERNAME"):
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("JIRA_1_API_TOKEN")
+    monkeypatch.delenv("JIRA_2_API_TOKEN")
+    assert load_settings(None).sandbox
