@@ -26,6 +26,8 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         components=NameMap(dict(mapping.components)),
         versions=NameMap(dict(mapping.versions)),
         users=UserMap(dict(mapping.users)),
+        resolutions=NameMap(dict(mapping.resolutions)),
+        transition_defaults={site: mapping.transition_defaults.on(site) for site in (1, 2)},
     )
     filters = mapping.filters
     return SyncConfig(

@@ -142,7 +142,10 @@ class Catalog:
         self._values: dict[str, list[dict[str, Any]]] = {
             "priority": [self._priority(*row) for row in PRIORITIES],
             "issuetype": [self._issue_type(*row) for row in ISSUE_TYPES],
-            "resolution": [self._resolution(*row) for row in RESOLUTIONS],
+            "resolution": [
+                self._resolution(str(10000 + n), name, RESOLUTIONS.get(name, ""))
+                for n, name in enumerate(config.resolutions)
+            ],
             "components": [
                 self._component(str(10000 + n), name, "")
                 for n, name in enumerate(config.components)
@@ -182,7 +185,9 @@ class Catalog:
         return self._values["priority"][2]
 
     def resolution_done(self) -> dict[str, Any]:
-        return self._values["resolution"][0]
+        """What a simplified workflow's post-function sets: Done, where the site has it."""
+        done = self.find("resolution", "name", "Done")
+        return done if done is not None else self._values["resolution"][0]
 
     def project_ref(self) -> dict[str, Any]:
         return {
@@ -269,10 +274,14 @@ ISSUE_TYPES = [
     ("10002", "Bug", "A problem or error."),
     ("10003", "Story", "Functionality or a feature expressed as a user goal."),
 ]
-RESOLUTIONS = [
-    ("10000", "Done", "Work has been completed on this issue."),
-    ("10001", "Won't Do", "This issue won't be actioned."),
-    ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
-]
+RESOLUTIONS = {  # descriptions of the resolutions sites commonly have
+    "Done": "Work has been completed on this issue.",
+    "Fixed": "A fix for this issue is checked into the tree and tested.",
+    "Won't Do": "This issue won't be actioned.",
+    "Won't Fix": "The problem described is an issue which will never be fixed.",
+    "Duplicate": "The problem is a duplicate of an existing issue.",
+    "Incomplete": "The problem is not completely described.",
+    "Cannot Reproduce": "All attempts at reproducing this issue failed.",
+}
 SEVERITIES = ("Critical", "Major", "Minor")
 PLATFORMS = ("iOS", "Android", "Web")

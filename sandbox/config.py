@@ -94,7 +94,9 @@ class SiteConfig(BaseModel):
     api_token: SecretStr = SecretStr("sandbox-token")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
     integration_display_name: str = "Sync Integration"
-    workflow: Literal["default", "strict"] | Workflow = "default"
+    workflow: Literal["default", "simplified", "strict"] | Workflow = "default"
+    # The site's resolutions (``GET /rest/api/3/resolution``): names differ per site.
+    resolutions: tuple[str, ...] = ("Fixed", "Won't Do", "Duplicate", "Cannot Reproduce")
     create_screen: frozenset[str] | None = None
     edit_screen: frozenset[str] | None = None
     text_field_id: str = Field(default="customfield_10042", pattern=r"^customfield_\d+$")

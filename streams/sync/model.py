@@ -257,7 +257,8 @@ def _creating(pair: PairState, values: dict[str, Any], config: SyncConfig) -> li
     create = _create(pair, values, config, status)
     actions: list[Action] = [create]
     if status is not None:  # "": the issue just created
-        actions.append(TransitionTo(create.site, "", status, guarded=True))
+        resolution = values.get("resolution")
+        actions.append(TransitionTo(create.site, "", status, guarded=True, resolution=resolution))
     return [*actions, *_earlier_comments(pair, config)]
 
 
@@ -468,12 +469,23 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
         wanted = dict(result.writes[site])
         if ref is None or not wanted:
             continue
-        status = wanted.pop("status", None)
+        status, resolution = _moves(pair, wanted)
         if wanted:
             actions.append(WriteFields(ref.site, ref.key, wanted))
         if status is not None:
-            actions.append(TransitionTo(ref.site, ref.key, status))
+            actions.append(TransitionTo(ref.site, ref.key, status, resolution=resolution))
     return actions
+
+
+def _moves(pair: PairState, wanted: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The status and resolution taken out of ``wanted``: a resolution is set through a
+    transition's screen, so it goes with the status (the agreed one when only the
+    resolution changed: the applier then reports what the issue keeps)."""
+    status = wanted.pop("status", None)
+    if "resolution" not in wanted:
+        return status, pair.base.get("resolution") if status is not None else None
+    resolution = wanted.pop("resolution")
+    return status if status is not None else pair.base.get("status"), resolution
 
 
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:
