@@ -478,14 +478,14 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
 
 
 def _moves(pair: PairState, wanted: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The status and resolution taken out of ``wanted``: a resolution is set through a
-    transition's screen, so it goes with the status (the agreed one when only the
-    resolution changed: the applier then reports what the issue keeps)."""
+    """The status taken out of ``wanted``, and the resolution with it: a resolution is set
+    on a transition's screen, so it goes with the status (the agreed one when it did not
+    change). A resolution that changed alone stays an edit: JIRA takes it where the edit
+    screen has the field, else refuses it and the pair says so (field-not-on-screen)."""
     status = wanted.pop("status", None)
-    if "resolution" not in wanted:
-        return status, pair.base.get("resolution") if status is not None else None
-    resolution = wanted.pop("resolution")
-    return status if status is not None else pair.base.get("status"), resolution
+    if status is None:
+        return None, None
+    return status, wanted.pop("resolution", pair.base.get("resolution"))
 
 
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:

@@ -155,11 +155,10 @@ def test_a_status_change_carries_the_agreed_resolution() -> None:
     assert actions == [TransitionTo(2, "PROJ2-1", "Closed", resolution="Fixed")]
 
 
-def test_a_resolution_alone_is_never_an_edit() -> None:
-    """JIRA sets a resolution on a transition's screen: the agreed status is 'reached' and
-    the applier reports what the issue keeps."""
+def test_a_resolution_alone_is_an_edit_never_a_move() -> None:
+    """Never a transition to the agreed status: the target may be elsewhere by now."""
     actions = writes_for(pair(), result(resolution="Duplicate"), CONFIG)
-    assert actions == [TransitionTo(2, "PROJ2-1", "Done", resolution="Duplicate")]
+    assert actions == [WriteFields(2, "PROJ2-1", {"resolution": "Duplicate"})]
 
 
 def test_the_mapping_file_has_resolutions_and_transition_defaults(tmp_path: Path) -> None:
