@@ -25,10 +25,11 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
 )
 @click.option(
     "--workflow",
-    type=click.Choice(["default", "strict"]),
+    type=click.Choice(["default", "simplified", "strict"]),
     default="default",
     show_default=True,
-    help="strict: no To Do -> Done, resolution required on the way to Done.",
+    help="default: resolution required on the way to Done, Severity on Escalate; "
+    "simplified: no screens, resolution Done set on Done; strict: no To Do -> Done.",
 )
 @click.option(
     "--role",

@@ -22,11 +22,11 @@ from streams.jira.transport import SiteAuth
 @click.option("--to", "target", default=None, help="Perform the transition leading to STATUS.")
 @click.option(
     "--resolution",
-    default="Done",
-    show_default=True,
-    help="Resolution sent when the transition requires one.",
+    default=None,
+    help="Resolution sent when the transition's screen has one (the site's own names: "
+    "listing the transitions shows them).",
 )
-def transitions(issue_key: str, site: str, target: str | None, resolution: str) -> None:
+def transitions(issue_key: str, site: str, target: str | None, resolution: str | None) -> None:
     """List the transitions of ISSUE_KEY, or perform the one whose target is STATUS.
 
     Works against a configured site (JIRA_1_*/JIRA_2_*) or, without credentials, the
@@ -36,6 +36,7 @@ def transitions(issue_key: str, site: str, target: str | None, resolution: str) 
     Examples:
       jira-sync transitions PROJ1-7 --site 1
       jira-sync transitions PROJ1-7 --site 1 --to "In Progress"
+      jira-sync transitions PROJ1-7 --site 1 --to Done --resolution Fixed
     """
     settings = settings_or_exit(both_sites=False)  # one site at a time
     auth = site_auth(settings, cast(Literal[1, 2], int(site)))
@@ -46,7 +47,7 @@ def transitions(issue_key: str, site: str, target: str | None, resolution: str) 
         sys.exit(1)
 
 
-async def _run(auth: SiteAuth, key: str, target: str | None, resolution: str) -> None:
+async def _run(auth: SiteAuth, key: str, target: str | None, resolution: str | None) -> None:
     async with open_client(auth) as client:
         available = await client.transitions(key)
         if target is None:
@@ -59,13 +60,23 @@ def _print(key: str, available: list[Transition]) -> None:
     if not available:
         click.echo(f"{key}: no transitions available (check the workflow and permissions)")
     for transition in available:
-        needs = ", ".join(transition.required_fields())
+        needs = ", ".join(_described(transition, name) for name in transition.required_fields())
         suffix = f"  (requires {needs})" if needs else ""
         click.echo(f"{transition.id:>6}  {transition.name}  ->  {transition.to.name}{suffix}")
 
 
+def _described(transition: Transition, field_id: str) -> str:
+    allowed = transition.fields[field_id].get("allowedValues") or []
+    names = [str(v.get("name", v.get("value"))) for v in allowed if isinstance(v, dict)]
+    return f"{field_id}: {', '.join(names)}" if names else field_id
+
+
 async def _perform(
-    client: JiraClient, key: str, available: list[Transition], target: str, resolution: str
+    client: JiraClient,
+    key: str,
+    available: list[Transition],
+    target: str,
+    resolution: str | None,
 ) -> None:
     match = next((t for t in available if t.to.name.casefold() == target.casefold()), None)
     if match is None:
@@ -74,8 +85,7 @@ async def _perform(
             f"{key}: no transition leads to {target!r}; reachable now: {reachable}", err=True
         )
         sys.exit(1)
-    fields = (
-        {"resolution": {"name": resolution}} if "resolution" in match.required_fields() else None
-    )
+    on_screen = resolution is not None and "resolution" in match.fields
+    fields = {"resolution": {"name": resolution}} if on_screen else None
     await client.transition(key, match.id, fields)
     click.echo(f"{key}: {match.name} -> {match.to.name}")

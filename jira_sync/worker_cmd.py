@@ -40,6 +40,8 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         versions=NameMap(dict(mapping.versions)),
         users=UserMap(dict(mapping.users)),
         security_levels=NameMap(dict(mapping.security_levels)),
+        resolutions=NameMap(dict(mapping.resolutions)),
+        transition_defaults={site: mapping.transition_defaults.on(site) for site in (1, 2)},
     )
     filters = mapping.filters
     return SyncConfig(

@@ -149,7 +149,10 @@ class Catalog:
             "issuetype": [
                 self._issue_type(*row) for row in chosen(ISSUE_TYPES, config.issue_types)
             ],
-            "resolution": [self._resolution(*row) for row in RESOLUTIONS],
+            "resolution": [
+                self._resolution(str(10000 + n), name, RESOLUTIONS.get(name, ""))
+                for n, name in enumerate(config.resolutions)
+            ],
             "components": [
                 self._component(str(10000 + n), name, "")
                 for n, name in enumerate(config.components)
@@ -192,7 +195,9 @@ class Catalog:
         return found if found is not None else self._values["priority"][0]
 
     def resolution_done(self) -> dict[str, Any]:
-        return self._values["resolution"][0]
+        """What a simplified workflow's post-function sets: Done, where the site has it."""
+        done = self.find("resolution", "name", "Done")
+        return done if done is not None else self._values["resolution"][0]
 
     def project_key_of(self, wanted: object) -> str | None:
         """The key of the site's project named by ``wanted`` (its key or id), else None."""
@@ -293,11 +298,15 @@ ISSUE_TYPES = [
     ("10002", "Bug", "A problem or error."),
     ("10003", "Story", "Functionality or a feature expressed as a user goal."),
 ]
-RESOLUTIONS = [
-    ("10000", "Done", "Work has been completed on this issue."),
-    ("10001", "Won't Do", "This issue won't be actioned."),
-    ("10002", "Duplicate", "The problem is a duplicate of an existing issue."),
-]
+RESOLUTIONS = {  # descriptions of the resolutions sites commonly have
+    "Done": "Work has been completed on this issue.",
+    "Fixed": "A fix for this issue is checked into the tree and tested.",
+    "Won't Do": "This issue won't be actioned.",
+    "Won't Fix": "The problem described is an issue which will never be fixed.",
+    "Duplicate": "The problem is a duplicate of an existing issue.",
+    "Incomplete": "The problem is not completely described.",
+    "Cannot Reproduce": "All attempts at reproducing this issue failed.",
+}
 
 
 def chosen(rows: list[tuple[str, str, str]], names: tuple[str, ...]) -> list[tuple[str, str, str]]:

@@ -134,7 +134,9 @@ class SiteConfig(BaseModel):
     integration_display_name: str = "Sync Integration"
     # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).
     integration_role: Literal["site-admin", "project-admin", "user"] = "user"
-    workflow: Literal["default", "strict"] | Workflow = "default"
+    workflow: Literal["default", "simplified", "strict"] | Workflow = "default"
+    # The site's resolutions (``GET /rest/api/3/resolution``): names differ per site.
+    resolutions: tuple[str, ...] = ("Fixed", "Won't Do", "Duplicate", "Cannot Reproduce")
     create_screen: frozenset[str] | None = None
     edit_screen: frozenset[str] | None = None
     text_field_id: str = Field(default="customfield_10042", pattern=r"^customfield_\d+$")

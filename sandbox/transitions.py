@@ -1,5 +1,13 @@
 """``/rest/api/3/issue/{k}/transitions``: list the transitions open from the current status
-and perform one, with its screen's fields (JIRA-checked) in the same history entry."""
+and perform one, with its screen's fields (JIRA-checked) in the same history entry.
+
+With ``expand=transitions.fields`` each transition lists its screen's fields as
+``FieldMetadata`` (``required``, ``schema``, ``name``, ``key``, ``operations`` and, for
+fields with a fixed set of values, ``allowedValues``), as the OpenAPI ``IssueTransition``
+says. A required field that neither the request nor the issue gives a value answers 400
+``{"errors": {"<field id>": "<Field name> is required."}}`` and changes nothing
+(https://gitlab.com/gitlab-org/gitlab/-/issues/26230). ``GET /rest/api/3/resolution``
+lists the site's resolutions."""
 
 from __future__ import annotations
 
@@ -42,23 +50,38 @@ def _transition_json(site: Site, transition: Transition, with_fields: bool) -> d
         "isLooped": False,
     }
     if with_fields:
-        body["fields"] = {name: _field_meta(site, transition, name) for name in transition.screen}
+        required = set(field_ids(site, transition.required))
+        body["fields"] = {
+            field_id: _field_meta(site, field_id, field_id in required)
+            for field_id in field_ids(site, transition.screen)
+        }
     return body
 
 
-def _field_meta(site: Site, transition: Transition, field_id: str) -> dict[str, Any]:
+def field_ids(site: Site, names: tuple[str, ...]) -> list[str]:
+    """A screen's fields as this site's ids (a custom field may be named: ids differ)."""
+    fields = site.catalog.fields
+    by_name = {spec.name: spec.id for spec in fields.values() if spec.custom}
+    return [name if name in fields else by_name[name] for name in names]
+
+
+def _field_meta(site: Site, field_id: str, required: bool) -> dict[str, Any]:
     spec = site.catalog.fields[field_id]
     meta: dict[str, Any] = {
-        "required": field_id in transition.required,
+        "required": required,
         "schema": spec.schema,
         "name": spec.name,
         "key": field_id,
         "operations": ["set", "add", "remove"] if spec.multi else ["set"],
     }
-    kind = "versions" if spec.kind == "versions" else spec.kind
-    if kind in {"resolution", "versions"}:
-        meta["allowedValues"] = site.catalog.values(kind)
+    if spec.kind in {"resolution", "versions", "option", "options", "priority", "components"}:
+        meta["allowedValues"] = site.catalog.values(spec.kind)
     return meta
+
+
+@ROUTES.get("/rest/api/3/resolution")
+async def resolutions(request: web.Request) -> web.Response:
+    return web.json_response(site_of(request).catalog.values("resolution"))
 
 
 @ROUTES.post(PATH)
@@ -71,11 +94,12 @@ async def do_transition(request: web.Request) -> web.Response:
 def perform(site: Site, actor: User, issue: Issue, body: dict[str, Any]) -> None:
     transition = _chosen(site, issue, body.get("transition"))
     sections = {key: body[key] for key in ("fields", "update") if key in body}
-    planned = plan(issue.fields, sections, screen=frozenset(transition.screen), values=site.values)
+    screen = frozenset(field_ids(site, transition.screen))
+    planned = plan(issue.fields, sections, screen=screen, values=site.values)
     missing = {
         name: f"{site.catalog.fields[name].name} is required."
-        for name in transition.required
-        if planned.get(name) is None
+        for name in field_ids(site, transition.required)
+        if planned.get(name, issue.fields.get(name)) in (None, [])
     }
     if missing:
         raise field_errors(missing)
@@ -109,3 +133,15 @@ def _post_functions(
     if resolution is None and site.workflow.resolve_on_done:
         resolution = site.catalog.resolution_done()
     return {"resolution": resolution, "resolutiondate": jira_time(site.stamper.now_ms())}
+
+
+def as_a_person(site: Site, transition: Transition) -> dict[str, Any]:
+    """The body a person sends through ``transition``'s screen: the first allowed value of
+    each required field (tests and seeding; the sync never guesses)."""
+    fields: dict[str, Any] = {}
+    for field_id in field_ids(site, transition.required):
+        spec = site.catalog.fields[field_id]
+        first = site.catalog.values(spec.kind)[0]
+        key = "value" if spec.kind in {"option", "options"} else "name"
+        fields[field_id] = {key: first[key]} if not spec.multi else [{key: first[key]}]
+    return {"transition": {"id": transition.id}} | ({"fields": fields} if fields else {})

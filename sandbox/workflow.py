@@ -1,10 +1,18 @@
 """Workflows: statuses and the transitions between them.
 
-``default`` is JIRA's simplified workflow: a global transition into every status, and
-a post-function that sets the resolution to Done on entering a done status. ``strict``
-is a classic company-managed workflow: To Do -> Done is impossible (go via In Progress),
-and the transitions into Done show a screen on which ``resolution`` is required.
-Leaving a done status clears the resolution in both.
+``default`` is a company-managed workflow as partner sites have them: a global transition
+into every status, the one into Done shows a screen on which ``resolution`` is required
+(the site's own resolutions: "Fixed", "Won't Do"..., no "Done" by default), and a global
+"Escalate" transition into Escalated whose screen requires the Severity custom field. A
+transition lacking a required field answers 400 ``{"errors": {"resolution": "Resolution is
+required."}}`` (JIRA's words, https://gitlab.com/gitlab-org/gitlab/-/issues/26230; the
+screen: https://gitlab.com/gitlab-org/gitlab/-/issues/32301; the resolution marks the end
+of an issue's life: https://confluence.atlassian.com/cloudkb/best-practices-on-using-the-
+resolution-field-968660796.html). ``simplified`` is a team-managed (simplified) workflow:
+global transitions, no screens, a post-function setting the resolution to Done (the knob
+for tests about something else). ``strict`` is a classic workflow: To Do -> Done is
+impossible (go via In Progress) and the transitions into Done require ``resolution``.
+Leaving a done status clears the resolution in all of them.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ CATEGORIES: dict[str, tuple[int, str, str]] = {
 }
 
 TODO, IN_PROGRESS, IN_REVIEW, DONE = "10000", "10001", "10002", "10003"
+ESCALATED = "10004"
+SEVERITY = "Severity"  # a custom field, named: its id differs per site
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,9 @@ class Transition:
     name: str
     to: str
     sources: frozenset[str] | None = None  # None: a global transition, from any status
-    screen: tuple[str, ...] = ()  # fields that may be set while transitioning
-    required: tuple[str, ...] = ()  # fields that must be given while transitioning
+    # fields that may be set while transitioning (ids, or a custom field's name)
+    screen: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # fields that must hold a value after transitioning
 
     def leaves(self, status_id: str) -> bool:
         if self.to == status_id:
@@ -86,17 +97,32 @@ class Workflow:
             return cls.default()
         if name == "strict":
             return cls.strict()
-        raise ValueError(f"unknown workflow {name!r}: use 'default' or 'strict'")
+        if name == "simplified":
+            return cls.simplified()
+        raise ValueError(f"unknown workflow {name!r}: use 'default', 'simplified' or 'strict'")
 
     @classmethod
     def default(cls) -> Workflow:
+        screen, required = ("resolution", "fixVersions"), ("resolution",)
+        transitions = (
+            Transition("11", "To Do", TODO),
+            Transition("21", "In Progress", IN_PROGRESS),
+            Transition("31", "In Review", IN_REVIEW),
+            Transition("41", "Done", DONE, None, screen, required),
+            Transition("51", "Escalate", ESCALATED, None, (SEVERITY,), (SEVERITY,)),
+        )
+        statuses = (*_statuses(), Status(ESCALATED, "Escalated", "indeterminate"))
+        return cls("default", statuses, transitions, TODO)
+
+    @classmethod
+    def simplified(cls) -> Workflow:
         transitions = (
             Transition("11", "To Do", TODO),
             Transition("21", "In Progress", IN_PROGRESS),
             Transition("31", "In Review", IN_REVIEW),
             Transition("41", "Done", DONE),
         )
-        return cls("default", _statuses(), transitions, TODO, resolve_on_done=True)
+        return cls("simplified", _statuses(), transitions, TODO, resolve_on_done=True)
 
     @classmethod
     def strict(cls) -> Workflow:

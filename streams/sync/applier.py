@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import math
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +27,16 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, differences, journal, markers, outcomes, rich_text
+from streams.sync import comments, differences, journal, markers, outcomes, rich_text, screens
 from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
-from streams.sync.fields import ASSIGNEE, Rendered, canonical, issue_type_for, render
+from streams.sync.fields import (
+    ASSIGNEE,
+    RESOLUTION,
+    Rendered,
+    canonical,
+    issue_type_for,
+    render,
+)
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
@@ -48,6 +55,7 @@ from streams.sync.messages import (
     Unlink,
     WriteFields,
 )
+from streams.sync.screens import ScreenFieldMissing, ScreenFill
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 
 READ_FIELDS = [
@@ -61,6 +69,7 @@ READ_FIELDS = [
     "assignee",
     "issuetype",
     "status",
+    "resolution",
     "updated",
     "security",  # restricted issues stay home (streams.sync.visibility); written only if mapped
 ]
@@ -477,7 +486,7 @@ class Applier:
             created = pair.side(action.site)
             if created is None:
                 return pair
-            action = TransitionTo(action.site, created.key, action.status, action.guarded)
+            action = replace(action, issue_key=created.key)
         site, key = action.site, action.issue_key
 
         async def untouched() -> bool:
@@ -486,13 +495,31 @@ class Applier:
 
         target = self.config.maps.statuses.to_site(site, action.status) or action.status
         guard = untouched if action.guarded else None  # read only when a move is due
+        fill = ScreenFill(site, action.resolution, self.config.maps)
+        client = self.clients[site]
         try:
-            await reach(self.clients[site], key, target, self.graphs[site], may_move=guard)
+            await reach(client, key, target, self.graphs[site], may_move=guard, fill=fill)
         except Unreachable as error:
             return outcomes.warned(pair, "status-unreachable", str(error), now, field="status")
-        return outcomes.cleared(
-            outcomes.written(pair, action, now), "status-unreachable", now, "status"
-        )
+        except (ScreenFieldMissing, BadRequest) as error:
+            return screens.refused(pair, action, error, now)
+        held = await self._resolution_held(action, fill)
+        state = outcomes.written(pair, action, now, held)
+        state = outcomes.cleared(state, "status-unreachable", now, "status")
+        return screens.reported(state, action, fill, held, now)
+
+    async def _resolution_held(self, action: TransitionTo, fill: ScreenFill) -> dict[str, Any]:
+        """The resolution the issue holds instead of the origin's, when it differs: a
+        default given on the screen, or what the site's own post-function set."""
+        maps, wanted = self.config.maps, action.resolution
+        if fill.given is not None:
+            holds = maps.resolutions.to_canonical(action.site, fill.given)
+        elif wanted is None:
+            return {}
+        else:
+            issue = await self.clients[action.site].get_issue(action.issue_key, fields=[RESOLUTION])
+            holds = canonical(action.site, issue.fields, maps).get(RESOLUTION)
+        return {RESOLUTION: holds} if holds != wanted else {}
 
     async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
         ours = self.config.integration_accounts.get(site)

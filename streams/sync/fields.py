@@ -4,8 +4,9 @@ Canonical values are plain JSON in site 1's vocabulary (site 2's names go throug
 maps of the mapping file):
 
 - ``summary`` ``str``; ``description`` normalised plain text (see ``streams.jira.adf``);
-- ``priority``, ``status`` names; ``labels``, ``components``, ``fixVersions`` sorted lists
-  of names; ``duedate`` ``"YYYY-MM-DD"`` or None;
+- ``priority``, ``status``, ``resolution`` names (resolution None: unresolved);
+  ``labels``, ``components``, ``fixVersions`` sorted lists of names; ``duedate``
+  ``"YYYY-MM-DD"`` or None;
 - ``assignee``: a site 1 account id, or ``"site2:<account id>"`` for a site 2 user with no
   known site 1 account (``UserMap``);
 - custom fields under ``"cf:<site 1 name>"``: text, number (float), date, select (option
@@ -29,6 +30,7 @@ SiteNumber = Literal[1, 2]
 CORE_FIELDS = ("summary", "description", "priority", "labels")
 DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
+RESOLUTION = "resolution"  # set through transition screens; synced with the status
 ASSIGNEE = "assignee"
 SECURITY = "security"
 SITE2_USER = "site2:"
@@ -107,6 +109,9 @@ class FieldMaps:
     users: UserMap = field(default_factory=UserMap)
     custom: tuple[CustomField, ...] = ()
     security_levels: NameMap = field(default_factory=NameMap)  # see streams.sync.visibility
+    resolutions: NameMap = field(default_factory=NameMap)
+    # site -> field name or id -> value for a transition screen's required field
+    transition_defaults: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 
     def named(self, name: str) -> NameMap:
         return self.components if name == "components" else self.versions
@@ -136,6 +141,8 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
         values["issuetype"] = maps.issue_types.to_canonical(site, _name(fields.get("issuetype")))
     if STATUS in fields:
         values[STATUS] = maps.statuses.to_canonical(site, _name(fields.get(STATUS)))
+    if RESOLUTION in fields:
+        values[RESOLUTION] = maps.resolutions.to_canonical(site, _name(fields.get(RESOLUTION)))
     for custom in maps.custom:
         field_id = custom.ids.get(site)
         if field_id is not None and field_id in fields:
@@ -201,6 +208,9 @@ def render(
             if value is None or value in maps.security_levels.one_to_two:
                 target = maps.security_levels.to_site(site, value)
                 out.fields[name] = {"name": target} if target else None
+        elif name == RESOLUTION:  # only where the edit screen has it (else JIRA says so)
+            target = maps.resolutions.to_site(site, value)
+            out.fields[name] = {"name": target} if target else None
         elif name in customs:
             custom = customs[name]
             if site in custom.ids:

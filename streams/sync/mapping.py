@@ -12,6 +12,10 @@ sides. Custom fields are named by their display name (resolved to each site's ow
     users:       {"<site 1 accountId>": "<site 2 accountId>"}
     security_levels: {"Partner visible": "Partner"}  # issues with these levels are copied,
                                           # with the mapped level; any other level: never
+    resolutions: {"Fixed": "Done", "Won't Do": "Won't Fix"}   # set through transition screens
+    transition_defaults:                      # a transition screen's required fields, per
+      site1: {Resolution: "Fixed"}            # site, by field name or id: used when the
+      site2: {Severity: "Major"}              # origin has no (mappable) value
     custom_fields:
       - name: Customer                        # the field's name on site 1
         site2_name: Client                    # when site 2 calls it differently
@@ -57,6 +61,17 @@ class Filters(_Strict):
     issue_types: list[str] = Field(default_factory=list)
 
 
+DefaultValue = str | float | list[str]
+
+
+class TransitionDefaults(_Strict):
+    site1: dict[str, DefaultValue] = Field(default_factory=dict)
+    site2: dict[str, DefaultValue] = Field(default_factory=dict)
+
+    def on(self, site: int) -> dict[str, DefaultValue]:
+        return self.site1 if site == 1 else self.site2
+
+
 class MappingFile(_Strict):
     statuses: dict[str, str] = Field(default_factory=dict)
     priorities: dict[str, str] = Field(default_factory=dict)
@@ -67,6 +82,8 @@ class MappingFile(_Strict):
     security_levels: dict[str, str] = Field(default_factory=dict)
     custom_fields: list[CustomFieldSpec] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
+    resolutions: dict[str, str] = Field(default_factory=dict)
+    transition_defaults: TransitionDefaults = Field(default_factory=TransitionDefaults)
 
 
 class MappingError(ValueError):

@@ -151,7 +151,7 @@ class SyncConfig:
     marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
     def synced(self) -> tuple[str, ...]:
-        return (*self.fields, "status") if self.sync_status else self.fields
+        return (*self.fields, "status", "resolution") if self.sync_status else self.fields
 
 
 # --- actions: what the applier must do -------------------------------------------------
@@ -212,6 +212,9 @@ class TransitionTo:
     # The status a new counterpart starts in: not applied once someone else has changed
     # that status (their change then syncs like any other change).
     guarded: bool = False
+    # The origin's resolution (canonical name), for the transition screens on the way;
+    # None: the pair's base resolution, if any.
+    resolution: str | None = None
 
 
 @dataclass(frozen=True)

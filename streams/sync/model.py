@@ -296,7 +296,8 @@ def _creating(
         create = dataclasses.replace(create, webhook_text=True)
     actions: list[Action] = [create]
     if status is not None:  # "": the issue just created
-        actions.append(TransitionTo(create.site, "", status, guarded=True))
+        resolution = values.get("resolution")
+        actions.append(TransitionTo(create.site, "", status, guarded=True, resolution=resolution))
     return [*actions, *_earlier_comments(pair, config)]
 
 
@@ -545,11 +546,11 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
         wanted = dict(result.writes[site])
         if ref is None or not wanted:
             continue
-        status = wanted.pop("status", None)
+        status, resolution = _moves(pair, wanted)
         if wanted:
             actions.append(WriteFields(ref.site, ref.key, wanted))
         if status is not None:
-            actions.append(TransitionTo(ref.site, ref.key, status))
+            actions.append(TransitionTo(ref.site, ref.key, status, resolution=resolution))
     return actions
 
 
@@ -569,6 +570,17 @@ def _deletion_event(
     if observed[change.site].exists:
         return Decision(pair, note=f"deletion event, but the issue on site {change.site} exists")
     return _deleted(pair, change.site, config, now)
+
+
+def _moves(pair: PairState, wanted: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The status taken out of ``wanted``, and the resolution with it: a resolution is set
+    on a transition's screen, so it goes with the status (the agreed one when it did not
+    change). A resolution that changed alone stays an edit: JIRA takes it where the edit
+    screen has the field, else refuses it and the pair says so (field-not-on-screen)."""
+    status = wanted.pop("status", None)
+    if status is None:
+        return None, None
+    return status, wanted.pop("resolution", pair.base.get("resolution"))
 
 
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:

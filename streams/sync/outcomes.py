@@ -74,7 +74,9 @@ def writes_pending(pair: PairState, actions: list[WriteFields | TransitionTo]) -
 
 
 def _asked(action: WriteFields | TransitionTo) -> dict[str, Any]:
-    return action.values if isinstance(action, WriteFields) else {"status": action.status}
+    if isinstance(action, WriteFields):
+        return action.values
+    return {"status": action.status, "resolution": action.resolution}
 
 
 def _unpending(

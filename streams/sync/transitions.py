@@ -3,8 +3,11 @@
 JIRA only lists the transitions available from an issue's current status, so the workflow
 graph is learned as transitions are listed (per site and worker). A walk follows the
 shortest known path; when none is known it explores statuses whose exits are still
-unknown. Bounded by ``max_steps``; when the target cannot be reached the caller records a
-warning on the pair (not a failure) and the next change or retry tries again.
+unknown (never through a transition whose screen requires a field). Bounded by
+``max_steps``; when the target cannot be reached the caller records a warning on the pair
+(not a failure) and the next change or retry tries again. The fields
+a transition's screen is given come from ``fill`` (``streams.sync.screens.ScreenFill``):
+nothing is made up here.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.models import Transition
@@ -51,9 +55,11 @@ async def reach(
     graph: WorkflowGraph,
     max_steps: int = 4,
     may_move: Callable[[], Awaitable[bool]] | None = None,
+    fill: Callable[[Transition], dict[str, Any]] | None = None,
 ) -> int:
     """Move ``key`` to ``target``; return the transitions performed (0 when already there,
-    or when ``may_move``, asked once before the first move, says no)."""
+    or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
+    transition's screen fields (it may raise to stop the walk)."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = await _status(client, key)
@@ -67,7 +73,7 @@ async def reach(
         chosen = _choose(available, current, target, graph, visited)
         if chosen is None or step == max_steps:
             break
-        await client.transition(key, chosen.id, _required_values(chosen))
+        await client.transition(key, chosen.id, fill(chosen) if fill is not None else None)
         if chosen.to.name.casefold() == target.casefold():
             return step + 1  # JIRA named the status it leads to: no read to confirm it
     raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
@@ -80,16 +86,12 @@ def _choose(
     hop = graph.first_hop(current, target)
     if hop is not None and hop in by_target:
         return by_target[hop]
-    unexplored = [
-        t for name, t in by_target.items() if name not in visited and name not in graph.exits
+    unexplored = [  # never through a screen asking for values: they are not ours to set
+        t
+        for name, t in by_target.items()
+        if name not in visited and name not in graph.exits and not t.required_fields()
     ]
     return unexplored[0] if unexplored else None
-
-
-def _required_values(transition: Transition) -> dict[str, object] | None:
-    if "resolution" in transition.required_fields():
-        return {"resolution": {"name": "Done"}}
-    return None
 
 
 async def _status(client: JiraClient, key: str) -> str:

@@ -211,11 +211,16 @@ class Pipeline:
     async def edit(self, site: int, key: str, **fields: Any) -> None:
         await self.call(site, "PUT", f"/rest/api/3/issue/{key}", {"fields": fields})
 
-    async def transition(self, site: int, key: str, status: str) -> None:
-        answer = await self.call(site, "GET", f"/rest/api/3/issue/{key}/transitions")
+    async def transition(
+        self, site: int, key: str, status: str, fields: dict[str, Any] | None = None
+    ) -> None:
+        """As a person: through the screen, with ``fields`` or else the first allowed value
+        of each required field."""
+        path = f"/rest/api/3/issue/{key}/transitions"
+        answer = await self.call(site, "GET", f"{path}?expand=transitions.fields")
         [wanted] = [t for t in answer["transitions"] if t["to"]["name"] == status]
-        body = {"transition": {"id": wanted["id"]}}
-        await self.call(site, "POST", f"/rest/api/3/issue/{key}/transitions", body)
+        body = {"transition": {"id": wanted["id"]}, "fields": fields or _picked(wanted)}
+        await self.call(site, "POST", path, body)
 
     def issues(self, site: int) -> dict[str, Issue]:
         return self.sites[site].emulator.issues
@@ -518,6 +523,16 @@ class Humans:
                 f"site {site}: {len(self.p.issues(site))} issues for {origins} made here and "
                 f"{len(self.made) - origins} counterparts"
             )
+
+
+def _picked(transition: dict[str, Any]) -> dict[str, Any]:
+    """The first allowed value of each required field of a transition's screen."""
+    picked: dict[str, Any] = {}
+    for field_id, meta in transition.get("fields", {}).items():
+        if meta["required"]:
+            first = meta["allowedValues"][0]
+            picked[field_id] = {"value": first["value"]} if "value" in first else first
+    return picked
 
 
 def _links_to(link: RemoteLink, key: str) -> bool:

@@ -25,7 +25,7 @@ from sandbox.emulator import Emulator
 from sandbox.http import Call
 from sandbox.model import Issue
 from sandbox.ratelimit import Rejection
-from sandbox.transitions import perform
+from sandbox.transitions import as_a_person, perform
 from sandbox.users import User
 from streams.jira.adf import adf_to_text, text_to_adf
 from streams.sync.comments import marker
@@ -69,7 +69,7 @@ class People:
         issue = jira.find(key)
         available = jira.workflow.available(issue.fields["status"]["id"])
         [wanted] = [t for t in available if jira.workflow.status(t.to).name == status]
-        perform(jira, self._user(site), issue, {"transition": {"id": wanted.id}})
+        perform(jira, self._user(site), issue, as_a_person(jira, wanted))
         self.changes += 1
 
     async def comment(self, site: int, key: str, text: str) -> str:

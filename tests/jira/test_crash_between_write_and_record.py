@@ -18,7 +18,7 @@ from typing import Any
 from sandbox import Faults, SiteConfig
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
-from sandbox.transitions import perform
+from sandbox.transitions import as_a_person, perform
 from sandbox.users import ALICE, User
 from streams.jira.sites import open_client
 from streams.state import PairState, PairStatus
@@ -71,7 +71,7 @@ class Rig:
             for t in emulator.site.workflow.available(issue.fields["status"]["id"])
             if t.to == wanted.id
         ]
-        perform(emulator.site, alice(emulator), issue, {"transition": {"id": transition.id}})
+        perform(emulator.site, alice(emulator), issue, as_a_person(emulator.site, transition))
 
     def status(self, site: int, key: str) -> str:
         return str(self.sites[site].site.find(key).fields["status"]["name"])

@@ -7,8 +7,11 @@ from pydantic import SecretStr
 
 from sandbox import SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
+from streams.jira.errors import BadRequest
 from streams.jira.sites import open_client
 from streams.jira.transport import SiteAuth
+from streams.sync.fields import FieldMaps
+from streams.sync.screens import ScreenFill
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 from tests.infra import OPENAPI_SPEC
 
@@ -22,15 +25,28 @@ async def test_strict_workflow_is_walked_through_in_progress_and_learned() -> No
         auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
         async with open_client(auth) as client:
             graph = WorkflowGraph()
-            assert await reach(client, first, "Done", graph) == 2
+            fill = ScreenFill(1, "Won't Do", FieldMaps())
+            assert await reach(client, first, "Done", graph, fill=fill) == 2
             assert site.emulator.issues[first].fields["status"]["name"] == "Done"
-            assert site.emulator.issues[first].fields["resolution"]["name"] == "Done"
+            assert site.emulator.issues[first].fields["resolution"]["name"] == "Won't Do"
             explored = dict(client.transport.calls)
-            assert await reach(client, second, "done", graph) == 2
+            assert await reach(client, second, "done", graph, fill=fill) == 2
             assert site.emulator.issues[second].fields["status"]["name"] == "Done"
             assert client.transport.calls["POST"] - explored["POST"] == 2
             assert await reach(client, second, "Done", graph) == 0
         assert site.emulator.contract_violations == []
+
+
+async def test_a_required_resolution_is_never_made_up() -> None:
+    """Without values for the screen, JIRA refuses the transition: no "Done" invented."""
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        (key,) = site.emulator.seed_issues(1)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            with pytest.raises(BadRequest, match="Resolution is required"):
+                await reach(client, key, "Done", WorkflowGraph())
+        assert site.emulator.issues[key].fields["status"]["name"] == "To Do"
+        assert site.emulator.issues[key].fields["resolution"] is None
 
 
 async def test_an_unknown_status_is_unreachable() -> None:

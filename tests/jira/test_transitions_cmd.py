@@ -52,9 +52,17 @@ async def test_lists_moves_and_explains_unreachable_targets() -> None:
         assert code == 0, out
         assert site.emulator.issues["PROJ1-1"].fields["status"]["name"] == "In Progress"
 
+        code, out, _ = await cli(site, "PROJ1-1", "--site", "1")
+        assert "Done  (requires resolution: Fixed, Won't Do, Duplicate, Cannot Reproduce)" in out
         code, out, err = await cli(site, "PROJ1-1", "--site", "1", "--to", "Done")
+        assert code == 1
+        assert "Resolution is required." in err  # no resolution is made up
+        code, out, err = await cli(
+            site, "PROJ1-1", "--site", "1", "--to", "Done", "--resolution", "Won't Do"
+        )
         assert code == 0, err
         assert site.emulator.issues["PROJ1-1"].fields["status"]["name"] == "Done"
+        assert site.emulator.issues["PROJ1-1"].fields["resolution"]["name"] == "Won't Do"
         assert site.emulator.contract_violations == []
 
 

@@ -39,7 +39,8 @@ async def test_issue_lifecycle_deliveries_parse_and_verify(
     jira, running = await _hooked(start_site, session, receiver)
     key = await jira.create("Hooked", description=doc("Line one\n\nLine two"))
     await jira.put(f"{ISSUE}/{key}", {"fields": {"summary": "Renamed"}})
-    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "41"}})
+    resolve = {"transition": {"id": "41"}, "fields": {"resolution": {"name": "Fixed"}}}
+    assert (await jira.post(f"{ISSUE}/{key}/transitions", resolve)).status == 204
     await jira.delete(f"{ISSUE}/{key}")
     received = await receiver.wait_for(4)
     for item in received:
@@ -65,6 +66,7 @@ async def test_issue_lifecycle_deliveries_parse_and_verify(
     ]  # fmt: skip
     assert moved["issue_event_type_name"] == "issue_generic"
     assert {i["field"] for i in moved["changelog"]["items"]} == {"resolution", "status"}
+    assert moved["issue"]["fields"]["resolution"]["name"] == "Fixed"
     assert deleted["webhookEvent"] == "jira:issue_deleted"
     assert await running.emulator.wait_for_webhooks(1.0)
     assert all(d.state == "delivered" for d in running.emulator.deliveries)

@@ -1,6 +1,9 @@
-"""Workflows: the default (global transitions, resolution set on Done) and a strict one."""
+"""Workflows: the default (screens requiring a resolution and a custom field), the
+simplified one (resolution set on Done) and a strict one."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import aiohttp
 
@@ -26,20 +29,40 @@ async def _status(jira: Jira, key: str) -> tuple[str, str | None]:
     return fields["status"]["name"], resolution
 
 
+DEFAULT_TRANSITIONS = {
+    "In Progress": "21",
+    "In Review": "31",
+    "Done": "41",
+    "Escalated": "51",
+}
+FIXED = {"resolution": {"name": "Fixed"}}
+
+
 async def test_default_workflow_goes_anywhere_and_back(jira: Jira) -> None:
     key = await jira.create()
-    assert await _transitions(jira, key) == {"In Progress": "21", "In Review": "31", "Done": "41"}
+    assert await _transitions(jira, key) == DEFAULT_TRANSITIONS
     for target in ("In Progress", "In Review", "To Do", "Done", "In Progress"):
-        transition = (await _transitions(jira, key))[target]
-        answer = await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": transition}})
+        body: dict[str, Any] = {"transition": {"id": (await _transitions(jira, key))[target]}}
+        body |= {"fields": FIXED} if target == "Done" else {}
+        answer = await jira.post(f"{ISSUE}/{key}/transitions", body)
         assert answer.status == 204
         assert (await _status(jira, key))[0] == target
 
 
-async def test_default_workflow_resolves_on_done_and_clears_on_reopen(jira: Jira) -> None:
+async def test_default_done_requires_a_resolution_and_invents_none(jira: Jira) -> None:
+    """JIRA's answer to a transition whose screen requires the resolution, without one."""
     key = await jira.create()
-    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "41"}})
-    assert await _status(jira, key) == ("Done", "Done")
+    bare = await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "41"}})
+    assert bare.status == 400
+    assert bare.body["errors"] == {"resolution": "Resolution is required."}
+    assert await _status(jira, key) == ("To Do", None)
+    done = {"transition": {"id": "41"}, "fields": {"resolution": {"name": "Done"}}}
+    unknown = await jira.post(f"{ISSUE}/{key}/transitions", done)
+    assert unknown.status == 400
+    assert "resolution" in unknown.body["errors"]
+    fixed = {"transition": {"id": "41"}, "fields": FIXED}
+    assert (await jira.post(f"{ISSUE}/{key}/transitions", fixed)).status == 204
+    assert await _status(jira, key) == ("Done", "Fixed")
     await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "11"}})
     assert await _status(jira, key) == ("To Do", None)
     history = (await jira.get(f"{ISSUE}/{key}/changelog")).body["values"]
@@ -47,6 +70,59 @@ async def test_default_workflow_resolves_on_done_and_clears_on_reopen(jira: Jira
         ["resolution", "status"],
         ["resolution", "status"],
     ]
+    assert history[0]["items"][0]["toString"] == "Fixed"
+
+
+async def test_default_screens_are_described(jira: Jira) -> None:
+    key = await jira.create()
+    answer = await jira.get(f"{ISSUE}/{key}/transitions?expand=transitions.fields")
+    listed = {t["id"]: t for t in answer.body["transitions"]}
+    resolution = listed["41"]["fields"]["resolution"]
+    assert resolution["required"] is True
+    names = [value["name"] for value in resolution["allowedValues"]]
+    assert names == ["Fixed", "Won't Do", "Duplicate", "Cannot Reproduce"]
+    severity = listed["51"]["fields"]["customfield_10050"]
+    assert (severity["required"], severity["name"]) == (True, "Severity")
+    assert [v["value"] for v in severity["allowedValues"]] == ["Critical", "Major", "Minor"]
+    assert listed["21"]["hasScreen"] is False
+    assert listed["21"]["fields"] == {}
+
+
+async def test_a_required_custom_field_is_asked_for(jira: Jira) -> None:
+    key = await jira.create()
+    bare = await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "51"}})
+    assert bare.status == 400
+    assert bare.body["errors"] == {"customfield_10050": "Severity is required."}
+    body = {"transition": {"id": "51"}, "fields": {"customfield_10050": {"value": "Major"}}}
+    assert (await jira.post(f"{ISSUE}/{key}/transitions", body)).status == 204
+    assert (await _status(jira, key)) == ("Escalated", None)
+    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "11"}})
+    again = await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "51"}})
+    assert again.status == 204  # the issue holds a Severity already
+
+
+async def test_resolutions_differ_per_site(
+    start_site: StartSite, session: aiohttp.ClientSession, jira: Jira
+) -> None:
+    listed = (await jira.get("/rest/api/3/resolution")).body
+    assert [r["name"] for r in listed] == ["Fixed", "Won't Do", "Duplicate", "Cannot Reproduce"]
+    other = Jira(session, (await start_site(resolutions=("Done", "Won't Fix"))).base_url)
+    assert [r["name"] for r in (await other.get("/rest/api/3/resolution")).body] == [
+        "Done",
+        "Won't Fix",
+    ]
+
+
+async def test_simplified_workflow_resolves_on_done_and_clears_on_reopen(
+    start_site: StartSite, session: aiohttp.ClientSession
+) -> None:
+    running = await start_site(workflow="simplified", resolutions=("Done", "Won't Do"))
+    jira = Jira(session, running.base_url)
+    key = await jira.create()
+    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "41"}})
+    assert await _status(jira, key) == ("Done", "Done")
+    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "11"}})
+    assert await _status(jira, key) == ("To Do", None)
 
 
 async def test_unknown_or_unavailable_transition_is_400(jira: Jira) -> None:
@@ -59,9 +135,9 @@ async def test_unknown_or_unavailable_transition_is_400(jira: Jira) -> None:
         ]
 
 
-async def test_default_transitions_have_no_screen(jira: Jira) -> None:
+async def test_a_field_off_the_transition_screen_is_refused(jira: Jira) -> None:
     key = await jira.create()
-    body = {"transition": {"id": "41"}, "fields": {"resolution": {"name": "Won't Do"}}}
+    body = {"transition": {"id": "21"}, "fields": {"resolution": {"name": "Won't Do"}}}
     answer = await jira.post(f"{ISSUE}/{key}/transitions", body)
     assert answer.status == 400
     assert "resolution" in answer.body["errors"]

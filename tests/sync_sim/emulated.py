@@ -32,7 +32,7 @@ from sandbox import adf as sandbox_adf
 from sandbox.emulator import RunningSite, writes_by
 from sandbox.model import Issue
 from sandbox.site import Site
-from sandbox.transitions import perform
+from sandbox.transitions import as_a_person, perform
 from sandbox.users import ALICE
 from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
 from streams.jira.client import JiraClient
@@ -182,7 +182,7 @@ class EmulatedWorld:
             available = site.workflow.available(issue.fields["status"]["id"])
             wanted = [t for t in available if site.workflow.status(t.to).name == edit.value]
             if wanted:
-                perform(site, self.alice(site), issue, {"transition": {"id": wanted[0].id}})
+                perform(site, self.alice(site), issue, as_a_person(site, wanted[0]))
         else:
             site.edit(self.alice(site), issue, {"fields": rest_fields({edit.name: edit.value})})
         if len(issue.changelog) > before:

@@ -40,6 +40,7 @@ VALUES: dict[str, tuple[Any, ...]] = {
     "labels": ((), ("x",), ("x", "y"), ("y",), ("ops", "z")),
     "status": (INITIAL_STATUS, "In Progress", "In Review", "Done"),
 }
+SET_BY_TRANSITIONS = ("resolution",)  # changes with the status (a transition's screen)
 POLICIES = (ConflictPolicy.MANUAL,) * 3 + tuple(ConflictPolicy)
 # Comments (the emulated simulation only): a human adds one (or an internal one), edits,
 # restricts or deletes one of their own on that site, picked by index.
@@ -63,9 +64,10 @@ def config_for(policy: ConflictPolicy, accounts: Mapping[int, str]) -> SyncConfi
 
 def synced_fields(config: SyncConfig) -> tuple[str, ...]:
     """The fields to edit: every synced one; a new one without values here fails loudly."""
-    missing = [name for name in config.synced() if name not in VALUES]
+    edited = tuple(name for name in config.synced() if name not in SET_BY_TRANSITIONS)
+    missing = [name for name in edited if name not in VALUES]
     assert not missing, f"give the simulations values for the newly synced fields {missing}"
-    return config.synced()
+    return edited
 
 
 def canonical(name: str, value: Any) -> Any:

@@ -120,7 +120,7 @@ def test_created_counterpart_records_ref_and_base() -> None:
     pair = linked_pair()
     assert pair.sync_id == "PROJ1-1#PROJ2-1"
     assert pair.status is PairStatus.SYNCED
-    assert pair.base == BASE
+    assert pair.base == {**BASE, "resolution": None}  # the transition carried "unresolved"
     assert pair.counters["writes"] == 2
 
 
