@@ -821,13 +821,14 @@ async def _origin_pair(
 async def _ask_notifications(client: JiraClient, site: int, project_key: str | None) -> None:
     """Whether the sync's edits on ``site`` can skip JIRA's notification emails (asked once
     at start; ``notifyUsers=false`` needs site or project admin). Unknown: the client tries
-    the flag and falls back without it on JIRA's 403."""
+    the flag and falls back without it on JIRA's 403, so a site that does not answer now
+    does not hold up the start for the client's whole retry budget."""
     if project_key is None:
         return
     try:
-        quiet = await client.may_discard_notifications(project_key)
-    except JiraError as error:
-        log.warning("notification rights unknown", extra={"site": site, "error": str(error)})
+        quiet = await asyncio.wait_for(client.may_discard_notifications(project_key), 10.0)
+    except (JiraError, TimeoutError) as error:
+        log.warning("notification rights unknown", extra={"site": site, "error": repr(error)})
         return
     if not quiet:
         log.warning(
