@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.catalog import RESOLUTIONS
+from sandbox import SiteConfig
 from sandbox.contract import OpenApiContract
 from tests.sandbox.conftest import Jira, basic
 
@@ -78,12 +78,13 @@ async def test_the_project_lists_name_the_site_project(jira: Jira) -> None:
 
 async def test_lookups_follow_the_site(jira: Jira) -> None:
     statuses = (await jira.get("/rest/api/3/status")).body
-    assert [s["name"] for s in statuses] == ["To Do", "In Progress", "In Review", "Done"]
+    expected = ["To Do", "In Progress", "In Review", "Done", "Escalated"]
+    assert [s["name"] for s in statuses] == expected
     per_type = (await jira.get("/rest/api/3/project/PROJ1/statuses")).body
     assert [t["name"] for t in per_type] == ["Task", "Bug", "Story"]
     assert per_type[0]["statuses"] == statuses
     names = [r["name"] for r in (await jira.get("/rest/api/3/resolution")).body]
-    assert names == [name for _, name, _ in RESOLUTIONS]  # the catalog's one list
+    assert names == list(SiteConfig().resolutions)  # the site's own, from the catalog
     searched = (await jira.get("/rest/api/3/resolution/search?id=10001")).body
     assert [r["id"] for r in searched["values"]] == ["10001"]
     links = (await jira.get("/rest/api/3/issueLinkType")).body["issueLinkTypes"]
