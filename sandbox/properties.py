@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sandbox.errors import bad_request
+from sandbox.errors import BAD_PAYLOAD, bad_request
 
 VALUE_LIMIT = 32_768
 KEY_LIMIT = 255
@@ -29,7 +29,7 @@ def entity_properties(raw: Any) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, list):
-        raise bad_request("The properties must be a list of {key, value} objects.")
+        raise bad_request(BAD_PAYLOAD)
     properties: dict[str, Any] = {}
     for entry in raw:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):

@@ -14,11 +14,11 @@ from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
 from sandbox.config import Faults, SiteConfig
 from sandbox.edits import Screens, changes, plan, sections
-from sandbox.errors import BAD_PAYLOAD, bad_request, field_errors, not_found
+from sandbox.errors import field_errors, not_found
 from sandbox.events import Payloads
 from sandbox.index import SearchIndex
 from sandbox.model import ChangeGroup, ChangeItem, Issue
-from sandbox.properties import check_property
+from sandbox.properties import entity_properties
 from sandbox.security import Security
 from sandbox.users import Directory, User
 from sandbox.values import FieldError, Values
@@ -210,13 +210,4 @@ def _wanted_project(fields: dict[str, Any]) -> object:
 
 
 def _create_properties(body: dict[str, Any]) -> dict[str, Any]:
-    raw = body.get("properties") or []
-    if not isinstance(raw, list):
-        raise bad_request(BAD_PAYLOAD)
-    properties: dict[str, Any] = {}
-    for entry in raw:
-        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-            raise bad_request("Property key must be a non-empty string.")
-        check_property(entry["key"], entry.get("value"))
-        properties[entry["key"]] = entry.get("value")
-    return properties
+    return entity_properties(body.get("properties") or None)
