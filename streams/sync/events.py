@@ -1,0 +1,76 @@
+"""Domain events of a pair: past-tense, frozen facts, and the fold that makes its state.
+
+A pair's state is ``fold(None, events)``: what the step decided (the pair started, an issue
+was observed, a merge settled fields, a conflict was found) and what JIRA answered (the
+counterpart was created, fields were written, a write failed) are each one event. Effects
+never take or return a ``PairState``: they return events, and ``evolve`` alone moves the
+state. The journal records each step's input and events, so a replay folds facts instead of
+running the engine again.
+
+Every event is a frozen dataclass registered with ``@event``; ``encode``/``decode`` give it a
+JSON form (``{"type": <class name>, ...fields}``) through pydantic, so fields may be plain
+JSON values, datetimes, ``IssueRef`` and the other state models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import TypeAdapter
+
+from streams.state import PairState
+
+
+@dataclass(frozen=True)
+class PairEvent:
+    """A fact about one pair. Subclasses say how it moves the pair (``applied_to``)."""
+
+    registry: ClassVar[dict[str, type[PairEvent]]] = {}
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        """The pair after this fact, at the step's clock ``at`` (pure)."""
+        raise NotImplementedError(f"{type(self).__name__} does not say how it moves a pair")
+
+
+E = TypeVar("E", bound=type[PairEvent])
+
+
+def event(cls: E) -> E:
+    """Registers a ``PairEvent`` subclass under its class name (its JSON ``type``)."""
+    name = cls.__name__
+    known = PairEvent.registry.get(name)
+    if known is not None and known is not cls:
+        raise TypeError(f"two pair events are named {name}")
+    PairEvent.registry[name] = cls
+    return cls
+
+
+def evolve(pair: PairState | None, fact: PairEvent, at: datetime) -> PairState | None:
+    return fact.applied_to(pair, at)
+
+
+def fold(pair: PairState | None, facts: Iterable[PairEvent], at: datetime) -> PairState | None:
+    for fact in facts:
+        pair = evolve(pair, fact, at)
+    return pair
+
+
+def encode(fact: PairEvent) -> dict[str, Any]:
+    body = TypeAdapter(type(fact)).dump_python(fact, mode="json")
+    return {"type": type(fact).__name__, **body}
+
+
+def decode(record: dict[str, Any]) -> PairEvent:
+    """The event a journal record holds; ``ValueError`` for an unknown or malformed one."""
+    fields = dict(record)
+    name = fields.pop("type", None)
+    cls = PairEvent.registry.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"not a pair event: {name!r}")
+    try:
+        return TypeAdapter(cls).validate_python(fields)
+    except Exception as error:  # pydantic's ValidationError, or a type error of the class
+        raise ValueError(f"malformed {name}: {error}") from error
