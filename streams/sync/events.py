@@ -21,7 +21,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import TypeAdapter
 
-from streams.state import PairState
+from streams.state import PairState, SiteNumber
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,22 @@ def decode(record: dict[str, Any]) -> PairEvent:
         return TypeAdapter(cls).validate_python(fields)
     except Exception as error:  # pydantic's ValidationError, or a type error of the class
         raise ValueError(f"malformed {name}: {error}") from error
+
+
+@event
+@dataclass(frozen=True)
+class IssueObserved(PairEvent):
+    """One issue of the pair read fresh from JIRA in a step. ``values``: canonical (mapped)
+    values; ``fields``: the REST fields as JIRA answered them, so a what-if replay can map
+    them again with another mapping file; ``exists`` False: the read answered 404."""
+
+    site: SiteNumber
+    issue_id: str
+    issue_key: str
+    values: dict[str, Any]
+    fields: dict[str, Any]
+    updated: datetime | None = None
+    exists: bool = True
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        return pair  # what a read changes is decided (and recorded) by the step's decision
