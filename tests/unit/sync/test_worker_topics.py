@@ -1,0 +1,23 @@
+"""The worker's topics are created before it starts, its tables' changelogs among them: a
+changelog Faust creates while starting may be missing from the consumer's metadata, and the
+first table write then fails with ``PartitionsMismatch`` (a new pair's event was lost so)."""
+
+from __future__ import annotations
+
+from streams.settings import Settings
+from streams.sync.messages import SyncConfig
+from streams.sync.worker import create_worker_app, worker_topics
+
+
+def test_every_table_changelog_is_made_beforehand_compacted_and_partitioned_like_its_source() -> (
+    None
+):
+    settings = Settings(_env_file=None, kafka_partitions=6)  # type: ignore[call-arg]
+    app = create_worker_app(settings, SyncConfig(project_keys={1: "P1", 2: "P2"}), "memory://")
+    shapes = {shape.name: shape for shape in worker_topics(settings)}
+    changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
+    assert len(changelogs) == 3
+    for name in changelogs:
+        assert name in shapes, name
+        assert shapes[name].partitions == 6
+        assert shapes[name].configs == {"cleanup.policy": "compact"}
