@@ -15,7 +15,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from harness.pipeline import Pipeline, fields_of, pipeline
-from jira_sync.replay_events import changelog, latest
+from jira_sync.ops.replay_events import changelog, latest
 from sandbox.config import Faults
 from streams.settings import Settings
 from streams.topics import Topics

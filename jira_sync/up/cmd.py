@@ -24,24 +24,9 @@ from pathlib import Path
 
 import click
 
-from jira_sync import demo
 from jira_sync.config_cmd import settings_or_exit
-from jira_sync.readiness import (
-    NotReady,
-    basic_auth,
-    consumer_group_stable,
-    http_ok,
-    log_tail,
-    wait_ready,
-)
-from jira_sync.supervisor import (
-    Interrupted,
-    Signals,
-    Supervisor,
-    leftovers,
-    stop_leftovers,
-)
-from jira_sync.up_plan import (
+from jira_sync.up import demo
+from jira_sync.up.plan import (
     DEFAULT_KAFKA,
     DEFAULT_PREFIX,
     DEFAULT_TABLE,
@@ -55,6 +40,21 @@ from jira_sync.up_plan import (
     port_problems,
     sandbox_site_url,
     summary,
+)
+from jira_sync.up.readiness import (
+    NotReady,
+    basic_auth,
+    consumer_group_stable,
+    http_ok,
+    log_tail,
+    wait_ready,
+)
+from jira_sync.up.supervisor import (
+    Interrupted,
+    Signals,
+    Supervisor,
+    leftovers,
+    stop_leftovers,
 )
 from stack import Stack, StackError, StackHome, default_home, probes
 from streams.jira.sites import SANDBOX_EMAIL, SANDBOX_TOKEN
