@@ -20,9 +20,9 @@ from jira_sync.up.plan import (
     commands,
     emulator_env,
     port_problems,
-    summary,
     url_host,
 )
+from jira_sync.up.summary import summary
 from jira_sync.up.supervisor import Interrupted, Signals
 from tests.infra import isolated_settings
 
