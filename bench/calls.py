@@ -29,9 +29,9 @@ from typing import Any
 from bench.common import LoadSampler, broker, run, run_facts, table, work_dir
 from bench.common import write_report as write
 from bench.pipes import bench_pipeline, counterparts, sync_calls
+from harness.pipeline import Pipeline, fields_of
 from sandbox.model import Issue
 from streams.jira.adf import text_to_adf
-from tests.e2e.harness import Pipeline, fields_of
 
 MINIMUM = {"create": 3, "edit": 1, "status": 1, "multi-field edit": 1}
 

@@ -40,7 +40,7 @@ from bench.pipes import (
     make_pool,
     set_latency,
 )
-from tests.e2e.harness import SYNC_ACCOUNT, Pipeline
+from harness.pipeline import SYNC_ACCOUNT, Pipeline
 
 VALUE = re.compile(r"^bench (\d+) v(\d+)$")
 

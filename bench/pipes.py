@@ -1,4 +1,4 @@
-"""The real pipeline for benchmarks: ``tests/e2e/harness.pipeline`` (ingress and two
+"""The real pipeline for benchmarks: ``harness.pipeline`` (ingress and two
 emulated sites in this process, real Kafka, worker processes), plus what the benchmarks
 add: a pool of synced pairs, human edits made inside the emulator, latency injection.
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.pipeline import HUMANS, SYNC_ACCOUNT, Pipeline, pipeline
 from sandbox.model import Issue
 from sandbox.users import User
-from tests.e2e.harness import HUMANS, SYNC_ACCOUNT, Pipeline, pipeline
 
 LINK = "jira-sync.link"
 PARTITIONS = 8  # KAFKA_PARTITIONS' default

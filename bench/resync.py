@@ -31,10 +31,10 @@ from typing import Any
 from bench.common import LoadSampler, broker, run, run_facts, table, work_dir
 from bench.common import write_report as write
 from bench.pipes import bench_pipeline, counterparts, sync_calls
+from harness.pipeline import Pipeline
 from sandbox.config import RateLimits
 from sandbox.http import Call
 from streams.jira.ratelimit import JIRA_CLOUD_BURST
-from tests.e2e.harness import Pipeline
 
 ISSUE_PATH = re.compile(r"^/rest/api/3/issue/(?!createmeta|bulk|picker)[^/]+")
 CLIENT_SHARE = 0.9  # the worker paces itself at 90 % of each method's limit

@@ -35,7 +35,7 @@ from bench.pipes import (
     make_pool,
     set_latency,
 )
-from tests.e2e.harness import Pipeline
+from harness.pipeline import Pipeline
 
 STEP = "writes)"  # the end of every pair step's log line: "pair ...: ... (N writes)"
 

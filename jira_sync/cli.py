@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import click
 
-from jira_sync.commands_cmd import manual_sync, resolve
 from jira_sync.config_cmd import config
-from jira_sync.doctor_cmd import doctor
-from jira_sync.emulator_cmd import emulator
-from jira_sync.ingress_cmd import ingress
-from jira_sync.projections_cmd import projections
-from jira_sync.replay_cmd import replay
-from jira_sync.resync_cmd import resync
-from jira_sync.stack_cmd import stack
-from jira_sync.status_cmd import status
-from jira_sync.transitions_cmd import transitions
-from jira_sync.up_cmd import up
-from jira_sync.worker_cmd import worker
+from jira_sync.doctor.cmd import doctor
+from jira_sync.ops.commands_cmd import manual_sync, resolve
+from jira_sync.ops.replay_cmd import replay
+from jira_sync.ops.resync_cmd import resync
+from jira_sync.ops.status_cmd import status
+from jira_sync.ops.transitions_cmd import transitions
+from jira_sync.run.emulator_cmd import emulator
+from jira_sync.run.ingress_cmd import ingress
+from jira_sync.run.projections_cmd import projections
+from jira_sync.run.stack_cmd import stack
+from jira_sync.run.worker_cmd import worker
+from jira_sync.up.cmd import up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

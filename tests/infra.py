@@ -12,19 +12,35 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from stack import Stack, StackHome, default_home, probes
-from streams.settings import Settings
+from harness.infra import (
+    OPENAPI_SPEC,
+    ROOT,
+    SHARED,
+    WEBHOOK_SAMPLES,
+    isolated_settings,
+    shared_stack_home,
+)
+from stack import Stack, probes
 
-ROOT = Path(__file__).resolve().parent.parent
+# The paths and helpers the harness shares with the tests, under their old names here.
+__all__ = [
+    "OPENAPI_SPEC",
+    "ROOT",
+    "SHARED",
+    "WEBHOOK_SAMPLES",
+    "Infra",
+    "compose_service",
+    "docker_answers",
+    "isolated_settings",
+    "provide",
+    "shared_stack_home",
+]
+
 COMPOSE = ROOT / "compose.yaml"
-SHARED = ROOT.parent / "shared"
-OPENAPI_SPEC = SHARED / "reference" / "jira-cloud-platform-v3.openapi.json"
-WEBHOOK_SAMPLES = SHARED / "reference" / "webhooks"
 
 
 @dataclass(frozen=True)
@@ -35,24 +51,9 @@ class Infra:
     startup_seconds: float
 
 
-def isolated_settings(**values: Any) -> Settings:
-    """Settings from these values only: no JIRA site, nothing from the developer's
-    environment or ``.env``."""
-    no_sites = {
-        f"jira_{n}_{name}": None for n in (1, 2) for name in ("base_url", "username", "api_token")
-    }
-    return Settings(_env_file=None, **{**no_sites, "dynamodb_endpoint_url": None, **values})
-
-
 def compose_service(name: str) -> dict[str, Any]:
     services: dict[str, dict[str, Any]] = yaml.safe_load(COMPOSE.read_text())["services"]
     return services[name]
-
-
-def shared_stack_home() -> StackHome:
-    """The shared download cache, with a run folder of the tests' own."""
-    root = default_home()
-    return StackHome(cache=root / "cache", run=root / f"pytest-run-{os.getpid()}")
 
 
 @contextmanager

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.pipeline import Humans, Pipeline, fields_of, pipeline
 from sandbox.config import RateLimits
-from tests.e2e.harness import Humans, Pipeline, fields_of, pipeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

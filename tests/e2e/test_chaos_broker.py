@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.pipeline import Humans, Pipeline, pipeline
 from sandbox import WebhookRetry
 from stack import MissingToolError, Stack, StackHome, StackState
 from streams.topics import Topics
-from tests.e2e.harness import Humans, Pipeline, pipeline
 from tests.infra import shared_stack_home
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]

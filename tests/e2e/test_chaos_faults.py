@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import HUMANS, SYNC_ACCOUNT, Pipeline, fields_of, pipeline
 from sandbox.config import Faults, RateLimits
 from sandbox.emulator import Emulator
 from sandbox.http import Call
@@ -30,7 +31,6 @@ from sandbox.users import User
 from streams.jira.adf import adf_to_text, text_to_adf
 from streams.sync.comments import marker
 from streams.topics import Topics
-from tests.e2e.harness import HUMANS, SYNC_ACCOUNT, Pipeline, fields_of, pipeline
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import PRIORITIES, STATUSES, SYNCED, Pipeline, fields_of, pipeline
 from sandbox.model import Issue
 from streams.jira.adf import text_to_adf
-from tests.e2e.harness import PRIORITIES, STATUSES, SYNCED, Pipeline, fields_of, pipeline
 
 pytestmark = pytest.mark.integration
 

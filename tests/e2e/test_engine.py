@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from harness.pipeline import Pipeline, fields_of, pipeline
 from sandbox.config import Faults
 from sandbox.edits import Screens
 from streams.jira.adf import text_to_adf
 from streams.settings import SANDBOX_MARKER_SECRET
 from streams.sync import markers
-from tests.e2e.harness import Pipeline, fields_of, pipeline
 
 pytestmark = pytest.mark.integration
 

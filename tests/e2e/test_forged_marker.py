@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import HUMANS, Pipeline, pipeline
 from sandbox.config import Faults
 from streams.jira.adf import text_to_adf
-from tests.e2e.harness import HUMANS, Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import Pipeline, pipeline
 from streams.jira.adf import text_to_adf
-from tests.e2e.harness import Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Pipeline, pipeline
+from harness.pipeline import Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 TASK = "10001"  # the Task issue type's id

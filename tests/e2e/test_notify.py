@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.pipeline import SYNC_ACCOUNT, Pipeline, pipeline
 from sandbox import SiteConfig
-from tests.e2e.harness import SYNC_ACCOUNT, Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 

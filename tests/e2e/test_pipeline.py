@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.pipeline import fields_of, pipeline
 from streams.jira.adf import text_to_adf
-from tests.e2e.harness import fields_of, pipeline
 
 pytestmark = pytest.mark.integration
 

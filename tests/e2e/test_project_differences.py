@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import pipeline
 from sandbox import SiteConfig
 from sandbox.catalog import Catalog
 from sandbox.edits import Screens
-from tests.e2e.harness import pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from jira_sync.replay_events import changelog, latest
+from harness.pipeline import Pipeline, fields_of, pipeline
+from jira_sync.ops.replay_events import changelog, latest
 from sandbox.config import Faults
 from streams.settings import Settings
 from streams.topics import Topics
-from tests.e2e.harness import Pipeline, fields_of, pipeline
 from tests.e2e.test_breadth import comment
 from tests.infra import isolated_settings
 

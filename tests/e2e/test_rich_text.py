@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import SYNC_ACCOUNT, pipeline
+from harness.pipeline import SYNC_ACCOUNT, pipeline
 from tests.jira.test_rich_text import RICH, characters
 
 pytestmark = pytest.mark.integration

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from jira_sync.readiness import basic_auth, request_json
+from jira_sync.up.readiness import basic_auth, request_json
 from stack.probes import free_port
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import Pipeline, pipeline
 from sandbox import SiteConfig
 from sandbox.security import INTERNAL
-from tests.e2e.harness import Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 SYNC_ACCOUNT_ID = SiteConfig().integration_account_id

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from harness.pipeline import Pipeline, pipeline
 from sandbox.model import Issue
-from tests.e2e.harness import Pipeline, pipeline
 
 pytestmark = pytest.mark.integration
 

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 from click.testing import CliRunner, Result
 
 from jira_sync.cli import main
-from jira_sync.status_cmd import default_url
-from jira_sync.status_view import Snapshot, render, table
+from jira_sync.ops.status_cmd import default_url
+from jira_sync.ops.status_view import Snapshot, render, table
 from projections.service import ServeOptions, build_app, kafka_options
 from streams.settings import Settings
 from streams.state import PairFailure, PairStatus

@@ -15,7 +15,7 @@ from packaging.version import Version
 from tests.unit.test_layout import imported_packages
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("streams", "ingress", "projections", "sandbox", "stack", "jira_sync")
+PACKAGES = ("streams", "ingress", "projections", "sandbox", "stack", "jira_sync", "harness")
 # Brought in by a declared dependency and only used together with it.
 TRANSITIVE = {
     "mode-streaming": "faust-streaming",

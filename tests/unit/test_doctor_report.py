@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from jira_sync.doctor_report import (
+from jira_sync.doctor.report import (
     Check,
     Finding,
     Outcome,

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from jira_sync import doctor_rules as rules
-from jira_sync.doctor_config import config_findings, invalid
-from jira_sync.doctor_infra import _brokers, _client_error, topic_findings
-from jira_sync.doctor_jira import site_view
-from jira_sync.doctor_report import Finding, Outcome
+from jira_sync.doctor import rules
+from jira_sync.doctor.config import config_findings, invalid
+from jira_sync.doctor.infra import _brokers, _client_error, topic_findings
+from jira_sync.doctor.jira import site_view
+from jira_sync.doctor.report import Finding, Outcome
 from streams.jira.errors import (
     Forbidden,
     JiraUnavailable,

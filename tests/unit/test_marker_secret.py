@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from jira_sync.worker_cmd import sync_config, worker
+from jira_sync.run.worker_cmd import sync_config, worker
 from streams.settings import SANDBOX_MARKER_SECRET, ConfigError, Settings, load_settings
 from tests.infra import isolated_settings
 

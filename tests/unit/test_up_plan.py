@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from jira_sync.cli import main
-from jira_sync.supervisor import Interrupted, Signals
-from jira_sync.up_plan import (
+from jira_sync.up.plan import (
     WEBHOOK_EVENTS,
     Plan,
     Ports,
@@ -21,9 +20,10 @@ from jira_sync.up_plan import (
     commands,
     emulator_env,
     port_problems,
-    summary,
     url_host,
 )
+from jira_sync.up.summary import summary
+from jira_sync.up.supervisor import Interrupted, Signals
 from tests.infra import isolated_settings
 
 PORTS = Ports(ingress=18080, status=18090, jira1=18081, jira2=18082)

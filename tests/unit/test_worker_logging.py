@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from jira_sync.worker_cmd import sync_config, worker_process
+from jira_sync.run.worker_cmd import sync_config, worker_process
 from streams.logs import MASK, secrets_of
 from streams.settings import Settings
 from streams.sync.mapping import MappingFile

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from jira_sync.worker_cmd import sync_config
+from jira_sync.run.worker_cmd import sync_config
 from streams.settings import DeletionPolicy, Settings
 from streams.state import PairStatus
 from streams.sync.engine import StepResult, _retried_if_unreachable

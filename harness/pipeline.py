@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from harness.infra import OPENAPI_SPEC, isolated_settings, shared_stack_home
 from ingress.context import IngressOptions
 from ingress.server import build_app
 from sandbox import RunningSite, SiteConfig, WebhookRetry, serve_emulator
@@ -40,7 +41,6 @@ from stack.services import java_binary
 from streams.jira.adf import text_to_adf
 from streams.sync.fields import FieldMaps, canonical
 from streams.topics import Topics
-from tests.infra import OPENAPI_SPEC, isolated_settings, shared_stack_home
 
 SECRET = "e2e-webhook-secret"
 SYNC_ACCOUNT = "sandbox@example.com"

@@ -1,6 +1,6 @@
 """``jira-sync resync``: ask the workers for a full resync (``{"full_resync": true}`` on the
 command topic, sent like ``manual-sync`` and ``resolve``) and, unless ``--no-wait``, follow
-it on Kafka with a progress bar until it is settled (``jira_sync.resync_progress``)."""
+it on Kafka with a progress bar until it is settled (``jira_sync.ops.resync_progress``)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.commands_cmd import ENV_FILE, publish_command, send_command
 from jira_sync.config_cmd import settings_or_exit
-from jira_sync.resync_progress import Progress, bar, phase
-from jira_sync.resync_watch import NotDeployed, Watch, watching
+from jira_sync.ops.commands_cmd import ENV_FILE, publish_command, send_command
+from jira_sync.ops.resync_progress import Progress, bar, phase
+from jira_sync.ops.resync_watch import NotDeployed, Watch, watching
 from streams.commands import Command, parse_command
 from streams.settings import Settings
 from streams.topics import Topics

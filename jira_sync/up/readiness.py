@@ -15,7 +15,7 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from jira_sync.supervisor import Child
+from jira_sync.up.supervisor import Child
 
 
 class NotReady(Exception):

@@ -14,7 +14,7 @@ import aiohttp
 import click
 
 from jira_sync.config_cmd import settings_or_exit
-from jira_sync.status_view import Snapshot, render
+from jira_sync.ops.status_view import Snapshot, render
 from streams.httpapi import API_KEY_HEADER
 from streams.settings import Settings
 

@@ -17,7 +17,7 @@ import click
 from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import settings_or_exit
-from jira_sync.replay_events import Comparison, compare, fold_journal, write_back
+from jira_sync.ops.replay_events import Comparison, compare, fold_journal, write_back
 from projections.dynamo_table import SchemaMismatch
 from projections.replay import MissingTopic, ReplayResult, ReplayStalled, StateLog, rebuild
 from projections.service import dynamo_store, kafka_options

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from jira_sync.doctor_config import config_findings, invalid
-from jira_sync.doctor_infra import infra_checks
-from jira_sync.doctor_jira import site_checks
-from jira_sync.doctor_report import Check, Finding, exit_code, render, run_checks
+from jira_sync.doctor.config import config_findings, invalid
+from jira_sync.doctor.infra import infra_checks
+from jira_sync.doctor.jira import site_checks
+from jira_sync.doctor.report import Check, Finding, exit_code, render, run_checks
 from streams.settings import ConfigError, Settings, load_settings
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from jira_sync.doctor_report import Finding, Outcome, fail, ok, warn
+from jira_sync.doctor.report import Finding, Outcome, fail, ok, warn
 from streams.jira.errors import (
     Forbidden,
     JiraError,

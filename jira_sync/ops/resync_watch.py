@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from jira_sync.resync_progress import Progress
+from jira_sync.ops.resync_progress import Progress
 from streams.settings import Settings
 from streams.topics import Topics
 

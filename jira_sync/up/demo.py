@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from jira_sync.readiness import basic_auth, request_json
-from jira_sync.up_plan import DEMO_TOKEN, DEMO_USER, Plan, create_issue_body, search_body
+from jira_sync.up.plan import DEMO_TOKEN, DEMO_USER, Plan, create_issue_body, search_body
+from jira_sync.up.readiness import basic_auth, request_json
 from streams.jira.adf import text_to_adf
 
 DEMO_ISSUES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from jira_sync.doctor_report import Finding, fail, ok, warn
+from jira_sync.doctor.report import Finding, fail, ok, warn
 from streams.jira.sites import SANDBOX_URLS
 from streams.settings import ConfigError, Settings
 from streams.sync.mapping import MappingError, load_mapping

@@ -5,7 +5,7 @@ Per site: credentials (``/myself``), the project, the account's permissions ther
 admin), the create screen of every issue type (``createmeta``), the edit
 screen (``editmeta`` of the newest issue) and, with a mapping file, its custom fields.
 Each check opens its own client, makes one attempt per request (no retries: a doctor
-reports, it does not wait JIRA out) and is classified by ``jira_sync.doctor_rules``.
+reports, it does not wait JIRA out) and is classified by ``jira_sync.doctor.rules``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from jira_sync import doctor_rules as rules
-from jira_sync.doctor_report import Check, Finding, ok
-from jira_sync.doctor_rules import SiteView
-from jira_sync.worker_cmd import sync_config
+from jira_sync.doctor import rules
+from jira_sync.doctor.report import Check, Finding, ok
+from jira_sync.doctor.rules import SiteView
+from jira_sync.run.worker_cmd import sync_config
 from streams.jira.client import ADMIN_PERMISSIONS, API, JiraClient
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.sites import open_client, site_auth

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
 
-from jira_sync.worker_cmd import sync_config
+from jira_sync.run.worker_cmd import sync_config
 from projections.kafka import KafkaOptions, partitions_of
 from projections.replay import StateLog
 from streams.kafka_admin import TopicShape, ensure_topics

@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from jira_sync.doctor_report import Check, Finding, fail, ok, warn
+from jira_sync.doctor.report import Check, Finding, fail, ok, warn
 from projections.dynamo_table import SchemaMismatch, check_schema
 from streams.settings import Settings
 from streams.topics import Topics

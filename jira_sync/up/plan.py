@@ -7,8 +7,6 @@ settings from it (one composition root per process).
 
 from __future__ import annotations
 
-import json
-import shlex
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -181,66 +179,32 @@ def emulator_env(plan: Plan, number: SiteNumber, base: Mapping[str, str]) -> dic
 def commands(plan: Plan, env_file: Path, run_dir: Path, store: str) -> list[tuple[str, list[str]]]:
     """``(name, argv)`` of each child, in start order."""
     me = [sys.executable, "-m", "jira_sync"]
-    env_file_arg = ["--env-file", str(env_file)]
-    started: list[tuple[str, list[str]]] = []
-    if plan.sandbox:
-        for number in SITES:
-            started.append(
-                (
-                    f"jira{number}",
-                    [
-                        *me,
-                        "emulator",
-                        "--role",
-                        SANDBOX_ROLES[number],
-                        "--port",
-                        str(plan.ports.site(number)),
-                        "--project",
-                        plan.project_keys[number],
-                        "--webhook-url",
-                        plan.webhook_url(number),
-                    ],
-                )
-            )
-    started += [
-        (
-            "ingress",
-            [
-                *me,
-                "ingress",
-                *env_file_arg,
-                "--host",
-                plan.ingress_host,
-                "--port",
-                str(plan.ports.ingress),
-            ],
-        ),
-        (
-            "worker",
-            [
-                *me,
-                "worker",
-                *env_file_arg,
-                "--store",
-                store,
-                "--data-dir",
-                str(run_dir / "worker-data"),
-            ],
-        ),
-        (
-            "projections",
-            [
-                *me,
-                "projections",
-                *env_file_arg,
-                "--host",
-                plan.status_host,
-                "--port",
-                str(plan.ports.status),
-            ],
-        ),
+    config = ["--env-file", str(env_file)]
+    emulators = [(f"jira{n}", [*me, *emulator_args(plan, n)]) for n in SITES if plan.sandbox]
+    ingress = ["ingress", *config, "--host", plan.ingress_host, "--port", str(plan.ports.ingress)]
+    worker = ["worker", *config, "--store", store, "--data-dir", str(run_dir / "worker-data")]
+    status = ["--host", plan.status_host, "--port", str(plan.ports.status)]
+    return [
+        *emulators,
+        ("ingress", [*me, *ingress]),
+        ("worker", [*me, *worker]),
+        ("projections", [*me, "projections", *config, *status]),
     ]
-    return started
+
+
+def emulator_args(plan: Plan, number: SiteNumber) -> list[str]:
+    """``jira-sync emulator`` for site ``number``, wired to the ingress."""
+    return [
+        "emulator",
+        "--role",
+        SANDBOX_ROLES[number],
+        "--port",
+        str(plan.ports.site(number)),
+        "--project",
+        plan.project_keys[number],
+        "--webhook-url",
+        plan.webhook_url(number),
+    ]
 
 
 def create_issue_body(project_key: str, summary: str, **more: object) -> dict[str, object]:
@@ -254,85 +218,3 @@ def search_body(project_key: str) -> dict[str, object]:
         "fields": ["summary", "status"],
         "maxResults": 20,
     }
-
-
-def _curl_json(method: str, url: str, auth: str, body: object) -> str:
-    return (
-        f"curl -s -u {auth} -H 'Content-Type: application/json' -X {method} \\\n"
-        f"      {url} \\\n      -d {shlex.quote(json.dumps(body))}"
-    )
-
-
-def summary(plan: Plan, pids: Mapping[str, int], run_dir: Path, seeded: list[str]) -> str:
-    """What ``up`` prints once everything answers: where things are, and how to try them."""
-    key_header = shlex.quote(f"X-API-Key: {plan.api_key}")
-    mode = "sandbox (two emulated JIRA sites)" if plan.sandbox else "real JIRA sites"
-    lines = [f"jira-sync up: {mode}; Ctrl-C stops everything", ""]
-    for number in SITES:
-        url, key = plan.site_urls[number], plan.project_keys[number]
-        lines.append(f"  JIRA site {number}    {url}   project {key}")
-    if plan.sandbox:
-        lines.append(
-            f"                 sync account {SANDBOX_EMAIL} / {SANDBOX_TOKEN}; people "
-            f"{DEMO_USER} / {DEMO_TOKEN}, bob@example.com / bob-token"
-        )
-    lines += [
-        f"  ingress        {plan.ingress_url}   webhooks /webhook/jira1 and /webhook/jira2; "
-        "/health, /metrics, POST /manual-sync",
-        f"  status API     {plan.status_url}   /status, /syncs?state=..., /syncs/{{sync id}}",
-        f"  Kafka          {plan.kafka}   topics {plan.topic_prefix}.*",
-        f"  DynamoDB       {plan.dynamodb_url or 'AWS (boto3 default chain)'}   table {plan.table}",
-    ]
-    if plan.sandbox or plan.api_key_generated:
-        origin = "generated for this run" if plan.api_key_generated else "MANAGEMENT_API_KEY"
-        lines.append(f"  API key        {plan.api_key}   ({origin}; header X-API-Key)")
-    else:
-        lines.append("  API key        MANAGEMENT_API_KEY of your configuration (header X-API-Key)")
-        key_header = '"X-API-Key: $MANAGEMENT_API_KEY"'
-    if plan.sandbox and plan.webhook_secret_generated is not None:
-        lines.append(f"  webhook secret {plan.webhook_secret_generated}   (generated for this run)")
-    processes = ", ".join(f"{name} {pid}" for name, pid in pids.items())
-    lines += [
-        f"  logs           {run_dir}/*.log",
-        f"  processes      {processes}   (recorded in {run_dir / 'up.json'})",
-        "",
-    ]
-    if plan.sandbox:
-        if seeded:
-            lines += [f"Seeded on site 1: {', '.join(seeded)}", ""]
-        site1, site2 = plan.site_urls[1], plan.site_urls[2]
-        auth = f"{DEMO_USER}:{DEMO_TOKEN}"
-        create = create_issue_body(plan.project_keys[1], "Hello from site 1")
-        lines += [
-            "Try it:",
-            "  # create an issue on site 1",
-            "  " + _curl_json("POST", f"{site1}/rest/api/3/issue", auth, create),
-            "  # a few seconds later it is on site 2",
-            "  "
-            + _curl_json(
-                "POST", f"{site2}/rest/api/3/search/jql", auth, search_body(plan.project_keys[2])
-            ),
-        ]
-    else:
-        lines += [
-            "Register one webhook per site (JIRA settings > System > WebHooks) with the secret",
-            "WEBHOOK_SECRET (or WEBHOOK_SECRET_1/_2), the JQL shown and the events",
-            f"  {', '.join(WEBHOOK_EVENTS)}",
-        ]
-        for number in SITES:
-            jql = f"project = {plan.project_keys[number]}"
-            lines.append(f"  site {number}: {plan.webhook_url(number)}   JQL: {jql}")
-        lines += [
-            "JIRA Cloud must reach these URLs: expose the ingress (reverse proxy, tunnel) and",
-            "register the public address with the same paths.",
-            "",
-            "Try it:",
-        ]
-    lines += [
-        "  # the sync status",
-        f"  curl -s -H {key_header} {plan.status_url}/status",
-        f"  curl -s -H {key_header} '{plan.status_url}/syncs?state=synced&limit=20'",
-        "",
-        "jira-sync up: ready",
-    ]
-    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""``jira-sync up``: everything of a working sync on one machine, until Ctrl-C.
+
+Without JIRA credentials (the sandbox): the local stack when no Kafka/DynamoDB answers,
+two emulated JIRA sites wired to the ingress with signed webhooks, the ingress, one
+worker, the projections with the status API, and a few demo issues on site 1. With
+credentials: the same processes against the real sites (no emulators, no demo issues).
+Each part is a ``python -m jira_sync <command>`` child in its own process group, built
+from its own settings (the environment ``up`` gives it).
+
+This module is the command and its run; ``decide`` (sites, ports, the plan), ``infra``
+(Kafka and DynamoDB), ``run_dir`` (the lock and leftovers), ``plan`` and ``summary`` (what
+is started and printed), ``supervisor`` and ``readiness`` (the children) do the parts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from jira_sync.config_cmd import settings_or_exit
+from jira_sync.up import demo
+from jira_sync.up.console import UpError, progress
+from jira_sync.up.decide import check_sites, make_plan, resolve_ports
+from jira_sync.up.infra import Infra, infrastructure
+from jira_sync.up.plan import (
+    SITES,
+    Plan,
+    Ports,
+    child_env,
+    claims,
+    commands,
+    emulator_env,
+    port_problems,
+)
+from jira_sync.up.readiness import (
+    NotReady,
+    basic_auth,
+    consumer_group_stable,
+    http_ok,
+    log_tail,
+    wait_ready,
+)
+from jira_sync.up.run_dir import clean_leftovers, exclusive
+from jira_sync.up.summary import summary
+from jira_sync.up.supervisor import Interrupted, Signals, Supervisor
+from stack import StackError, default_home, probes
+from streams.jira.sites import SANDBOX_EMAIL, SANDBOX_TOKEN
+from streams.settings import Settings
+
+SEED_SYNC_TIMEOUT = 30.0
+
+
+@click.command()
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    default=Path(".env"),
+    show_default=True,
+    help="Configuration file; environment variables win over it. Passed on to every child.",
+)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the local stack's downloads and run files "
+    "[default: $JIRA_SYNC_HOME or ./.jira-sync].",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the children's logs, the worker's data and up.json (their pids) "
+    "[default: HOME/run/up].",
+)
+@click.option(
+    "--ingress-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of the ingress (webhooks, management API); 0 = any free one "
+    "[default: INGRESS_PORT, 8080].",
+)
+@click.option(
+    "--status-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of the status API (projections); 0 = any free one [default: STATUS_PORT, 8090].",
+)
+@click.option(
+    "--jira1-port",
+    type=click.IntRange(0, 65535),
+    default=8081,
+    show_default=True,
+    help="Sandbox only: port of emulated JIRA site 1; 0 = any free one.",
+)
+@click.option(
+    "--jira2-port",
+    type=click.IntRange(0, 65535),
+    default=8082,
+    show_default=True,
+    help="Sandbox only: port of emulated JIRA site 2; 0 = any free one.",
+)
+@click.option(
+    "--no-seed",
+    is_flag=True,
+    help="Sandbox only: do not create the demo issues on site 1.",
+)
+@click.option(
+    "--store",
+    default="rocksdb://",
+    show_default=True,
+    help="The worker's Faust table store: rocksdb:// (Faust's RocksDB store, on the rocksdict "
+    "package) or memory://. Its data folder is emptied at every start: tables are rebuilt "
+    "from their changelog topics.",
+)
+@click.option(
+    "--start-timeout",
+    type=click.FloatRange(1),
+    default=120.0,
+    show_default=True,
+    help="Seconds every child gets to answer after it started.",
+)
+@click.option(
+    "--stop-timeout",
+    type=click.FloatRange(0),
+    default=20.0,
+    show_default=True,
+    help="Seconds between SIGTERM and SIGKILL when stopping the children.",
+)
+def up(
+    env_file: Path,
+    home: Path | None,
+    run_dir: Path | None,
+    ingress_port: int | None,
+    status_port: int | None,
+    jira1_port: int,
+    jira2_port: int,
+    no_seed: bool,
+    store: str,
+    start_timeout: float,
+    stop_timeout: float,
+) -> None:
+    """Run the whole sync locally until Ctrl-C: the sandbox when no JIRA site is configured.
+
+    \b
+    Sandbox (no JIRA_1_*/JIRA_2_* credentials):
+      - Kafka and DynamoDB Local: the configured ones when they answer, else the local
+        stack (`jira-sync stack up`), stopped again on exit if `up` started it;
+      - emulated JIRA site 1 (project PROJ1) on 127.0.0.1:8081 and site 2 (PROJ2) on :8082,
+        user sandbox@example.com / token sandbox-token (also alice@example.com /
+        alice-token), their webhooks signed with WEBHOOK_SECRET or a generated secret;
+      - the ingress (:8080), one worker, the projections and status API (:8090), with
+        MANAGEMENT_API_KEY or a generated key;
+      - three demo issues on site 1 (unless --no-seed), synced to site 2.
+    With JIRA credentials: ingress, worker and projections against the real sites, and the
+    webhook URLs and events to register on each site.
+
+    Prints the addresses, the API key and curl examples, then "jira-sync up: ready".
+    Ctrl-C or SIGTERM stops every process it started (SIGKILL after --stop-timeout).
+
+    \b
+    Example:
+      jira-sync up
+      jira-sync up --ingress-port 9080 --status-port 9090 --jira1-port 9081 --jira2-port 9082
+    """
+    settings = settings_or_exit(env_file)
+    home = (home if home is not None else default_home()).resolve()
+    ports = Ports(
+        ingress=settings.ingress_port if ingress_port is None else ingress_port,
+        status=settings.status_port if status_port is None else status_port,
+        jira1=jira1_port,
+        jira2=jira2_port,
+    )
+    options = Options(
+        env_file=env_file.resolve(),
+        home=home,
+        run_dir=(run_dir if run_dir is not None else home / "run" / "up").resolve(),
+        ports=ports,
+        seed=not no_seed,
+        store=store,
+        start_timeout=start_timeout,
+        stop_timeout=stop_timeout,
+    )
+    sys.exit(_until_stopped(settings, options))
+
+
+@dataclass(frozen=True)
+class Options:
+    env_file: Path
+    home: Path
+    run_dir: Path
+    ports: Ports
+    seed: bool
+    store: str
+    start_timeout: float
+    stop_timeout: float
+
+
+def _until_stopped(settings: Settings, options: Options) -> int:
+    """Run until Ctrl-C, SIGTERM or a child's exit; the exit code of ``up``."""
+    signals = Signals()
+    signals.install()
+    try:
+        return run(settings, options, signals)
+    except Interrupted:
+        return 0
+    except UpError as error:
+        click.echo(f"jira-sync up: {error}", err=True)
+        return error.exit_code
+
+
+def run(settings: Settings, options: Options, signals: Signals) -> int:
+    options.run_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(options.run_dir):
+        clean_leftovers(options.run_dir, options.stop_timeout)
+        check_sites(settings)
+        ports = resolve_ports(settings, options.ports)
+        problems = port_problems(claims(settings, ports, settings.sandbox), probes.port_free)
+        if problems:
+            raise UpError("\n  ".join(["a port is taken:", *problems]))
+        supervisor = Supervisor(options.run_dir, signals)
+        infra: Infra | None = None
+        try:
+            infra = infrastructure(settings, options.home, supervisor)
+            plan = make_plan(settings, ports, infra)
+            return _serve(plan, options, supervisor)
+        except Interrupted:
+            progress("stopping (a second Ctrl-C kills at once)")
+            return 0
+        except (NotReady, StackError) as error:
+            click.echo(f"jira-sync up: {error}", err=True)
+            return 1
+        finally:
+            signals.stopping = True
+            supervisor.stop_all(options.stop_timeout, progress)
+            if infra is not None and infra.stack is not None:
+                progress("stopping Kafka and DynamoDB Local")
+                infra.stack.down()
+            supervisor.record_file.unlink(missing_ok=True)
+
+
+def _serve(plan: Plan, options: Options, supervisor: Supervisor) -> int:
+    shutil.rmtree(options.run_dir / "worker-data", ignore_errors=True)
+    env = dict(os.environ)
+    checks: dict[str, Callable[[], bool]] = {}
+    for name, argv in commands(plan, options.env_file, options.run_dir, options.store):
+        site = {"jira1": 1, "jira2": 2}.get(name)
+        child_environment = (
+            emulator_env(plan, SITES[site - 1], env) if site else child_env(plan, env)
+        )
+        supervisor.spawn(name, argv, child_environment)
+        if site:
+            auth = basic_auth(SANDBOX_EMAIL, SANDBOX_TOKEN)
+            checks[name] = http_ok(f"{plan.site_urls[site]}/rest/api/3/myself", auth)
+    progress(f"started {', '.join(child.name for child in supervisor.children)}; waiting")
+    checks |= {
+        "ingress": http_ok(f"{plan.ingress_url}/health"),
+        "projections": http_ok(f"{plan.status_url}/health"),
+        "worker": consumer_group_stable(plan.kafka, plan.worker_group),
+    }
+    children = {child.name: child for child in supervisor.children}
+    wait_ready(checks, children, options.start_timeout, progress)
+    seeded = _seed(plan) if plan.sandbox and options.seed else []
+    pids = {child.name: child.pid for child in supervisor.children}
+    pids |= supervisor.extra.get("stack", {})
+    click.echo(summary(plan, pids, options.run_dir, seeded))
+    sys.stdout.flush()
+    while True:
+        stopped = supervisor.exited()
+        if stopped is not None:
+            click.echo(
+                f"jira-sync up: {stopped.name} exited with code {stopped.popen.returncode}; "
+                f"stopping everything. The end of {stopped.log}:\n{log_tail(stopped)}",
+                err=True,
+            )
+            return 1
+        time.sleep(0.5)
+
+
+def _seed(plan: Plan) -> list[str]:
+    try:
+        created = demo.seed(plan)
+        twins = demo.wait_for_twins(plan, list(created), SEED_SYNC_TIMEOUT)
+    except (OSError, ValueError, KeyError) as error:
+        progress(f"warning: the demo issues could not be created: {error}")
+        return []
+    shown = [
+        f"{key} -> {twins.get(summary, '(not on site 2 yet)')}" for summary, key in created.items()
+    ]
+    if len(twins) < len(created):
+        progress(
+            f"warning: not every demo issue reached site 2 within {SEED_SYNC_TIMEOUT:.0f} s; "
+            "see worker.log"
+        )
+    else:
+        progress(f"demo issues synced: {', '.join(shown)}")
+    return shown
