@@ -283,7 +283,8 @@ def test_topics_missing_are_a_warning_and_an_uncompacted_state_topic_a_failure()
     settings = isolated_settings(kafka_topic_prefix="acme", kafka_bootstrap_servers="k:9092")
     names = ("sync-state", "dead-letter", "retry", "pair-changes", "journal", "jira1.events")
     names = (*names, "jira2.events")
-    everything = {f"acme.{name}" for name in (*names, "commands")}
+    changelogs = [f"worker-{table}-changelog" for table in ("pairs", "links-1", "links-2")]
+    everything = {f"acme.{name}" for name in (*names, "commands", *changelogs)}
     assert outcomes(topic_findings(settings, everything, "compact")) == [
         ("kafka topics", Outcome.OK)
     ]
