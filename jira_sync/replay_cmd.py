@@ -67,9 +67,10 @@ async def _rebuild(settings: Settings) -> ReplayResult:
 
 def replay_events(settings: Settings, options: ReplayOptions) -> None:
     if options.journal is not None:  # a file: the fold's report, nothing compared or written
-        for line in report(fold_file(options.journal)):
+        rebuilt = fold_file(options.journal)
+        for line in report(rebuilt):
             click.echo(line)
-        return
+        sys.exit(1 if rebuilt.diverged or rebuilt.incomplete else 0)
     try:
         comparison = asyncio.run(_fold_and_compare(settings))
     except (KafkaError, MissingTopic, ReplayStalled, MappingError) as error:

@@ -120,7 +120,7 @@ class WhatIf:
 def trigger(message: Mapping[str, Any]) -> str:
     kind = message.get("type", "change")
     if kind == "change":
-        return f"{message.get('kind')} of {message.get('issue_key')} on site {message.get('site')}"
+        return f"{message.get('issue_key')} {message.get('kind')} on site {message.get('site')}"
     if kind == "comment":
         return f"comment {message.get('kind')} on {message.get('issue_key')}"
     return f"{kind} ({message.get('reason') or message.get('sync_id') or ''})"

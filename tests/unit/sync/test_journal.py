@@ -8,8 +8,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
+
+from jira_sync.cli import main
 from streams.state import PairFailure, PairState, PairStatus
 from streams.sync import journal
 from streams.sync.events import IssueObserved, PairEvent, event
@@ -222,3 +226,19 @@ def test_the_sweeps_message_is_what_the_marks_are_folded_with() -> None:
     assert journal.read(record) == journal.Step(
         PAIR_ID, AT, {"type": "reexamine", "reason": "scheduled retry", "attempt": 2}, [],
         None, None, None)  # fmt: skip
+
+
+def test_the_cli_folds_a_journal_file_and_says_what_it_could_not(tmp_path: Path) -> None:
+    def run(records: list[dict[str, Any]]) -> Result:
+        path = tmp_path / "journal.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n")
+        args = ["replay", "--events", "--journal", str(path)]
+        return CliRunner().invoke(main, [*args, "--env-file", str(tmp_path / "none.env")])
+
+    whole = run(history().records)
+    assert whole.exit_code == 0, whole.output
+    assert "journal: 3 step(s) (0 of the old format), 0 intent(s)" in whole.output
+    assert "1 unreadable; rebuilt 1 pair(s)" in whole.output
+    tail = run(history().records[1:])
+    assert tail.exit_code == 1
+    assert "incomplete: pair 1:10001: it began before the journal's oldest record" in tail.output
