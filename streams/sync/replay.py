@@ -145,7 +145,11 @@ class JournalFold:
         except (ValueError, KeyError, TypeError) as error:
             self.rebuilt.diverged[pair] = f"a step this code cannot read: {error}"
             return None
-        state = after_step(message, before, facts, step)
+        try:
+            state = after_step(message, before, facts, step)
+        except Exception as error:  # any event's bug: this pair diverged, not the replay
+            self.rebuilt.diverged[pair] = f"the events of a step do not apply: {error!r}"
+            return None
         if journal.digest(state) != step.after and step.dropped is not None:
             self._incomplete(pair, f"its step at {step.at.isoformat()} was trimmed to journal")
             return None

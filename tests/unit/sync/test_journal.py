@@ -242,3 +242,10 @@ def test_the_cli_folds_a_journal_file_and_says_what_it_could_not(tmp_path: Path)
     tail = run(history().records[1:])
     assert tail.exit_code == 1
     assert "incomplete: pair 1:10001: it began before the journal's oldest record" in tail.output
+
+
+def test_an_event_that_cannot_apply_is_diverged_not_a_crash() -> None:
+    records = history().records
+    records[0]["events"] = records[0]["events"][1:]  # Agreed on no pair: its fold raises
+    rebuilt = folded(records)
+    assert "do not apply" in rebuilt.diverged[PAIR_ID]
