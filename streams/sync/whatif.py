@@ -63,7 +63,12 @@ def observations(facts: Iterable[PairEvent], maps: FieldMaps) -> dict[int, Obser
         if isinstance(fact, IssueObserved):
             values = canonical(fact.site, fact.fields, maps) if fact.exists else {}
             seen[fact.site] = Observation(
-                fact.site, fact.issue_id, fact.issue_key, values, fact.updated, fact.exists
+                site=fact.site,
+                issue_id=fact.issue_id,
+                issue_key=fact.issue_key,
+                values=values,
+                updated=fact.updated,
+                exists=fact.exists,
             )
     return seen
 
