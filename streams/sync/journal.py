@@ -31,31 +31,20 @@ from typing import Any
 from streams.state import PairState
 from streams.sync import events
 from streams.sync.journal_compat import (  # until the worker is wired to ``step_record``
-    JournalledCatalogs,
-    JournalledTransport,
-    StepRecord,
-    context_of,
-    quiet_of,
-    recorded_nonce,
-    recording,
-    start,
+    JournalledCatalogs as JournalledCatalogs,
 )
+from streams.sync.journal_compat import JournalledTransport as JournalledTransport
+from streams.sync.journal_compat import StepRecord as StepRecord
+from streams.sync.journal_compat import context_of as context_of
+from streams.sync.journal_compat import quiet_of as quiet_of
+from streams.sync.journal_compat import recorded_nonce as recorded_nonce
+from streams.sync.journal_compat import recording as recording
+from streams.sync.journal_compat import start as start
 from streams.sync.journal_size import fitted
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_to_json
 
 VERSION = 2
-
-__all__ = [
-    "JournalledCatalogs",
-    "JournalledTransport",
-    "StepRecord",
-    "context_of",
-    "quiet_of",
-    "recorded_nonce",
-    "recording",
-    "start",
-]
 
 
 def digest(state: PairState | None) -> str | None:
