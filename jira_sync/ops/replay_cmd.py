@@ -1,8 +1,9 @@
 """``jira-sync replay``: rebuild derived state from the log.
 
 Each target is one flag and one entry of ``TARGETS``: ``--projections`` (DynamoDB from the
-sync-state topic) and ``--events`` (the worker's tables and the sync-state topic from the
-journal, ``jira_sync.replay_events``).
+sync-state topic), ``--events`` (the worker's tables and the sync-state topic from the
+journal, ``jira_sync.ops.replay_events``) and ``--what-if`` (the journal's steps decided again
+with another mapping file, ``jira_sync.ops.replay_whatif``). See docs/replay.md.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ import click
 from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import settings_or_exit
-from jira_sync.ops.replay_events import Comparison, compare, fold_journal, write_back
+from jira_sync.ops.replay_events import Comparison, compare, fold_file, fold_journal, write_back
+from jira_sync.ops.replay_options import ReplayOptions, replay_options
+from jira_sync.ops.replay_whatif import replay_what_if
 from projections.dynamo_table import SchemaMismatch
 from projections.replay import MissingTopic, ReplayResult, ReplayStalled, StateLog, rebuild
 from projections.service import dynamo_store, kafka_options
 from projections.store import StoreUnavailable
 from streams.settings import Settings
 from streams.sync.mapping import MappingError
+from streams.sync.replay import Rebuilt
 from streams.topics import Topics
 
 
@@ -31,10 +35,11 @@ from streams.topics import Topics
 class Target:
     name: str  # the flag is --<name>
     what: str
-    run: Callable[[Settings, bool], None]
+    run: Callable[[Settings, ReplayOptions], None]
 
 
-def replay_projections(settings: Settings, yes: bool) -> None:
+def replay_projections(settings: Settings, options: ReplayOptions) -> None:
+    yes = options.yes
     table, topic = settings.dynamodb_table, kafka_options(settings).topic
     if not yes:
         click.confirm(f"Delete DynamoDB table {table!r} and rebuild it from {topic}?", abort=True)
@@ -60,23 +65,19 @@ async def _rebuild(settings: Settings) -> ReplayResult:
         await store.close()
 
 
-def replay_events(settings: Settings, yes: bool) -> None:
+def replay_events(settings: Settings, options: ReplayOptions) -> None:
+    if options.journal is not None:  # a file: the fold's report, nothing compared or written
+        rebuilt = fold_file(options.journal)
+        for line in report(rebuilt):
+            click.echo(line)
+        sys.exit(1 if rebuilt.diverged or rebuilt.incomplete else 0)
     try:
         comparison = asyncio.run(_fold_and_compare(settings))
     except (KafkaError, MissingTopic, ReplayStalled, MappingError) as error:
         click.echo(f"jira-sync replay: {type(error).__name__}: {error}", err=True)
         sys.exit(1)
-    rebuilt = comparison.rebuilt
-    click.echo(
-        f"journal: {rebuilt.steps} step(s), {rebuilt.intents} create intent(s), "
-        f"{rebuilt.routes} routing(s), {rebuilt.unreadable} unreadable; "
-        f"rebuilt {len(rebuilt.pairs)} pair(s) and "
-        f"{sum(len(links) for links in rebuilt.links.values())} link(s)"
-    )
-    for pair, why in sorted(rebuilt.diverged.items()):
-        click.echo(f"  diverged: pair {pair}: {why}")
-    for pair in sorted(rebuilt.incomplete):
-        click.echo(f"  incomplete: pair {pair} began before the journal's oldest record")
+    for line in report(comparison.rebuilt):
+        click.echo(line)
     for topic, records in comparison.differ.items():
         click.echo(
             f"  {topic}: {comparison.compared[topic] - len(records)} equal, "
@@ -89,10 +90,26 @@ def replay_events(settings: Settings, yes: bool) -> None:
     if count == 0:
         click.echo("the log already holds exactly the rebuilt tables: nothing to write")
         return
-    if not yes:
+    if not options.yes:
         click.confirm(f"Write {count} record(s)? Stop the workers first.", abort=True)
     written = asyncio.run(write_back(settings, comparison))
     click.echo(f"wrote {written} record(s); the workers load them at their next start")
+
+
+def report(rebuilt: Rebuilt) -> list[str]:
+    """What the fold found: counts, then the pairs it could not rebuild and why."""
+    lines = [
+        f"journal: {rebuilt.steps} step(s) ({rebuilt.old} of the old format), "
+        f"{rebuilt.intents} intent(s), {rebuilt.routes} routing(s), "
+        f"{rebuilt.unreadable} unreadable; rebuilt {len(rebuilt.pairs)} pair(s) and "
+        f"{sum(len(links) for links in rebuilt.links.values())} link(s)"
+    ]
+    lines += [f"  diverged: pair {pair}: {why}" for pair, why in sorted(rebuilt.diverged.items())]
+    lines += [
+        f"  incomplete: pair {pair}: {rebuilt.reasons.get(pair, 'its history is not all there')}"
+        for pair in sorted(rebuilt.incomplete)
+    ]
+    return lines
 
 
 async def _fold_and_compare(settings: Settings) -> Comparison:
@@ -114,10 +131,15 @@ TARGETS = (
     ),
     Target(
         "events",
-        "rebuild the worker's pair and link tables and the sync-state topic from the "
-        "journal (the events as the worker took them, with JIRA's answers); writes what "
-        "differs",
+        "rebuild the worker's pair and link tables and the sync-state topic by folding "
+        "the journal's events; writes what differs (with --journal: only reports)",
         replay_events,
+    ),
+    Target(
+        "what-if",
+        "decide the journal's steps again with --mapping NEW and print, per pair, what "
+        "would have been written differently; touches nothing",
+        replay_what_if,
     ),
 )
 
@@ -130,7 +152,9 @@ def supported() -> str:
 def target_flags(command: Callable[..., None]) -> Callable[..., None]:
     """One ``--<name>`` flag per target."""
     for target in reversed(TARGETS):
-        command = click.option(f"--{target.name}", is_flag=True, help=target.what)(command)
+        dest = target.name.replace("-", "_")
+        flag = click.option(f"--{target.name}", dest, is_flag=True, help=target.what)
+        command = flag(command)
     return command
 
 
@@ -139,19 +163,20 @@ def target_flags(command: Callable[..., None]) -> Callable[..., None]:
     "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
 )
 @target_flags
-@click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting anything.")
-def replay(env_file: Path, yes: bool, **flags: bool) -> None:
+@replay_options
+def replay(env_file: Path, options: ReplayOptions, **flags: bool) -> None:
     """Rebuild derived state by replaying the Kafka log from its beginning.
 
     \b
     Examples:
       jira-sync replay --projections --yes
       jira-sync replay --events
+      jira-sync replay --what-if --mapping new-mapping.yaml --since 2026-12-01T00:00Z
     """
-    chosen = [target for target in TARGETS if flags.get(target.name)]
+    chosen = [target for target in TARGETS if flags.get(target.name.replace("-", "_"))]
     if not chosen:
         click.echo(f"jira-sync replay: say what to replay.\n{supported()}", err=True)
         sys.exit(2)
     settings = settings_or_exit(env_file)
     for target in chosen:
-        target.run(settings, yes)
+        target.run(settings, options)

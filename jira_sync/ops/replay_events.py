@@ -1,7 +1,8 @@
 """``jira-sync replay --events``: the worker's tables and the sync-state topic, from the log.
 
 Reads the journal topic from its beginning, outside any consumer group (nothing is
-committed, the workers' group is untouched), folds it through ``streams.sync.replay``,
+committed, the workers' group is untouched), or a journal exported to a file, folds its
+events (``streams.sync.replay``),
 then compares the result with what the log holds now: the sync-state topic and the
 changelog topics of the worker's tables (``pairs``, ``links-1``, ``links-2``; Faust keeps
 raw bytes there for these tables). Records that are missing or differ are written back
@@ -11,17 +12,17 @@ raw bytes there for these tables). Records that are missing or differ are writte
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
-from jira_sync.run.worker_cmd import sync_config
 from projections.kafka import KafkaOptions, partitions_of
 from projections.replay import StateLog
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.settings import Settings
-from streams.sync.mapping import MappingFile, load_mapping
 from streams.sync.replay import JournalFold, Rebuilt
 from streams.sync.worker import worker_group
 from streams.topics import Topics
@@ -48,30 +49,66 @@ def _options(settings: Settings, topic: str) -> KafkaOptions:
     return KafkaOptions(settings.kafka_bootstrap_servers, topic, group="")
 
 
-async def fold_journal(
+def decoded(value: bytes | str | None) -> dict[str, Any] | None:
+    """A journal record's JSON object, or None when it is not one."""
+    try:
+        raw = json.loads(value or b"")
+    except ValueError:
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def file_records(path: Path) -> Iterator[dict[str, Any] | None]:
+    """A journal exported to a file, one record's value per line (as
+    ``kafka-console-consumer.sh --topic <prefix>.journal --from-beginning`` prints them)."""
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield decoded(line)
+
+
+async def read_journal(
     settings: Settings,
+    take: Callable[[dict[str, Any]], object],
     progress: Callable[[int], None] = lambda advanced: None,
     on_total: Callable[[int], None] = lambda total: None,
-    mapping: MappingFile | None = None,
-) -> Rebuilt:
-    """The tables rebuilt from the journal; ``on_total`` learns how many offsets it spans
-    and ``progress`` how many each batch advanced."""
-    mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
-    specs = {spec.name: spec for spec in mapping.custom_fields}
-    fold = JournalFold(sync_config(settings, mapping), specs)
+) -> int:
+    """Every journal record from the topic's beginning, in log order per partition, given
+    to ``take``; returns how many were not JSON objects. ``on_total`` learns how many
+    offsets it spans and ``progress`` how many each batch advanced."""
+    unreadable = 0
     async with StateLog(_options(settings, Topics(settings.kafka_topic_prefix).journal)) as log:
         on_total(log.total)
         async for batch, advanced in log.batches():
             for record in batch:
-                try:
-                    raw = json.loads(record.value or b"")
-                except ValueError:
-                    raw = None
-                if not isinstance(raw, dict):
-                    fold.rebuilt.unreadable += 1
-                    continue
-                await fold.take(raw)
+                raw = decoded(record.value)
+                if raw is None:
+                    unreadable += 1
+                else:
+                    take(raw)
             progress(advanced)
+    return unreadable
+
+
+async def fold_journal(
+    settings: Settings,
+    progress: Callable[[int], None] = lambda advanced: None,
+    on_total: Callable[[int], None] = lambda total: None,
+) -> Rebuilt:
+    """The tables rebuilt from the journal topic by folding its events."""
+    fold = JournalFold()
+    fold.rebuilt.unreadable += await read_journal(settings, fold.take, progress, on_total)
+    return fold.rebuilt
+
+
+def fold_file(path: Path) -> Rebuilt:
+    """The tables rebuilt from a journal exported to a file (``file_records``)."""
+    fold = JournalFold()
+    for raw in file_records(path):
+        if raw is None:
+            fold.rebuilt.unreadable += 1
+        else:
+            fold.take(raw)
     return fold.rebuilt
 
 

@@ -2,12 +2,19 @@
 
 Kafka refuses a record over ``message.max.bytes`` (1 MB by default, and aiokafka's
 ``max_request_size`` is the same 1 MB): https://kafka.apache.org/documentation/#brokerconfigs_message.max.bytes.
-A step that read a large issue or a long comment list would otherwise make a journal record
-the broker refuses, and the step's state would be lost with it. So an oversized record is
-trimmed: the largest bodies of its JIRA exchanges (answers, request bodies) are replaced
-by their size and digest, largest first, until it fits; if the input or context alone is
-too large, only the record's skeleton is kept. A trimmed record says so (``trimmed``) and
-a replay reports its pair as not replayable instead of guessing the missing answers.
+A step that read a large issue would otherwise make a journal record the broker refuses,
+and the step's state would be lost with it. So an oversized record is trimmed, in this
+order, until it fits:
+
+1. the raw REST ``fields`` of its ``IssueObserved`` events, largest first, each replaced
+   by its size and digest: the fold does not need them (the canonical ``values`` stay),
+   only a what-if replay does, and it reports those steps as incomplete;
+2. its events (an intent: its state): the fold cannot go past this record and reports
+   the pair as incomplete;
+3. its input message, but for its ``type``.
+
+What was left out is named in ``trimmed.dropped`` (``fields``, ``events``, ``state``,
+``input``), with the record's full size in ``trimmed.bytes``: a replay never guesses.
 """
 
 from __future__ import annotations
@@ -18,8 +25,7 @@ from typing import Any
 
 # Under 1 MB with room for the key, the headers and the batch's own overhead.
 MAX_RECORD_BYTES = 900_000
-BODIES = ("answer", "json", "error")
-SKELETON = ("v", "kind", "pair", "site", "issue", "at", "before", "retry_due", "after")
+OBSERVED = "IssueObserved"
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -31,26 +37,26 @@ def fitted(body: dict[str, Any], limit: int = MAX_RECORD_BYTES) -> bytes:
     raw = encode(body)
     if len(raw) <= limit:
         return raw
-    exchanges = [dict(entry) for entry in body.get("exchanges") or []]
-    trimmed = {**body, "exchanges": exchanges, "trimmed": len(raw)}
-    for index in sorted(range(len(exchanges)), key=lambda i: -_size(exchanges[i])):
-        exchanges[index] = _without_bodies(exchanges[index])
+    size = len(raw)
+    facts = [dict(fact) for fact in body.get("events") or []]
+    trimmed = {**body, "events": facts, "trimmed": {"bytes": size, "dropped": "fields"}}
+    observed = [i for i, fact in enumerate(facts) if fact.get("type") == OBSERVED]
+    for index in sorted(observed, key=lambda i: -len(encode({"x": facts[i].get("fields")}))):
+        facts[index]["fields"] = summary_of(facts[index].get("fields"))
         raw = encode(trimmed)
         if len(raw) <= limit:
             return raw
-    skeleton = {name: body[name] for name in SKELETON if name in body}
-    return encode({**skeleton, "trimmed": len(encode(body))})
+    bulk = "state" if "state" in body else "events"
+    lean = {k: v for k, v in body.items() if k != bulk}
+    raw = encode({**lean, "trimmed": {"bytes": size, "dropped": bulk}})
+    if len(raw) <= limit:
+        return raw
+    kind = (body.get("input") or {}).get("type")
+    lean["input"] = {"type": kind, "trimmed": summary_of(body.get("input"))}
+    return encode({**lean, "trimmed": {"bytes": size, "dropped": f"{bulk},input"}})
 
 
-def _size(entry: dict[str, Any]) -> int:
-    return sum(len(encode({"x": entry.get(name)})) for name in BODIES)
-
-
-def _without_bodies(entry: dict[str, Any]) -> dict[str, Any]:
-    kept = dict(entry)
-    for name in BODIES:
-        if kept.get(name) is not None:
-            text = encode({"x": kept[name]})
-            digest = hashlib.sha256(text).hexdigest()[:32]
-            kept[name] = {"trimmed": len(text), "sha256": digest}
-    return kept
+def summary_of(value: Any) -> dict[str, Any]:
+    """What stands for a value left out: its size and digest."""
+    text = encode({"x": value})
+    return {"trimmed": len(text), "sha256": hashlib.sha256(text).hexdigest()[:32]}

@@ -56,6 +56,7 @@ from streams.sync import journal, markers, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
 from streams.sync.engine import StepResult, handle
+from streams.sync.events import PairEvent
 from streams.sync.fields import CustomField
 from streams.sync.guards import crashed, parse_retry_record, worker_web_settings
 from streams.sync.mapping import CustomFieldSpec, MappingFile
@@ -548,10 +549,8 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
         persist = functools.partial(_durably, app, sinks, pairs, key)
         applier = dataclasses.replace(await runtime.get(), before_writes=persist)
         now = datetime.now(UTC)
-        record = journal.start(key.decode(), message, pair, step_context(applier), now)
         try:
-            with journal.recording(record):
-                result = await handle(message, pair, runtime.config, applier, now)
+            result = await handle(message, pair, runtime.config, applier, now)
         except Exception as error:  # a bug must not stop every other pair
             log.exception("pair step crashed", extra={"pair_id": key.decode()})
             reason = f"internal error: {type(error).__name__}: {error}"
@@ -565,9 +564,10 @@ def _pair_agent(app: faust.App, runtime: Runtime, sinks: Sinks, pairs: Any) -> N
             result.writes,
             extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
         )
-        state, record.retry_due = await _follow_up(runtime, sinks, key, message, pair, result, now)
-        record.after = journal.digest(state)
-        await sinks.journal.send(key=key, value=record.to_bytes())
+        state, due = await _follow_up(runtime, sinks, key, message, pair, result, now)
+        facts: list[PairEvent] = getattr(result, "events", [])  # core's StepResult.events
+        record = journal.step_record(key.decode(), now, message, pair, facts, state, due)
+        await sinks.journal.send(key=key, value=record)
         if state is not None and state != pair:
             pairs[key] = state.to_bytes()
             await sinks.sync_state.send(key=key, value=state.to_bytes())

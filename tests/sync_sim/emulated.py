@@ -10,8 +10,8 @@ and its writes (``RecordingApplier.before_write``).
 
 What the sync wrote is counted from the emulator's call log (``writes_by`` the sync
 account), and must equal what the applier was asked to do, call by call. Every step is
-journalled as the worker journals it (``streams.sync.journal``), so a test can fold the
-journal back (``streams.sync.replay``) and compare.
+journalled as the worker journals it (``streams.sync.journal``: its input and events), so
+a test can fold the journal back (``streams.sync.replay``) and compare.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import aiohttp
 from pydantic import SecretStr
 
 from sandbox import SiteConfig, serve_emulator
@@ -44,6 +43,7 @@ from streams.sync import journal
 from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
 from streams.sync.engine import handle
+from streams.sync.events import PairEvent
 from streams.sync.fields import canonical
 from streams.sync.messages import (
     Action,
@@ -56,7 +56,6 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.normalize import change_from_envelope
-from streams.sync.worker import step_context
 from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
 PAIR = "the-pair"
@@ -256,12 +255,11 @@ class EmulatedWorld:
             self.copies[key] = copies + 1
             self.queue.append(message)
         now = datetime.now(UTC)
-        record = journal.start(PAIR, message, self.pair, step_context(self.applier), now)
-        with journal.recording(record):
-            result = await handle(message, self.pair, self.config, self.applier, now)
+        result = await handle(message, self.pair, self.config, self.applier, now)
         assert result.retry is None, f"a retry without faults: {result.retry}"
-        record.after = journal.digest(result.state)
-        self.journal.append(json.loads(record.to_bytes()))
+        facts: list[PairEvent] = getattr(result, "events", [])  # core's StepResult.events
+        record = journal.step_record(PAIR, now, message, self.pair, facts, result.state, None)
+        self.journal.append(json.loads(record))
         await self.step_edits()
         if result.state is not None and result.state != self.pair:  # as the worker keeps it
             self.pair = result.state
@@ -390,20 +388,11 @@ async def emulated(scenario: Scenario, **site_options: Any) -> AsyncIterator[Emu
             for n, r in running.items()
         }
         async with (
-            journalled_client(auth[1], 1) as c1,
-            journalled_client(auth[2], 2) as c2,
+            open_client(auth[1]) as c1,
+            open_client(auth[2]) as c2,
             open_client(alice[1]) as a1,
             open_client(alice[2]) as a2,
         ):
             urls = {1: one.base_url, 2: two.base_url}
             applier = RecordingApplier({1: c1, 2: c2}, config, urls)
             yield EmulatedWorld(scenario, running, applier, {1: a1, 2: a2})
-
-
-@contextlib.asynccontextmanager
-async def journalled_client(auth: SiteAuth, site: int) -> AsyncIterator[JiraClient]:
-    """The sync's client as the worker builds it: its exchanges go to the step's journal."""
-    async with aiohttp.ClientSession() as session:
-        transport = journal.JournalledTransport(auth, session)
-        transport.site = site
-        yield JiraClient(transport)

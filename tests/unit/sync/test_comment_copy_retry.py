@@ -1,10 +1,10 @@
 """A comment copy whose create JIRA fails (5xx) or never answers (a timeout, the comment
 made all the same) is tried again within the step, once it is not found by its marker:
-made exactly once, and a replay of the journal asks JIRA the same. When every attempt
-fails, the copy stays pending, so it is looked for before it is made again; a copy, edit or
-removal that fails for the whole step is done on the pair's next ``Reexamine`` (no comment
-event comes again). A fake JIRA in memory; nothing waits (the backoff is recorded, not
-slept)."""
+made exactly once, and the step run again on the same answers asks JIRA the same. When
+every attempt fails, the copy stays pending, so it is looked for before it is made again; a
+copy, edit or removal that fails for the whole step is done on the pair's next
+``Reexamine`` (no comment event comes again). A fake JIRA in memory; nothing waits (the
+backoff is recorded, not slept)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, JiraUnavailable, NotFound, ServerError
 from streams.jira.transport import JiraTransport, Params
 from streams.state import IssueRef, PairState, PairStatus
-from streams.sync import journal, outcomes
+from streams.sync import outcomes
 from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
 from streams.sync.messages import (
@@ -28,6 +28,7 @@ from streams.sync.messages import (
     SyncConfig,
 )
 from streams.sync.model import decide
+from tests.unit.sync import recorded_jira as recorded
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCE = "1:10010"
@@ -51,7 +52,7 @@ class FakeJira(JiraTransport):
     """Comments of one issue per site. ``creates`` scripts the comment creates in order:
     "ok", "refused" (a 5xx, nothing done) or "lost" (done, but the answer never came);
     ``down``: every request answers 503; ``original``: the text of site 1's comment 10010
-    (None: deleted). Every exchange is noted in ``log`` as the worker's journal notes it."""
+    (None: deleted). Every exchange is noted in ``log`` (``tests.unit.sync.recorded_jira``)."""
 
     def __init__(self, site: int, log: list[dict[str, Any]], creates: list[str]) -> None:
         self.site = site  # no session: no network
@@ -70,13 +71,13 @@ class FakeJira(JiraTransport):
         json: Any = None,
         idempotent: bool | None = None,
     ) -> Any:
-        entry = journal.request_entry(self.site, method, path, params, json)
+        entry = recorded.request_entry(self.site, method, path, params, json)
         try:
             answer = self._answer(method, path, json)
         except JiraError as error:
-            self.log.append({**entry, "error": journal.error_to_json(error)})
+            self.log.append({**entry, "error": recorded.error_to_json(error)})
             raise
-        self.log.append({**entry, "answer": journal.plain(answer)})
+        self.log.append({**entry, "answer": recorded.plain(answer)})
         return answer
 
     def _answer(self, method: str, path: str, body: Any) -> Any:
@@ -143,10 +144,10 @@ def rig(creates: list[str]) -> Rig:
 async def replayed(
     log: list[dict[str, Any]], pair: PairState, action: Action = COPY
 ) -> tuple[PairState, int]:
-    """The step again, JIRA answering from ``log`` (as ``jira-sync replay`` does): the
+    """The step again, JIRA answering from ``log`` (``recorded_jira``): the
     state it ends in, and how many exchanges it left unasked."""
-    exchanges = journal.Exchanges(log)
-    clients = {site: JiraClient(journal.ReplayTransport(site, exchanges)) for site in (1, 2)}
+    exchanges = recorded.Exchanges(log)
+    clients = {site: JiraClient(recorded.ReplayTransport(site, exchanges)) for site in (1, 2)}
 
     async def no_wait(seconds: float) -> None:
         return None

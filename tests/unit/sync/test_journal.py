@@ -1,107 +1,251 @@
-"""The journal's pieces: JIRA errors survive the record, answers come back in order, a
-request the worker did not make is refused, the cross-step knowledge round-trips."""
+"""The journal is the events: each step's record folds back to exactly the pair the worker
+kept, or the replay says why not (diverged, incomplete); intents and routes rebuild the
+tables as the worker's at-least-once steps left them. Test-only events stand for the
+engine's (``streams.sync.events`` holds the real ones)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-import pytest
+from click.testing import CliRunner, Result
 
-from streams.jira import errors
-from streams.jira.client import JiraClient
-from streams.jira.models import StatusRef, Transition
+from jira_sync.cli import main
+from streams.state import PairFailure, PairState, PairStatus
 from streams.sync import journal
-from streams.sync.transitions import WorkflowGraph
+from streams.sync.events import IssueObserved, PairEvent, event
+from streams.sync.messages import IssueChanged, Reexamine
+from streams.sync.replay import JournalFold, Rebuilt
+from streams.sync.worker import dead_letter_due
 
-ERRORS = [
-    errors.RateLimited("GET", "/rest/api/3/issue/A-1", 429, ["slow down"], retry_after=7.0),
-    errors.ServerError("PUT", "/rest/api/3/issue/A-1", 503, [], retry_after=None),
-    errors.ConflictingUpdate("PUT", "/rest/api/3/issue/A-1", 409, ["edited"], retry_after=1.5),
-    errors.JiraUnavailable("GET", "/rest/api/3/myself", None, ["timeout"]),
-    errors.BadRequest("PUT", "/rest/api/3/issue/A-1", 400, [], {"labels": "not on screen"}),
-    errors.NotFound("GET", "/rest/api/3/issue/A-9", 404, ["Issue does not exist"]),
-    errors.Forbidden("DELETE", "/rest/api/3/issue/A-1", 403, []),
-]
+AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+PAIR_ID = "1:10001"
+CHANGE = IssueChanged(1, "updated", "10001", "PROJ1-1", {"summary": "b"}, AT, "w-1")
 
 
-@pytest.mark.parametrize("error", ERRORS, ids=lambda e: type(e).__name__)
-def test_a_jira_error_comes_back_from_the_record_as_it_was(error: errors.JiraError) -> None:
-    back = journal.error_from_json(json.loads(json.dumps(journal.error_to_json(error))))
-    assert type(back) is type(error)
-    assert str(back) == str(error)
-    assert (back.status, back.messages, back.errors) == (error.status, error.messages, error.errors)
-    if isinstance(error, errors.RetryableJiraError):
-        assert isinstance(back, errors.RetryableJiraError)
-        assert back.retry_after == error.retry_after
+@event
+@dataclass(frozen=True)
+class Started(PairEvent):  # test-only: the pair begins
+    pair_id: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        return PairState(pair_id=self.pair_id, version=1, origin=1, status=PairStatus.PENDING,
+                         updated_at=at)  # fmt: skip
 
 
-def test_an_unknown_error_type_is_a_permanent_error_not_a_crash() -> None:
-    raw = {"type": "Exception", "method": "GET", "path": "/x", "status": 418}
-    assert type(journal.error_from_json(raw)) is errors.PermanentJiraError
+@event
+@dataclass(frozen=True)
+class Agreed(PairEvent):  # test-only: a field settled on both sides
+    name: str
+    value: Any
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        assert pair is not None
+        base = {**pair.base, self.name: self.value}
+        return pair.model_copy(update={"base": base, "version": pair.version + 1})
 
 
-def entry(method: str, path: str, answer: object = None, **more: object) -> dict[str, object]:
-    return {"site": 1, "method": method, "path": path, "params": None, "json": None,
-            "answer": answer, **more}  # fmt: skip
+@event
+@dataclass(frozen=True)
+class GaveUp(PairEvent):  # test-only: a write failed for good
+    reason: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        assert pair is not None
+        failure = PairFailure(reason=self.reason, retryable=False, at=at)
+        return pair.model_copy(update={"status": PairStatus.FAILED, "failure": failure})
 
 
-async def test_answers_come_back_in_order_and_errors_are_raised() -> None:
-    recorded = [
-        entry("GET", "/rest/api/3/myself", {"accountId": "a"}),
-        {**entry("GET", "/rest/api/3/issue/A-9"), "error": journal.error_to_json(ERRORS[5])},
+class Worker:
+    """Steps as the worker takes them: events folded, its marks on, the record written."""
+
+    def __init__(self) -> None:
+        self.pair: PairState | None = None
+        self.records: list[dict[str, Any]] = []
+
+    def step(self, *facts: PairEvent, at: datetime = AT, due: datetime | None = None) -> None:
+        state = facts[0].applied_to(self.pair, at) if facts else self.pair
+        for fact in facts[1:]:
+            state = fact.applied_to(state, at)
+        if state is not None:
+            state, _ = dead_letter_due(CHANGE, self.pair, state)
+            if due is not None and state.failure is not None:
+                failure = state.failure.model_copy(update={"next_retry_at": due})
+                state = state.model_copy(update={"failure": failure})
+        raw = journal.step_record(PAIR_ID, at, CHANGE, self.pair, list(facts), state, due)
+        self.records.append(json.loads(raw))
+        if state is not None and state != self.pair:
+            self.pair = state
+
+    def intent(self, state: PairState) -> None:
+        self.records.append(json.loads(journal.intent_record(PAIR_ID, state)))
+        self.pair = state
+
+
+def folded(records: list[dict[str, Any]]) -> Rebuilt:
+    fold = JournalFold()
+    for record in records:
+        fold.take(record)
+    return fold.rebuilt
+
+
+def history() -> Worker:
+    worker = Worker()
+    worker.step(Started(PAIR_ID), Agreed("summary", "a"))
+    worker.step(Agreed("summary", "b"), Agreed("labels", ["x"]))
+    worker.step(GaveUp("field not on screen"), due=AT + timedelta(minutes=5))
+    return worker
+
+
+def test_the_events_fold_back_to_the_pair_the_worker_kept() -> None:
+    worker = history()
+    rebuilt = folded(worker.records)
+    assert (rebuilt.diverged, rebuilt.incomplete) == ({}, set())
+    assert rebuilt.pairs == {PAIR_ID: worker.pair}
+    assert worker.pair is not None
+    assert worker.pair.failure is not None
+    assert worker.pair.failure.dead_lettered  # the worker's marks are folded too
+    assert worker.pair.failure.next_retry_at == AT + timedelta(minutes=5)
+    assert rebuilt.steps == 3
+
+
+def test_a_record_holds_the_step_and_no_jira_transcript() -> None:
+    [first, *_] = history().records
+    assert first["v"] == journal.VERSION == 2
+    assert (first["kind"], first["pair"], first["before"]) == ("step", PAIR_ID, None)
+    assert first["input"]["webhook_id"] == "w-1"
+    assert [fact["type"] for fact in first["events"]] == ["Started", "Agreed"]
+    assert "exchanges" not in first
+    assert "context" not in first
+
+
+def test_a_step_whose_events_lead_elsewhere_is_diverged() -> None:
+    records = history().records
+    records[1]["events"][0]["value"] = "c"  # not what the worker folded
+    rebuilt = folded(records)
+    assert "fold to another state" in rebuilt.diverged[PAIR_ID]
+    assert PAIR_ID not in rebuilt.incomplete
+    lost = history().records
+    del lost[1]["events"][-1]  # an event lost on the way
+    assert PAIR_ID in folded(lost).diverged
+
+
+def test_an_event_this_code_does_not_know_is_diverged_not_skipped() -> None:
+    records = history().records
+    records[1]["events"].append({"type": "FromTheFuture"})
+    assert "cannot read" in folded(records).diverged[PAIR_ID]
+
+
+def test_a_redelivered_step_starts_from_where_it_started() -> None:
+    worker = history()
+    again = [*worker.records, worker.records[1], worker.records[2]]
+    rebuilt = folded(again)
+    assert rebuilt.diverged == {}
+    assert rebuilt.pairs[PAIR_ID] == worker.pair
+
+
+def test_an_intent_replaces_the_pair_when_it_was_made_durable() -> None:
+    """The worker died after the intent: the redelivered step starts from it."""
+    worker = history()
+    assert worker.pair is not None
+    pending = worker.pair.model_copy(update={"pending_writes": {"2": {"summary": "c"}}})
+    worker.intent(pending)
+    assert folded(worker.records).pairs[PAIR_ID] == pending
+    worker.step(Agreed("summary", "c"))
+    rebuilt = folded(worker.records)
+    assert rebuilt.diverged == {}
+    assert rebuilt.pairs[PAIR_ID] == worker.pair
+    assert rebuilt.intents == 1
+
+
+def test_a_pair_older_than_the_journal_is_incomplete() -> None:
+    rebuilt = folded(history().records[1:])
+    assert rebuilt.incomplete == {PAIR_ID}
+    assert "before the journal's oldest record" in rebuilt.reasons[PAIR_ID]
+    assert rebuilt.pairs == {}
+
+
+def test_old_format_records_are_incomplete() -> None:
+    old = {"v": 1, "kind": "step", "pair": PAIR_ID, "at": AT.isoformat(), "input": {},
+           "before": None, "context": {}, "exchanges": [], "after": None}  # fmt: skip
+    rebuilt = folded([old, *history().records])
+    assert rebuilt.incomplete == {PAIR_ID}
+    assert "old record format (v1)" in rebuilt.reasons[PAIR_ID]
+    assert (rebuilt.old, rebuilt.steps) == (1, 4)
+
+
+def test_a_step_too_large_for_kafka_lost_its_events_and_is_incomplete() -> None:
+    records = history().records
+    del records[1]["events"]
+    records[1]["trimmed"] = {"bytes": 2_000_000, "dropped": "events"}
+    rebuilt = folded(records)
+    assert rebuilt.incomplete == {PAIR_ID}
+    assert "too large" in rebuilt.reasons[PAIR_ID]
+    assert rebuilt.diverged == {}
+
+
+def test_an_observation_without_its_raw_fields_still_folds_exactly() -> None:
+    worker = Worker()
+    seen = IssueObserved(1, "10001", "PROJ1-1", {"summary": "a"}, {"summary": "a"}, AT)
+    worker.step(Started(PAIR_ID), seen, Agreed("summary", "a"))
+    worker.records[0]["events"][1]["fields"] = {"trimmed": 10, "sha256": "0" * 32}
+    worker.records[0]["trimmed"] = {"bytes": 2_000_000, "dropped": "fields"}
+    assert folded(worker.records).pairs == {PAIR_ID: worker.pair}
+
+
+def test_routes_rebuild_the_link_tables_and_junk_is_counted() -> None:
+    records = [
+        json.loads(journal.route_record(1, "10001", PAIR_ID)),
+        json.loads(journal.route_record(2, "20001", PAIR_ID)),
+        {"v": 1, "kind": "route", "site": 2, "issue": "20002", "pair": "2:20002"},  # same form
+        {"kind": "nonsense"},
+        {"kind": "step"},
     ]
-    exchanges = journal.Exchanges(recorded)
-    client = JiraClient(journal.ReplayTransport(1, exchanges))
-    assert (await client.myself()).account_id == "a"
-    with pytest.raises(errors.NotFound):
-        await client.request("GET", "/rest/api/3/issue/A-9")
-    assert exchanges.left() == 0
-    with pytest.raises(journal.Diverged, match="never asked for"):
-        await client.request("GET", "/rest/api/3/myself")
+    rebuilt = folded(records)
+    assert rebuilt.links == {1: {"10001": PAIR_ID}, 2: {"20001": PAIR_ID, "20002": "2:20002"}}
+    assert (rebuilt.routes, rebuilt.unreadable) == (3, 2)
 
 
-async def test_a_request_the_worker_did_not_make_is_refused_with_what_differs() -> None:
-    recorded = [entry("PUT", "/rest/api/3/issue/A-1", json={"fields": {"summary": "a"}})]
-    client = JiraClient(journal.ReplayTransport(1, journal.Exchanges(recorded)))
-    with pytest.raises(journal.Diverged, match="with other json"):
-        await client.request("PUT", "/rest/api/3/issue/A-1", json={"fields": {"summary": "b"}})
-    other_site = JiraClient(journal.ReplayTransport(2, journal.Exchanges(recorded)))
-    with pytest.raises(journal.Diverged, match=r"on site 1$"):
-        await other_site.request("PUT", "/rest/api/3/issue/A-1", json={"fields": {"summary": "a"}})
+def test_a_step_without_a_pair_records_none_and_changes_nothing() -> None:
+    worker = Worker()
+    worker.step()  # e.g. an issue the filters keep out
+    assert worker.records[0]["after"] is None
+    rebuilt = folded(worker.records)
+    assert (rebuilt.pairs, rebuilt.diverged, rebuilt.incomplete) == ({}, {}, set())
 
 
-def test_the_cross_step_knowledge_round_trips() -> None:
-    done = Transition(id="31", name="Finish", to=StatusRef(id="3", name="Done"))
-    graph = WorkflowGraph()
-    graph.learn("To Do", [done])
-    context = journal.context_of(
-        {1: "acc-1", 2: "acc-2"},
-        {"Customer": {1: "customfield_10042", 2: "customfield_10142"}},
-        {"u1": "u2"},
-        {1: graph, 2: WorkflowGraph()},
-        {1: "https://one.example", 2: "https://two.example"},
+def test_the_sweeps_message_is_what_the_marks_are_folded_with() -> None:
+    """A sweep meeting a failure already dead-lettered marks it alike: the record's input
+    is what the fold gives the worker's dead-letter rule."""
+    record = json.loads(
+        journal.step_record(PAIR_ID, AT, Reexamine("scheduled retry", 2), None, [], None, None)
     )
-    context = json.loads(json.dumps(context))
-    graphs = journal.graphs_from(context)
-    assert graphs[1].exits == graph.exits
-    assert graphs[1].first_hop("to do", "done") == "done"
-    assert graphs[2].exits == {}
-    assert context["users"] == {"u1": "u2"}
-    assert context["custom"] == {"Customer": {"1": "customfield_10042", "2": "customfield_10142"}}
+    assert journal.read(record) == journal.Step(
+        PAIR_ID, AT, {"type": "reexamine", "reason": "scheduled retry", "attempt": 2}, [],
+        None, None, None)  # fmt: skip
 
 
-async def test_a_replayed_edit_is_sent_as_the_worker_sent_it() -> None:
-    """The worker knew site 1's account may not skip notifications: it edited without the
-    flag. A replay whose client did not know would ask with it and diverge."""
-    worker = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([])))}
-    worker[1].discards_notifications = False
-    context = {"quiet": journal.quiet_of(worker)}
-    body = {"fields": {"summary": "x"}}
-    sent = journal.request_entry(1, "PUT", "/rest/api/3/issue/P-1", None, body)
-    replayed = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([sent])))}
-    journal.with_quiet(replayed, json.loads(json.dumps(context)))
-    await replayed[1].edit_issue("P-1", fields={"summary": "x"})
-    unknowing = {1: JiraClient(journal.ReplayTransport(1, journal.Exchanges([sent])))}
-    journal.with_quiet(unknowing, {})  # a journal from before: nothing known
-    with pytest.raises(journal.Diverged):
-        await unknowing[1].edit_issue("P-1", fields={"summary": "x"})
+def test_the_cli_folds_a_journal_file_and_says_what_it_could_not(tmp_path: Path) -> None:
+    def run(records: list[dict[str, Any]]) -> Result:
+        path = tmp_path / "journal.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in records) + "not json\n")
+        args = ["replay", "--events", "--journal", str(path)]
+        return CliRunner().invoke(main, [*args, "--env-file", str(tmp_path / "none.env")])
+
+    whole = run(history().records)
+    assert whole.exit_code == 0, whole.output
+    assert "journal: 3 step(s) (0 of the old format), 0 intent(s)" in whole.output
+    assert "1 unreadable; rebuilt 1 pair(s)" in whole.output
+    tail = run(history().records[1:])
+    assert tail.exit_code == 1
+    assert "incomplete: pair 1:10001: it began before the journal's oldest record" in tail.output
+
+
+def test_an_event_that_cannot_apply_is_diverged_not_a_crash() -> None:
+    records = history().records
+    records[0]["events"] = records[0]["events"][1:]  # Agreed on no pair: its fold raises
+    rebuilt = folded(records)
+    assert "do not apply" in rebuilt.diverged[PAIR_ID]
