@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SiteNumber = Literal[1, 2]
+from streams.sites import SiteNumber as SiteNumber
 
 
 class PairStatus(StrEnum):

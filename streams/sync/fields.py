@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
+from streams.sites import SiteNumber as SiteNumber
 
-SiteNumber = Literal[1, 2]
 CORE_FIELDS = ("summary", "description", "priority", "labels")
 DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
