@@ -369,7 +369,7 @@ class ReplayCatalogs(SiteCatalogs):
         expected = {"catalog": "learn_user", "target": target, "canonical": canonical}
         entry = self.exchanges.take(f"a user lookup on site {target}", expected)
         for one, two in entry.get("learned", []):
-            self.maps.users.learn(one, two)
+            self.maps.users.learned.learn(one, two)
 
 
 def start(

@@ -31,7 +31,7 @@ from streams.sync.fields import UserMap
 from streams.sync.mapping import CustomFieldSpec
 from streams.sync.messages import SyncConfig
 from streams.sync.normalize import message_from_json
-from streams.sync.worker import dead_letter_due, retry_due_on, with_custom_fields
+from streams.sync.policy import dead_letter_due, retry_due_on, with_custom_fields
 
 HISTORY = 32  # states remembered per pair, for redelivered steps
 

@@ -41,6 +41,7 @@ from streams.jira.transport import SiteAuth
 from streams.records import WebhookEnvelope
 from streams.state import PairState
 from streams.sync import journal
+from streams.sync.agents.pair import step_context
 from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
 from streams.sync.engine import handle
@@ -56,7 +57,6 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.normalize import change_from_envelope
-from streams.sync.worker import step_context
 from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
 PAIR = "the-pair"
