@@ -73,19 +73,31 @@ async def prepare(
         session = aiohttp.ClientSession()  # closed by ``Prepared.close``
         sessions.append(session)
         clients[site], urls[site] = _client(settings, site, session)
+    try:
+        config = completed(config, knowledge, *await _asked(clients, config, custom_fields))
+    except BaseException:  # nothing runs on them: closed before the error goes on
+        for session in sessions:
+            await session.close()
+        raise
+    catalogs = journal.JournalledCatalogs(
+        clients, config.project_keys, config.maps, config.create_missing
+    )
+    applier = Applier(clients, config, urls, graphs=knowledge.graphs, catalogs=catalogs)
+    return Prepared(config, applier, knowledge, tuple(sessions))
+
+
+async def _asked(
+    clients: dict[int, JiraClient], config: SyncConfig, custom_fields: Sequence[CustomFieldSpec]
+) -> tuple[dict[int, str], list[CustomField]]:
+    """The integration accounts and the resolved custom fields (and, on the way, whether
+    the sync's edits can skip notifications)."""
     accounts: dict[int, str] = {}
     for site in SITES:
         account = await _integration_account(clients[site], site)
         if account is not None:
             accounts[site] = account
         await ask_notifications(clients[site], site, config.project_keys.get(site))
-    custom = await _custom_fields(clients, custom_fields)
-    config = completed(config, knowledge, accounts, custom)
-    catalogs = journal.JournalledCatalogs(
-        clients, config.project_keys, config.maps, config.create_missing
-    )
-    applier = Applier(clients, config, urls, graphs=knowledge.graphs, catalogs=catalogs)
-    return Prepared(config, applier, knowledge, tuple(sessions))
+    return accounts, await _custom_fields(clients, custom_fields)
 
 
 def _client(
