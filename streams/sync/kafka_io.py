@@ -37,7 +37,7 @@ class Sink(Protocol):
 Table = MutableMapping[bytes, bytes]  # a Faust table of raw bytes, or a dict in a test
 
 
-class Producer(Protocol):
+class HasProducer(Protocol):
     """What a durable send needs of the app: its producer, to flush."""
 
     @property
@@ -89,7 +89,7 @@ class Sinks:
 
 
 async def durably(
-    app: Producer, sinks: Sinks, pairs: Table, key: bytes, state: PairState, delay: float = 1.0
+    app: HasProducer, sinks: Sinks, pairs: Table, key: bytes, state: PairState, delay: float = 1.0
 ) -> None:
     """The pair's state (table, sync-state, an intent in the journal) on Kafka before the
     step writes to JIRA: written again until the broker has acknowledged it, since a write
@@ -126,7 +126,7 @@ def unacknowledged(sent: list[Any]) -> str | None:
     return None
 
 
-async def flushed(app: Producer, report_every: float = 15.0) -> None:
+async def flushed(app: HasProducer, report_every: float = 15.0) -> None:
     """Waits until the producer has flushed; while it takes long, logs the Kafka client's
     state now and then, so that a stall says where it is."""
     flush = asyncio.ensure_future(app.producer.flush())
@@ -140,7 +140,7 @@ async def flushed(app: Producer, report_every: float = 15.0) -> None:
         log.warning("producer flush still waiting after %.0f s: %s", waited, producer_state(app))
 
 
-def producer_state(app: Producer) -> dict[str, Any]:
+def producer_state(app: HasProducer) -> dict[str, Any]:
     """What aiokafka's producer holds, for a log line (its internals; best effort)."""
     faust_producer: Any = app.producer
     state: dict[str, Any] = {"faust_buffer": faust_producer.buffer.size}

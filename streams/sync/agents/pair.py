@@ -23,7 +23,7 @@ from streams.sync import journal, markers
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
 from streams.sync.guards import crashed
-from streams.sync.kafka_io import Producer, Sinks, Table, durably
+from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
 from streams.sync.normalize import encode_message, message_from_json, message_to_json
 from streams.sync.policy import Backoff, follow_up
@@ -68,7 +68,7 @@ def step_context(applier: Applier) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PairStep:
-    app: Producer
+    app: HasProducer
     sinks: Sinks
     pairs: Table
     applier: Applier
