@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SiteNumber = Literal[1, 2]
+from streams.sites import SiteNumber as SiteNumber
 
 
 class WebhookEnvelope(BaseModel):

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SiteNumber = Literal[1, 2]
+from streams.sites import SiteNumber as SiteNumber
 
 
 class PairStatus(StrEnum):
@@ -71,7 +71,7 @@ class PairFailure(_Frozen):
     at: datetime
     next_retry_at: datetime | None = None
     # A permanent failure was sent to the dead-letter topic: a sweep meeting the same
-    # failure again does not send it again (``worker._dead_letter_once``).
+    # failure again does not send it again (``streams.sync.policy.dead_letter_due``).
     dead_lettered: bool = False
 
 

@@ -78,7 +78,7 @@ def _brokers(settings: Settings, cluster: dict[str, Any]) -> Finding:
 
 def topic_findings(settings: Settings, existing: set[str], policy: str | None) -> list[Finding]:
     """The deployment's topics: missing ones (made at start) and the sync-state's policy."""
-    from streams.sync.worker import worker_topics  # imports faust: only when checking
+    from streams.sync.kafka_io import worker_topics  # imports faust: only when checking
 
     wanted = [shape.name for shape in worker_topics(settings)]
     missing = [name for name in wanted if name not in existing]

@@ -23,8 +23,8 @@ from projections.kafka import KafkaOptions, partitions_of
 from projections.replay import StateLog
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.settings import Settings
+from streams.sync.kafka_io import worker_group
 from streams.sync.replay import JournalFold, Rebuilt
-from streams.sync.worker import worker_group
 from streams.topics import Topics
 
 

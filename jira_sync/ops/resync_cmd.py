@@ -79,7 +79,7 @@ def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None
 
 
 async def _follow(settings: Settings, command: Command, progress: Progress, seconds: float) -> bool:
-    from streams.sync.worker import worker_group  # imports faust: only when waiting
+    from streams.sync.kafka_io import worker_group  # imports faust: only when waiting
 
     async with watching(settings, worker_group(settings)) as watch:
         await publish_command(settings, command)

@@ -3,7 +3,7 @@
 The worker carries out ``{"full_resync": true}`` by reading every issue of the project(s)
 and putting each on its site's events topic as a snapshot whose webhook id is
 ``resync:<commands topic>:<partition>:<offset>:<issue id>`` (the command's position;
-``streams/sync/worker.py``). Issue ids are per site, so a snapshot is known by its topic
+``streams/sync/agents/commands.py``). Issue ids are per site, so a snapshot is known by its topic
 and webhook id together. So, from the topics alone:
 
 - **fed**: our snapshots seen on the events topics. The list is complete once the worker

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 
 def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncConfig:
-    """The decision model's configuration. Custom fields are added once their ids are
-    known (``streams.sync.worker.Runtime``)."""
+    """The decision model's configuration from the settings and the mapping file. The
+    worker completes it before its app starts (``streams.sync.prepare``: custom field ids,
+    integration accounts, the knowledge store)."""
     mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
     maps = FieldMaps(
         statuses=NameMap(dict(mapping.statuses)),
@@ -101,7 +102,9 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     Example:
       KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 jira-sync worker
     """
-    from streams.sync.worker import create_worker_app, prepare_kafka
+    from streams.sync.kafka_io import prepare_kafka
+    from streams.sync.prepare import prepare
+    from streams.sync.worker import create_worker_app
 
     settings = settings_or_exit(env_file)
     problem = settings.marker_secret_problem()
@@ -117,18 +120,27 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
         mapping = load_mapping(settings.mapping_file)
     except MappingError as error:
         raise click.ClickException(str(error)) from None
-    app = create_worker_app(
-        settings, sync_config(settings, mapping), store=store, web_port=web_port, mapping=mapping
-    )
+    configure_logging(loglevel.upper(), secrets=secrets_of(settings))  # ``prepare`` logs
+    # The worker's loop: the clients ``prepare`` opens belong to it, and Faust runs on it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    config = sync_config(settings, mapping)
+    prepared = loop.run_until_complete(prepare(settings, config, mapping.custom_fields))
+    app = create_worker_app(settings, prepared, store=store, web_port=web_port)
     app.conf.datadir = data_dir
-    worker_process(app, settings, loglevel).execute_from_commandline()
+    worker_process(app, settings, loglevel, loop).execute_from_commandline()
 
 
-def worker_process(app: faust.App, settings: Settings, loglevel: str) -> Worker:
+def worker_process(
+    app: faust.App,
+    settings: Settings,
+    loglevel: str,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> Worker:
     """The Faust worker around ``app``, logging as every other process does: JSON lines on
     stderr through the scrubber of ``streams.logs`` (Faust's own colour log setup is off,
     since it would print secrets and bodies unmasked)."""
     from faust.worker import Worker
 
     configure_logging(loglevel.upper(), secrets=secrets_of(settings))
-    return Worker(app, loglevel=loglevel, quiet=True, override_logging=False)
+    return Worker(app, loglevel=loglevel, quiet=True, override_logging=False, loop=loop)

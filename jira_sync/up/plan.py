@@ -11,12 +11,11 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from streams.jira.sites import SANDBOX_EMAIL, SANDBOX_TOKEN
 from streams.settings import Settings
+from streams.sites import SiteNumber
 
-SiteNumber = Literal[1, 2]
 SITES: tuple[SiteNumber, SiteNumber] = (1, 2)
 WEBHOOK_EVENTS = (
     "jira:issue_created",

@@ -157,9 +157,9 @@ class SiteCatalogs:
             self._no_match[(target, canonical)] = self.clock()
             return
         if source == 1:
-            self.maps.users.learn(account, match)
+            self.maps.users.learned.learn(account, match)
         else:
-            self.maps.users.learn(match, account)
+            self.maps.users.learned.learn(match, account)
 
     async def _same_person(self, source: int, account: str, target: int) -> str | None:
         """Account ids are global in JIRA Cloud: the same id on the target is the same

@@ -22,18 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
+from streams.sites import SiteNumber as SiteNumber
+from streams.sync.knowledge import SITE2_USER as SITE2_USER
+from streams.sync.knowledge import UserMap as UserMap
 
-SiteNumber = Literal[1, 2]
 CORE_FIELDS = ("summary", "description", "priority", "labels")
 DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
 RESOLUTION = "resolution"  # set through transition screens; synced with the status
 ASSIGNEE = "assignee"
 SECURITY = "security"
-SITE2_USER = "site2:"
 NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
 
@@ -53,36 +54,6 @@ class NameMap:
         if name is None or site == 1:
             return name
         return self.one_to_two.get(name, name)
-
-
-@dataclass(frozen=True)
-class UserMap:
-    """Site 1 account id -> site 2 account id: the mapping file's users plus the pairs the
-    applier learned by matching visible email addresses (``learn``)."""
-
-    one_to_two: dict[str, str] = field(default_factory=dict)
-
-    def to_canonical(self, site: SiteNumber, account_id: str | None) -> str | None:
-        if account_id is None or site == 1:
-            return account_id
-        for one, two in self.one_to_two.items():
-            if two == account_id:
-                return one
-        return SITE2_USER + account_id
-
-    def to_site(self, site: SiteNumber, canonical: str | None) -> str | None:
-        """The account id on ``site``, or None when that person has none known there."""
-        if canonical is None:
-            return None
-        if canonical.startswith(SITE2_USER):
-            account = canonical.removeprefix(SITE2_USER)
-            if site == 2:
-                return account
-            return next((one for one, two in self.one_to_two.items() if two == account), None)
-        return canonical if site == 1 else self.one_to_two.get(canonical)
-
-    def learn(self, one: str, two: str) -> None:
-        self.one_to_two.setdefault(one, two)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from streams.settings import ConflictPolicy, DeletionPolicy
+from streams.sites import SiteNumber as SiteNumber
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 
-SiteNumber = Literal[1, 2]
 ChangeKind = Literal["created", "updated", "deleted", "snapshot"]  # snapshot: manual/full sync
 LINK_PROPERTY = "jira-sync.link"
 

@@ -18,7 +18,7 @@ from sandbox import RunningSite, SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from sandbox.users import with_role
 from streams.kafka_admin import ensure_topics
-from streams.sync.worker import worker_topics
+from streams.sync.kafka_io import worker_topics
 from tests.infra import OPENAPI_SPEC, isolated_settings
 
 pytestmark = pytest.mark.integration

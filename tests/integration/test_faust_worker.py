@@ -14,7 +14,7 @@ import faust
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.sync.worker import producer_state
+from streams.sync.kafka_io import producer_state
 
 pytestmark = pytest.mark.integration
 APPS = Path(__file__).parent / "apps"

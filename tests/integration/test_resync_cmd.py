@@ -17,7 +17,7 @@ from jira_sync.cli import main
 from jira_sync.ops.resync_progress import Progress, bar, phase
 from streams.commands import FullResync, parse_command
 from streams.kafka_admin import ensure_topics
-from streams.sync.worker import worker_topics
+from streams.sync.kafka_io import worker_topics
 from tests.infra import isolated_settings
 from tests.integration.test_commands_cli import read_commands
 

@@ -16,17 +16,16 @@ from sandbox import SiteConfig
 from sandbox.catalog import Catalog
 from sandbox.edits import Screens
 from streams.jira.sites import open_client
-from streams.settings import Settings
 from streams.state import PairStatus
 from streams.sync.applier import Applier
 from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.engine import handle
 from streams.sync.fields import DEFAULT_FIELDS, FieldMaps, NameMap, canonical
 from streams.sync.messages import IssueChanged, PairMessage, Reexamine, SyncConfig
-from streams.sync.worker import Backoff, Runtime, _follow_up, needs_another_look
+from streams.sync.policy import Backoff, needs_another_look
 from tests.jira.rig import SYNC_ACCOUNT, sync_auth, two_sites
 from tests.jira.test_field_sync import CONTRACT, CUSTOM, SITE2, Rig, create, edit
-from tests.unit.sync.test_follow_up import Topic, sinks
+from tests.unit.sync.test_follow_up import Topic, _follow_up, sinks
 
 CUSTOMER_2 = SITE2["text_field_id"]  # site 2's id of "Customer"
 
@@ -236,7 +235,7 @@ async def test_a_permanent_failure_is_dead_lettered_once_over_sweeps_and_again_o
     async with rig(site2) as r:
         key1 = await create(r, 1, {})
         out = sinks()
-        work = Runtime(cast(Settings, None), r.config, Backoff())
+        work = Backoff()
 
         async def step(message: PairMessage) -> None:
             r.clock += timedelta(minutes=15)

@@ -15,6 +15,7 @@ from streams.logs import MASK, secrets_of
 from streams.settings import Settings
 from streams.sync.mapping import MappingFile
 from streams.sync.worker import create_worker_app
+from tests.unit.sync.test_worker_web import offline
 
 TOKEN = "worker-api-token-0123456789"
 
@@ -36,7 +37,8 @@ def test_the_worker_process_logs_scrubbed_json(capsys: pytest.CaptureFixture[str
         jira_1_username="bot@example.com",
         jira_1_api_token=SecretStr(TOKEN),
     )
-    app = create_worker_app(settings, sync_config(settings, MappingFile()), store="memory://")
+    config = sync_config(settings, MappingFile())
+    app = create_worker_app(settings, offline(config), store="memory://")
     worker = worker_process(app, settings, "info")
     assert worker.override_logging is False  # Faust would replace the handlers on start
     logging.getLogger("streams.sync.worker").warning("GET failed with %s", TOKEN)

@@ -16,13 +16,13 @@ import faust
 import pytest
 
 from streams.jira.client import JiraClient
-from streams.settings import Settings
 from streams.state import IssueRef, PairState, PairStatus
-from streams.sync import worker
+from streams.sync.agents import commands, pair, retry, route
 from streams.sync.applier import Applier
+from streams.sync.kafka_io import Sinks
 from streams.sync.messages import Reexamine, SyncConfig
 from streams.sync.normalize import encode_message
-from streams.sync.worker import Runtime, Sinks, needs_another_look
+from streams.sync.policy import Backoff, needs_another_look
 from tests.unit.jira.test_unexpected_answers import HTML, Answering
 from tests.unit.sync.test_follow_up import Topic
 
@@ -64,20 +64,18 @@ def sent(topic: Any) -> list[tuple[bytes | None, dict[str, Any]]]:
     return cast(Topic, topic).sent
 
 
-def runtime(answer: Any = HTML) -> Runtime:
+def runtime(answer: Any = HTML) -> Applier:
     clients = {site: JiraClient(Answering(answer)) for site in (1, 2)}
-    run = Runtime(cast(Settings, None), CONFIG)
-    run.applier = Applier(clients, CONFIG, {1: "http://one", 2: "http://two"})
-    return run
+    return Applier(clients, CONFIG, {1: "http://one", 2: "http://two"})
 
 
 def agent(app: faust.App, name: str) -> Any:
     return next(a for a in app.agents.values() if a.name.endswith(name)).fun
 
 
-def pair_agent(run: Runtime, out: Sinks, pairs: dict[bytes, bytes]) -> Any:
+def pair_agent(run: Applier, out: Sinks, pairs: dict[bytes, bytes]) -> Any:
     app = faust.App("test-agents", store="memory://")
-    worker._pair_agent(app, run, out, pairs)
+    pair.install(app, out.pair_changes, out, pairs, run, Backoff())
     return agent(app, "sync-pair")
 
 
@@ -100,7 +98,7 @@ async def test_a_crashing_step_is_dead_lettered_and_the_pair_marked_failed(
     async def broken(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("'list' object has no attribute 'get'")
 
-    monkeypatch.setattr(worker, "handle", broken)
+    monkeypatch.setattr(pair, "handle", broken)
     out, pairs = sinks(), {KEY: PAIR.to_bytes(), b"1:10002": b"not a pair state"}
     sync_pair = pair_agent(runtime(), out, pairs)
     records = [
@@ -132,16 +130,16 @@ async def test_the_route_agent_dead_letters_what_it_cannot_route_and_goes_on(
             raise KeyError("fields")
         return normalize.change_from_envelope(envelope, maps)
 
-    monkeypatch.setattr(worker, "change_from_envelope", change)
-    monkeypatch.setattr(worker, "_find_pair", _new_pair)
+    monkeypatch.setattr(route, "change_from_envelope", change)
+    monkeypatch.setattr(route, "find_pair", _new_pair)
     out = sinks()
     app = faust.App("test-route", store="memory://")
     links: dict[bytes, bytes] = {}  # the links table, outside a running worker
     monkeypatch.setattr(app, "Table", lambda *args, **kwargs: links)
-    worker._route_agent(app, runtime(), 1, out.events[1], out)
-    route = agent(app, "route-1")
+    route.install(app, 1, out.events[1], out, runtime().clients, CONFIG.maps)
+    routed = agent(app, "route-1")
     records = [(b"10001", _envelope("bad")), (b"10002", _envelope("good", "10002"))]
-    await route(Stream(records))
+    await routed(Stream(records))
     assert calls == ["bad", "good"]
     [(key, dead)] = sent(out.dead_letter)
     assert key == b"10001"
@@ -150,7 +148,7 @@ async def test_the_route_agent_dead_letters_what_it_cannot_route_and_goes_on(
     assert links == {b"10002": b"1:10002"}
 
 
-async def _new_pair(runtime: Runtime, site: int, issue_id: str) -> tuple[str, None]:
+async def _new_pair(client: Any, maps: Any, site: int, issue_id: str) -> tuple[str, None]:
     return f"{site}:{issue_id}", None
 
 
@@ -175,10 +173,10 @@ def _envelope(webhook_id: str, issue_id: str = "10001") -> bytes:
 async def test_a_command_meeting_an_unexpected_answer_is_rejected_and_the_next_runs() -> None:
     out = sinks()
     app = faust.App("test-commands", store="memory://")
-    worker._commands_agent(app, runtime([{"id": "1"}]), out.events[1], out)
-    commands = agent(app, "commands")
+    commands.install(app, out.events[1], out, runtime([{"id": "1"}]))
+    handle = agent(app, "commands")
     manual = json.dumps({"issue_key": "PROJ1-1", "source_instance": 1})
-    await commands(Stream([(b"c1", manual.encode()), (b"c2", b"{not json")]))
+    await handle(Stream([(b"c1", manual.encode()), (b"c2", b"{not json")]))
     assert [key for key, _ in sent(out.dead_letter)] == [b"c1", b"c2"]
     assert "unexpected answer" in sent(out.dead_letter)[0][1]["reason"]
 
@@ -186,11 +184,11 @@ async def test_a_command_meeting_an_unexpected_answer_is_rejected_and_the_next_r
 async def test_the_retry_agent_refuses_a_record_it_cannot_read_and_goes_on() -> None:
     out = sinks()
     app = faust.App("test-retry", store="memory://")
-    worker._retry_agent(app, out)
-    retry = agent(app, "retry")
+    retry.install(app, out.retry, out)
+    held = agent(app, "retry")
     naive = json.dumps({"reason": "r", "attempt": 1, "due": "2026-01-01T00:00:00"}).encode()
     due = (NOW - timedelta(seconds=1)).isoformat()
     good = json.dumps({"reason": "r", "attempt": 2, "due": due}).encode()
-    await retry(Stream([(KEY, naive), (KEY, good)]))
+    await held(Stream([(KEY, naive), (KEY, good)]))
     assert [key for key, _ in sent(out.dead_letter)] == [KEY]
     assert [record["attempt"] for _, record in sent(out.pair_changes)] == [2]

@@ -1,4 +1,4 @@
-"""A pair's state is on Kafka before a step writes to JIRA (``_durably``), with fake topics:
+"""A pair's state is on Kafka before a step writes to JIRA (``kafka_io.durably``), with fake topics:
 a send the broker did not acknowledge is made again, and a slow flush is reported."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import faust
 import pytest
 
 from streams.state import PairState, PairStatus
-from streams.sync.worker import Sinks, _durably, flushed
+from streams.sync.kafka_io import Sinks, flushed
+from streams.sync.kafka_io import durably as _durably
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PAIR = PairState(pair_id="1:10001", version=2, origin=1, status=PairStatus.PENDING, updated_at=NOW)

@@ -14,6 +14,7 @@ from streams.sync.fields import (
     canonical,
     render,
 )
+from streams.sync.knowledge import LearnedUsers
 from streams.sync.mapping import MappingError, load_mapping
 
 SEVERITY = CustomField(
@@ -69,9 +70,10 @@ def test_rendering_maps_names_and_reports_what_the_site_lacks() -> None:
 
 
 def test_users_learned_by_email_translate_both_ways() -> None:
-    users = UserMap({})
+    store = LearnedUsers()
+    users = UserMap({}, learned=store)
     assert users.to_site(2, "one-erin") is None
-    users.learn("one-erin", "two-erin")
+    store.learn("one-erin", "two-erin")
     assert users.to_site(2, "one-erin") == "two-erin"
     assert users.to_canonical(2, "two-erin") == "one-erin"
     assert users.to_site(1, "site2:two-erin") == "one-erin"

@@ -179,7 +179,7 @@ class _Applier:
 
 
 def test_an_operators_pair_is_the_one_the_counterparts_marker_names_with_the_other_issue() -> None:
-    from streams.sync.worker import _pair_of
+    from streams.sync.agents.commands import pair_of as _pair_of
 
     victim = {"pair_id": PAIR, "site": 1, "id": "10001", "key": "PROJ1-1"}
     own = {"pair_id": "2:20002", "site": 2, "id": "20002", "key": "PROJ2-2"}

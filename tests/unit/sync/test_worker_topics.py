@@ -5,15 +5,18 @@ first table write then fails with ``PartitionsMismatch`` (a new pair's event was
 from __future__ import annotations
 
 from streams.settings import Settings
+from streams.sync.kafka_io import worker_topics
 from streams.sync.messages import SyncConfig
-from streams.sync.worker import create_worker_app, worker_topics
+from streams.sync.worker import create_worker_app
+from tests.unit.sync.test_worker_web import offline
 
 
 def test_every_table_changelog_is_made_beforehand_compacted_and_partitioned_like_its_source() -> (
     None
 ):
     settings = Settings(_env_file=None, kafka_partitions=6)  # type: ignore[call-arg]
-    app = create_worker_app(settings, SyncConfig(project_keys={1: "P1", 2: "P2"}), "memory://")
+    config = SyncConfig(project_keys={1: "P1", 2: "P2"})
+    app = create_worker_app(settings, offline(config), "memory://")
     shapes = {shape.name: shape for shape in worker_topics(settings)}
     changelogs = [table.changelog_topic.get_topic_name() for table in app.tables.values()]
     assert len(changelogs) == 3

@@ -1,0 +1,116 @@
+"""``commands``: the operator's commands. A manual sync puts a snapshot of the issue on its
+site's events topic (the same path as webhooks); a full resync does so for every issue of
+the project(s); a resolve sends a ``Resolve`` message to the pair."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from streams.commands import CommandError, FullResync, ManualSync, ResolveConflict, parse_command
+from streams.jira.errors import JiraError, NotFound
+from streams.jira.models import Issue
+from streams.sites import SITES, SiteNumber
+from streams.sync.applier import Applier
+from streams.sync.kafka_io import Sinks
+from streams.sync.messages import Resolve, pair_id_for, resync_event_id
+from streams.sync.normalize import encode_message, snapshot_envelope
+
+log = logging.getLogger(__name__)
+
+
+def install(app: faust.App, source: faust.TopicT, sinks: Sinks, applier: Applier) -> None:
+    async def commands(stream: faust.StreamT[Any]) -> None:
+        async for event in stream.events():
+            message = event.message
+            command_id = f"{message.topic}:{message.partition}:{message.offset}"
+            raw = event.value
+            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+            try:
+                command = parse_command(raw, command_id, datetime.now(UTC))
+                await carry_out(applier, sinks, command_id, command)
+            except CommandError as error:
+                await sinks.reject("commands", event.key, error.reason, text)
+            except JiraError as error:
+                await sinks.reject("commands", event.key, str(error), text)
+            except Exception as error:  # a bad command or answer must not stop the others
+                await sinks.survived("commands", event.key, error, text)
+
+    app.agent(source, name="commands")(commands)
+
+
+async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: object) -> None:
+    if isinstance(command, ManualSync):
+        site = command.source_instance
+        try:
+            issue = await applier.clients[site].get_issue(
+                command.issue_key, fields=applier.read_fields(site)
+            )
+        except NotFound:
+            raise CommandError(f"{command.issue_key} does not exist on site {site}") from None
+        await feed(sinks, site, issue, f"manual:{command_id}")
+        log.info("manual sync", extra={"issue": command.issue_key, "site": site})
+        return
+    if isinstance(command, ResolveConflict):
+        pair_id = await pair_of(applier, command.sync_id)
+        winner: SiteNumber = 1 if command.resolution_direction == "jira_1_to_2" else 2
+        resolve = Resolve(winner=winner, sync_id=command.sync_id)
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(resolve))
+        return
+    if isinstance(command, FullResync):
+        sites = SITES if command.source_instance is None else (command.source_instance,)
+        for site in sites:
+            count = await full_snapshot(applier, site, sinks, command_id)
+            log.info("full resync of site %d: %d issues fed", site, count)
+        return
+    raise CommandError(f"{type(command).__name__} is not carried out by this worker")
+
+
+async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id: str) -> int:
+    """Every issue of the site's project, as snapshot events through the same path as
+    webhooks: missing counterparts get made, drifted pairs get merged, pairs in sync cost
+    reads only."""
+    project = applier.config.project_keys[site]
+    jql = f'project = "{project}" ORDER BY id ASC'
+    count = 0
+    async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
+        await feed(sinks, site, issue, resync_event_id(run_id, site, issue.id))
+        count += 1
+    return count
+
+
+async def feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) -> None:
+    """An issue read through REST onto its site's events topic, as a snapshot event."""
+    key = issue.key or issue.id
+    envelope = snapshot_envelope(site, issue.id, key, issue.fields, snapshot_id, datetime.now(UTC))
+    await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
+
+
+async def pair_of(applier: Applier, sync_id: str) -> str:
+    """The pair id behind an operator's ``KEY1#KEY2``: the counterpart carries the marker,
+    which names the other issue's pair (a marker copied onto the origin names another)."""
+    keys: dict[SiteNumber, str] = dict(zip(SITES, sync_id.split("#"), strict=True))
+    for site in (2, 1):
+        marker = await applier.link_of(site, keys[site])
+        claimed = marker.get("pair_id") if marker else None
+        if isinstance(claimed, str) and claimed == await _origin_pair(applier, keys, site):
+            return claimed
+    raise CommandError(
+        f"{sync_id} is not a pair synced by jira-sync: neither issue exists with a link "
+        "marker naming the other"
+    )
+
+
+async def _origin_pair(
+    applier: Applier, keys: dict[SiteNumber, str], counterpart: SiteNumber
+) -> str:
+    """The pair id the other issue of ``keys`` would have started ("" when it is gone)."""
+    origin: SiteNumber = 2 if counterpart == 1 else 1
+    try:
+        issue = await applier.clients[origin].get_issue(keys[origin], fields=["updated"])
+    except NotFound:
+        return ""
+    return pair_id_for(origin, issue.id)

@@ -1,0 +1,155 @@
+"""``sync-pair``: one pair step per message, serial per pair (key: pair id).
+
+Claim (the link marker of the issue agrees) -> ``engine.handle`` (decide, apply, fold; the
+pair made durable before JIRA is written) -> ``policy.follow_up`` (retry, dead letters) ->
+journal entry -> the new state in the ``pairs`` table and on sync-state."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from streams.jira.errors import JiraError, PermanentJiraError
+from streams.state import PairState
+from streams.sync import journal, markers
+from streams.sync.applier import Applier
+from streams.sync.engine import StepResult, handle
+from streams.sync.events import PairEvent
+from streams.sync.guards import crashed
+from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
+from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
+from streams.sync.normalize import encode_message, message_from_json, message_to_json
+from streams.sync.policy import Backoff, follow_up
+
+log = logging.getLogger(__name__)
+
+
+def install(
+    app: faust.App,
+    source: faust.TopicT,
+    sinks: Sinks,
+    pairs: Table,
+    applier: Applier,
+    backoff: Backoff,
+) -> None:
+    step = PairStep(app, sinks, pairs, applier, backoff)
+
+    async def sync_pair(stream: faust.StreamT[Any]) -> None:
+        async for key, value in stream.items():
+            try:
+                await step(key, value)
+            except Exception as error:  # a bug must not stop every other pair
+                await sinks.survived("pair-changes", key, error, value)
+                await fail_pair(sinks, pairs, key, error)
+
+    app.agent(source, name="sync-pair")(sync_pair)
+
+
+@dataclass(frozen=True)
+class PairStep:
+    app: HasProducer
+    sinks: Sinks
+    pairs: Table
+    applier: Applier
+    backoff: Backoff
+
+    async def __call__(self, key: bytes, value: bytes) -> None:
+        try:
+            message = message_from_json(json.loads(value))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            await self.sinks.reject("pair-changes", key, f"not a pair message: {error}", None)
+            return
+        stored = self.pairs.get(key)
+        pair = PairState.from_bytes(stored) if stored else None
+        if not await self._claimed(key, pair, message):
+            return  # sent to the issue's own pair instead
+        now = datetime.now(UTC)
+        result = await self._handled(key, message, pair, now)
+        if result is None:
+            return
+        log.info(
+            "pair %s: %s (%d writes)",
+            key.decode(),
+            result.note,
+            result.writes,
+            extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
+        )
+        decided = follow_up(message, pair, result, self.backoff, now)
+        await self.sinks.follow(key, message_to_json(message), decided)
+        facts: list[PairEvent] = getattr(result, "events", [])  # core's StepResult.events
+        record = journal.step_record(
+            key.decode(), now, message, pair, facts, decided.state, decided.retry_due
+        )
+        await self.sinks.journal.send(key=key, value=record)
+        if decided.state is not None and decided.state != pair:
+            await self.sinks.publish(self.pairs, key, decided.state)
+
+    async def _handled(
+        self,
+        key: bytes,
+        message: PairMessage,
+        pair: PairState | None,
+        now: datetime,
+    ) -> StepResult | None:
+        """The engine's step, its pair made durable before JIRA is written; None when it
+        crashed (dead-lettered, and the pair says it failed)."""
+        persist = functools.partial(durably, self.app, self.sinks, self.pairs, key)
+        applier = dataclasses.replace(self.applier, before_writes=persist)
+        try:
+            return await handle(message, pair, applier.config, applier, now)
+        except Exception as error:  # a bug must not stop every other pair
+            log.exception("pair step crashed", extra={"pair_id": key.decode()})
+            reason = f"internal error: {type(error).__name__}: {error}"
+            await self.sinks.reject("pair-changes", key, reason, message_to_json(message))
+            await fail_pair(self.sinks, self.pairs, key, error)
+            return None
+
+    async def _claimed(self, key: bytes, pair: PairState | None, message: PairMessage) -> bool:
+        """The pair takes the issue its link marker routed here (``streams.sync.markers``,
+        in the pair's own serial step, so nothing changes its sides meanwhile); else the
+        message goes to the issue's own pair, which warns why."""
+        if not isinstance(message, IssueChanged | CommentChanged):
+            return True
+        client = self.applier.clients[message.site]
+
+        async def read() -> markers.Seen:
+            delay = 1.0
+            while True:  # as in ``route.find_pair``: a guess would adopt or duplicate
+                try:
+                    return await markers.read_claim(client, message.issue_id)
+                except (PermanentJiraError, ValueError) as error:  # ValueError: not an issue
+                    log.warning("link marker unreadable", extra={"error": str(error)})
+                    return markers.Seen()
+                except JiraError as error:
+                    log.warning("link marker read failed; retrying", extra={"error": str(error)})
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 60.0)
+
+        async def send(pair_id: str, rerouted: PairMessage) -> None:
+            await self.sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(rerouted))
+
+        config = self.applier.config
+        ours = config.integration_accounts.get(message.site)
+        return await markers.checked(
+            message, key.decode(), pair, read, ours, config.marker_secret, send
+        )
+
+
+async def fail_pair(sinks: Sinks, pairs: Table, key: bytes, error: Exception) -> None:
+    """The pair says it failed (retryable), so the periodic sweep looks at it again."""
+    stored = pairs.get(key)
+    try:
+        pair = PairState.from_bytes(stored) if stored else None
+    except ValueError:
+        pair = None  # unreadable: the dead letter says so
+    if pair is None:
+        return  # no pair (yet): the dead letter holds the message
+    await sinks.publish(pairs, key, crashed(pair, error, datetime.now(UTC)))

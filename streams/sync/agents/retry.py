@@ -1,0 +1,71 @@
+"""``retry`` and the schedules: retries held until due, the periodic sweep of the pairs
+that need another look (``policy.needs_another_look``) and the daily full sync."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any, cast
+
+import faust
+
+from streams.settings import Settings
+from streams.state import PairState
+from streams.sync.guards import parse_retry_record
+from streams.sync.kafka_io import Sinks, Table
+from streams.sync.messages import Reexamine
+from streams.sync.normalize import encode_message
+from streams.sync.policy import SWEEP, needs_another_look
+
+log = logging.getLogger(__name__)
+
+
+def install(app: faust.App, source: faust.TopicT, sinks: Sinks) -> None:
+    """Holds each retry until it is due, then asks the pair to look at itself again.
+
+    One partition waits on its head record, so a later record that is due sooner waits with
+    it; delays are capped (``Backoff.cap``), which bounds that wait."""
+
+    async def retry(stream: faust.StreamT[Any]) -> None:
+        async for key, value in stream.items():
+            try:
+                message, wait = parse_retry_record(value, datetime.now(UTC))
+            except ValueError as error:
+                await sinks.reject("retry", key, f"not a retry record: {error}", None)
+                continue
+            try:
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                await sinks.pair_changes.send(key=key, value=encode_message(message))
+            except Exception as error:  # the retry agent must go on
+                await sinks.survived("retry", key, error, value)
+
+    app.agent(source, name="retry")(retry)
+
+
+def schedules(
+    app: faust.App, settings: Settings, sinks: Sinks, pairs: Table, commands: faust.TopicT
+) -> None:
+    """Every worker sweeps the pairs of its own partitions; the daily full sync is sent by
+    the worker that holds partition 0 of the command topic (so once per group)."""
+
+    async def retry_failed() -> None:
+        due = [key for key, raw in pairs.items() if needs_another_look(PairState.from_bytes(raw))]
+        message = encode_message(Reexamine(SWEEP))
+        for key in due:
+            await sinks.pair_changes.send(key=key, value=message)
+        if due:
+            log.info("scheduled retry of %d pairs", len(due))
+
+    async def full_sync() -> None:
+        assignment = cast(Any, app.consumer).assignment()
+        name = commands.get_topic_name()
+        if not any(tp.topic == name and tp.partition == 0 for tp in assignment):
+            return
+        await commands.send(key=b"full-resync", value=json.dumps({"full_resync": True}).encode())
+        log.info("daily full sync requested")
+
+    app.timer(settings.sync_retry_interval_seconds, name="retry-failed")(retry_failed)
+    app.crontab(settings.sync_full_sync_cron, timezone=UTC, on_leader=False)(full_sync)

@@ -1,0 +1,92 @@
+"""``route-N``: finds the pair of an issue of site N and re-keys its change by pair id.
+
+The link table of the site, else the link marker property on the issue (one read, the
+first time an issue is seen), else the issue starts a new pair. Re-keying by pair id
+serialises everything about one pair on one partition."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import faust
+
+from streams.jira.client import JiraClient
+from streams.jira.errors import JiraError, PermanentJiraError
+from streams.records import WebhookEnvelope
+from streams.sites import SiteNumber
+from streams.sync import journal, rich_text
+from streams.sync.fields import FieldMaps
+from streams.sync.kafka_io import Sinks, Table
+from streams.sync.messages import pair_id_for
+from streams.sync.normalize import change_from_envelope, encode_message
+
+log = logging.getLogger(__name__)
+
+
+def install(
+    app: faust.App,
+    site: SiteNumber,
+    source: faust.TopicT,
+    sinks: Sinks,
+    clients: Mapping[int, JiraClient],
+    maps: FieldMaps,
+) -> None:
+    links: Table = app.Table(f"links-{site}", default=None, key_type=bytes, value_type=bytes)
+
+    async def route(stream: faust.StreamT[Any]) -> None:
+        async for key, value in stream.items():
+            try:
+                await route_one(key, value)
+            except Exception as error:  # a bad record or answer must not stop the site
+                await sinks.survived(f"events-{site}", key, error, value)
+
+    async def route_one(key: bytes, value: bytes) -> None:
+        try:
+            envelope = WebhookEnvelope.from_bytes(value)
+        except ValueError as error:
+            await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
+            return
+        change = change_from_envelope(envelope, maps)
+        if change is None:
+            return
+        known = links.get(key)
+        if known:
+            pair_id = known.decode()
+        else:  # its first sight: the read of its marker brings its rich text along
+            pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
+            change = rich_text.read_through_rest(change, rich)
+            links[key] = pair_id.encode()
+            record = journal.route_record(site, key.decode(), pair_id)
+            await sinks.journal.send(key=key, value=record)
+        log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
+
+    app.agent(source, name=f"route-{site}")(route)
+
+
+async def find_pair(
+    client: JiraClient, maps: FieldMaps, site: SiteNumber, issue_id: str
+) -> tuple[str, dict[str, Any] | None]:
+    """The pair an issue belongs to, by its link marker, and the issue's rich text as REST
+    holds it (``rich_text.first_look``). Reading the marker is retried for as long as
+    JIRA cannot answer: guessing "new pair" would duplicate our own issues."""
+    delay = 1.0
+    rich: dict[str, Any] | None = None
+    while True:
+        try:
+            marker, rich = await rich_text.first_look(client, site, issue_id, maps)
+            break
+        except PermanentJiraError as error:  # cannot read it, so cannot be ours to recognise
+            log.warning("link marker unreadable", extra={"site": site, "error": str(error)})
+            marker = None
+            break
+        except JiraError as error:
+            log.warning("link marker read failed; retrying", extra={"error": str(error)})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
+    if marker and isinstance(marker.get("pair_id"), str):
+        return str(marker["pair_id"]), rich
+    return pair_id_for(site, issue_id), rich
