@@ -27,8 +27,25 @@ from streams.jira.errors import (
 from streams.jira.models import Comment, Issue, parse_jira_time
 from streams.jira.transport import RetryPolicy
 from streams.state import PairState, PendingCreate
-from streams.sync import comments, differences, journal, markers, outcomes, rich_text, screens
+from streams.sync import comments, differences, journal, markers, rich_text, screens
 from streams.sync.catalog import PROJECT_TYPE, SiteCatalogs, wanted_names
+from streams.sync.events import PairEvent
+from streams.sync.facts import (
+    Cleared,
+    CommentCopied,
+    CommentPending,
+    CommentUnmapped,
+    CommentUpdated,
+    CounterpartCreated,
+    CreateFound,
+    CreateIntended,
+    FieldsUnagreed,
+    FieldsWritten,
+    StatusReached,
+    Track,
+    Warned,
+    WriteFailed,
+)
 from streams.sync.fields import (
     ASSIGNEE,
     RESOLUTION,
@@ -90,6 +107,7 @@ class Retry:
 class Applied:
     state: PairState
     retry: Retry | None = None
+    events: list[PairEvent] = field(default_factory=list)  # what JIRA answered, as facts
 
 
 @dataclass
@@ -144,6 +162,7 @@ class Applier:
             issue.key or fetch.issue_key,
             values,
             parse_jira_time(issue.updated),
+            fields=issue.fields,
         )
 
     async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:
@@ -158,95 +177,113 @@ class Applier:
         return marker if isinstance(marker, dict) else None
 
     async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
+        """One action carried out; what JIRA answered, as the facts of it (``events``),
+        folded over ``pair`` (``state``)."""
+        track = Track(pair, now)
+        retry = await self._run(track, action)
+        return Applied(track.state, retry, track.events)
+
+    async def _run(self, t: Track, action: Action) -> Retry | None:
         if isinstance(action, CreateCounterpart):
-            return await self._create(pair, action, now)
+            return await self._create(t, action)
         if isinstance(action, RecoverCreate):
-            return await self._recover(pair, action, now)
+            return await self._recover(t, action)
+        start = t.checkpoint()
         try:
             if isinstance(action, CopyComment | DeleteComment):
-                return await self._comment(pair, action, now)
+                return await self._comment(t, action)
             if isinstance(action, CopyComments):
-                return await self._copy_earlier(pair, action, now)
-            return Applied(await self._perform(pair, action, now))
+                return await self._copy_earlier(t, action)
+            await self._perform(t, action)
+            return None
         except BadRequest as error:
-            return await self._refused(pair, action, error, now)
+            t.rollback(start)
+            return await self._refused(t, action, error)
         except PermanentJiraError as error:
-            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+            t.rollback(start)
+            t.add(_failed(action, error))
+            return None
         except RetryableJiraError as error:
-            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
-            return Applied(state, Retry(str(error), error.retry_after))
+            t.rollback(start)
+            t.add(_failed(action, error))
+            return Retry(str(error), error.retry_after)
 
-    async def _perform(self, pair: PairState, action: Action, now: datetime) -> PairState:
+    async def _again(self, t: Track, action: Action) -> Retry | None:
+        """A follow-up action of the one being carried out, through ``apply``."""
+        applied = await self.apply(t.state, action, t.at)
+        t.add(*applied.events)
+        return applied.retry
+
+    async def _perform(self, t: Track, action: Action) -> None:
         if isinstance(action, WriteFields):
             rendered = await self.render_for(action.site, action.values)
             await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
-            state = outcomes.written(pair, action, now, rendered.held)
-            state = outcomes.cleared(state, "field-not-on-screen", now)
-            return _report(state, action.values, rendered, now)
-        if isinstance(action, TransitionTo):
-            return await self._transition(pair, action, now)
-        if isinstance(action, CrossLink):
-            await self._cross_link(pair)
-            return pair
-        if isinstance(action, Unlink):
+            t.add(FieldsWritten(action.site, action.values, rendered.held))
+            t.add(Cleared("field-not-on-screen"), *_report(action.values, rendered))
+        elif isinstance(action, TransitionTo):
+            await self._transition(t, action)
+        elif isinstance(action, CrossLink):
+            await self._cross_link(t.state)
+        elif isinstance(action, Unlink):
             client = self.clients[action.site]
             with contextlib.suppress(NotFound):
                 await client.delete_property(action.issue_key, LINK_PROPERTY)
             with contextlib.suppress(NotFound):
-                await client.delete_remote_link(action.issue_key, f"jira-sync:{pair.pair_id}")
-            return outcomes.warned(pair, "unlinked", f"{action.issue_key} was unlinked", now)
-        if isinstance(action, DeleteIssue):
+                await client.delete_remote_link(action.issue_key, f"jira-sync:{t.state.pair_id}")
+            t.add(Warned("unlinked", f"{action.issue_key} was unlinked"))
+        elif isinstance(action, DeleteIssue):
             with contextlib.suppress(NotFound):
                 await self.clients[action.site].delete_issue(action.issue_key)
-            return outcomes.warned(pair, "deleted", f"{action.issue_key} was deleted too", now)
-        raise TypeError(f"the applier does not perform {type(action).__name__}")
+            t.add(Warned("deleted", f"{action.issue_key} was deleted too"))
+        else:
+            raise TypeError(f"the applier does not perform {type(action).__name__}")
 
-    async def _comment(
-        self, pair: PairState, action: CopyComment | DeleteComment, now: datetime
-    ) -> Applied:
+    async def _comment(self, t: Track, action: CopyComment | DeleteComment) -> Retry | None:
         """A comment copy made, updated or removed; when it fails for good, its original
         stays pending, so the next merge of the pair does it again (a retry brings no
         comment event). A copy not yet mapped may have been made by a create whose answer
         was lost: it is looked for before it is made again."""
+        start = t.checkpoint()
         try:
             if isinstance(action, DeleteComment):
                 with contextlib.suppress(NotFound):
                     await self.clients[action.site].delete_comment(
                         action.issue_key, action.comment_id
                     )
-                return Applied(outcomes.comment_unmapped(pair, action.source, now))
-            return Applied(await self._copy_comment(pair, action, now))
+                t.add(CommentUnmapped(action.source))
+            else:
+                await self._copy_comment(t, action)
+            return None
         except RetryableJiraError as error:
-            pending = outcomes.comment_pending(pair, action.source, now)
-            state = outcomes.failed(pending, action, str(error), retryable=True, now=now)
-            return Applied(state, Retry(str(error), error.retry_after))
+            t.rollback(start)
+            t.add(CommentPending(action.source), _failed(action, error))
+            return Retry(str(error), error.retry_after)
 
-    async def _copy_earlier(self, pair: PairState, action: CopyComments, now: datetime) -> Applied:
+    async def _copy_earlier(self, t: Track, action: CopyComments) -> Retry | None:
         """Every public comment of the origin without a copy (none of ours) copied (never an
         internal one: restricted, or a service-desk internal note)."""
-        target = pair.side(action.site)
+        target = t.state.side(action.site)
         key = action.issue_key or (target.key if target is not None else "")
         if not key:
-            return Applied(pair)
-        state = pair
+            return None
         async for comment in self.clients[action.source_site].comments(action.source_key):
             ref = f"{action.source_site}:{comment.id}"
-            if comment.internal or ref in state.comment_map or ref in state.comment_map.values():
+            mapped = t.state.comment_map
+            if comment.internal or ref in mapped or ref in mapped.values():
                 continue
             one = CopyComment(action.source_site, action.source_key, comment.id, action.site, key)
-            applied = await self._comment(state, one, now)
-            if applied.retry is not None:
-                return applied
-            state = applied.state
-        return Applied(state)
+            retry = await self._comment(t, one)
+            if retry is not None:
+                return retry
+        return None
 
-    async def _copy_comment(self, pair: PairState, action: CopyComment, now: datetime) -> PairState:
+    async def _copy_comment(self, t: Track, action: CopyComment) -> None:
         """The original read fresh; its copy created, updated, or removed when the original
         is gone or has become internal. A create is recorded first and, when a previous
         attempt may have happened, looked for by its marker before it is made again (and
         removed, when its original is gone)."""
         source = action.source
-        copy = pair.comment_map.get(source)
+        copy = t.state.comment_map.get(source)
         copy_id = copy.partition(":")[2] if copy else None
         target = self.clients[action.site]
         try:
@@ -256,31 +293,34 @@ class Applier:
         except NotFound:
             original = None
         if original is None or original.internal:
-            if copy_id is None and source in pair.pending_comments:
+            if copy_id is None and source in t.state.pending_comments:
                 lost = await _find_copy(target, action.issue_key, source)
                 copy_id = lost.id if lost is not None else None
             if copy_id is not None:
                 with contextlib.suppress(NotFound):
                     await target.delete_comment(action.issue_key, copy_id)
-            return outcomes.comment_unmapped(pair, source, now)
+            t.add(CommentUnmapped(source))
+            return
         body = comments.copy_body(original, source, action.source_key)
         if copy_id is not None:
             try:
                 await target.update_comment(action.issue_key, copy_id, body)
-                return outcomes.comment_updated(pair, source, now)
+                t.add(CommentUpdated(source))
+                return
             except NotFound:  # someone deleted our copy: make it again
-                pair = outcomes.comment_unmapped(pair, source, now)
-        if source in pair.pending_comments:
+                t.add(CommentUnmapped(source))
+        if source in t.state.pending_comments:
             found = await _find_copy(target, action.issue_key, source)
             if found is not None:  # made by a create whose answer was lost
                 if found.body != body:  # the original was edited since
                     await target.update_comment(action.issue_key, found.id, body)
-                return outcomes.comment_copied(pair, source, f"{action.site}:{found.id}", now)
-        marked = outcomes.comment_pending(pair, source, now)
-        await self.before_writes(marked)
+                t.add(CommentCopied(source, f"{action.site}:{found.id}"))
+                return
+        t.add(CommentPending(source))
+        await self.before_writes(t.state)
         internal = comments.copy_properties(await self._project_type(action.site))
         made = await self._post_copy(target, action.issue_key, body, source, internal)
-        return outcomes.comment_copied(marked, source, f"{action.site}:{made}", now)
+        t.add(CommentCopied(source, f"{action.site}:{made}"))
 
     async def _project_type(self, site: SiteNumber) -> str | None:
         """The target project's type, from the catalog's cached project read (None
@@ -314,13 +354,11 @@ class Applier:
                 return found.id
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _create(
-        self, pair: PairState, action: CreateCounterpart | RecoverCreate, now: datetime
-    ) -> Applied:
+    async def _create(self, t: Track, action: CreateCounterpart | RecoverCreate) -> Retry | None:
         if isinstance(action, CreateCounterpart) and action.webhook_text:
-            fresh = await self._with_origin_text(pair, action, now)
-            if isinstance(fresh, Applied):
-                return fresh
+            fresh, retry = await self._with_origin_text(t, action)
+            if fresh is None:
+                return retry
             action = fresh
         nonce = action.link.get("nonce")  # a create made again keeps its intent's nonce
         nonce = nonce if isinstance(nonce, str) else self.nonce()
@@ -331,12 +369,13 @@ class Applier:
             values=action.values,
             link=link,
             origin_key=action.origin_key,
-            requested_at=now,
+            requested_at=t.at,
             status=action.status,
             nonce=nonce,
         )
-        marked = pair.model_copy(update={"pending_create": intent})
-        await self.before_writes(marked)
+        before = t.checkpoint()
+        t.add(CreateIntended(intent))
+        await self.before_writes(t.state)
         synced = {k: v for k, v in action.values.items() if k != "issuetype"}
         rendered = await self.render_for(action.site, synced)
         fields = {k: v for k, v in rendered.fields.items() if v is not None}
@@ -349,59 +388,63 @@ class Applier:
                 self.clients[action.site], fields, {LINK_PROPERTY: link}
             )
         except PermanentJiraError as error:  # JIRA refused: nothing was created
-            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+            t.rollback(before)
+            t.add(_failed(action, error))
+            return None
         except RetryableJiraError as error:  # may or may not exist: the intent stays
-            state = outcomes.failed(marked, action, str(error), retryable=True, now=now)
-            return Applied(state, Retry(str(error), error.retry_after))
-        state = outcomes.created(marked, action, created.id, created.key, now, rendered.held)
-        state = _report(state, synced, rendered, now)
+            t.add(_failed(action, error))
+            return Retry(str(error), error.retry_after)
+        values, held = action.values, rendered.held
+        t.add(CounterpartCreated(action.site, created.id, created.key, values, held))
+        t.add(*_report(synced, rendered))
         if type_problem is None:
-            state = outcomes.cleared(state, "value-missing", now, "issuetype")
+            t.add(Cleared("value-missing", "issuetype"))
         else:
-            state = outcomes.warned(state, "value-missing", type_problem, now, "issuetype")
-        linked = await self._linked(state)
+            t.add(Warned("value-missing", type_problem, "issuetype"))
+        await self._linked(t)
         if not left_out:
-            return linked
-        return await self._set_after_create(linked.state, action, created.key, left_out, now)
+            return None
+        return await self._set_after_create(t, action, created.key, left_out)
 
     async def _with_origin_text(
-        self, pair: PairState, action: CreateCounterpart, now: datetime
-    ) -> CreateCounterpart | Applied:
+        self, t: Track, action: CreateCounterpart
+    ) -> tuple[CreateCounterpart | None, Retry | None]:
         """The create with its rich text read from the origin (``rich_text.from_origin``);
         an origin that cannot be read is not copied now: the pair's retry looks again."""
         try:
-            fresh = await rich_text.from_origin(pair, action, self.observe, self.config.maps)
+            fresh = await rich_text.from_origin(t.state, action, self.observe, self.config.maps)
         except RetryableJiraError as error:
-            state = outcomes.failed(pair, action, str(error), retryable=True, now=now)
-            return Applied(state, Retry(str(error), error.retry_after))
+            t.add(_failed(action, error))
+            return None, Retry(str(error), error.retry_after)
         except JiraError as error:
-            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
+            t.add(_failed(action, error))
+            return None, None
         if fresh is None:
             reason = f"{action.origin_key} cannot be read; not copied yet"
-            state = outcomes.failed(pair, action, reason, retryable=True, now=now)
-            return Applied(state, Retry(reason, None))
-        return fresh
+            t.add(WriteFailed(type(action).__name__, action.site, reason, retryable=True))
+            return None, Retry(reason, None)
+        return fresh, None
 
     async def _set_after_create(
         self,
-        pair: PairState,
+        t: Track,
         action: CreateCounterpart | RecoverCreate,
         key: str,
         left_out: list[str],
-        now: datetime,
-    ) -> Applied:
+    ) -> Retry | None:
         """The values the create screen refused, set by an edit of the new issue (the edit
         screen may have them; when it refuses them too, they are warned about and left
         out). Until the edit is done they are not agreed, so a later merge sets them."""
         names = differences.canonical_names(action.site, left_out, self.config.maps)
         dropped = {name: action.values[name] for name in names if name in action.values}
-        state = outcomes.unagreed(pair, dropped, now)
+        if dropped:
+            t.add(FieldsUnagreed(dropped))
         for name, field_id in names.items():
             message = differences.not_on_create_screen(action.site, name, field_id)
-            state = outcomes.warned(state, "field-not-on-create-screen", message, now, name)
+            t.add(Warned("field-not-on-create-screen", message, name))
         if not dropped:
-            return Applied(state)
-        return await self.apply(state, WriteFields(action.site, key, dropped), now)
+            return None
+        return await self._again(t, WriteFields(action.site, key, dropped))
 
     async def _issue_type(self, site: SiteNumber, origin_type: Any) -> tuple[str, str | None]:
         """The type the counterpart is created with and, when it is not the origin's, why."""
@@ -411,27 +454,28 @@ class Applier:
         types = (await self.catalogs.available(site)).get("issuetype", frozenset())
         return differences.issue_type(site, origin_type, wanted, types, self.issue_type)
 
-    async def _recover(self, pair: PairState, action: RecoverCreate, now: datetime) -> Applied:
+    async def _recover(self, t: Track, action: RecoverCreate) -> Retry | None:
         try:
-            found = await self._find_created(action, now)
+            found = await self._find_created(action, t.at)
         except RetryableJiraError as error:
-            return Applied(pair, Retry(str(error), error.retry_after))
+            return Retry(str(error), error.retry_after)
         if found is not None:
-            key = found.key or found.id
-            applied = await self._linked(outcomes.created(pair, action, found.id, key, now))
+            t.add(CreateFound(action.site, found.id, found.key or found.id, action.values))
+            await self._linked(t)
+            retry = None
         else:
-            waited = (now - action.requested_at).total_seconds()
+            waited = (t.at - action.requested_at).total_seconds()
             grace = self.config.create_grace.total_seconds()
             if waited < grace:
                 reason = "an earlier create is not confirmed yet; waiting for it to show in search"
-                return Applied(pair, Retry(reason, grace - waited))
-            applied = await self._create(pair, action, now)
-        made = applied.state.side(action.site)
-        if applied.retry is not None or made is None or action.status is None:
-            return applied
+                return Retry(reason, grace - waited)
+            retry = await self._create(t, action)
+        made = t.state.side(action.site)
+        if retry is not None or made is None or action.status is None:
+            return retry
         # the dead worker may or may not have moved the new issue to its status
-        status = TransitionTo(action.site, made.key, action.status, guarded=True)
-        return Applied(await self._transition(applied.state, status, now))
+        await self._transition(t, TransitionTo(action.site, made.key, action.status, guarded=True))
+        return None
 
     async def _find_created(self, action: RecoverCreate, now: datetime) -> Issue | None:
         """Our issue among the project's recently created ones, recognised by its signed
@@ -463,13 +507,13 @@ class Applier:
         ours = self.config.integration_accounts.get(action.site)
         return ours is None or account in (None, ours)
 
-    async def _linked(self, state: PairState) -> Applied:
+    async def _linked(self, t: Track) -> None:
         try:
-            await self._cross_link(state)
+            await self._cross_link(t.state)
         except JiraError as error:  # the pair stands; only the convenience link is missing
-            message = f"remote link not added: {error}"
-            return Applied(outcomes.warned(state, "remote-link", message, state.updated_at))
-        return Applied(outcomes.cleared(state, "remote-link", state.updated_at))
+            t.add(Warned("remote-link", f"remote link not added: {error}"))
+            return
+        t.add(Cleared("remote-link"))
 
     async def _cross_link(self, pair: PairState) -> None:
         """Remote links both ways (same globalId: re-running never duplicates them)."""
@@ -481,11 +525,11 @@ class Applier:
                 here.key, f"jira-sync:{pair.pair_id}", url, f"{there.key} (synced by jira-sync)"
             )
 
-    async def _transition(self, pair: PairState, action: TransitionTo, now: datetime) -> PairState:
+    async def _transition(self, t: Track, action: TransitionTo) -> None:
         if not action.issue_key:  # the counterpart created by the step's previous action
-            created = pair.side(action.site)
+            created = t.state.side(action.site)
             if created is None:
-                return pair
+                return
             action = replace(action, issue_key=created.key)
         site, key = action.site, action.issue_key
 
@@ -500,13 +544,15 @@ class Applier:
         try:
             await reach(client, key, target, self.graphs[site], may_move=guard, fill=fill)
         except Unreachable as error:
-            return outcomes.warned(pair, "status-unreachable", str(error), now, field="status")
+            t.add(Warned("status-unreachable", str(error), field="status"))
+            return
         except (ScreenFieldMissing, BadRequest) as error:
-            return screens.refused(pair, action, error, now)
+            t.add(screens.refused(action, error))
+            return
         held = await self._resolution_held(action, fill)
-        state = outcomes.written(pair, action, now, held)
-        state = outcomes.cleared(state, "status-unreachable", now, "status")
-        return screens.reported(state, action, fill, held, now)
+        t.add(StatusReached(site, action.status, action.resolution, held))
+        t.add(Cleared("status-unreachable", "status"))
+        t.add(*screens.reported(t.state, action, fill, held))
 
     async def _resolution_held(self, action: TransitionTo, fill: ScreenFill) -> dict[str, Any]:
         """The resolution the issue holds instead of the origin's, when it differs: a
@@ -531,9 +577,7 @@ class Applier:
                 return True
         return False
 
-    async def _refused(
-        self, pair: PairState, action: Action, error: BadRequest, now: datetime
-    ) -> Applied:
+    async def _refused(self, t: Track, action: Action, error: BadRequest) -> Retry | None:
         """Fields the edit screen refused (named by field id) are left out, by their
         canonical name, and warned about; the rest is written again, once. A refusal that
         names none of the fields written fails the pair."""
@@ -544,15 +588,15 @@ class Applier:
             )
             blocked = {name: named[name] for name in named if name in action.values}
         if not isinstance(action, WriteFields) or not blocked:
-            return Applied(outcomes.failed(pair, action, str(error), retryable=False, now=now))
-        state = pair
+            t.add(_failed(action, error))
+            return None
         for name, field_id in blocked.items():
             message = differences.not_on_edit_screen(action.site, name, field_id)
-            state = outcomes.warned(state, "field-not-on-screen", message, now, field=name)
+            t.add(Warned("field-not-on-screen", message, field=name))
         rest = {k: v for k, v in action.values.items() if k not in blocked}
         if not rest:
-            return Applied(state)
-        return await self.apply(state, WriteFields(action.site, action.issue_key, rest), now)
+            return None
+        return await self._again(t, WriteFields(action.site, action.issue_key, rest))
 
 
 async def _find_copy(target: JiraClient, key: str, source: str) -> Comment | None:
@@ -563,14 +607,20 @@ async def _find_copy(target: JiraClient, key: str, source: str) -> Comment | Non
     return None
 
 
-def _report(
-    state: PairState, values: dict[str, Any], rendered: Rendered, now: datetime
-) -> PairState:
+def _report(values: dict[str, Any], rendered: Rendered) -> list[PairEvent]:
     """Warnings for the values a site could not take; cleared for those it took."""
+    facts: list[PairEvent] = []
     for name in values:
         problem = rendered.problems.get(name)
         if problem is None:
-            state = outcomes.cleared(state, "value-missing", now, name)
+            facts.append(Cleared("value-missing", name))
         else:
-            state = outcomes.warned(state, "value-missing", problem, now, field=name)
-    return state
+            facts.append(Warned("value-missing", problem, field=name))
+    return facts
+
+
+def _failed(action: Action, error: JiraError) -> WriteFailed:
+    """The fact of ``action`` failing: for good (permanent), or to be retried."""
+    retryable = isinstance(error, RetryableJiraError)
+    after = error.retry_after if isinstance(error, RetryableJiraError) else None
+    return WriteFailed(type(action).__name__, action.site, str(error), retryable, after)

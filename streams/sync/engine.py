@@ -1,14 +1,19 @@
-"""One step of the engine for one pair: decide, read what the model asks, apply, fold."""
+"""One step of the engine for one pair: decide, read what the model asks, apply, fold.
+
+The step's ``events`` are its facts in order (the reads, the decision, what JIRA answered);
+its ``state`` is ``fold(pair, events, now)``, which every step checks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.applier import Applier, Retry
+from streams.sync.events import IssueObserved, PairEvent, fold
+from streams.sync.facts import Decided, ReadFailed, WritesIntended
 from streams.sync.messages import (
     Fetch,
     Observation,
@@ -19,15 +24,23 @@ from streams.sync.messages import (
     TransitionTo,
     WriteFields,
 )
-from streams.sync.model import decide
+from streams.sync.model import DONE, Done, Outcome, RecoveringCreate, Rejected, decide
+
+__all__ = ["Done", "Outcome", "RecoveringCreate", "Rejected", "StepResult", "handle"]
 
 
 @dataclass
 class StepResult:
     state: PairState | None
-    note: str
+    note: str  # the human log text (``outcome`` is what the caller acts on)
     retry: Retry | None = None
     writes: int = 0
+    events: list[PairEvent] = field(default_factory=list)  # the step's facts, in order
+    outcome: Outcome = DONE
+
+
+class FoldMismatch(AssertionError):
+    """A step's events do not fold to its state: an effect moved the pair without a fact."""
 
 
 async def handle(
@@ -39,16 +52,18 @@ async def handle(
 ) -> StepResult:
     result = _retried_if_unreachable(message, await _step(message, pair, config, applier, now))
     recovered = (
-        result.note == "unconfirmed create"
+        isinstance(result.outcome, RecoveringCreate)
         and result.retry is None
         and result.state is not None
         and result.state.pending_create is None
     )
-    if not recovered:
-        return result
-    # The lost create is found (or made): now the message itself is looked at.
-    after = await _step(message, result.state, config, applier, now)
-    return StepResult(after.state, after.note, after.retry, result.writes + after.writes)
+    if recovered:  # the lost create is found (or made): now the message itself is looked at
+        after = await _step(message, result.state, config, applier, now)
+        writes, events = result.writes + after.writes, [*result.events, *after.events]
+        result = StepResult(after.state, after.note, after.retry, writes, events, after.outcome)
+    if fold(pair, result.events, now) != result.state:
+        raise FoldMismatch(f"the events of a step ({result.note}) do not fold to its state")
+    return result
 
 
 async def _step(
@@ -60,29 +75,48 @@ async def _step(
 ) -> StepResult:
     decision = decide(message, pair, config, now)
     fetches = [action for action in decision.actions if isinstance(action, Fetch)]
+    facts: list[PairEvent] = []
     if fetches:
         observed: dict[int, Observation] = {}
         for fetch in fetches:
             try:
-                observed[fetch.site] = await applier.observe(fetch)
+                observed[fetch.site] = seen = await applier.observe(fetch)
             except JiraError as error:
-                return _unread(decision.state or pair, fetch, error, now, decision.note)
+                return _unread(decision.state or pair, fetch, error, decision.note, facts, now)
+            facts.append(observation(seen))
         decision = decide(message, pair, config, now, observed)
-    state, writes = decision.state, 0
+    facts.append(Decided(decision.state))
+    state, writes, outcome = decision.state, 0, decision.outcome
     asked = [a for a in decision.actions if isinstance(a, WriteFields | TransitionTo)]
     asked = [a for a in asked if a.issue_key]  # not the status of a counterpart being made
     if state is not None and asked:
-        state = outcomes.writes_pending(state, asked)
+        intended = WritesIntended(outcomes.asked_of(asked))
+        state = outcomes.pending_on(state, intended.writes)
+        facts.append(intended)
         await applier.before_writes(state)  # durable before anything is written
     for action in decision.actions:
         if state is None:
             break
         applied = await applier.apply(state, action, now)
         state = applied.state
+        facts.extend(applied.events)
         writes += 0 if isinstance(action, RecoverCreate) else 1
         if applied.retry is not None:
-            return StepResult(state, decision.note, applied.retry, writes)
-    return StepResult(state, decision.note, None, writes)
+            return StepResult(state, decision.note, applied.retry, writes, facts, outcome)
+    return StepResult(state, decision.note, None, writes, facts, outcome)
+
+
+def observation(seen: Observation) -> IssueObserved:
+    """The fact of a fresh read."""
+    return IssueObserved(
+        seen.site,
+        seen.issue_id,
+        seen.issue_key,
+        seen.values,
+        seen.fields,
+        seen.updated,
+        seen.exists,
+    )
 
 
 SWEEP = "scheduled retry"  # the periodic retry's reason (``streams.sync.worker``)
@@ -97,16 +131,23 @@ def _retried_if_unreachable(message: PairMessage, result: StepResult) -> StepRes
     if isinstance(message, Reexamine) and message.reason == SWEEP:
         return result
     retry = Retry("an issue of the pair answers 404 (deleted or not visible)", None)
-    return StepResult(state, result.note, retry, result.writes)
+    return StepResult(state, result.note, retry, result.writes, result.events, result.outcome)
 
 
 def _unread(
-    pair: PairState | None, fetch: Fetch, error: JiraError, now: datetime, note: str
+    pair: PairState | None,
+    fetch: Fetch,
+    error: JiraError,
+    note: str,
+    facts: list[PairEvent],
+    now: datetime,
 ) -> StepResult:
     """A side could not be read: nothing is decided; retryable errors come back later."""
     if pair is None:
         raise error
-    retryable = isinstance(error, RetryableJiraError)
-    state = outcomes.failed(pair, fetch, str(error), retryable=retryable, now=now)
-    retry = Retry(str(error), error.retry_after) if isinstance(error, RetryableJiraError) else None
-    return StepResult(state, f"read failed: {note}", retry)
+    after = error.retry_after if isinstance(error, RetryableJiraError) else None
+    failed = ReadFailed(fetch.site, str(error), isinstance(error, RetryableJiraError), after)
+    events = [*facts, Decided(pair), failed]
+    state = fold(pair, events, now)
+    retry = Retry(str(error), after) if failed.retryable else None
+    return StepResult(state, f"read failed: {note}", retry, 0, events)

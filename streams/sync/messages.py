@@ -107,6 +107,7 @@ class Observation:
     values: dict[str, Any]
     updated: datetime | None = None
     exists: bool = True
+    fields: dict[str, Any] = field(default_factory=dict)  # the REST fields as JIRA answered
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,32 @@ from streams.sync.rich_text import carries_webhook_text
 
 
 @dataclass(frozen=True)
+class Done:
+    """The message was handled (``note`` says how)."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An operator's command that names no synced pair: answered on the commands topic."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecoveringCreate:
+    """A create never confirmed is recovered first; the message itself waits for it."""
+
+
+Outcome = Done | Rejected | RecoveringCreate
+DONE = Done()
+
+
+@dataclass(frozen=True)
 class Decision:
     state: PairState | None
     actions: list[Action] = field(default_factory=list)
-    note: str = ""
+    note: str = ""  # the human log text
+    outcome: Outcome = DONE
 
 
 def decide(
@@ -154,7 +176,7 @@ def _changed(
     if pending is not None:
         if change.site != pending.site or pair.side(change.site) is not None:
             actions = [_recover(pending), *_earlier_comments(pair, config)]
-            return Decision(pair, actions, note="unconfirmed create")
+            return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
         pair = _adopt(pair, pending, change, now)
         adopted = [CrossLink(change.site)]
         if pending.status is not None:  # the create's status may never have been applied
@@ -208,7 +230,7 @@ def _reexamine(
         return Decision(None, note="no such pair")
     if pair.pending_create is not None:
         actions = [_recover(pair.pending_create), *_earlier_comments(pair, config)]
-        return Decision(pair, actions, note="unconfirmed create")
+        return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
     if observed is None:
@@ -240,7 +262,8 @@ def _resolve(
 ) -> Decision:
     """Operator's choice: the winner's current values go to the other side, conflicts clear."""
     if pair is None or pair.sync_id != message.sync_id:
-        return Decision(pair, note=f"rejected: {message.sync_id} is not a synced pair")
+        reason = f"{message.sync_id} is not a synced pair"
+        return Decision(pair, note=f"rejected: {reason}", outcome=Rejected(reason))
     if not pair.conflicts:
         return Decision(pair, note="no conflict to resolve")
     if observed is None:

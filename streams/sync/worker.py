@@ -55,7 +55,7 @@ from streams.state import PairState, PairStatus
 from streams.sync import journal, markers, rich_text
 from streams.sync.applier import Applier, Retry
 from streams.sync.catalog import resolve_custom_fields
-from streams.sync.engine import StepResult, handle
+from streams.sync.engine import Rejected, StepResult, handle
 from streams.sync.fields import CustomField
 from streams.sync.guards import crashed, parse_retry_record, worker_web_settings
 from streams.sync.mapping import CustomFieldSpec, MappingFile
@@ -603,8 +603,8 @@ async def _follow_up(
     the pair and when its retry is due (None when none was scheduled)."""
     state = result.state
     body = message_to_json(message)
-    if result.note.startswith("rejected:"):
-        await sinks.reject("commands", key, result.note.removeprefix("rejected: "), body)
+    if isinstance(result.outcome, Rejected):
+        await sinks.reject("commands", key, result.outcome.reason, body)
     if state is not None:
         state, letter = dead_letter_due(message, before, state)
         if letter is not None:
