@@ -11,8 +11,8 @@ from datetime import datetime
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState, PairStatus
 from streams.sync import outcomes
-from streams.sync.applier import Applier, Retry
-from streams.sync.events import IssueObserved, PairEvent, fold
+from streams.sync.applier import Applier
+from streams.sync.events import PairEvent, fold
 from streams.sync.facts import Decided, ReadFailed, WritesIntended
 from streams.sync.messages import (
     Fetch,
@@ -25,6 +25,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import DONE, Done, Outcome, RecoveringCreate, Rejected, decide
+from streams.sync.running import Retry, observation, resolved
 
 __all__ = ["Done", "Outcome", "RecoveringCreate", "Rejected", "StepResult", "handle"]
 
@@ -94,29 +95,20 @@ async def _step(
         state = outcomes.pending_on(state, intended.writes)
         facts.append(intended)
         await applier.before_writes(state)  # durable before anything is written
-    for action in decision.actions:
-        if state is None:
-            break
+    queue = [(action, True) for action in decision.actions]
+    while queue and state is not None:
+        asked_for, decided = queue.pop(0)
+        writes += 1 if decided and not isinstance(asked_for, RecoverCreate) else 0
+        action = resolved(asked_for, state)
+        if action is None:  # the counterpart it is about was not made
+            continue
         applied = await applier.apply(state, action, now)
         state = applied.state
         facts.extend(applied.events)
-        writes += 0 if isinstance(action, RecoverCreate) else 1
         if applied.retry is not None:
             return StepResult(state, decision.note, applied.retry, writes, facts, outcome)
+        queue[0:0] = [(follow, False) for follow in applied.then]  # next: what it called for
     return StepResult(state, decision.note, None, writes, facts, outcome)
-
-
-def observation(seen: Observation) -> IssueObserved:
-    """The fact of a fresh read."""
-    return IssueObserved(
-        seen.site,
-        seen.issue_id,
-        seen.issue_key,
-        seen.values,
-        seen.fields,
-        seen.updated,
-        seen.exists,
-    )
 
 
 SWEEP = "scheduled retry"  # the periodic retry's reason (``streams.sync.worker``)

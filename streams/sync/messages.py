@@ -110,6 +110,9 @@ class Observation:
     fields: dict[str, Any] = field(default_factory=dict)  # the REST fields as JIRA answered
 
 
+JUST_MADE = ""  # an action's ``issue_key``: the counterpart the step makes (or finds) first
+
+
 @dataclass(frozen=True)
 class IssueFilter:
     """Which issues start a pair (checked when an issue is first seen; a pair, once made,
@@ -196,6 +199,8 @@ class CrossLink:
     """Remote links between the two issues of the pair (upserted: safe to repeat)."""
 
     site: SiteNumber  # the site of the issue that was just adopted
+    # A convenience after a create found or made: a failure is a warning, not a failure.
+    best_effort: bool = False
 
 
 @dataclass(frozen=True)
