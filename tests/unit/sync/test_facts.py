@@ -1,0 +1,138 @@
+"""The pair's facts: each has a JSON form, and a step's state is the fold of its events
+(the engine checks it; an effect that moves the pair without a fact is caught)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from streams.state import IssueRef, PairState, PairStatus, PendingCreate
+from streams.sync.applier import Applied, Applier
+from streams.sync.engine import FoldMismatch, Rejected, handle
+from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
+from streams.sync.facts import (
+    Cleared,
+    CommentCopied,
+    CommentPending,
+    CommentUnmapped,
+    CommentUpdated,
+    CounterpartCreated,
+    CreateFound,
+    CreateIntended,
+    Decided,
+    FieldsUnagreed,
+    FieldsWritten,
+    ReadFailed,
+    StatusReached,
+    Track,
+    Warned,
+    WriteFailed,
+    WritesIntended,
+)
+from streams.sync.messages import Action, IssueChanged, Resolve, SyncConfig, WriteFields
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
+PAIR = PairState(
+    pair_id="1:10001",
+    version=3,
+    origin=1,
+    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
+    status=PairStatus.PENDING,
+    updated_at=T0,
+)
+INTENT = PendingCreate(
+    site=2,
+    project_key="PROJ2",
+    values={"summary": "S"},
+    link={},
+    origin_key="PROJ1-1",
+    requested_at=T0,
+)
+SAMPLES: list[PairEvent] = [
+    Decided(PAIR),
+    Decided(None),
+    WritesIntended({"2": {"summary": "S"}}),
+    CreateIntended(INTENT),
+    CounterpartCreated(2, "20001", "PROJ2-1", {"summary": "S"}, {"priority": "High"}),
+    CreateFound(2, "20001", "PROJ2-1", {"summary": "S"}),
+    FieldsUnagreed({"duedate": "2026-12-24"}),
+    FieldsWritten(2, {"summary": "S"}),
+    StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"}),
+    WriteFailed("WriteFields", 2, "HTTP 503", retryable=True, retry_after=3.0),
+    ReadFailed(1, "HTTP 503", retryable=True),
+    Warned("value-missing", "no such priority", "priority"),
+    Cleared("value-missing", "priority"),
+    CommentPending("1:10010"),
+    CommentCopied("1:10010", "2:20010"),
+    CommentUpdated("1:10010"),
+    CommentUnmapped("1:10010"),
+    IssueObserved(1, "10001", "PROJ1-1", {"summary": "S"}, {"summary": "S"}, T0),
+]
+
+
+@pytest.mark.parametrize("fact", SAMPLES, ids=lambda f: type(f).__name__)
+def test_every_fact_has_a_json_form(fact: PairEvent) -> None:
+    assert decode(encode(fact)) == fact
+
+
+def test_every_registered_fact_has_a_sample() -> None:
+    assert {type(f) for f in SAMPLES} == set(PairEvent.registry.values())
+
+
+def test_a_track_folds_and_forgets_what_failed_as_a_whole() -> None:
+    track = Track(PAIR, T0)
+    track.add(CreateIntended(INTENT))
+    point = track.checkpoint()
+    track.add(CounterpartCreated(2, "20001", "PROJ2-1", {"summary": "S"}))
+    assert track.state.site2 is not None
+    track.rollback(point)
+    assert track.state.pending_create == INTENT
+    assert track.events == [CreateIntended(INTENT)]
+    assert fold(PAIR, track.events, T0) == track.state
+
+
+@dataclass
+class FakeApplier(Applier):
+    """Answers every write as done; ``silent``: moves the pair without saying so."""
+
+    silent: bool = False
+    seen: list[Action] | None = None
+
+    async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
+        if self.silent:
+            return Applied(pair.model_copy(update={"version": pair.version + 7}))
+        if isinstance(action, WriteFields):
+            fact = FieldsWritten(action.site, action.values)
+            return Applied(fold(pair, [fact], now) or pair, events=[fact])
+        return Applied(pair)
+
+
+def created(values: dict[str, Any]) -> IssueChanged:
+    return IssueChanged(1, "created", "10001", "PROJ1-1", values, T0, webhook_id="w1")
+
+
+def test_a_steps_state_is_the_fold_of_its_events() -> None:
+    applier = FakeApplier({}, CONFIG, {})
+    result = asyncio.run(handle(created({"summary": "S"}), None, CONFIG, applier, T0))
+    assert result.events
+    assert isinstance(result.events[0], Decided)
+    assert fold(None, result.events, T0) == result.state
+
+
+def test_an_effect_that_moves_the_pair_without_a_fact_is_caught() -> None:
+    applier = FakeApplier({}, CONFIG, {}, silent=True)
+    change = created({"summary": "S"})
+    with pytest.raises(FoldMismatch):
+        asyncio.run(handle(change, None, CONFIG, applier, T0))
+
+
+def test_a_command_for_no_pair_is_rejected_as_a_typed_outcome() -> None:
+    applier = FakeApplier({}, CONFIG, {})
+    result = asyncio.run(handle(Resolve(1, "SYNC-9"), None, CONFIG, applier, T0))
+    assert result.outcome == Rejected("SYNC-9 is not a synced pair")
+    assert result.note.startswith("rejected:")  # the log text stays
