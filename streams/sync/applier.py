@@ -1,76 +1,21 @@
-"""Carries out one of the model's actions against a JIRA site; what JIRA answered comes back
-as facts (``streams.sync.facts``), with the actions the pure policies chose next.
-
-Every write is a "set to this value" (idempotent). A create carries the link marker in the
-create call itself, so the issue can always be recognised as ours (``streams.sync.creates``);
-comment copies are ``streams.sync.comment_copies``. Permanent errors fail the pair with
-JIRA's reason (a field not on the screen: ``policies.refused_write``); retryable ones come
-back as ``Retry`` so the caller can schedule the pair again.
-"""
+"""The effects (``streams.sync.effects``) as the engine uses them on a pair: an action given
+what it needs of the pair (``running.prepared``), carried out, and its answer folded over
+the pair (``streams.sync.events.fold``). The pair is made durable (``before_writes``)
+whenever the effect asks for it, as the fold of the facts so far."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from streams.jira.client import JiraClient
-from streams.jira.errors import (
-    BadRequest,
-    JiraError,
-    NotFound,
-    PermanentJiraError,
-    RetryableJiraError,
-)
-from streams.jira.models import parse_jira_time
-from streams.jira.transport import RetryPolicy
 from streams.state import PairState
-from streams.sync import comment_copies, creates, journal, policies, screens
-from streams.sync.catalog import SiteCatalogs, wanted_names
-from streams.sync.facts import Cleared, FieldsWritten, StatusReached, Warned
-from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
-from streams.sync.messages import (
-    LINK_PROPERTY,
-    Action,
-    CopyComment,
-    CopyComments,
-    CreateCounterpart,
-    CrossLink,
-    DeleteComment,
-    DeleteIssue,
-    Fetch,
-    Observation,
-    RecoverCreate,
-    SiteNumber,
-    SyncConfig,
-    TransitionTo,
-    Unlink,
-    WriteFields,
-)
-from streams.sync.running import Applied, Retry, Run, failed, reported, retry_of
-from streams.sync.screens import ScreenFieldMissing, ScreenFill
-from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+from streams.sync.effects import READ_FIELDS, Effects
+from streams.sync.events import PairEvent, fold
+from streams.sync.messages import Action
+from streams.sync.running import Applied, Retry, prepared
 
 __all__ = ["READ_FIELDS", "Applied", "Applier", "Retry"]
-
-READ_FIELDS = [
-    "summary",
-    "description",
-    "priority",
-    "labels",
-    "components",
-    "fixVersions",
-    "duedate",
-    "assignee",
-    "issuetype",
-    "status",
-    "resolution",
-    "updated",
-    "security",  # restricted issues stay home (streams.sync.visibility); written only if mapped
-]
 
 
 async def _nothing(pair: PairState) -> None:
@@ -78,189 +23,26 @@ async def _nothing(pair: PairState) -> None:
 
 
 @dataclass
-class Applier:
-    clients: Mapping[int, JiraClient]
-    config: SyncConfig
-    browse_urls: Mapping[int, str]
-    graphs: dict[int, WorkflowGraph] = field(
-        default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
-    )
-    issue_type: str = "Task"  # for counterparts whose origin type the target lacks
+class Applier(Effects):
     # Makes the pair durable before JIRA is written: its ``pending_create`` before a create,
-    # its ``pending_writes`` before field writes and transitions.
+    # its ``pending_comments`` before a comment copy, its ``pending_writes`` (the engine)
+    # before field writes and transitions.
     before_writes: Callable[[PairState], Awaitable[None]] = _nothing
-    catalogs: SiteCatalogs | None = None
-    # Attempts at creating a comment copy within one step, and how to wait between them.
-    comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    # A create intent's random nonce (journalled: a replay takes it from the record).
-    nonce: Callable[[], str] = journal.recorded_nonce
-
-    def read_fields(self, site: int) -> list[str]:
-        customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
-        return [*READ_FIELDS, *customs]
-
-    async def render_for(self, site: SiteNumber, values: dict[str, Any]) -> Rendered:
-        """``values`` as ``site``'s REST fields, against what the site has (components,
-        versions, users); what cannot be carried is in ``held`` and ``problems``."""
-        available = None
-        if self.catalogs is not None:
-            wanted = wanted_names(values)
-            if wanted:
-                available = await self.catalogs.available(site, wanted)
-            if values.get(ASSIGNEE) is not None:
-                await self.catalogs.learn_user(site, values[ASSIGNEE])
-        priorities = None
-        if self.catalogs is not None and values.get("priority") is not None:
-            priorities = await self.catalogs.priorities(site)
-        return render(site, values, self.config.maps, available, priorities)
-
-    async def observe(self, fetch: Fetch) -> Observation:
-        try:
-            issue = await self.clients[fetch.site].get_issue(
-                fetch.issue_key, fields=self.read_fields(fetch.site)
-            )
-        except NotFound:
-            return Observation(fetch.site, "", fetch.issue_key, {}, None, exists=False)
-        values = canonical(fetch.site, issue.fields, self.config.maps)
-        return Observation(
-            fetch.site,
-            issue.id,
-            issue.key or fetch.issue_key,
-            values,
-            parse_jira_time(issue.updated),
-            fields=issue.fields,
-        )
-
-    async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:
-        """The link marker on an issue (by id or key), or None (also when it does not exist)."""
-        try:
-            issue = await self.clients[site].get_issue(
-                issue_id, fields=["updated"], properties=[LINK_PROPERTY]
-            )
-        except NotFound:
-            return None
-        marker = issue.properties.get(LINK_PROPERTY)
-        return marker if isinstance(marker, dict) else None
 
     async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
         """One action carried out: what JIRA answered, as facts (``events``) folded over
         ``pair`` (``state``), and what the policies made of it (``then``: run next)."""
-        run = Run(pair, now)
-        retry = await self._run(run, action)
-        return Applied(run.state, retry, run.events, run.then)
 
-    async def _run(self, run: Run, action: Action) -> Retry | None:
-        if isinstance(action, CreateCounterpart):
-            return await creates.create(self, run, action)
-        if isinstance(action, RecoverCreate):
-            return await creates.recover(self, run, action)
-        start = run.checkpoint()
-        try:
-            if isinstance(action, CopyComment | DeleteComment):
-                return await comment_copies.comment(self, run, action)
-            if isinstance(action, CopyComments):
-                return await comment_copies.copy_earlier(self, run, action)
-            await self._perform(run, action)
-            return None
-        except BadRequest as error:
-            run.rollback(start)
-            if isinstance(action, WriteFields):
-                maps = self.config.maps
-                chosen = policies.refused_write(
-                    action, error.fields_not_on_screen, str(error), maps
-                )
-                run.add(*chosen.facts)
-                run.then.extend(chosen.then)
-            else:
-                run.add(failed(action, error))
-            return None
-        except PermanentJiraError as error:
-            run.rollback(start)
-            run.add(failed(action, error))
-            return None
-        except RetryableJiraError as error:
-            run.rollback(start)
-            run.add(failed(action, error))
-            return retry_of(error)
+        async def durable(facts: list[PairEvent]) -> None:
+            await self.before_writes(_folded(pair, facts, now))
 
-    async def _perform(self, run: Run, action: Action) -> None:
-        if isinstance(action, WriteFields):
-            rendered = await self.render_for(action.site, action.values)
-            await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
-            run.add(FieldsWritten(action.site, action.values, rendered.held))
-            run.add(Cleared(policies.REFUSED_WARNING), *reported(action.values, rendered))
-        elif isinstance(action, TransitionTo):
-            await self.transition(run, action)
-        elif isinstance(action, CrossLink):
-            await (self.linked(run) if action.best_effort else self.cross_link(run.state))
-        elif isinstance(action, Unlink):
-            client = self.clients[action.site]
-            with contextlib.suppress(NotFound):
-                await client.delete_property(action.issue_key, LINK_PROPERTY)
-            with contextlib.suppress(NotFound):
-                await client.delete_remote_link(action.issue_key, f"jira-sync:{run.state.pair_id}")
-            run.add(Warned("unlinked", f"{action.issue_key} was unlinked"))
-        elif isinstance(action, DeleteIssue):
-            with contextlib.suppress(NotFound):
-                await self.clients[action.site].delete_issue(action.issue_key)
-            run.add(Warned("deleted", f"{action.issue_key} was deleted too"))
-        else:
-            raise TypeError(f"the applier does not perform {type(action).__name__}")
+        answer = await self.run(prepared(action, pair), now, durable)
+        state = _folded(pair, answer.events, now)
+        return Applied(state, answer.retry, answer.events, answer.then)
 
-    async def linked(self, run: Run) -> None:
-        """The remote links after a create: the pair stands without them (a warning)."""
-        try:
-            await self.cross_link(run.state)
-        except JiraError as error:
-            run.add(Warned("remote-link", f"remote link not added: {error}"))
-            return
-        run.add(Cleared("remote-link"))
 
-    async def cross_link(self, pair: PairState) -> None:
-        """Remote links both ways (same globalId: re-running never duplicates them)."""
-        if pair.site1 is None or pair.site2 is None:
-            return
-        for here, there in ((pair.site1, pair.site2), (pair.site2, pair.site1)):
-            url = f"{self.browse_urls[there.site]}/browse/{there.key}"
-            await self.clients[here.site].upsert_remote_link(
-                here.key, f"jira-sync:{pair.pair_id}", url, f"{there.key} (synced by jira-sync)"
-            )
-
-    async def transition(self, run: Run, action: TransitionTo) -> None:
-        site, key = action.site, action.issue_key
-
-        async def untouched() -> bool:
-            # someone moved the new issue already: theirs is a change to sync, not undo
-            return not await self._status_changed_by_others(site, key)
-
-        target = self.config.maps.statuses.to_site(site, action.status) or action.status
-        guard = untouched if action.guarded else None  # read only when a move is due
-        fill = ScreenFill(site, action.resolution, self.config.maps)
-        try:
-            await reach(
-                self.clients[site], key, target, self.graphs[site], may_move=guard, fill=fill
-            )
-        except Unreachable as error:
-            run.add(Warned("status-unreachable", str(error), field="status"))
-            return
-        except (ScreenFieldMissing, BadRequest) as error:
-            run.add(screens.refused(action, error))
-            return
-        holds = None
-        if policies.needs_resolution_read(action, fill.given):
-            issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
-            holds = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
-        held = policies.resolution_held(action, fill.given, holds, self.config.maps)
-        run.add(StatusReached(site, action.status, action.resolution, held))
-        run.add(Cleared("status-unreachable", "status"))
-        run.add(*screens.reported(run.state, action, fill, held))
-
-    async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
-        ours = self.config.integration_accounts.get(site)
-        async for entry in self.clients[site].changelog(key):
-            author = (entry.author or {}).get("accountId")
-            moved = any(item.get("fieldId", item.get("field")) == "status" for item in entry.items)
-            if moved and policies.moved_by_others([author], ours):
-                return True
-        return False
+def _folded(pair: PairState, facts: list[PairEvent], at: datetime) -> PairState:
+    state = fold(pair, facts, at)
+    if state is None:
+        raise ValueError("an effect's facts removed the pair")
+    return state

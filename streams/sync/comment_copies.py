@@ -15,13 +15,15 @@ from streams.sync.catalog import PROJECT_TYPE
 from streams.sync.facts import CommentCopied, CommentPending, CommentUnmapped, CommentUpdated
 from streams.sync.messages import CopyComment, CopyComments, DeleteComment, SiteNumber
 from streams.sync.policies import CommentPlan
-from streams.sync.running import Retry, Run, failed, retry_of
+from streams.sync.running import Answer, Durable, Retry, failed, retry_of
 
 if TYPE_CHECKING:
-    from streams.sync.applier import Applier
+    from streams.sync.effects import Effects
 
 
-async def comment(applier: Applier, run: Run, action: CopyComment | DeleteComment) -> Retry | None:
+async def comment(
+    applier: Effects, run: Answer, action: CopyComment | DeleteComment, durable: Durable
+) -> Retry | None:
     """A comment copy made, updated or removed; when it fails for good, its original
     stays pending, so the next merge of the pair does it again (a retry brings no
     comment event)."""
@@ -34,7 +36,7 @@ async def comment(applier: Applier, run: Run, action: CopyComment | DeleteCommen
                 )
             run.add(CommentUnmapped(action.source))
         else:
-            await _copy(applier, run, action)
+            await _copy(applier, run, action, durable)
         return None
     except RetryableJiraError as error:
         run.rollback(start)
@@ -42,30 +44,31 @@ async def comment(applier: Applier, run: Run, action: CopyComment | DeleteCommen
         return retry_of(error)
 
 
-async def copy_earlier(applier: Applier, run: Run, action: CopyComments) -> Retry | None:
+async def copy_earlier(
+    applier: Effects, run: Answer, action: CopyComments, durable: Durable
+) -> Retry | None:
     """Every public comment of the origin without a copy (none of ours) copied (never an
     internal one: restricted, or a service-desk internal note)."""
     if not action.issue_key:  # still ``JUST_MADE``: no counterpart was made
         return None
     async for one in applier.clients[action.source_site].comments(action.source_key):
         ref = f"{action.source_site}:{one.id}"
-        mapped = run.state.comment_map
-        if one.internal or ref in mapped or ref in mapped.values():
+        if one.internal or ref in action.known:
             continue
-        key = action.issue_key
-        copy = CopyComment(action.source_site, action.source_key, one.id, action.site, key)
-        retry = await comment(applier, run, copy)
+        key, pending = action.issue_key, ref in action.pending
+        copy = CopyComment(
+            action.source_site, action.source_key, one.id, action.site, key, pending=pending
+        )
+        retry = await comment(applier, run, copy, durable)
         if retry is not None:
             return retry
     return None
 
 
-async def _copy(applier: Applier, run: Run, action: CopyComment) -> None:
+async def _copy(applier: Effects, run: Answer, action: CopyComment, durable: Durable) -> None:
     """The original read fresh; then what ``policies.comment_plan`` says is due. A copy
     whose create may have happened before is looked for by its marker first."""
-    source = action.source
-    copy = run.state.comment_map.get(source)
-    copy_id = copy.partition(":")[2] if copy else None
+    source, copy_id, pending = action.source, action.copy_id, action.pending
     target = applier.clients[action.site]
     try:
         original = await applier.clients[action.source_site].comment(
@@ -73,10 +76,9 @@ async def _copy(applier: Applier, run: Run, action: CopyComment) -> None:
         )
     except NotFound:
         original = None
-    lost = policies.look_for_lost_copy(source, copy_id, run.state.pending_comments)
     plan = policies.comment_plan(original is not None and not original.internal, copy_id)
     if plan is CommentPlan.REMOVE or original is None:
-        if lost:
+        if policies.look_for_lost_copy(source, copy_id, [source] if pending else []):
             found = await _find_copy(target, action.issue_key, source)
             copy_id = found.id if found is not None else None
         if copy_id is not None:
@@ -92,7 +94,8 @@ async def _copy(applier: Applier, run: Run, action: CopyComment) -> None:
             return
         except NotFound:  # someone deleted our copy: make it again
             run.add(CommentUnmapped(source))
-    if source in run.state.pending_comments:
+            pending = False  # unmapped: no longer pending either
+    if pending:
         found = await _find_copy(target, action.issue_key, source)
         if found is not None:  # made by a create whose answer was lost
             if found.body != body:  # the original was edited since
@@ -100,13 +103,13 @@ async def _copy(applier: Applier, run: Run, action: CopyComment) -> None:
             run.add(CommentCopied(source, f"{action.site}:{found.id}"))
             return
     run.add(CommentPending(source))
-    await applier.before_writes(run.state)
+    await durable(run.events)
     internal = comments.copy_properties(await _project_type(applier, action.site))
     made = await _post_copy(applier, target, action.issue_key, body, source, internal)
     run.add(CommentCopied(source, f"{action.site}:{made}"))
 
 
-async def _project_type(applier: Applier, site: SiteNumber) -> str | None:
+async def _project_type(applier: Effects, site: SiteNumber) -> str | None:
     """The target project's type, from the catalog's cached project read (None
     without a catalog: then the copy is written as the platform API makes it, public)."""
     if applier.catalogs is None:
@@ -116,7 +119,7 @@ async def _project_type(applier: Applier, site: SiteNumber) -> str | None:
 
 
 async def _post_copy(
-    applier: Applier,
+    applier: Effects,
     target: JiraClient,
     key: str,
     body: dict[str, Any],

@@ -6,6 +6,7 @@ answers mean (found, wait, make again; values the create screen left out) is dec
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from streams.jira.errors import JiraError, PermanentJiraError, RetryableJiraError
@@ -27,16 +28,19 @@ from streams.sync.messages import (
     Fetch,
     RecoverCreate,
     SiteNumber,
+    other,
 )
-from streams.sync.running import Retry, Run, failed, observation, reported, retry_of
+from streams.sync.running import Answer, Durable, Retry, failed, observation, reported, retry_of
 
 if TYPE_CHECKING:
-    from streams.sync.applier import Applier
+    from streams.sync.effects import Effects
 
 RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
 
 
-async def create(applier: Applier, run: Run, action: CreateCounterpart) -> Retry | None:
+async def create(
+    applier: Effects, run: Answer, action: CreateCounterpart, at: datetime, durable: Durable
+) -> Retry | None:
     """The counterpart made; its intent (nonce, signed marker) is durable before the call."""
     if action.webhook_text:
         fresh, retry = await _with_origin_text(applier, run, action)
@@ -52,13 +56,13 @@ async def create(applier: Applier, run: Run, action: CreateCounterpart) -> Retry
         values=action.values,
         link=link,
         origin_key=action.origin_key,
-        requested_at=run.at,
+        requested_at=at,
         status=action.status,
         nonce=nonce,
     )
-    before = run.checkpoint()
+    before = run.checkpoint()  # a refused create leaves no intent
     run.add(CreateIntended(intent))
-    await applier.before_writes(run.state)
+    await durable(run.events)
     synced = {k: v for k, v in action.values.items() if k != "issuetype"}
     rendered = await applier.render_for(action.site, synced)
     fields = {k: v for k, v in rendered.fields.items() if v is not None}
@@ -82,7 +86,9 @@ async def create(applier: Applier, run: Run, action: CreateCounterpart) -> Retry
         run.add(Cleared("value-missing", "issuetype"))
     else:
         run.add(Warned("value-missing", type_problem, "issuetype"))
-    await applier.linked(run)
+    origin: tuple[SiteNumber, str] = (other(action.site), action.origin_key)
+    pair_id = str(action.link.get("pair_id"))
+    await applier.linked(run, pair_id, [origin, (action.site, created.key)])
     chosen = policies.left_out_of_create(action, created.key, left_out, applier.config.maps)
     run.add(*chosen.facts)
     run.then.extend(chosen.then)
@@ -90,15 +96,12 @@ async def create(applier: Applier, run: Run, action: CreateCounterpart) -> Retry
 
 
 async def _with_origin_text(
-    applier: Applier, run: Run, action: CreateCounterpart
+    applier: Effects, run: Answer, action: CreateCounterpart
 ) -> tuple[CreateCounterpart | None, Retry | None]:
     """The create with its rich text read from the origin (``rich_text.with_rest_text``);
     an origin that cannot be read is not copied now: the pair's retry looks again."""
-    origin = run.state.side(run.state.origin)
-    if origin is None:
-        return action, None
     try:
-        seen = await applier.observe(Fetch(origin.site, origin.key))
+        seen = await applier.observe(Fetch(other(action.site), action.origin_key))
     except RetryableJiraError as error:
         run.add(failed(action, error))
         return None, retry_of(error)
@@ -115,7 +118,7 @@ async def _with_origin_text(
 
 
 async def _issue_type(
-    applier: Applier, site: SiteNumber, values: dict[str, Any]
+    applier: Effects, site: SiteNumber, values: dict[str, Any]
 ) -> tuple[str, str | None]:
     """The type the counterpart is created with and, when it is not the origin's, why."""
     origin_type = values.get("issuetype")
@@ -127,14 +130,16 @@ async def _issue_type(
     return differences.issue_type(site, origin_type, wanted, types, applier.issue_type)
 
 
-async def recover(applier: Applier, run: Run, action: RecoverCreate) -> Retry | None:
+async def recover(
+    applier: Effects, run: Answer, action: RecoverCreate, at: datetime
+) -> Retry | None:
     """A create never confirmed: the project's recent issues searched for its marker, and
     ``policies.recovery`` says what that means."""
     try:
-        candidates = await _recent(applier, action, run)
+        candidates = await _recent(applier, action, at)
     except RetryableJiraError as error:
         return retry_of(error)
-    chosen = policies.recovery(action, candidates, applier.config, run.at)
+    chosen = policies.recovery(action, candidates, applier.config, at)
     if isinstance(chosen, policies.Wait):
         return Retry(chosen.reason, chosen.seconds)
     if isinstance(chosen, policies.Found):
@@ -148,9 +153,11 @@ async def recover(applier: Applier, run: Run, action: RecoverCreate) -> Retry | 
     return None
 
 
-async def _recent(applier: Applier, action: RecoverCreate, run: Run) -> list[policies.Candidate]:
+async def _recent(
+    applier: Effects, action: RecoverCreate, at: datetime
+) -> list[policies.Candidate]:
     """The project's issues created since the intent (newest first), with their markers."""
-    minutes = math.ceil((run.at - action.requested_at).total_seconds() / 60) + 2
+    minutes = math.ceil((at - action.requested_at).total_seconds() / 60) + 2
     jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
     found: list[policies.Candidate] = []
     client = applier.clients[action.site]

@@ -187,6 +187,20 @@ class Cleared(PairEvent):
 
 @event
 @dataclass(frozen=True)
+class WarningsCleared(PairEvent):
+    """Every warning of ``code`` no longer holds (whichever fields they named)."""
+
+    code: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        state = _need(pair, self)
+        for warning in [w for w in state.warnings if w.code == self.code]:
+            state = outcomes.cleared(state, self.code, at, warning.field)
+        return state
+
+
+@event
+@dataclass(frozen=True)
 class CommentPending(PairEvent):
     """A comment copy is about to be asked of JIRA, or its copy, edit or removal failed:
     the next merge of the pair does it again."""

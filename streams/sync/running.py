@@ -1,18 +1,30 @@
-"""What carrying out one action gives back: its facts, the retry JIRA asked for, and the
-actions the pure policies chose next (``streams.sync.policies``)."""
+"""What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
+for, and the actions the pure policies chose next (``streams.sync.policies``); and the pure
+glue between a pair and its effects: an action given what it needs of the pair
+(``prepared``, ``resolved``), since the effects never see a ``PairState``."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState
 from streams.sync.events import IssueObserved, PairEvent
-from streams.sync.facts import Cleared, Track, Warned, WriteFailed
+from streams.sync.facts import Cleared, Warned, WriteFailed
 from streams.sync.fields import Rendered
-from streams.sync.messages import JUST_MADE, Action, CopyComments, Observation, TransitionTo
+from streams.sync.messages import (
+    JUST_MADE,
+    Action,
+    CopyComment,
+    CopyComments,
+    CrossLink,
+    Observation,
+    TransitionTo,
+    Unlink,
+)
 
 
 @dataclass(frozen=True)
@@ -30,10 +42,45 @@ class Applied:
 
 
 @dataclass
-class Run(Track):
-    """One action being carried out: its running fold, and the actions chosen next."""
+class Answer:
+    """What one action's effect says happened: facts in order, a retry, the next actions."""
 
+    events: list[PairEvent] = dataclasses.field(default_factory=list)
+    retry: Retry | None = None
     then: list[Action] = dataclasses.field(default_factory=list)
+
+    def add(self, *facts: PairEvent) -> None:
+        self.events.extend(facts)
+
+    def checkpoint(self) -> int:
+        return len(self.events)
+
+    def rollback(self, point: int) -> None:
+        """Forgets the facts added since ``point`` (an action that failed as a whole)."""
+        del self.events[point:]
+
+
+# Makes the facts so far durable before the effect writes (an intent before a create).
+Durable = Callable[[list[PairEvent]], Awaitable[None]]
+
+
+def prepared(action: Action, pair: PairState) -> Action:
+    """``action`` with what its effect needs to know of the pair filled in."""
+    if isinstance(action, CopyComment):
+        copy = pair.comment_map.get(action.source)
+        copy_id = copy.partition(":")[2] if copy else None
+        pending = action.source in pair.pending_comments
+        return dataclasses.replace(action, copy_id=copy_id, pending=pending)
+    if isinstance(action, CopyComments):
+        known = frozenset(pair.comment_map) | frozenset(pair.comment_map.values())
+        asked = frozenset(pair.pending_comments)
+        return dataclasses.replace(action, known=known, pending=asked)
+    if isinstance(action, CrossLink):
+        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
+    if isinstance(action, Unlink):
+        return dataclasses.replace(action, pair_id=pair.pair_id)
+    return action
 
 
 def failed(action: Action, error: JiraError) -> WriteFailed:

@@ -25,9 +25,8 @@ from typing import Any
 
 from streams.jira.errors import BadRequest
 from streams.jira.models import Transition
-from streams.state import PairState
 from streams.sync.events import PairEvent
-from streams.sync.facts import Cleared, Warned
+from streams.sync.facts import Cleared, Warned, WarningsCleared
 from streams.sync.fields import RESOLUTION, FieldMaps, SiteNumber
 from streams.sync.messages import TransitionTo
 
@@ -111,17 +110,11 @@ def refused(action: TransitionTo, error: ScreenFieldMissing | BadRequest) -> War
     return Warned(SCREEN_WARNING, message, field=",".join(sorted(error.errors)))
 
 
-def reported(
-    state: PairState, action: TransitionTo, fill: ScreenFill, held: dict[str, Any]
-) -> list[PairEvent]:
+def reported(action: TransitionTo, fill: ScreenFill, held: dict[str, Any]) -> list[PairEvent]:
     """After a transition (or none due): screen warnings cleared; a warning when the issue
     keeps another resolution than the origin's without a screen having been given one
     (JIRA sets a resolution only through a transition's screen or a post-function)."""
-    facts: list[PairEvent] = [
-        Cleared(SCREEN_WARNING, warning.field)
-        for warning in state.warnings
-        if warning.code == SCREEN_WARNING
-    ]
+    facts: list[PairEvent] = [WarningsCleared(SCREEN_WARNING)]
     if RESOLUTION not in held or fill.given is not None:
         return [*facts, Cleared(KEPT_WARNING, RESOLUTION)]
     message = (

@@ -30,6 +30,7 @@ from streams.sync.facts import (
     StatusReached,
     Track,
     Warned,
+    WarningsCleared,
     WriteFailed,
     WritesIntended,
 )
@@ -67,6 +68,7 @@ SAMPLES: list[PairEvent] = [
     ReadFailed(1, "HTTP 503", retryable=True),
     Warned("value-missing", "no such priority", "priority"),
     Cleared("value-missing", "priority"),
+    WarningsCleared("transition-screen"),
     CommentPending("1:10010"),
     CommentCopied("1:10010", "2:20010"),
     CommentUpdated("1:10010"),

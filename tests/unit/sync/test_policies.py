@@ -14,11 +14,14 @@ from streams.sync.facts import FieldsUnagreed, FieldsWritten, Warned, WriteFaile
 from streams.sync.fields import FieldMaps, NameMap
 from streams.sync.markers import signed
 from streams.sync.messages import (
+    CopyComment,
     CopyComments,
     CreateCounterpart,
+    CrossLink,
     RecoverCreate,
     SyncConfig,
     TransitionTo,
+    Unlink,
     WriteFields,
 )
 from streams.sync.policies import (
@@ -36,7 +39,7 @@ from streams.sync.policies import (
     resolution_held,
     status_after_create,
 )
-from streams.sync.running import resolved
+from streams.sync.running import prepared, resolved
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECRET = SecretStr("a deployment secret of some length")
@@ -189,3 +192,19 @@ def test_facts_fold_as_the_outcomes_they_replace() -> None:
     assert fold(PAIR, [FieldsWritten(2, {"summary": "S"}, {"x": 1})], T0) == outcomes.written(
         PAIR, write, T0, {"x": 1}
     )
+
+
+def test_an_action_carries_what_its_effect_needs_of_the_pair() -> None:
+    made = outcomes.created_on(PAIR, 2, "20001", "PROJ2-1", {}, T0)
+    copied = outcomes.comment_copied(made, "1:10010", "2:20010", T0)
+    asked = outcomes.comment_pending(copied, "1:10011", T0)
+    one = prepared(CopyComment(1, "PROJ1-1", "10010", 2, "PROJ2-1"), asked)
+    assert (one.copy_id, one.pending) == ("20010", False)  # type: ignore[union-attr]
+    two = prepared(CopyComment(1, "PROJ1-1", "10011", 2, "PROJ2-1"), asked)
+    assert (two.copy_id, two.pending) == (None, True)  # type: ignore[union-attr]
+    earlier = prepared(CopyComments(1, "PROJ1-1", 2, "PROJ2-1"), asked)
+    assert earlier == CopyComments(
+        1, "PROJ1-1", 2, "PROJ2-1", frozenset({"1:10010", "2:20010"}), frozenset({"1:10011"})
+    )
+    assert prepared(CrossLink(2), made) == CrossLink(2, False, "1:10001", ("PROJ1-1", "PROJ2-1"))
+    assert prepared(Unlink(1, "PROJ1-1"), made) == Unlink(1, "PROJ1-1", "1:10001")
