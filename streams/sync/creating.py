@@ -16,8 +16,8 @@ from streams.state import (
     PendingCreate,
 )
 from streams.sync import visibility
-from streams.sync.decision import Decision
-from streams.sync.merging import side_marker
+from streams.sync.decision import Decision, settled
+from streams.sync.events import PairEvent
 from streams.sync.messages import (
     Action,
     CopyComments,
@@ -30,6 +30,7 @@ from streams.sync.messages import (
     pair_id_for,
 )
 from streams.sync.rich_text import carries_webhook_text
+from streams.sync.settled import PairStarted, Skipped, side_marker
 
 
 def create_actions(
@@ -82,26 +83,6 @@ def recover_action(pending: PendingCreate) -> RecoverCreate:
     )
 
 
-def adopt(
-    pair: PairState, pending: PendingCreate, change: IssueChanged, now: datetime
-) -> PairState:
-    """The counterpart whose create was never confirmed announces itself (its webhook,
-    routed here by its link marker): it is ours, created with the pending values."""
-    ref = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)
-    side = {"site1": ref} if change.site == 1 else {"site2": ref}
-    return pair.model_copy(
-        update={
-            **side,
-            "base": {**pair.base, **pending.values},
-            "pending_create": None,
-            "failure": None,
-            "status": PairStatus.SYNCED,
-            "version": pair.version + 1,
-            "updated_at": now,
-        }
-    )
-
-
 def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Decision:
     if change.kind == "deleted":
         return Decision(None, note="deleted before it was synced")
@@ -125,11 +106,12 @@ def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Deci
         warnings=_refused_marker(change, now),
         updated_at=now,
     )
+    started: list[PairEvent] = [PairStarted(state)]
     if level is not None:  # never copied: the pair only records why
-        state = visibility.skipped(state, change.site, change.issue_key, level, now)
-        return Decision(state, note=f"skipped: security level {level}")
+        skipped = [*started, Skipped(change.site, change.issue_key, level)]
+        return settled(None, skipped, now, note=f"skipped: security level {level}")
     creating = create_actions(state, change.values, config, has_webhook_text(change, config))
-    return Decision(state, creating, note="create counterpart")
+    return settled(None, started, now, creating, note="create counterpart")
 
 
 def has_webhook_text(change: IssueChanged, config: SyncConfig) -> bool:

@@ -13,7 +13,7 @@ from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.applier import Applier
 from streams.sync.events import PairEvent, fold
-from streams.sync.facts import Decided, ReadFailed, WritesIntended
+from streams.sync.facts import ReadFailed, WritesIntended
 from streams.sync.messages import (
     Fetch,
     Observation,
@@ -24,7 +24,7 @@ from streams.sync.messages import (
     TransitionTo,
     WriteFields,
 )
-from streams.sync.model import DONE, Done, Outcome, RecoveringCreate, Rejected, decide
+from streams.sync.model import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected, decide
 from streams.sync.running import Retry, observation, resolved
 
 __all__ = ["Done", "Outcome", "RecoveringCreate", "Rejected", "StepResult", "handle"]
@@ -83,10 +83,10 @@ async def _step(
             try:
                 observed[fetch.site] = seen = await applier.observe(fetch)
             except JiraError as error:
-                return _unread(decision.state or pair, fetch, error, decision.note, facts, now)
+                return _unread(pair, decision, fetch, error, facts, now)
             facts.append(observation(seen))
         decision = decide(message, pair, config, now, observed)
-    facts.append(Decided(decision.state))
+    facts.extend(decision.events)
     state, writes, outcome = decision.state, 0, decision.outcome
     asked = [a for a in decision.actions if isinstance(a, WriteFields | TransitionTo)]
     asked = [a for a in asked if a.issue_key]  # not the status of a counterpart being made
@@ -128,9 +128,9 @@ def _retried_if_unreachable(message: PairMessage, result: StepResult) -> StepRes
 
 def _unread(
     pair: PairState | None,
+    decision: Decision,
     fetch: Fetch,
     error: JiraError,
-    note: str,
     facts: list[PairEvent],
     now: datetime,
 ) -> StepResult:
@@ -139,7 +139,6 @@ def _unread(
         raise error
     after = error.retry_after if isinstance(error, RetryableJiraError) else None
     failed = ReadFailed(fetch.site, str(error), isinstance(error, RetryableJiraError), after)
-    events = [*facts, Decided(pair), failed]
-    state = fold(pair, events, now)
+    events = [*facts, *decision.events, failed]
     retry = Retry(str(error), after) if failed.retryable else None
-    return StepResult(state, f"read failed: {note}", retry, 0, events)
+    return StepResult(fold(pair, events, now), f"read failed: {decision.note}", retry, 0, events)

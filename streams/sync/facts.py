@@ -22,19 +22,6 @@ def _need(pair: PairState | None, fact: PairEvent) -> PairState:
 
 @event
 @dataclass(frozen=True)
-class Decided(PairEvent):
-    """What the step's decision made of its input (the issue observed, the merge settled,
-    a create adopted, the pair skipped, resumed, orphaned or started), as the state it
-    settled on. The decision's changes are one fact; JIRA's answers are the others."""
-
-    state: PairState | None
-
-    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return self.state
-
-
-@event
-@dataclass(frozen=True)
 class WritesIntended(PairEvent):
     """Values about to be written (per side, ``"1"``/``"2"``), made durable before any is
     sent: a step that dies leaves them for the next one to confirm."""

@@ -9,14 +9,11 @@ from typing import Any
 
 from streams.settings import DeletionPolicy
 from streams.state import (
-    FieldConflict,
-    IssueRef,
     PairState,
-    PairStatus,
-    SideMarker,
 )
 from streams.sync import moves, visibility
-from streams.sync.decision import Decision
+from streams.sync.decision import Decision, settled
+from streams.sync.events import PairEvent, fold
 from streams.sync.merge import MergeResult, Sides, merge
 from streams.sync.messages import (
     Action,
@@ -32,6 +29,16 @@ from streams.sync.messages import (
     Unlink,
     WriteFields,
     resync_run,
+)
+from streams.sync.settled import (
+    FailureOver,
+    Merged,
+    MovedAway,
+    Orphaned,
+    Reachable,
+    Skipped,
+    Unreachable,
+    WritesConfirmed,
 )
 
 
@@ -66,24 +73,6 @@ def stale(change: IssueChanged, pair: PairState) -> bool:
     return change.updated < datetime.fromisoformat(marker.updated)
 
 
-def seen_change(
-    pair: PairState, change: IssueChanged, config: SyncConfig, now: datetime
-) -> PairState:
-    recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
-    markers = {**pair.markers, str(change.site): _newer(pair, change.site, change.updated)}
-    ref = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)
-    side = {"site1": ref} if change.site == 1 else {"site2": ref}
-    return pair.model_copy(
-        update={
-            **side,
-            "markers": markers,
-            "recent_webhook_ids": recent[-config.dedup_window :],
-            "version": pair.version + 1,
-            "updated_at": now,
-        }
-    )
-
-
 def merge_reads(
     pair: PairState,
     observed: dict[int, Observation],
@@ -96,24 +85,28 @@ def merge_reads(
         return moved_away(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:  # 404 is "not found or not allowed": only a deletion event deletes
-        state = visibility.unreachable(pair, gone[0], now)
-        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+        return settled(
+            pair, [Unreachable(gone[0])], now, note=f"unreachable: site {gone[0]} answers 404"
+        )
     blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
     if blocked is not None:
-        state = visibility.skipped(pair, *blocked, now)
-        return Decision(state, note=f"skipped: security level {blocked[2]}")
+        return settled(pair, [Skipped(*blocked)], now, note=f"skipped: security level {blocked[2]}")
     resuming = pair.status in visibility.PAUSED
-    pair = _confirmed(visibility.reachable(pair, now) if resuming else pair, observed)
+    facts: list[PairEvent] = [Reachable()] if resuming else []
+    if pair.pending_writes:
+        facts.append(WritesConfirmed(_confirmed(pair, observed)))
+    before = fold(pair, facts, now) or pair
     values = {site: observation.values for site, observation in observed.items()}
     updated = {site: observation.updated for site, observation in observed.items()}
-    sides = Sides(values=values, updated=updated, origin=pair.origin)
-    held = {site: pair.held.get(str(site), {}) for site in (1, 2)}
-    result = merge(config.synced(), pair.base, sides, config.policy, held)
-    markers = {str(site): _newer(pair, site, observed[site].updated) for site in (1, 2)}
-    state = _with_merge(pair.model_copy(update={"markers": markers}), result, now)
+    sides = Sides(values=values, updated=updated, origin=before.origin)
+    held = {site: before.held.get(str(site), {}) for site in (1, 2)}
+    result = merge(config.synced(), before.base, sides, config.policy, held)
+    facts.append(Merged(dict(updated), dict(result.settled), dict(result.conflicts)))
+    state = fold(pair, facts, now) or pair
     writes = writes_for(state, result, config)
     if not writes and state.failure is not None:  # nothing left to write: the failure is over
-        state = state.model_copy(update={"failure": None})  # (a comment failing again sets it)
+        facts.append(FailureOver())  # (a comment failing again sets it)
+        state = fold(pair, facts, now) or pair
     comments = _comments_again(state, config) + (_comments_both_ways(state) if resuming else [])
     if result.conflicts:
         note = "conflict: " + ", ".join(sorted(result.conflicts))
@@ -121,7 +114,7 @@ def merge_reads(
         note = "merge"
     else:
         note = "comments again" if comments else quiet
-    return Decision(state, [*writes, *comments], note=note)
+    return settled(pair, facts, now, [*writes, *comments], note=note)
 
 
 def _comments_again(pair: PairState, config: SyncConfig) -> list[Action]:
@@ -147,45 +140,16 @@ def _comments_both_ways(pair: PairState) -> list[Action]:
     return [CopyComments(1, one.key, 2, two.key), CopyComments(2, two.key, 1, one.key)]
 
 
-def _confirmed(pair: PairState, observed: dict[int, Observation]) -> PairState:
+def _confirmed(pair: PairState, observed: dict[int, Observation]) -> dict[str, Any]:
     """Writes of a step that died before recording them: a side holding the value asked of
     it was written (both sides agreed on it then: the base moves); one that does not was
     not (the merge decides again). Either way nothing is pending any more."""
-    if not pair.pending_writes:
-        return pair
-    done = {
+    return {
         name: value
         for side, fields in pair.pending_writes.items()
         for name, value in fields.items()
         if observed[int(side)].values.get(name) == value
     }
-    return pair.model_copy(
-        update={
-            "base": {**pair.base, **done},
-            "held": without(pair.held, set(done)),
-            "pending_writes": {},
-        }
-    )
-
-
-def _with_merge(pair: PairState, result: MergeResult, now: datetime) -> PairState:
-    base = {**pair.base, **result.settled}
-    held = without(pair.held, set(result.settled))
-    conflicts = {
-        name: FieldConflict(field=name, base=b, site1=one, site2=two, detected_at=now)
-        for name, (b, one, two) in result.conflicts.items()
-    }
-    status = PairStatus.CONFLICTED if conflicts else PairStatus.SYNCED
-    update = {"base": base, "held": held, "conflicts": conflicts, "status": status}
-    return pair.model_copy(update=update)
-
-
-def without(held: dict[str, dict[str, Any]], names: set[str]) -> dict[str, dict[str, Any]]:
-    """``held`` (``PairState.held``) with ``names`` forgotten on both sides."""
-    kept = {
-        side: {k: v for k, v in values.items() if k not in names} for side, values in held.items()
-    }
-    return {side: values for side, values in kept.items() if values}
 
 
 def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list[Action]:
@@ -235,36 +199,20 @@ def _moves(pair: PairState, wanted: dict[str, Any]) -> tuple[str | None, str | N
 def _deleted(pair: PairState, site: int, config: SyncConfig, now: datetime) -> Decision:
     """One issue of the pair is gone; the deletion policy says what happens to the other."""
     survivor = pair.site2 if site == 1 else pair.site1
-    state = _orphan(pair, now)
+    orphaned: list[PairEvent] = [Orphaned()]
     if survivor is None or config.deletion is DeletionPolicy.IGNORE:
-        return Decision(state, note=f"deleted on site {site}; the other issue is left as it is")
+        note = f"deleted on site {site}; the other issue is left as it is"
+        return settled(pair, orphaned, now, note=note)
     if config.deletion is DeletionPolicy.UNLINK:
         action: Action = Unlink(survivor.site, survivor.key)
     else:
         action = DeleteIssue(survivor.site, survivor.key)
-    return Decision(state, [action], note=f"deleted on site {site}; {config.deletion.value}")
+    return settled(
+        pair, orphaned, now, [action], f"deleted on site {site}; {config.deletion.value}"
+    )
 
 
 def moved_away(pair: PairState, site: SiteNumber, key: str, now: datetime) -> Decision:
     """The pair's issue on ``site`` moved out of the synced project (now ``key``): the pair
     stops syncing; neither issue is written, unlinked or deleted."""
-    return Decision(moves.orphaned_by_move(pair, site, key, now), note=f"moved to {key}")
-
-
-def _orphan(pair: PairState, now: datetime) -> PairState:
-    return pair.model_copy(
-        update={"status": PairStatus.ORPHANED, "version": pair.version + 1, "updated_at": now}
-    )
-
-
-def side_marker(updated: datetime | None) -> SideMarker:
-    return SideMarker(updated=updated.isoformat() if updated else None)
-
-
-def _newer(pair: PairState, site: int, updated: datetime | None) -> SideMarker:
-    current = pair.markers.get(str(site))
-    if current is None or current.updated is None:
-        return side_marker(updated)
-    if updated is None or datetime.fromisoformat(current.updated) >= updated:
-        return current
-    return side_marker(updated)
+    return settled(pair, [MovedAway(site, key)], now, note=f"moved to {key}")

@@ -27,6 +27,7 @@ fresh reads ``streams.sync.merging``; what follows from JIRA's answers to the ac
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from streams.state import (
@@ -35,14 +36,23 @@ from streams.state import (
 )
 from streams.sync import moves, visibility
 from streams.sync.creating import (
-    adopt,
     create_actions,
     earlier_comments,
     first_sight,
     has_webhook_text,
     recover_action,
 )
-from streams.sync.decision import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected
+from streams.sync.decision import (
+    DONE,
+    Decision,
+    Done,
+    Outcome,
+    RecoveringCreate,
+    Rejected,
+    after,
+    settled,
+)
+from streams.sync.events import PairEvent, fold
 from streams.sync.merge import MergeResult
 from streams.sync.merging import (
     agrees_with_base,
@@ -52,9 +62,7 @@ from streams.sync.merging import (
     merged_in_run,
     moved_away,
     quiet_note,
-    seen_change,
     stale,
-    without,
     writes_for,
 )
 from streams.sync.messages import (
@@ -72,6 +80,16 @@ from streams.sync.messages import (
     TransitionTo,
     other,
 )
+from streams.sync.settled import (
+    ChangeSeen,
+    CommentSeen,
+    ConflictsResolved,
+    CreateAdopted,
+    Resumed,
+    Skipped,
+    Unreachable,
+    without,
+)
 
 __all__ = [
     "DONE",
@@ -80,7 +98,9 @@ __all__ = [
     "Outcome",
     "RecoveringCreate",
     "Rejected",
+    "after",
     "decide",
+    "settled",
     "without",
     "writes_for",
 ]
@@ -121,32 +141,25 @@ def _comment(
         return moved_away(pair, change.site, change.issue_key, now)
     if pair.status in visibility.PAUSED:  # copied when the pair resumes (merge_reads)
         return Decision(pair, note=f"{pair.status.value}: comment not copied now")
-    recent = [*pair.recent_webhook_ids, *([change.webhook_id] if change.webhook_id else [])]
-    seen = pair.model_copy(
-        update={
-            "recent_webhook_ids": recent[-config.dedup_window :],
-            "version": pair.version + 1,
-            "updated_at": now,
-        }
-    )
+    seen: list[PairEvent] = [CommentSeen(change.webhook_id, config.dedup_window)]
     ours = config.integration_accounts.get(change.site)
     if change.ref in pair.comment_map.values() or (ours and ours in (change.author, change.actor)):
-        return Decision(seen, note="echo")
+        return settled(pair, seen, now, note="echo")
     target = pair.site2 if change.site == 1 else pair.site1
     copy = pair.comment_map.get(change.ref)
     if change.kind == "deleted":
         if copy is None:
-            return Decision(seen, note="comment never copied")
+            return settled(pair, seen, now, note="comment never copied")
         copy_id = copy.partition(":")[2]
-        return Decision(
-            seen, [DeleteComment(target.site, target.key, copy_id, change.ref)], note="comment"
-        )
+        delete = DeleteComment(target.site, target.key, copy_id, change.ref)
+        return settled(pair, seen, now, [delete], note="comment")
     if change.kind == "created" and copy is not None:
-        return Decision(seen, note="copied already (with the comments before the pair)")
+        note = "copied already (with the comments before the pair)"
+        return settled(pair, seen, now, note=note)
     if change.restricted and copy is None:
-        return Decision(seen, note="internal comment stays on its site")
+        return settled(pair, seen, now, note="internal comment stays on its site")
     action = CopyComment(change.site, change.issue_key, change.comment_id, target.site, target.key)
-    return Decision(seen, [action], note="comment")
+    return settled(pair, seen, now, [action], note="comment")
 
 
 def _changed(
@@ -158,17 +171,30 @@ def _changed(
 ) -> Decision:
     if pair is None:
         return first_sight(change, config, now)
-    adopted: list[Action] = []
     pending = pair.pending_create
-    if pending is not None:
-        if change.site != pending.site or pair.side(change.site) is not None:
-            actions = [recover_action(pending), *earlier_comments(pair, config)]
-            return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
-        pair = adopt(pair, pending, change, now)
-        adopted = [CrossLink(change.site)]
-        if pending.status is not None:  # the create's status may never have been applied
-            adopted.append(TransitionTo(change.site, change.issue_key, pending.status, True))
-        adopted.extend(earlier_comments(pair, config))
+    if pending is None:
+        return _change_of(change, pair, config, now, observed, [])
+    if change.site != pending.site or pair.side(change.site) is not None:
+        actions = [recover_action(pending), *earlier_comments(pair, config)]
+        return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
+    facts: list[PairEvent] = [CreateAdopted(change.site, change.issue_id, change.issue_key)]
+    adopted_pair = fold(pair, facts, now) or pair
+    adopted: list[Action] = [CrossLink(change.site)]
+    if pending.status is not None:  # the create's status may never have been applied
+        adopted.append(TransitionTo(change.site, change.issue_key, pending.status, True))
+    adopted.extend(earlier_comments(adopted_pair, config))
+    return after(facts, _change_of(change, adopted_pair, config, now, observed, adopted))
+
+
+def _change_of(
+    change: IssueChanged,
+    pair: PairState,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+    adopted: list[Action],
+) -> Decision:
+    """An issue change of a pair (whose lost create, if any, it has just adopted)."""
     # Writes asked but never recorded as done (a step died): whatever this message is,
     # both sides are read again, so the merge can tell our own writes from changes.
     unsure = bool(pair.pending_writes)
@@ -187,21 +213,30 @@ def _changed(
         return moved_away(pair, change.site, change.issue_key, now)
     if change.kind == "deleted":
         return deletion_event(pair, change, config, now, observed)
-    seen = seen_change(pair, change, config, now)
+    facts: list[PairEvent] = [_seen(change, config)]
+    seen = fold(pair, facts, now) or pair
     level = visibility.unmapped_level(change.values, config)
     if level is not None:
-        state = visibility.skipped(seen, change.site, change.issue_key, level, now)
-        return Decision(state, adopted, note=f"skipped: security level {level}")
+        skipped = [*facts, Skipped(change.site, change.issue_key, level)]
+        return settled(pair, skipped, now, adopted, note=f"skipped: security level {level}")
     if seen.side(other(change.site)) is None:  # only the origin can be alone
-        seen = visibility.resumed(seen, now) if paused else seen
+        facts += [Resumed()] if paused else []
+        seen = fold(pair, facts, now) or pair
         creating = create_actions(seen, change.values, config, has_webhook_text(change, config))
-        return Decision(seen, creating, note="create counterpart")
+        return settled(pair, facts, now, creating, note="create counterpart")
     if not snapshot and agrees_with_base(change, seen, config):
-        return Decision(seen, adopted, note=quiet_note(change, config))
+        return settled(pair, facts, now, adopted, note=quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
-        return Decision(seen, [*adopted, *fetch_both(seen)], note="read both sides")
+        return settled(pair, facts, now, [*adopted, *fetch_both(seen)], note="read both sides")
     merged = merge_reads(seen, observed, config, now, quiet_note(change, config))
-    return Decision(merged.state, [*adopted, *merged.actions], note=merged.note)
+    return after(facts, dataclasses.replace(merged, actions=[*adopted, *merged.actions]))
+
+
+def _seen(change: IssueChanged, config: SyncConfig) -> ChangeSeen:
+    window = config.dedup_window
+    return ChangeSeen(
+        change.site, change.issue_id, change.issue_key, change.updated, change.webhook_id, window
+    )
 
 
 def _reexamine(
@@ -228,17 +263,16 @@ def _reexamine(
     if pair.side(target) is None:
         origin = observed.get(pair.origin)
         if origin is None or not origin.exists:
-            state = visibility.unreachable(pair, pair.origin, now)
-            return Decision(state, note="unreachable: the origin issue answers 404")
+            unreachable = [Unreachable(pair.origin)]
+            return settled(pair, unreachable, now, note="unreachable: the origin issue answers 404")
         level = visibility.unmapped_level(origin.values, config)
         if level is not None:
-            state = visibility.skipped(pair, pair.origin, origin.issue_key, level, now)
-            return Decision(state, note=f"skipped: security level {level}")
-        if pair.status in visibility.PAUSED:
-            pair = visibility.resumed(pair, now)
-        return Decision(
-            pair, create_actions(pair, origin.values, config), note="create counterpart"
-        )
+            skipped = [Skipped(pair.origin, origin.issue_key, level)]
+            return settled(pair, skipped, now, note=f"skipped: security level {level}")
+        facts: list[PairEvent] = [Resumed()] if pair.status in visibility.PAUSED else []
+        resumed = fold(pair, facts, now) or pair
+        creating = create_actions(resumed, origin.values, config)
+        return settled(pair, facts, now, creating, note="create counterpart")
     return merge_reads(pair, observed, config, now, "in sync")
 
 
@@ -262,24 +296,17 @@ def _resolve(
         return moved_away(pair, *moved, now)
     gone = [site for site, observation in observed.items() if not observation.exists]
     if gone:
-        state = visibility.unreachable(pair, gone[0], now)
-        return Decision(state, note=f"unreachable: site {gone[0]} answers 404")
+        note = f"unreachable: site {gone[0]} answers 404"
+        return settled(pair, [Unreachable(gone[0])], now, note=note)
     blocked = visibility.blocked_side(pair, {s: o.values for s, o in observed.items()}, config)
     if blocked is not None:  # the winner's values may not leave its site either
-        return Decision(visibility.skipped(pair, *blocked, now), note="skipped: security level")
+        return settled(pair, [Skipped(*blocked)], now, note="skipped: security level")
     result = MergeResult()
     loser = other(message.winner)
     for name in pair.conflicts:
         if name in observed[message.winner].values:
             result.writes[loser][name] = observed[message.winner].values[name]
-    state = pair.model_copy(
-        update={
-            "conflicts": {},
-            "status": PairStatus.SYNCED,
-            "version": pair.version + 1,
-            "updated_at": now,
-        }
-    )
-    return Decision(
-        state, writes_for(state, result, config), note=f"resolved towards site {message.winner}"
-    )
+    facts: list[PairEvent] = [ConflictsResolved()]
+    state = fold(pair, facts, now) or pair
+    note = f"resolved towards site {message.winner}"
+    return settled(pair, facts, now, writes_for(state, result, config), note)

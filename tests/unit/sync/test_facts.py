@@ -23,7 +23,6 @@ from streams.sync.facts import (
     CounterpartCreated,
     CreateFound,
     CreateIntended,
-    Decided,
     FieldsUnagreed,
     FieldsWritten,
     ReadFailed,
@@ -34,7 +33,24 @@ from streams.sync.facts import (
     WriteFailed,
     WritesIntended,
 )
-from streams.sync.messages import Action, IssueChanged, Resolve, SyncConfig, WriteFields
+from streams.sync.messages import Action, IssueChanged, Reexamine, Resolve, SyncConfig, WriteFields
+from streams.sync.model import Decision, decide
+from streams.sync.settled import (
+    ChangeSeen,
+    CommentSeen,
+    ConflictsResolved,
+    CreateAdopted,
+    FailureOver,
+    Merged,
+    MovedAway,
+    Orphaned,
+    PairStarted,
+    Reachable,
+    Resumed,
+    Skipped,
+    Unreachable,
+    WritesConfirmed,
+)
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
@@ -55,8 +71,20 @@ INTENT = PendingCreate(
     requested_at=T0,
 )
 SAMPLES: list[PairEvent] = [
-    Decided(PAIR),
-    Decided(None),
+    PairStarted(PAIR),
+    ChangeSeen(2, "20001", "PROJ2-1", T0, "w-2", 50),
+    CommentSeen("w-3", 50),
+    CreateAdopted(2, "20001", "PROJ2-1"),
+    Skipped(1, "PROJ1-1", "Secret"),
+    Unreachable(2),
+    Reachable(),
+    Resumed(),
+    WritesConfirmed({"summary": "S"}),
+    Merged({1: T0, 2: None}, {"summary": "S"}, {"priority": ("Low", "High", "Medium")}),
+    FailureOver(),
+    ConflictsResolved(),
+    Orphaned(),
+    MovedAway(2, "OTHER-7"),
     WritesIntended({"2": {"summary": "S"}}),
     CreateIntended(INTENT),
     CounterpartCreated(2, "20001", "PROJ2-1", {"summary": "S"}, {"priority": "High"}),
@@ -123,7 +151,7 @@ def test_a_steps_state_is_the_fold_of_its_events() -> None:
     applier = FakeApplier({}, CONFIG, {})
     result = asyncio.run(handle(created({"summary": "S"}), None, CONFIG, applier, T0))
     assert result.events
-    assert isinstance(result.events[0], Decided)
+    assert isinstance(result.events[0], PairStarted)
     assert fold(None, result.events, T0) == result.state
 
 
@@ -139,3 +167,36 @@ def test_a_command_for_no_pair_is_rejected_as_a_typed_outcome() -> None:
     result = asyncio.run(handle(Resolve(1, "SYNC-9"), None, CONFIG, applier, T0))
     assert result.outcome == Rejected("SYNC-9 is not a synced pair")
     assert result.note.startswith("rejected:")  # the log text stays
+
+
+def _decisions() -> list[tuple[str, PairState | None, Decision]]:
+    """Decisions of every kind that moves the pair (the model's own test helpers)."""
+    from tests.unit.sync.test_model import CONFIG as MODEL
+    from tests.unit.sync.test_model import change, fresh, linked_pair, seen
+
+    pair = linked_pair()
+    edit = change(1, 2, priority="Low")
+    both = change(2, 3, priority="Medium")
+    conflicted = decide(both, pair, MODEL, T0, fresh(both, 3, priority="Low")).state
+    pending = pair.model_copy(update={"pending_writes": {"2": {"priority": "Low"}}})
+    gone = change(2, 4, kind="deleted")
+    deleted_reads = {2: seen(2, 4, exists=False)}
+    return [
+        ("first sight", None, decide(change(1, 0), None, MODEL, T0)),
+        ("change merged", pair, decide(edit, pair, MODEL, T0, fresh(edit))),
+        ("conflict", pair, decide(both, pair, MODEL, T0, fresh(both, 3, priority="Low"))),
+        (
+            "resolved",
+            conflicted,
+            decide(Resolve(1, "PROJ1-1#PROJ2-1"), conflicted, MODEL, T0, fresh(edit)),
+        ),
+        ("confirmed", pending, decide(Reexamine("r"), pending, MODEL, T0, fresh(edit))),
+        ("unreachable", pair, decide(Reexamine("r"), pair, MODEL, T0, fresh(edit, exists=False))),
+        ("deleted", pair, decide(gone, pair, MODEL, T0, deleted_reads)),
+    ]
+
+
+def test_a_decisions_state_is_the_fold_of_its_events() -> None:
+    for name, pair, decision in _decisions():
+        assert decision.state != pair or not decision.events, name
+        assert fold(pair, decision.events, T0) == decision.state, name
