@@ -18,6 +18,7 @@ from streams.sync.messages import (
     CopyComments,
     CreateCounterpart,
     CrossLink,
+    Observation,
     RecoverCreate,
     SyncConfig,
     TransitionTo,
@@ -39,6 +40,7 @@ from streams.sync.policies import (
     resolution_held,
     status_after_create,
 )
+from streams.sync.rich_text import with_rest_text
 from streams.sync.running import prepared, resolved
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -208,3 +210,16 @@ def test_an_action_carries_what_its_effect_needs_of_the_pair() -> None:
     )
     assert prepared(CrossLink(2), made) == CrossLink(2, False, "1:10001", ("PROJ1-1", "PROJ2-1"))
     assert prepared(Unlink(1, "PROJ1-1"), made) == Unlink(1, "PROJ1-1", "1:10001")
+
+
+def test_a_creates_webhook_text_is_replaced_by_the_origins_rest_read() -> None:
+    values = {"summary": "S", "description": "h1. wiki *markup*"}
+    create = CreateCounterpart(2, "PROJ2", values, LINK, "PROJ1-1", webhook_text=True)
+    rest = {"summary": "S2", "description": "REST text"}
+    read = Observation(1, "10001", "PROJ1-1", rest, T0)
+    fresh = with_rest_text(create, read, FieldMaps())
+    assert fresh == dataclasses.replace(
+        create, values={"summary": "S", "description": "REST text"}, webhook_text=False
+    )  # only the rich text is taken from the read; the model's other values stay
+    gone = Observation(1, "", "PROJ1-1", {}, None, exists=False)
+    assert with_rest_text(create, gone, FieldMaps()) is None  # not copied yet
