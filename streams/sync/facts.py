@@ -4,7 +4,6 @@ answered, each a frozen past-tense fact whose ``applied_to`` is the pure move of
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -230,29 +229,3 @@ class CommentUnmapped(PairEvent):
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         return outcomes.comment_unmapped(_need(pair, self), self.source, at)
-
-
-@dataclass
-class Track:
-    """A running fold: the state after the facts added so far, and those facts."""
-
-    state: PairState
-    at: datetime
-    events: list[PairEvent] = dataclasses.field(default_factory=list)
-
-    def add(self, *facts: PairEvent) -> PairState:
-        for fact in facts:
-            moved = fact.applied_to(self.state, self.at)
-            if moved is None:
-                raise ValueError(f"{type(fact).__name__} removed the pair")
-            self.state = moved
-            self.events.append(fact)
-        return self.state
-
-    def checkpoint(self) -> tuple[PairState, int]:
-        return self.state, len(self.events)
-
-    def rollback(self, point: tuple[PairState, int]) -> None:
-        """Forgets the facts added since ``point`` (an action that failed as a whole)."""
-        self.state, count = point
-        del self.events[count:]

@@ -27,7 +27,6 @@ from streams.sync.facts import (
     FieldsWritten,
     ReadFailed,
     StatusReached,
-    Track,
     Warned,
     WarningsCleared,
     WriteFailed,
@@ -113,18 +112,6 @@ def test_every_fact_has_a_json_form(fact: PairEvent) -> None:
 def test_every_registered_fact_has_a_sample() -> None:
     ours = {cls for cls in PairEvent.registry.values() if cls.__module__.startswith("streams.")}
     assert {type(f) for f in SAMPLES} == ours
-
-
-def test_a_track_folds_and_forgets_what_failed_as_a_whole() -> None:
-    track = Track(PAIR, T0)
-    track.add(CreateIntended(INTENT))
-    point = track.checkpoint()
-    track.add(CounterpartCreated(2, "20001", "PROJ2-1", {"summary": "S"}))
-    assert track.state.site2 is not None
-    track.rollback(point)
-    assert track.state.pending_create == INTENT
-    assert track.events == [CreateIntended(INTENT)]
-    assert fold(PAIR, track.events, T0) == track.state
 
 
 @dataclass
