@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +33,15 @@ from streams.sync.facts import (
     WriteFailed,
     WritesIntended,
 )
-from streams.sync.messages import Action, IssueChanged, Reexamine, Resolve, SyncConfig, WriteFields
+from streams.sync.messages import (
+    Action,
+    CommentChanged,
+    IssueChanged,
+    Reexamine,
+    Resolve,
+    SyncConfig,
+    WriteFields,
+)
 from streams.sync.model import Decision, decide
 from streams.sync.settled import (
     ChangeSeen,
@@ -159,7 +168,7 @@ def test_a_command_for_no_pair_is_rejected_as_a_typed_outcome() -> None:
 def _decisions() -> list[tuple[str, PairState | None, Decision]]:
     """Decisions of every kind that moves the pair (the model's own test helpers)."""
     from tests.unit.sync.test_model import CONFIG as MODEL
-    from tests.unit.sync.test_model import change, fresh, linked_pair, seen
+    from tests.unit.sync.test_model import change, fresh, linked_pair, pending_pair, seen
 
     pair = linked_pair()
     edit = change(1, 2, priority="Low")
@@ -168,6 +177,10 @@ def _decisions() -> list[tuple[str, PairState | None, Decision]]:
     pending = pair.model_copy(update={"pending_writes": {"2": {"priority": "Low"}}})
     gone = change(2, 4, kind="deleted")
     deleted_reads = {2: seen(2, 4, exists=False)}
+    adopting = change(2, minutes=1, kind="created", actor="bot-2")
+    moved = dataclasses.replace(change(1, 5, summary="x"), issue_key="OTHER-7")
+    comment = CommentChanged(1, "created", "10001", "PROJ1-1", "5", webhook_id="c-1")
+    secret = change(1, 0, security="Secret")
     return [
         ("first sight", None, decide(change(1, 0), None, MODEL, T0)),
         ("change merged", pair, decide(edit, pair, MODEL, T0, fresh(edit))),
@@ -180,6 +193,10 @@ def _decisions() -> list[tuple[str, PairState | None, Decision]]:
         ("confirmed", pending, decide(Reexamine("r"), pending, MODEL, T0, fresh(edit))),
         ("unreachable", pair, decide(Reexamine("r"), pair, MODEL, T0, fresh(edit, exists=False))),
         ("deleted", pair, decide(gone, pair, MODEL, T0, deleted_reads)),
+        ("adopted", pending_pair(), decide(adopting, pending_pair(), MODEL, T0)),
+        ("moved", pair, decide(moved, pair, MODEL, T0)),
+        ("comment", pair, decide(comment, pair, MODEL, T0)),
+        ("skipped", None, decide(secret, None, MODEL, T0)),
     ]
 
 
