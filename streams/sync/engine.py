@@ -1,7 +1,12 @@
-"""One step of the engine for one pair: decide, read what the model asks, apply, fold.
+"""One step of the engine for one pair: decide, read what the model asks, carry out, fold.
 
-The step's ``events`` are its facts in order (the reads, the decision, what JIRA answered);
-its ``state`` is ``fold(pair, events, now)``, which every step checks."""
+``decide`` (pure) answers the message; when it asks for fresh reads (``Fetch``) it is asked
+again with them. Its facts (``Decision.events``) start the step; each action it chose is
+then carried out by the effects (``Applier.apply``: one action, JIRA's answer as facts),
+and the actions the pure policies chose from that answer (``Applied.then``: the rest of a
+refused write, what a create screen left out, a recovered create's status) run right after
+it. The step's ``events`` are its facts in order (the reads, the decision, JIRA's answers);
+its ``state`` is ``fold(pair, events, now)``, which every step checks (``FoldMismatch``)."""
 
 from __future__ import annotations
 
