@@ -93,3 +93,8 @@ class IssueObserved(PairEvent):
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         return pair  # what a read changes is decided (and recorded) by the step's decision
+
+
+# The event classes of the pair (registered on import, so ``decode`` knows every one).
+import streams.sync.facts  # noqa: E402
+import streams.sync.settled  # noqa: E402, F401

@@ -30,16 +30,6 @@ from typing import Any
 
 from streams.state import PairState
 from streams.sync import events
-from streams.sync.journal_compat import (  # until the worker is wired to ``step_record``
-    JournalledCatalogs as JournalledCatalogs,
-)
-from streams.sync.journal_compat import JournalledTransport as JournalledTransport
-from streams.sync.journal_compat import StepRecord as StepRecord
-from streams.sync.journal_compat import context_of as context_of
-from streams.sync.journal_compat import quiet_of as quiet_of
-from streams.sync.journal_compat import recorded_nonce as recorded_nonce
-from streams.sync.journal_compat import recording as recording
-from streams.sync.journal_compat import start as start
 from streams.sync.journal_size import fitted
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_to_json

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -47,6 +48,11 @@ log = logging.getLogger(__name__)
 
 NONCE_HEX = 32  # 16 random bytes
 REFUSED = "marker-refused"  # the warning code on the pair the issue gets instead
+
+
+def new_nonce() -> str:
+    """A create intent's random nonce (the marker's MAC covers it)."""
+    return secrets.token_hex(16)
 
 
 def mac_of(secret: SecretStr, pair_id: str, nonce: str) -> str:

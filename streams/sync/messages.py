@@ -107,6 +107,10 @@ class Observation:
     values: dict[str, Any]
     updated: datetime | None = None
     exists: bool = True
+    fields: dict[str, Any] = field(default_factory=dict)  # the REST fields as JIRA answered
+
+
+JUST_MADE = ""  # an action's ``issue_key``: the counterpart the step makes (or finds) first
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,11 @@ class CrossLink:
     """Remote links between the two issues of the pair (upserted: safe to repeat)."""
 
     site: SiteNumber  # the site of the issue that was just adopted
+    # A convenience after a create found or made: a failure is a warning, not a failure.
+    best_effort: bool = False
+    # Filled in from the pair before it is carried out (``running.prepared``):
+    pair_id: str = ""
+    keys: tuple[str, str] = ("", "")  # the issue keys on site 1 and site 2
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,7 @@ class Unlink:
 
     site: SiteNumber
     issue_key: str
+    pair_id: str = ""  # filled in from the pair before it is carried out
 
 
 @dataclass(frozen=True)
@@ -243,6 +253,10 @@ class CopyComment:
     comment_id: str
     site: SiteNumber
     issue_key: str
+    # Filled in from the pair before it is carried out (``running.prepared``): the copy
+    # known, and whether a create of it was asked before (its answer may have been lost).
+    copy_id: str | None = None
+    pending: bool = False
 
     @property
     def source(self) -> str:
@@ -260,6 +274,10 @@ class CopyComments:
     source_key: str
     site: SiteNumber
     issue_key: str
+    # Filled in from the pair before it is carried out (``running.prepared``): the comment
+    # refs with a copy or that are copies, and those whose copy was asked before.
+    known: frozenset[str] = frozenset()
+    pending: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -26,16 +26,28 @@ def created(
     held: dict[str, Any] | None = None,
 ) -> PairState:
     """``held``: what the new issue holds instead of the values it was asked to carry."""
-    ref = IssueRef(site=action.site, id=issue_id, key=key)
-    side = {"site1": ref} if action.site == 1 else {"site2": ref}
+    return created_on(pair, action.site, issue_id, key, action.values, now, held)
+
+
+def created_on(
+    pair: PairState,
+    site: int,
+    issue_id: str,
+    key: str,
+    values: dict[str, Any],
+    now: datetime,
+    held: dict[str, Any] | None = None,
+) -> PairState:
+    ref = IssueRef(site=site, id=issue_id, key=key)
+    side = {"site1": ref} if site == 1 else {"site2": ref}
     return _bump(
         pair,
         now,
         **side,
-        base={**pair.base, **action.values},
-        held=_holding(pair, action.site, action.values, held),
+        base={**pair.base, **values},
+        held=_holding(pair, site, values, held),
         pending_create=None,
-        **_synced(pair, action.site, now),
+        **_synced(pair, site, now),
     )
 
 
@@ -54,26 +66,47 @@ def written(
     now: datetime,
     held: dict[str, Any] | None = None,
 ) -> PairState:
-    values = _asked(action)
+    return written_on(pair, action.site, asked(action), now, held)
+
+
+def written_on(
+    pair: PairState,
+    site: int,
+    values: dict[str, Any],
+    now: datetime,
+    held: dict[str, Any] | None = None,
+) -> PairState:
     return _bump(
         pair,
         now,
         base={**pair.base, **values},
-        held=_holding(pair, action.site, values, held),
-        pending_writes=_unpending(pair.pending_writes, action.site, values),
-        **_synced(pair, action.site, now),
+        held=_holding(pair, site, values, held),
+        pending_writes=_unpending(pair.pending_writes, site, values),
+        **_synced(pair, site, now),
     )
 
 
 def writes_pending(pair: PairState, actions: list[WriteFields | TransitionTo]) -> PairState:
     """The values about to be written, recorded (and made durable) before any is sent."""
-    pending = {side: dict(fields) for side, fields in pair.pending_writes.items()}
+    return pending_on(pair, asked_of(actions))
+
+
+def asked_of(actions: list[WriteFields | TransitionTo]) -> dict[str, dict[str, Any]]:
+    """The values ``actions`` ask of each side (``"1"``/``"2"``), later ones winning."""
+    wanted: dict[str, dict[str, Any]] = {}
     for action in actions:
-        pending.setdefault(str(action.site), {}).update(_asked(action))
+        wanted.setdefault(str(action.site), {}).update(asked(action))
+    return wanted
+
+
+def pending_on(pair: PairState, writes: dict[str, dict[str, Any]]) -> PairState:
+    pending = {side: dict(fields) for side, fields in pair.pending_writes.items()}
+    for side, values in writes.items():
+        pending.setdefault(side, {}).update(values)
     return pair.model_copy(update={"pending_writes": pending})
 
 
-def _asked(action: WriteFields | TransitionTo) -> dict[str, Any]:
+def asked(action: WriteFields | TransitionTo) -> dict[str, Any]:
     if isinstance(action, WriteFields):
         return action.values
     return {"status": action.status, "resolution": action.resolution}
@@ -111,9 +144,22 @@ def failed(
     now: datetime,
     next_retry_at: datetime | None = None,
 ) -> PairState:
+    what = type(action).__name__
+    return failed_at(pair, what, action.site, reason, retryable, now, next_retry_at)
+
+
+def failed_at(
+    pair: PairState,
+    what: str,
+    site: int,
+    reason: str,
+    retryable: bool,
+    now: datetime,
+    next_retry_at: datetime | None = None,
+) -> PairState:
     attempts = pair.failure.attempts + 1 if pair.failure is not None else 1
     failure = PairFailure(
-        reason=f"{type(action).__name__} on site {action.site}: {reason}",
+        reason=f"{what} on site {site}: {reason}",
         retryable=retryable,
         attempts=attempts,
         at=now,

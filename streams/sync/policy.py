@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from streams.jira.errors import retry_after_seconds
 from streams.state import PairState, PairStatus
+from streams.sync.decision import Rejected
 from streams.sync.fields import CustomField
 from streams.sync.messages import PairMessage, Reexamine, SyncConfig
 
@@ -86,8 +87,8 @@ def follow_up(
     attempt."""
     state = result.state
     letters: list[Letter] = []
-    if result.note.startswith("rejected:"):
-        letters.append(Letter("commands", result.note.removeprefix("rejected: ")))
+    if isinstance(result.outcome, Rejected):
+        letters.append(Letter("commands", result.outcome.reason))
     if state is not None:
         state, reason = dead_letter_due(message, before, state)
         if reason is not None:

@@ -21,11 +21,11 @@ from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
+from streams.jira.transport import JiraTransport
 from streams.settings import Settings
 from streams.sites import SITES, SiteNumber
-from streams.sync import journal
 from streams.sync.applier import Applier
-from streams.sync.catalog import resolve_custom_fields
+from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.fields import CustomField
 from streams.sync.knowledge import Knowledge
 from streams.sync.mapping import CustomFieldSpec
@@ -79,9 +79,7 @@ async def prepare(
         for session in sessions:
             await session.close()
         raise
-    catalogs = journal.JournalledCatalogs(
-        clients, config.project_keys, config.maps, config.create_missing
-    )
+    catalogs = SiteCatalogs(clients, config.project_keys, config.maps, config.create_missing)
     applier = Applier(clients, config, urls, graphs=knowledge.graphs, catalogs=catalogs)
     return Prepared(config, applier, knowledge, tuple(sessions))
 
@@ -105,10 +103,9 @@ def _client(
 ) -> tuple[JiraClient, str]:
     auth = site_auth(settings, site)
     rates = {m: r * settings.jira_rate_limit_scale for m, r in JIRA_CLOUD_BURST.items()}
-    transport = journal.JournalledTransport(
+    transport = JiraTransport(
         auth, session, SiteLimiter(rates), timeout=settings.jira_request_timeout_seconds
     )
-    transport.site = site
     return JiraClient(transport), auth.base_url
 
 

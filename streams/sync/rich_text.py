@@ -14,18 +14,16 @@ formatting (headings, marks, link targets), never adds characters.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound
-from streams.state import PairState
 from streams.sync.fields import FieldMaps, SiteNumber, canonical
 from streams.sync.messages import (
     LINK_PROPERTY,
     CommentChanged,
     CreateCounterpart,
-    Fetch,
     IssueChanged,
     Observation,
 )
@@ -43,18 +41,11 @@ def carries_webhook_text(values: Mapping[str, Any], maps: FieldMaps) -> bool:
     return any(values.get(name) for name in rich_fields(maps))
 
 
-async def from_origin(
-    pair: PairState,
-    create: CreateCounterpart,
-    observe: Callable[[Fetch], Awaitable[Observation]],
-    maps: FieldMaps,
+def with_rest_text(
+    create: CreateCounterpart, seen: Observation, maps: FieldMaps
 ) -> CreateCounterpart | None:
-    """``create`` with its rich text fields as a REST read of the origin holds them (None:
-    the origin cannot be read). The other values stay as the model chose them."""
-    origin = pair.side(pair.origin)
-    if origin is None:
-        return create
-    seen = await observe(Fetch(origin.site, origin.key))
+    """``create`` with its rich text fields as ``seen`` (a REST read of the origin) holds
+    them (None: the origin cannot be read). The other values stay as the model chose them."""
     if not seen.exists:
         return None
     rich = {name: seen.values.get(name) for name in rich_fields(maps) if name in create.values}

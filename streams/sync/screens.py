@@ -21,13 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from streams.jira.errors import BadRequest
 from streams.jira.models import Transition
-from streams.state import PairState
-from streams.sync import outcomes
+from streams.sync.events import PairEvent
+from streams.sync.facts import Cleared, Warned, WarningsCleared
 from streams.sync.fields import RESOLUTION, FieldMaps, SiteNumber
 from streams.sync.messages import TransitionTo
 
@@ -96,12 +95,10 @@ class ScreenFill:
         )
 
 
-def refused(
-    pair: PairState, action: TransitionTo, error: ScreenFieldMissing | BadRequest, now: datetime
-) -> PairState:
+def refused(action: TransitionTo, error: ScreenFieldMissing | BadRequest) -> Warned:
     """No transition: a warning naming the screen's field(s) the sync has no value for."""
     if isinstance(error, ScreenFieldMissing):
-        return outcomes.warned(pair, SCREEN_WARNING, str(error), now, field=error.field_id)
+        return Warned(SCREEN_WARNING, str(error), field=error.field_id)
     if not error.errors:  # not about the screen's fields (e.g. the transition went away)
         raise error
     named = "; ".join(f"{field_id}: {text}" for field_id, text in sorted(error.errors.items()))
@@ -110,24 +107,21 @@ def refused(
         f"does not have ({named}); set it in the mapping file's "
         f"'transition_defaults: site{action.site}'"
     )
-    return outcomes.warned(pair, SCREEN_WARNING, message, now, field=",".join(sorted(error.errors)))
+    return Warned(SCREEN_WARNING, message, field=",".join(sorted(error.errors)))
 
 
-def reported(
-    state: PairState, action: TransitionTo, fill: ScreenFill, held: dict[str, Any], now: datetime
-) -> PairState:
+def reported(action: TransitionTo, fill: ScreenFill, held: dict[str, Any]) -> list[PairEvent]:
     """After a transition (or none due): screen warnings cleared; a warning when the issue
     keeps another resolution than the origin's without a screen having been given one
     (JIRA sets a resolution only through a transition's screen or a post-function)."""
-    for warning in [w for w in state.warnings if w.code == SCREEN_WARNING]:
-        state = outcomes.cleared(state, SCREEN_WARNING, now, warning.field)
+    facts: list[PairEvent] = [WarningsCleared(SCREEN_WARNING)]
     if RESOLUTION not in held or fill.given is not None:
-        return outcomes.cleared(state, KEPT_WARNING, now, RESOLUTION)
+        return [*facts, Cleared(KEPT_WARNING, RESOLUTION)]
     message = (
         f"resolution: site {action.site} keeps {held[RESOLUTION]!r}, not {action.resolution!r}; "
         "JIRA sets a resolution only on a transition's screen, and none was on the way"
     )
-    return outcomes.warned(state, KEPT_WARNING, message, now, field=RESOLUTION)
+    return [*facts, Warned(KEPT_WARNING, message, field=RESOLUTION)]
 
 
 def rendered(meta: Mapping[str, Any], value: Any) -> Any:

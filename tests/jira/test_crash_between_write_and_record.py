@@ -34,6 +34,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import decide
+from streams.sync.running import resolved
 from tests.infra import OPENAPI_SPEC
 from tests.jira.rig import recorded, sync_auth, two_sites
 
@@ -174,7 +175,9 @@ async def test_the_status_of_a_new_counterpart_does_not_override_a_change_made_o
         assert status == TransitionTo(2, "", "In Progress", guarded=True)
         made = await r.applier.apply(decision.state, create, T0)
         r.move(2, "PROJ2-1", "Done")  # someone was quicker than the sync's transition
-        moved = await r.applier.apply(made.state, status, T0)
+        status_now = resolved(status, made.state)  # the new issue's key, as the engine fills it
+        assert status_now is not None
+        moved = await r.applier.apply(made.state, status_now, T0)
         assert r.status(2, "PROJ2-1") == "Done"
         assert moved.state.base["status"] == "In Progress"  # theirs is a change to copy
 

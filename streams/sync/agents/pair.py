@@ -22,7 +22,6 @@ from streams.state import PairState
 from streams.sync import journal, markers
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
-from streams.sync.events import PairEvent
 from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
@@ -84,9 +83,8 @@ class PairStep:
         )
         decided = follow_up(message, pair, result, self.backoff, now)
         await self.sinks.follow(key, message_to_json(message), decided)
-        facts: list[PairEvent] = getattr(result, "events", [])  # core's StepResult.events
         record = journal.step_record(
-            key.decode(), now, message, pair, facts, decided.state, decided.retry_due
+            key.decode(), now, message, pair, result.events, decided.state, decided.retry_due
         )
         await self.sinks.journal.send(key=key, value=record)
         if decided.state is not None and decided.state != pair:

@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from streams.state import PairFailure, PairState, PairStatus
 from streams.sync.applier import Retry
-from streams.sync.engine import StepResult
+from streams.sync.engine import Rejected, StepResult
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import IssueChanged, PairMessage, Reexamine
 from streams.sync.normalize import message_to_json
@@ -140,7 +140,7 @@ def test_the_follow_up_is_decided_without_sending_anything() -> None:
 
 
 def test_a_rejected_command_and_a_new_permanent_failure_are_two_letters_and_no_retry() -> None:
-    result = StepResult(failing(False), "rejected: no such pair")
+    result = StepResult(failing(False), "rejected: no such pair", outcome=Rejected("no such pair"))
     decided = follow_up(Reexamine("r"), PAIR, result, backoff(), NOW)
     assert decided.letters == (
         Letter("commands", "no such pair"),

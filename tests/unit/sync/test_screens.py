@@ -11,6 +11,7 @@ import pytest
 from streams.jira.errors import BadRequest
 from streams.jira.models import StatusRef, Transition
 from streams.state import PairState, PairStatus
+from streams.sync.events import evolve
 from streams.sync.fields import FieldMaps, NameMap, canonical, render
 from streams.sync.mapping import load_mapping
 from streams.sync.merge import MergeResult
@@ -108,7 +109,8 @@ def test_jiras_refusal_of_a_required_field_is_a_warning_naming_it() -> None:
     error = BadRequest(
         "POST", "/transitions", 400, [], {"customfield_10150": "Severity is required."}
     )
-    state = refused(pair, TransitionTo(2, "PROJ2-1", "Escalated"), error, T0)
+    state = evolve(pair, refused(TransitionTo(2, "PROJ2-1", "Escalated"), error), T0)
+    assert state is not None
     [warning] = state.warnings
     assert (warning.code, warning.field) == (SCREEN_WARNING, "customfield_10150")
     assert "Severity is required." in warning.message

@@ -1,0 +1,172 @@
+"""The create effects: a counterpart made with its link marker in the create call (its
+intent recorded first), and a create never confirmed looked for by that marker. What the
+answers mean (found, wait, make again; values the create screen left out) is decided by
+``streams.sync.policies``; these functions only ask JIRA and say what it answered."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from streams.jira.errors import JiraError, PermanentJiraError, RetryableJiraError
+from streams.state import PendingCreate
+from streams.sync import differences, markers, policies, rich_text
+from streams.sync.facts import (
+    Cleared,
+    CounterpartCreated,
+    CreateFound,
+    CreateIntended,
+    Warned,
+    WriteFailed,
+)
+from streams.sync.fields import issue_type_for
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    CreateCounterpart,
+    CrossLink,
+    Fetch,
+    RecoverCreate,
+    SiteNumber,
+    other,
+)
+from streams.sync.running import Answer, Durable, Retry, failed, observation, reported, retry_of
+
+if TYPE_CHECKING:
+    from streams.sync.effects import Effects
+
+RECOVERY_PAGES = 5  # of 100 recent issues: how far back a lost create is looked for
+
+
+async def create(
+    applier: Effects, run: Answer, action: CreateCounterpart, at: datetime, durable: Durable
+) -> Retry | None:
+    """The counterpart made; its intent (nonce, signed marker) is durable before the call."""
+    if action.webhook_text:
+        fresh, retry = await _with_origin_text(applier, run, action)
+        if fresh is None:
+            return retry
+        action = fresh
+    nonce = action.link.get("nonce")  # a create made again keeps its intent's nonce
+    nonce = nonce if isinstance(nonce, str) else applier.nonce()
+    link = markers.signed(action.link, nonce, applier.config.marker_secret)
+    intent = PendingCreate(
+        site=action.site,
+        project_key=action.project_key,
+        values=action.values,
+        link=link,
+        origin_key=action.origin_key,
+        requested_at=at,
+        status=action.status,
+        nonce=nonce,
+    )
+    before = run.checkpoint()  # a refused create leaves no intent
+    run.add(CreateIntended(intent))
+    await durable(run.events)
+    synced = {k: v for k, v in action.values.items() if k != "issuetype"}
+    rendered = await applier.render_for(action.site, synced)
+    fields = {k: v for k, v in rendered.fields.items() if v is not None}
+    issue_type, type_problem = await _issue_type(applier, action.site, action.values)
+    fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
+    try:
+        created, left_out = await differences.create_within_screens(
+            applier.clients[action.site], fields, {LINK_PROPERTY: link}
+        )
+    except PermanentJiraError as error:  # JIRA refused: nothing was created
+        run.rollback(before)
+        run.add(failed(action, error))
+        return None
+    except RetryableJiraError as error:  # may or may not exist: the intent stays
+        run.add(failed(action, error))
+        return retry_of(error)
+    values, held = action.values, rendered.held
+    run.add(CounterpartCreated(action.site, created.id, created.key, values, held))
+    run.add(*reported(synced, rendered))
+    if type_problem is None:
+        run.add(Cleared("value-missing", "issuetype"))
+    else:
+        run.add(Warned("value-missing", type_problem, "issuetype"))
+    origin: tuple[SiteNumber, str] = (other(action.site), action.origin_key)
+    pair_id = str(action.link.get("pair_id"))
+    await applier.linked(run, pair_id, [origin, (action.site, created.key)])
+    chosen = policies.left_out_of_create(action, created.key, left_out, applier.config.maps)
+    run.add(*chosen.facts)
+    run.then.extend(chosen.then)
+    return None
+
+
+async def _with_origin_text(
+    applier: Effects, run: Answer, action: CreateCounterpart
+) -> tuple[CreateCounterpart | None, Retry | None]:
+    """The create with its rich text read from the origin (``rich_text.with_rest_text``);
+    an origin that cannot be read is not copied now: the pair's retry looks again."""
+    try:
+        seen = await applier.observe(Fetch(other(action.site), action.origin_key))
+    except RetryableJiraError as error:
+        run.add(failed(action, error))
+        return None, retry_of(error)
+    except JiraError as error:
+        run.add(failed(action, error))
+        return None, None
+    run.add(observation(seen))
+    fresh = rich_text.with_rest_text(action, seen, applier.config.maps)
+    if fresh is None:
+        reason = f"{action.origin_key} cannot be read; not copied yet"
+        run.add(WriteFailed(type(action).__name__, action.site, reason, retryable=True))
+        return None, Retry(reason, None)
+    return fresh, None
+
+
+async def _issue_type(
+    applier: Effects, site: SiteNumber, values: dict[str, Any]
+) -> tuple[str, str | None]:
+    """The type the counterpart is created with and, when it is not the origin's, why."""
+    origin_type = values.get("issuetype")
+    maps = applier.config.maps
+    wanted = issue_type_for(site, origin_type, maps) if origin_type else None
+    if applier.catalogs is None:
+        return wanted or applier.issue_type, None
+    types = (await applier.catalogs.available(site)).get("issuetype", frozenset())
+    return differences.issue_type(site, origin_type, wanted, types, applier.issue_type)
+
+
+async def recover(
+    applier: Effects, run: Answer, action: RecoverCreate, at: datetime
+) -> Retry | None:
+    """A create never confirmed: the project's recent issues searched for its marker, and
+    ``policies.recovery`` says what that means."""
+    try:
+        candidates = await _recent(applier, action, at)
+    except RetryableJiraError as error:
+        return retry_of(error)
+    chosen = policies.recovery(action, candidates, applier.config, at)
+    if isinstance(chosen, policies.Wait):
+        return Retry(chosen.reason, chosen.seconds)
+    if isinstance(chosen, policies.Found):
+        run.add(CreateFound(action.site, chosen.issue_id, chosen.issue_key, action.values))
+        run.then.append(CrossLink(action.site, best_effort=True))
+        key = chosen.issue_key
+    else:
+        run.then.append(chosen.create)
+        key = ""  # messages.JUST_MADE: the issue the create makes
+    run.then.extend(policies.status_after_create(action.site, key, action.status))
+    return None
+
+
+async def _recent(
+    applier: Effects, action: RecoverCreate, at: datetime
+) -> list[policies.Candidate]:
+    """The project's issues created since the intent (newest first), with their markers."""
+    minutes = math.ceil((at - action.requested_at).total_seconds() / 60) + 2
+    jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
+    found: list[policies.Candidate] = []
+    client = applier.clients[action.site]
+    fields = ["created", "creator"]
+    async for issue in client.search(jql, fields=fields, properties=[LINK_PROPERTY]):
+        creator = issue.fields.get("creator")
+        account = creator.get("accountId") if isinstance(creator, dict) else None
+        marker = issue.properties.get(LINK_PROPERTY)
+        found.append(policies.Candidate(issue.id, issue.key, marker, account))
+        if len(found) >= RECOVERY_PAGES * 100:
+            break
+    return found

@@ -1,0 +1,272 @@
+"""The effects: one of the model's actions carried out against a JIRA site; what JIRA
+answered comes back as facts (``streams.sync.facts``) in an ``Answer``, with the actions the
+pure policies chose next. The effects never see a ``PairState``: an action carries what
+they need of the pair (``running.prepared``); ``streams.sync.applier`` folds the answers.
+
+Every write is a "set to this value" (idempotent). A create carries the link marker in the
+create call itself, so the issue can always be recognised as ours (``streams.sync.creates``);
+comment copies are ``streams.sync.comment_copies``. Permanent errors fail the pair with
+JIRA's reason (a field not on the screen: ``policies.refused_write``); retryable ones come
+back as ``Retry`` so the caller can schedule the pair again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from streams.jira.client import JiraClient
+from streams.jira.errors import (
+    BadRequest,
+    JiraError,
+    NotFound,
+    PermanentJiraError,
+    RetryableJiraError,
+)
+from streams.jira.models import parse_jira_time
+from streams.jira.transport import RetryPolicy
+from streams.sync import comment_copies, creates, markers, policies, screens
+from streams.sync.catalog import SiteCatalogs, wanted_names
+from streams.sync.events import PairEvent
+from streams.sync.facts import Cleared, FieldsWritten, StatusReached, Warned
+from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    Action,
+    CopyComment,
+    CopyComments,
+    CreateCounterpart,
+    CrossLink,
+    DeleteComment,
+    DeleteIssue,
+    Fetch,
+    Observation,
+    RecoverCreate,
+    SiteNumber,
+    SyncConfig,
+    TransitionTo,
+    Unlink,
+    WriteFields,
+)
+from streams.sync.running import Answer, Durable, Retry, failed, reported, retry_of
+from streams.sync.screens import ScreenFieldMissing, ScreenFill
+from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+
+__all__ = ["READ_FIELDS", "Effects"]
+
+READ_FIELDS = [
+    "summary",
+    "description",
+    "priority",
+    "labels",
+    "components",
+    "fixVersions",
+    "duedate",
+    "assignee",
+    "issuetype",
+    "status",
+    "resolution",
+    "updated",
+    "security",  # restricted issues stay home (streams.sync.visibility); written only if mapped
+]
+
+
+async def _nothing(facts: list[PairEvent]) -> None:
+    return None
+
+
+@dataclass
+class Effects:
+    clients: Mapping[int, JiraClient]
+    config: SyncConfig
+    browse_urls: Mapping[int, str]
+    graphs: dict[int, WorkflowGraph] = field(
+        default_factory=lambda: {1: WorkflowGraph(), 2: WorkflowGraph()}
+    )
+    issue_type: str = "Task"  # for counterparts whose origin type the target lacks
+    catalogs: SiteCatalogs | None = None
+    # Attempts at creating a comment copy within one step, and how to wait between them.
+    comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # A create intent's random nonce (the marker's MAC covers it; the intent records it).
+    nonce: Callable[[], str] = markers.new_nonce
+
+    def read_fields(self, site: int) -> list[str]:
+        customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
+        return [*READ_FIELDS, *customs]
+
+    async def render_for(self, site: SiteNumber, values: dict[str, Any]) -> Rendered:
+        """``values`` as ``site``'s REST fields, against what the site has (components,
+        versions, users); what cannot be carried is in ``held`` and ``problems``."""
+        available = None
+        if self.catalogs is not None:
+            wanted = wanted_names(values)
+            if wanted:
+                available = await self.catalogs.available(site, wanted)
+            if values.get(ASSIGNEE) is not None:
+                await self.catalogs.learn_user(site, values[ASSIGNEE])
+        priorities = None
+        if self.catalogs is not None and values.get("priority") is not None:
+            priorities = await self.catalogs.priorities(site)
+        return render(site, values, self.config.maps, available, priorities)
+
+    async def observe(self, fetch: Fetch) -> Observation:
+        try:
+            issue = await self.clients[fetch.site].get_issue(
+                fetch.issue_key, fields=self.read_fields(fetch.site)
+            )
+        except NotFound:
+            return Observation(fetch.site, "", fetch.issue_key, {}, None, exists=False)
+        values = canonical(fetch.site, issue.fields, self.config.maps)
+        return Observation(
+            fetch.site,
+            issue.id,
+            issue.key or fetch.issue_key,
+            values,
+            parse_jira_time(issue.updated),
+            fields=issue.fields,
+        )
+
+    async def link_of(self, site: SiteNumber, issue_id: str) -> dict[str, Any] | None:
+        """The link marker on an issue (by id or key), or None (also when it does not exist)."""
+        try:
+            issue = await self.clients[site].get_issue(
+                issue_id, fields=["updated"], properties=[LINK_PROPERTY]
+            )
+        except NotFound:
+            return None
+        marker = issue.properties.get(LINK_PROPERTY)
+        return marker if isinstance(marker, dict) else None
+
+    async def run(self, action: Action, at: datetime, durable: Durable = _nothing) -> Answer:
+        """One action carried out at the step's clock ``at``: what JIRA answered, as facts,
+        and what the policies made of it (``then``: run next). ``durable`` is handed the
+        facts so far before a create is asked of JIRA (its intent must survive a crash)."""
+        answer = Answer()
+        answer.retry = await self._carry_out(answer, action, at, durable)
+        return answer
+
+    async def _carry_out(
+        self, answer: Answer, action: Action, at: datetime, durable: Durable
+    ) -> Retry | None:
+        if isinstance(action, CreateCounterpart):
+            return await creates.create(self, answer, action, at, durable)
+        if isinstance(action, RecoverCreate):
+            return await creates.recover(self, answer, action, at)
+        start = answer.checkpoint()
+        try:
+            if isinstance(action, CopyComment | DeleteComment):
+                return await comment_copies.comment(self, answer, action, durable)
+            if isinstance(action, CopyComments):
+                return await comment_copies.copy_earlier(self, answer, action, durable)
+            await self._perform(answer, action)
+            return None
+        except BadRequest as error:
+            answer.rollback(start)
+            if isinstance(action, WriteFields):
+                refused, maps = error.fields_not_on_screen, self.config.maps
+                chosen = policies.refused_write(action, refused, str(error), maps)
+                answer.add(*chosen.facts)
+                answer.then.extend(chosen.then)
+            else:
+                answer.add(failed(action, error))
+            return None
+        except PermanentJiraError as error:
+            answer.rollback(start)
+            answer.add(failed(action, error))
+            return None
+        except RetryableJiraError as error:
+            answer.rollback(start)
+            answer.add(failed(action, error))
+            return retry_of(error)
+
+    async def _perform(self, run: Answer, action: Action) -> None:
+        if isinstance(action, WriteFields):
+            rendered = await self.render_for(action.site, action.values)
+            await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
+            run.add(FieldsWritten(action.site, action.values, rendered.held))
+            run.add(Cleared(policies.REFUSED_WARNING), *reported(action.values, rendered))
+        elif isinstance(action, TransitionTo):
+            await self.transition(run, action)
+        elif isinstance(action, CrossLink):
+            sides: list[tuple[SiteNumber, str]] = [(1, action.keys[0]), (2, action.keys[1])]
+            if action.best_effort:
+                await self.linked(run, action.pair_id, sides)
+            else:
+                await self.cross_link(action.pair_id, sides)
+        elif isinstance(action, Unlink):
+            client = self.clients[action.site]
+            with contextlib.suppress(NotFound):
+                await client.delete_property(action.issue_key, LINK_PROPERTY)
+            with contextlib.suppress(NotFound):
+                await client.delete_remote_link(action.issue_key, f"jira-sync:{action.pair_id}")
+            run.add(Warned("unlinked", f"{action.issue_key} was unlinked"))
+        elif isinstance(action, DeleteIssue):
+            with contextlib.suppress(NotFound):
+                await self.clients[action.site].delete_issue(action.issue_key)
+            run.add(Warned("deleted", f"{action.issue_key} was deleted too"))
+        else:
+            raise TypeError(f"the applier does not perform {type(action).__name__}")
+
+    async def linked(self, run: Answer, pair_id: str, sides: list[tuple[SiteNumber, str]]) -> None:
+        """The remote links after a create: the pair stands without them (a warning)."""
+        try:
+            await self.cross_link(pair_id, sides)
+        except JiraError as error:
+            run.add(Warned("remote-link", f"remote link not added: {error}"))
+            return
+        run.add(Cleared("remote-link"))
+
+    async def cross_link(self, pair_id: str, sides: list[tuple[SiteNumber, str]]) -> None:
+        """Remote links both ways (same globalId: re-running never duplicates them)."""
+        keys = dict(sides)
+        if not keys.get(1) or not keys.get(2):
+            return
+        pairs: tuple[tuple[SiteNumber, SiteNumber], ...] = ((1, 2), (2, 1))
+        for here, there in pairs:
+            url = f"{self.browse_urls[there]}/browse/{keys[there]}"
+            await self.clients[here].upsert_remote_link(
+                keys[here], f"jira-sync:{pair_id}", url, f"{keys[there]} (synced by jira-sync)"
+            )
+
+    async def transition(self, run: Answer, action: TransitionTo) -> None:
+        site, key = action.site, action.issue_key
+
+        async def untouched() -> bool:
+            # someone moved the new issue already: theirs is a change to sync, not undo
+            return not await self._status_changed_by_others(site, key)
+
+        target = self.config.maps.statuses.to_site(site, action.status) or action.status
+        guard = untouched if action.guarded else None  # read only when a move is due
+        fill = ScreenFill(site, action.resolution, self.config.maps)
+        try:
+            await reach(
+                self.clients[site], key, target, self.graphs[site], may_move=guard, fill=fill
+            )
+        except Unreachable as error:
+            run.add(Warned("status-unreachable", str(error), field="status"))
+            return
+        except (ScreenFieldMissing, BadRequest) as error:
+            run.add(screens.refused(action, error))
+            return
+        holds = None
+        if policies.needs_resolution_read(action, fill.given):
+            issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
+            holds = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
+        held = policies.resolution_held(action, fill.given, holds, self.config.maps)
+        run.add(StatusReached(site, action.status, action.resolution, held))
+        run.add(Cleared("status-unreachable", "status"))
+        run.add(*screens.reported(action, fill, held))
+
+    async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
+        ours = self.config.integration_accounts.get(site)
+        async for entry in self.clients[site].changelog(key):
+            author = (entry.author or {}).get("accountId")
+            moved = any(item.get("fieldId", item.get("field")) == "status" for item in entry.items)
+            if moved and policies.moved_by_others([author], ours):
+                return True
+        return False

@@ -1,0 +1,200 @@
+"""The choices the effects used to make themselves, as pure functions of what JIRA answered.
+
+The effects (``streams.sync.applier``) read and write; what follows from an answer is
+decided here: whether a lost create is found, waited for or made again; whether a new
+issue someone else already moved keeps their status; whether a comment copy is made,
+updated or removed; what a refused field write leaves to write again; what a create screen
+left out; which resolution an issue holds. The facts these decisions produce are events
+(``streams.sync.facts``); the actions they ask for next (a write of the rest, a guarded
+transition) are run by the engine after the action that answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from streams.sync import differences, markers
+from streams.sync.events import PairEvent
+from streams.sync.facts import FieldsUnagreed, Warned, WriteFailed
+from streams.sync.fields import RESOLUTION, FieldMaps
+from streams.sync.messages import (
+    Action,
+    CreateCounterpart,
+    RecoverCreate,
+    SiteNumber,
+    SyncConfig,
+    TransitionTo,
+    WriteFields,
+)
+
+REFUSED_WARNING = "field-not-on-screen"
+LEFT_OUT_WARNING = "field-not-on-create-screen"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An issue a search for a lost create answered: its marker and creator."""
+
+    issue_id: str
+    issue_key: str | None
+    marker: Any
+    creator: str | None  # account id; None when JIRA did not say
+
+
+@dataclass(frozen=True)
+class Found:
+    """The lost create exists: the pair adopts it."""
+
+    issue_id: str
+    issue_key: str
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Not found within the grace (search may lag): look again in ``seconds``."""
+
+    reason: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CreateAgain:
+    """Not found after the grace: the create never happened; it is made again."""
+
+    create: CreateCounterpart
+
+
+Recovery = Found | Wait | CreateAgain
+
+
+def made_by(action: RecoverCreate, candidate: Candidate, config: SyncConfig) -> bool:
+    """``candidate`` carries the marker the create of ``action`` wrote (``markers.vouches``)
+    and was not created by someone other than the sync account (when that is known)."""
+    pair_id = str(action.link.get("pair_id"))
+    nonce = action.link.get("nonce")
+    nonce = nonce if isinstance(nonce, str) else None
+    if not markers.vouches(candidate.marker, pair_id, nonce, config.marker_secret):
+        return False
+    ours = config.integration_accounts.get(action.site)
+    return ours is None or candidate.creator in (None, ours)
+
+
+def recovery(
+    action: RecoverCreate, newest_first: Iterable[Candidate], config: SyncConfig, now: datetime
+) -> Recovery:
+    """What a search of the project's recent issues means for a create never confirmed:
+    ours found (of several, the first made: a copy comes later), or, not found, waited for
+    until the grace is over, then made again (with the intent's marker and nonce)."""
+    ours = [c for c in newest_first if made_by(action, c, config)]
+    if ours:
+        earliest = ours[-1]
+        return Found(earliest.issue_id, earliest.issue_key or earliest.issue_id)
+    waited = (now - action.requested_at).total_seconds()
+    grace = config.create_grace.total_seconds()
+    if waited < grace:
+        reason = "an earlier create is not confirmed yet; waiting for it to show in search"
+        return Wait(reason, grace - waited)
+    return CreateAgain(again(action))
+
+
+def again(action: RecoverCreate) -> CreateCounterpart:
+    return CreateCounterpart(
+        action.site,
+        action.project_key,
+        action.values,
+        action.link,
+        action.origin_key,
+        action.status,
+    )
+
+
+def status_after_create(site: SiteNumber, key: str, status: str | None) -> list[Action]:
+    """A recovered or remade counterpart's status: the dead worker may or may not have
+    moved it, and someone may have since (guarded: theirs is kept)."""
+    return [] if status is None else [TransitionTo(site, key, status, guarded=True)]
+
+
+def moved_by_others(status_authors: Iterable[str | None], ours: str | None) -> bool:
+    """Someone other than the sync account changed the issue's status (its changelog's
+    status entries, by author): a guarded transition then leaves it where they put it."""
+    return any(author != ours for author in status_authors)
+
+
+class CommentPlan(Enum):
+    REMOVE = "remove"  # the original is gone or internal: its copy goes (if there is one)
+    UPDATE = "update"  # the copy is known: it takes the original's text
+    CREATE = "create"  # no copy known: made (after looking for a lost one, when pending)
+
+
+def comment_plan(original_public: bool, copy_id: str | None) -> CommentPlan:
+    if not original_public:
+        return CommentPlan.REMOVE
+    return CommentPlan.UPDATE if copy_id is not None else CommentPlan.CREATE
+
+
+def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str]) -> bool:
+    """A copy not mapped whose create was asked before may exist (its answer was lost):
+    it is looked for by its marker before it is made again or removed."""
+    return copy_id is None and source in set(pending)
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What a pure policy made of an answer: facts, and the actions to run next."""
+
+    facts: list[PairEvent] = field(default_factory=list)
+    then: list[Action] = field(default_factory=list)
+
+
+def refused_write(
+    action: WriteFields, field_ids: list[str], reason: str, maps: FieldMaps
+) -> Followed:
+    """The edit screen refused fields (by field id): those are left out and warned about
+    by their canonical name, the rest is written again (once: the write of the rest asks
+    no more). A refusal that names none of the fields written fails the pair."""
+    named = differences.canonical_names(action.site, field_ids, maps)
+    blocked = {name: named[name] for name in named if name in action.values}
+    if not blocked:
+        return Followed([WriteFailed("WriteFields", action.site, reason, retryable=False)])
+    facts: list[PairEvent] = [
+        Warned(REFUSED_WARNING, differences.not_on_edit_screen(action.site, name, fid), name)
+        for name, fid in blocked.items()
+    ]
+    rest = {k: v for k, v in action.values.items() if k not in blocked}
+    return Followed(facts, [WriteFields(action.site, action.issue_key, rest)] if rest else [])
+
+
+def left_out_of_create(
+    action: CreateCounterpart | RecoverCreate, key: str, field_ids: list[str], maps: FieldMaps
+) -> Followed:
+    """The values the create screen refused: not agreed (a later merge sets them), warned
+    about, and set by an edit of the new issue (whose screen may have them)."""
+    names = differences.canonical_names(action.site, field_ids, maps)
+    dropped = {name: action.values[name] for name in names if name in action.values}
+    facts: list[PairEvent] = [FieldsUnagreed(dropped)] if dropped else []
+    for name, field_id in names.items():
+        message = differences.not_on_create_screen(action.site, name, field_id)
+        facts.append(Warned(LEFT_OUT_WARNING, message, name))
+    return Followed(facts, [WriteFields(action.site, key, dropped)] if dropped else [])
+
+
+def resolution_held(
+    action: TransitionTo, given: str | None, holds: str | None, maps: FieldMaps
+) -> dict[str, Any]:
+    """The resolution the issue holds instead of the origin's, when it differs: ``given``
+    (this site's name) on a screen on the way, else ``holds`` (canonical, read after the
+    move: what the site's own post-function set)."""
+    if given is not None:
+        holds = maps.resolutions.to_canonical(action.site, given)
+    elif action.resolution is None:
+        return {}
+    return {RESOLUTION: holds} if holds != action.resolution else {}
+
+
+def needs_resolution_read(action: TransitionTo, given: str | None) -> bool:
+    """Whether the issue's resolution must be read after a move to know what it holds."""
+    return given is None and action.resolution is not None

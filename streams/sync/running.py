@@ -1,0 +1,128 @@
+"""What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
+for, and the actions the pure policies chose next (``streams.sync.policies``); and the pure
+glue between a pair and its effects: an action given what it needs of the pair
+(``prepared``, ``resolved``), since the effects never see a ``PairState``."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from streams.jira.errors import JiraError, RetryableJiraError
+from streams.state import PairState
+from streams.sync.events import IssueObserved, PairEvent
+from streams.sync.facts import Cleared, Warned, WriteFailed
+from streams.sync.fields import Rendered
+from streams.sync.messages import (
+    JUST_MADE,
+    Action,
+    CopyComment,
+    CopyComments,
+    CrossLink,
+    Observation,
+    TransitionTo,
+    Unlink,
+)
+
+
+@dataclass(frozen=True)
+class Retry:
+    reason: str
+    after: float | None
+
+
+@dataclass
+class Applied:
+    state: PairState
+    retry: Retry | None = None
+    events: list[PairEvent] = dataclasses.field(default_factory=list)  # JIRA's answers
+    then: list[Action] = dataclasses.field(default_factory=list)  # the policies' next actions
+
+
+@dataclass
+class Answer:
+    """What one action's effect says happened: facts in order, a retry, the next actions."""
+
+    events: list[PairEvent] = dataclasses.field(default_factory=list)
+    retry: Retry | None = None
+    then: list[Action] = dataclasses.field(default_factory=list)
+
+    def add(self, *facts: PairEvent) -> None:
+        self.events.extend(facts)
+
+    def checkpoint(self) -> int:
+        return len(self.events)
+
+    def rollback(self, point: int) -> None:
+        """Forgets the facts added since ``point`` (an action that failed as a whole)."""
+        del self.events[point:]
+
+
+# Makes the facts so far durable before the effect writes (an intent before a create).
+Durable = Callable[[list[PairEvent]], Awaitable[None]]
+
+
+def prepared(action: Action, pair: PairState) -> Action:
+    """``action`` with what its effect needs to know of the pair filled in."""
+    if isinstance(action, CopyComment):
+        copy = pair.comment_map.get(action.source)
+        copy_id = copy.partition(":")[2] if copy else None
+        pending = action.source in pair.pending_comments
+        return dataclasses.replace(action, copy_id=copy_id, pending=pending)
+    if isinstance(action, CopyComments):
+        known = frozenset(pair.comment_map) | frozenset(pair.comment_map.values())
+        asked = frozenset(pair.pending_comments)
+        return dataclasses.replace(action, known=known, pending=asked)
+    if isinstance(action, CrossLink):
+        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
+    if isinstance(action, Unlink):
+        return dataclasses.replace(action, pair_id=pair.pair_id)
+    return action
+
+
+def failed(action: Action, error: JiraError) -> WriteFailed:
+    """The fact of ``action`` failing: for good (permanent), or to be retried."""
+    retryable = isinstance(error, RetryableJiraError)
+    after = error.retry_after if isinstance(error, RetryableJiraError) else None
+    return WriteFailed(type(action).__name__, action.site, str(error), retryable, after)
+
+
+def retry_of(error: RetryableJiraError) -> Retry:
+    return Retry(str(error), error.retry_after)
+
+
+def resolved(action: Action, pair: PairState) -> Action | None:
+    """``action`` with the key of the counterpart just made (``JUST_MADE``) filled in from
+    the pair; None when none was made (the create failed: there is nothing to move)."""
+    if not isinstance(action, TransitionTo | CopyComments) or action.issue_key != JUST_MADE:
+        return action
+    made = pair.side(action.site)
+    return None if made is None else dataclasses.replace(action, issue_key=made.key)
+
+
+def observation(seen: Observation) -> IssueObserved:
+    """The fact of a fresh read."""
+    return IssueObserved(
+        seen.site,
+        seen.issue_id,
+        seen.issue_key,
+        seen.values,
+        seen.fields,
+        seen.updated,
+        seen.exists,
+    )
+
+
+def reported(values: dict[str, Any], rendered: Rendered) -> list[PairEvent]:
+    """Warnings for the values a site could not take; cleared for those it took."""
+    facts: list[PairEvent] = []
+    for name in values:
+        problem = rendered.problems.get(name)
+        if problem is None:
+            facts.append(Cleared("value-missing", name))
+        else:
+            facts.append(Warned("value-missing", problem, field=name))
+    return facts

@@ -1,0 +1,225 @@
+"""The policies the applier used to hold, called directly: no emulator, no HTTP, no loop."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from pydantic import SecretStr
+
+from streams.state import IssueRef, PairState, PairStatus
+from streams.sync import outcomes
+from streams.sync.events import fold
+from streams.sync.facts import FieldsUnagreed, FieldsWritten, Warned, WriteFailed
+from streams.sync.fields import FieldMaps, NameMap
+from streams.sync.markers import signed
+from streams.sync.messages import (
+    CopyComment,
+    CopyComments,
+    CreateCounterpart,
+    CrossLink,
+    Observation,
+    RecoverCreate,
+    SyncConfig,
+    TransitionTo,
+    Unlink,
+    WriteFields,
+)
+from streams.sync.policies import (
+    Candidate,
+    CommentPlan,
+    CreateAgain,
+    Found,
+    Wait,
+    comment_plan,
+    left_out_of_create,
+    look_for_lost_copy,
+    moved_by_others,
+    recovery,
+    refused_write,
+    resolution_held,
+    status_after_create,
+)
+from streams.sync.rich_text import with_rest_text
+from streams.sync.running import prepared, resolved
+
+T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+SECRET = SecretStr("a deployment secret of some length")
+NONCE = "ab" * 16
+LINK = {"pair_id": "1:10001", "site": 1, "id": "10001", "key": "PROJ1-1"}
+SIGNED = signed(LINK, NONCE, SECRET)
+CONFIG = SyncConfig(
+    project_keys={1: "PROJ1", 2: "PROJ2"},
+    marker_secret=SECRET,
+    create_grace=timedelta(seconds=30),
+)
+LOST = RecoverCreate(2, "PROJ2", {"summary": "Printer on fire"}, SIGNED, "PROJ1-1", T0, "Done")
+PAIR = PairState(
+    pair_id="1:10001",
+    version=3,
+    origin=1,
+    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
+    status=PairStatus.PENDING,
+    updated_at=T0,
+)
+
+
+def test_a_lost_create_is_found_by_its_signed_marker_the_earliest_of_several() -> None:
+    newest_first = [
+        Candidate("20003", "PROJ2-3", SIGNED, None),  # a copy made later
+        Candidate("20002", "PROJ2-2", {"pair_id": "1:10001"}, None),  # forged: no mac
+        Candidate("20001", "PROJ2-1", SIGNED, None),
+    ]
+    assert recovery(LOST, newest_first, CONFIG, T0 + timedelta(seconds=1)) == Found(
+        "20001", "PROJ2-1"
+    )
+
+
+def test_a_marker_on_an_issue_someone_else_created_is_not_the_lost_create() -> None:
+    config = dataclasses.replace(CONFIG, integration_accounts={2: "sync-account"})
+    theirs = [Candidate("20002", "PROJ2-2", SIGNED, "alice")]
+    assert isinstance(recovery(LOST, theirs, config, T0 + timedelta(seconds=5)), Wait)
+    ours = [Candidate("20001", "PROJ2-1", SIGNED, "sync-account"), *theirs]
+    assert recovery(LOST, ours, config, T0) == Found("20001", "PROJ2-1")
+
+
+def test_not_found_within_the_grace_waits_for_the_rest_of_it() -> None:
+    chosen = recovery(LOST, [], CONFIG, T0 + timedelta(seconds=5))
+    assert isinstance(chosen, Wait)
+    assert chosen.seconds == 25
+    forged = [Candidate("20002", "PROJ2-2", {**LINK, "nonce": NONCE, "mac": "0" * 64}, None)]
+    assert isinstance(recovery(LOST, forged, CONFIG, T0 + timedelta(seconds=5)), Wait)
+
+
+def test_not_found_after_the_grace_is_made_again_with_the_intents_marker() -> None:
+    chosen = recovery(LOST, [], CONFIG, T0 + timedelta(seconds=31))
+    assert chosen == CreateAgain(
+        CreateCounterpart(2, "PROJ2", {"summary": "Printer on fire"}, SIGNED, "PROJ1-1", "Done")
+    )
+    assert chosen.create.link["nonce"] == NONCE  # the create signs with the same nonce
+
+
+def test_a_recovered_counterpart_gets_its_status_guarded() -> None:
+    assert status_after_create(2, "PROJ2-1", "Done") == [
+        TransitionTo(2, "PROJ2-1", "Done", guarded=True)
+    ]
+    assert status_after_create(2, "PROJ2-1", None) == []
+
+
+def test_a_guarded_move_is_not_made_once_someone_else_moved_the_issue() -> None:
+    assert not moved_by_others([], "sync-account")
+    assert not moved_by_others(["sync-account", "sync-account"], "sync-account")
+    assert moved_by_others(["sync-account", "alice"], "sync-account")
+    assert moved_by_others([None], "sync-account")  # an author JIRA does not name
+
+
+def test_the_comment_plan_creates_updates_or_removes() -> None:
+    assert comment_plan(original_public=True, copy_id=None) is CommentPlan.CREATE
+    assert comment_plan(original_public=True, copy_id="20000") is CommentPlan.UPDATE
+    assert comment_plan(original_public=False, copy_id="20000") is CommentPlan.REMOVE
+    assert comment_plan(original_public=False, copy_id=None) is CommentPlan.REMOVE
+
+
+def test_a_pending_copy_without_a_mapping_is_looked_for_by_its_marker_first() -> None:
+    assert look_for_lost_copy("1:10010", None, ["1:10010"])
+    assert not look_for_lost_copy("1:10010", None, [])  # never asked: made at once
+    assert not look_for_lost_copy("1:10010", "20000", ["1:10010"])  # mapped: known
+
+
+def test_fields_the_edit_screen_refused_are_warned_about_and_the_rest_written() -> None:
+    action = WriteFields(2, "PROJ2-1", {"summary": "S", "duedate": "2026-12-24", "labels": []})
+    chosen = refused_write(action, ["duedate"], "HTTP 400", FieldMaps())
+    [warning] = chosen.facts
+    assert isinstance(warning, Warned)
+    assert (warning.code, warning.field) == ("field-not-on-screen", "duedate")
+    assert chosen.then == [WriteFields(2, "PROJ2-1", {"summary": "S", "labels": []})]
+
+
+def test_a_write_whose_every_field_was_refused_writes_nothing_more() -> None:
+    action = WriteFields(2, "PROJ2-1", {"resolution": "Fixed"})
+    chosen = refused_write(action, ["resolution"], "HTTP 400", FieldMaps())
+    assert [w.field for w in chosen.facts if isinstance(w, Warned)] == ["resolution"]
+    assert chosen.then == []
+
+
+def test_a_refusal_naming_no_field_written_fails_the_pair() -> None:
+    action = WriteFields(2, "PROJ2-1", {"summary": "S"})
+    chosen = refused_write(action, ["customfield_1"], "HTTP 400: nope", FieldMaps())
+    assert chosen.facts == [WriteFailed("WriteFields", 2, "HTTP 400: nope", retryable=False)]
+    assert chosen.then == []
+    state = fold(PAIR, chosen.facts, T0)
+    assert state is not None
+    assert state.status is PairStatus.FAILED
+
+
+def test_values_the_create_screen_left_out_are_unagreed_warned_and_written_after() -> None:
+    create = CreateCounterpart(2, "PROJ2", {"summary": "S", "duedate": "2026-12-24"}, LINK, "X")
+    chosen = left_out_of_create(create, "PROJ2-1", ["duedate"], FieldMaps())
+    assert chosen.facts[0] == FieldsUnagreed({"duedate": "2026-12-24"})
+    assert [(w.code, w.field) for w in chosen.facts[1:] if isinstance(w, Warned)] == [
+        ("field-not-on-create-screen", "duedate")
+    ]
+    assert chosen.then == [WriteFields(2, "PROJ2-1", {"duedate": "2026-12-24"})]
+    agreed = PAIR.model_copy(update={"base": {"summary": "S", "duedate": "2026-12-24"}})
+    state = fold(agreed, chosen.facts, T0)
+    assert state is not None
+    assert state.base == {"summary": "S"}  # a later merge sets it if the edit fails
+    assert left_out_of_create(create, "PROJ2-1", [], FieldMaps()).then == []
+
+
+def test_the_resolution_held_is_what_the_screen_gave_or_what_the_issue_holds() -> None:
+    maps = FieldMaps(resolutions=NameMap({"Fixed": "Done"}))
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    assert resolution_held(done, "Done", None, maps) == {}  # given, mapped back: the same
+    assert resolution_held(done, "Won't Do", None, maps) == {"resolution": "Won't Do"}
+    assert resolution_held(done, None, "Duplicate", maps) == {"resolution": "Duplicate"}
+    assert resolution_held(done, None, "Fixed", maps) == {}
+    assert resolution_held(TransitionTo(2, "PROJ2-1", "Done"), None, "Fixed", maps) == {}
+
+
+def test_the_just_made_counterpart_is_filled_in_once_it_exists() -> None:
+    status = TransitionTo(2, "", "Done", guarded=True)
+    assert resolved(status, PAIR) is None  # not made: nothing to move
+    made = outcomes.created_on(PAIR, 2, "20001", "PROJ2-1", {}, T0)
+    assert resolved(status, made) == TransitionTo(2, "PROJ2-1", "Done", guarded=True)
+    assert resolved(CopyComments(1, "PROJ1-1", 2, ""), made) == CopyComments(
+        1, "PROJ1-1", 2, "PROJ2-1"
+    )
+    written = WriteFields(2, "PROJ2-9", {})
+    assert resolved(written, made) is written
+
+
+def test_facts_fold_as_the_outcomes_they_replace() -> None:
+    write = WriteFields(2, "PROJ2-1", {"summary": "S"})
+    assert fold(PAIR, [FieldsWritten(2, {"summary": "S"}, {"x": 1})], T0) == outcomes.written(
+        PAIR, write, T0, {"x": 1}
+    )
+
+
+def test_an_action_carries_what_its_effect_needs_of_the_pair() -> None:
+    made = outcomes.created_on(PAIR, 2, "20001", "PROJ2-1", {}, T0)
+    copied = outcomes.comment_copied(made, "1:10010", "2:20010", T0)
+    asked = outcomes.comment_pending(copied, "1:10011", T0)
+    one = prepared(CopyComment(1, "PROJ1-1", "10010", 2, "PROJ2-1"), asked)
+    assert (one.copy_id, one.pending) == ("20010", False)  # type: ignore[union-attr]
+    two = prepared(CopyComment(1, "PROJ1-1", "10011", 2, "PROJ2-1"), asked)
+    assert (two.copy_id, two.pending) == (None, True)  # type: ignore[union-attr]
+    earlier = prepared(CopyComments(1, "PROJ1-1", 2, "PROJ2-1"), asked)
+    assert earlier == CopyComments(
+        1, "PROJ1-1", 2, "PROJ2-1", frozenset({"1:10010", "2:20010"}), frozenset({"1:10011"})
+    )
+    assert prepared(CrossLink(2), made) == CrossLink(2, False, "1:10001", ("PROJ1-1", "PROJ2-1"))
+    assert prepared(Unlink(1, "PROJ1-1"), made) == Unlink(1, "PROJ1-1", "1:10001")
+
+
+def test_a_creates_webhook_text_is_replaced_by_the_origins_rest_read() -> None:
+    values = {"summary": "S", "description": "h1. wiki *markup*"}
+    create = CreateCounterpart(2, "PROJ2", values, LINK, "PROJ1-1", webhook_text=True)
+    rest = {"summary": "S2", "description": "REST text"}
+    read = Observation(1, "10001", "PROJ1-1", rest, T0)
+    fresh = with_rest_text(create, read, FieldMaps())
+    assert fresh == dataclasses.replace(
+        create, values={"summary": "S", "description": "REST text"}, webhook_text=False
+    )  # only the rich text is taken from the read; the model's other values stay
+    gone = Observation(1, "", "PROJ1-1", {}, None, exists=False)
+    assert with_rest_text(create, gone, FieldMaps()) is None  # not copied yet
