@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("ingress", "projections", "jira_sync")
+PACKAGES = ("streams", "ingress", "projections", "jira_sync")
 MODULE_LINES = 350
 FUNCTION_LINES = 60
 
