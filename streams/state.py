@@ -71,7 +71,7 @@ class PairFailure(_Frozen):
     at: datetime
     next_retry_at: datetime | None = None
     # A permanent failure was sent to the dead-letter topic: a sweep meeting the same
-    # failure again does not send it again (``streams.sync.policy.dead_letter_due``).
+    # failure again does not send it again (``streams.sync.retrying.dead_letter_due``).
     dead_lettered: bool = False
 
 

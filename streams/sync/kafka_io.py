@@ -1,6 +1,6 @@
 """The worker's Kafka plumbing: its topics and their shapes, typed sinks over them, sends
 made durable (acknowledged by the broker) before a step writes to JIRA, producer flushes,
-and what aiokafka holds when a flush is slow. No decisions here (``streams.sync.policy``).
+and what aiokafka holds when a flush is slow. No decisions here (``streams.sync.retrying``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from streams.settings import Settings
 from streams.sites import SITES, SiteNumber
 from streams.state import PairState
 from streams.sync import journal
-from streams.sync.policy import FollowUp
+from streams.sync.retrying import FollowUp
 from streams.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class Sinks:
         await self.reject(source, key, reason, shown)
 
     async def follow(self, key: bytes, body: object, decided: FollowUp) -> None:
-        """Sends what ``streams.sync.policy.follow_up`` decided: dead letters, the retry."""
+        """Sends what ``streams.sync.retrying.follow_up`` decided: dead letters, the retry."""
         for letter in decided.letters:
             await self.reject(letter.source, key, letter.reason, body)
         if decided.retry is not None:

@@ -30,7 +30,7 @@ from streams.sync.fields import CustomField
 from streams.sync.knowledge import Knowledge
 from streams.sync.mapping import CustomFieldSpec
 from streams.sync.messages import SyncConfig
-from streams.sync.policy import with_custom_fields
+from streams.sync.retrying import with_custom_fields
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from streams.state import PairState
 from streams.sync import events, journal
 from streams.sync.messages import PairMessage
 from streams.sync.normalize import message_from_json
-from streams.sync.policy import dead_letter_due, retry_due_on
+from streams.sync.retrying import dead_letter_due, retry_due_on
 
 HISTORY = 32  # states remembered per pair, for redelivered steps
 

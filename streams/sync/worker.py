@@ -9,7 +9,7 @@ retry ----retry-----> re-examine the pair once it is due -------'
 
 Each arrow is an agent in ``streams.sync.agents`` (``route``, ``pair``, ``commands``,
 ``retry``); the topics and durable sends are ``streams.sync.kafka_io``; what to retry or
-dead-letter is ``streams.sync.policy``. What they run on (clients, the complete frozen
+dead-letter is ``streams.sync.retrying``. What they run on (clients, the complete frozen
 ``SyncConfig``, the knowledge store) is made before the app starts (``streams.sync.prepare``)
 and handed to each agent.
 
@@ -30,9 +30,9 @@ from streams.sites import SITES
 from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
-from streams.sync.policy import Backoff
 from streams.sync.prepare import Prepared
 from streams.sync.rebalance import SyncApp
+from streams.sync.retrying import Backoff
 
 
 def create_worker_app(

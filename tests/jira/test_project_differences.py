@@ -22,7 +22,7 @@ from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.engine import handle
 from streams.sync.fields import DEFAULT_FIELDS, FieldMaps, NameMap, canonical
 from streams.sync.messages import IssueChanged, PairMessage, Reexamine, SyncConfig
-from streams.sync.policy import Backoff, needs_another_look
+from streams.sync.retrying import Backoff, needs_another_look
 from tests.jira.rig import SYNC_ACCOUNT, sync_auth, two_sites
 from tests.jira.test_field_sync import CONTRACT, CUSTOM, SITE2, Rig, create, edit
 from tests.unit.sync.test_follow_up import Topic, _follow_up, sinks

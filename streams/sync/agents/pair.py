@@ -1,7 +1,7 @@
 """``sync-pair``: one pair step per message, serial per pair (key: pair id).
 
 Claim (the link marker of the issue agrees) -> ``engine.handle`` (decide, apply, fold; the
-pair made durable before JIRA is written) -> ``policy.follow_up`` (retry, dead letters) ->
+pair made durable before JIRA is written) -> ``retrying.follow_up`` (retry, dead letters) ->
 journal entry -> the new state in the ``pairs`` table and on sync-state."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
 from streams.sync.normalize import encode_message, message_from_json, message_to_json
-from streams.sync.policy import Backoff, follow_up
+from streams.sync.retrying import Backoff, follow_up
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """``retry`` and the schedules: retries held until due, the periodic sweep of the pairs
-that need another look (``policy.needs_another_look``) and the daily full sync."""
+that need another look (``retrying.needs_another_look``) and the daily full sync."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from streams.sync.guards import parse_retry_record
 from streams.sync.kafka_io import Sinks, Table
 from streams.sync.messages import Reexamine
 from streams.sync.normalize import encode_message
-from streams.sync.policy import SWEEP, needs_another_look
+from streams.sync.retrying import SWEEP, needs_another_look
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from multidict import CIMultiDict
 
 from streams.jira.errors import MAX_RETRY_AFTER, RateLimited, error_for, retry_after_seconds
 from streams.jira.transport import RetryPolicy, _retry_after
-from streams.sync.policy import Backoff
+from streams.sync.retrying import Backoff
 
 
 @pytest.mark.parametrize(

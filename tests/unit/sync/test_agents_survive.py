@@ -22,7 +22,7 @@ from streams.sync.applier import Applier
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import Reexamine, SyncConfig
 from streams.sync.normalize import encode_message
-from streams.sync.policy import Backoff, needs_another_look
+from streams.sync.retrying import Backoff, needs_another_look
 from tests.unit.jira.test_unexpected_answers import HTML, Answering
 from tests.unit.sync.test_follow_up import Topic
 

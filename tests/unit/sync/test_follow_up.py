@@ -1,4 +1,4 @@
-"""Retry scheduling and dead letters after a pair step: what ``policy.follow_up`` decides
+"""Retry scheduling and dead letters after a pair step: what ``retrying.follow_up`` decides
 (pure), and what the pair agent then sends (``Sinks.follow``, with fake topics)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from streams.sync.engine import Rejected, StepResult
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import IssueChanged, PairMessage, Reexamine
 from streams.sync.normalize import message_to_json
-from streams.sync.policy import Backoff, Letter, dead_letter_due, follow_up
+from streams.sync.retrying import Backoff, Letter, dead_letter_due, follow_up
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 PAIR = PairState(pair_id="1:10001", version=2, origin=1, status=PairStatus.PENDING, updated_at=NOW)

@@ -18,8 +18,8 @@ from streams.state import PairFailure, PairState, PairStatus
 from streams.sync import journal
 from streams.sync.events import IssueObserved, PairEvent, event
 from streams.sync.messages import IssueChanged, Reexamine
-from streams.sync.policy import dead_letter_due
 from streams.sync.replay import JournalFold, Rebuilt
+from streams.sync.retrying import dead_letter_due
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 PAIR_ID = "1:10001"

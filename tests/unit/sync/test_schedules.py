@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning, PendingCreate
-from streams.sync.policy import needs_another_look
+from streams.sync.retrying import needs_another_look
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CALM = PairState(

@@ -21,7 +21,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import decide
-from streams.sync.policy import needs_another_look
+from streams.sync.retrying import needs_another_look
 from tests.unit.sync.test_model import CONFIG, T0, change, fresh, linked_pair, seen
 
 DELETING = dataclasses.replace(CONFIG, deletion=DeletionPolicy.DELETE)

@@ -1,4 +1,4 @@
-"""The worker's policy, as pure functions: how long to wait before a retry, what a step's
+"""Retries and dead letters, as pure functions: how long to wait before a retry, what a step's
 result asks to be retried or dead-lettered, what the periodic sweep looks at again, and the
 configuration that makes resolved custom fields synced ones. No Kafka, no JIRA, no loop:
 the agents send what these return (``streams.sync.agents``), a replay marks pairs with the
