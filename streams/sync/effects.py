@@ -33,7 +33,7 @@ from streams.jira.transport import RetryPolicy
 from streams.sync import comment_copies, creates, markers, policies, screens
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
-from streams.sync.facts import Cleared, FieldsWritten, StatusReached, Warned
+from streams.sync.facts import Cleared, FieldsWritten, Warned
 from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -57,6 +57,7 @@ from streams.sync.running import (
     REFUSED_WARNING,
     Answer,
     Durable,
+    Moved,
     Refused,
     Retry,
     failed,
@@ -261,13 +262,10 @@ class Effects:
             run.add(screens.refused(action, error))
             return
         holds = None
-        if policies.needs_resolution_read(action, fill.given):
+        if screens.resolution_unknown(action, fill.given):
             issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
             holds = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
-        held = policies.resolution_held(action, fill.given, holds, self.config.maps)
-        run.add(StatusReached(site, action.status, action.resolution, held))
-        run.add(Cleared("status-unreachable", "status"))
-        run.add(*screens.reported(action, fill, held))
+        run.said = Moved(fill.given, holds)
 
     async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
         ours = self.config.integration_accounts.get(site)

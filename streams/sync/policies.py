@@ -4,9 +4,10 @@ The effects (``streams.sync.effects``) read and write and say what JIRA answered
 (``running.Said``); what follows from an answer is decided here, by ``after``, which the
 applier calls after each action (``streams.sync.applier``): whether a lost create is
 found, waited for or made again; what a refused field write leaves to write again; what a
-create screen left out. The effects still call the smaller ones themselves: whether a new
-issue someone else already moved keeps their status; whether a comment copy is made,
-updated or removed; which resolution an issue holds. The facts these decisions produce are events
+create screen left out; which resolution an issue holds after a move. The effects still
+call two themselves, in the middle of their I/O: whether a new issue someone else already
+moved keeps their status (the guard of a move), and whether a comment copy is made,
+updated or removed (after the original is read). The facts these decisions produce are events
 (``streams.sync.facts``); the actions they ask for next (a write of the rest, a guarded
 transition) are run by the engine after the action that answered.
 """
@@ -19,9 +20,16 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from streams.sync import differences, markers
+from streams.sync import differences, markers, screens
 from streams.sync.events import PairEvent
-from streams.sync.facts import CreateFound, FieldsUnagreed, Warned, WriteFailed
+from streams.sync.facts import (
+    Cleared,
+    CreateFound,
+    FieldsUnagreed,
+    StatusReached,
+    Warned,
+    WriteFailed,
+)
 from streams.sync.fields import RESOLUTION, FieldMaps
 from streams.sync.messages import (
     Action,
@@ -33,7 +41,16 @@ from streams.sync.messages import (
     TransitionTo,
     WriteFields,
 )
-from streams.sync.running import REFUSED_WARNING, Candidate, LeftOut, Refused, Retry, Said, Searched
+from streams.sync.running import (
+    REFUSED_WARNING,
+    Candidate,
+    LeftOut,
+    Moved,
+    Refused,
+    Retry,
+    Said,
+    Searched,
+)
 
 LEFT_OUT_WARNING = "field-not-on-create-screen"
 
@@ -154,7 +171,18 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return left_out_of_create(said.create, said.issue_key, said.field_ids, config.maps)
     if isinstance(said, Searched) and isinstance(action, RecoverCreate):
         return recovered(action, recovery(action, said.candidates, config, now))
+    if isinstance(said, Moved) and isinstance(action, TransitionTo):
+        return reached(action, said, config.maps)
     return Followed()
+
+
+def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:
+    """A move made (or none due): the status reached, with the resolution the issue holds
+    when it is not the origin's (warned about when no screen gave it)."""
+    held = resolution_held(action, said.given, said.holds, maps)
+    status = StatusReached(action.site, action.status, action.resolution, held)
+    cleared = Cleared("status-unreachable", "status")
+    return Followed([status, cleared, *screens.reported(action, said.given, held)])
 
 
 def recovered(action: RecoverCreate, chosen: Recovery) -> Followed:
@@ -217,8 +245,3 @@ def resolution_held(
     elif action.resolution is None:
         return {}
     return {RESOLUTION: holds} if holds != action.resolution else {}
-
-
-def needs_resolution_read(action: TransitionTo, given: str | None) -> bool:
-    """Whether the issue's resolution must be read after a move to know what it holds."""
-    return given is None and action.resolution is not None

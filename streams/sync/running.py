@@ -1,6 +1,7 @@
 """What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
 for, and what JIRA said that a pure policy still has to judge (``Said``: a refused write,
-what a create screen left out, the candidates of a recovery search), which
+what a create screen left out, the candidates of a recovery search, the resolution a move
+left), which
 ``streams.sync.policies.after`` turns into more facts and the next actions; and the pure
 glue between a pair and its effects: an action given what it needs of the pair
 (``prepared``, ``resolved``), since the effects never see a ``PairState``."""
@@ -73,7 +74,17 @@ class Searched:
     candidates: list[Candidate]
 
 
-Said = Refused | LeftOut | Searched
+@dataclass(frozen=True)
+class Moved:
+    """A transition reached its status: the resolution a screen on the way took (this
+    site's name), else the one the issue holds after (canonical; read only when the move
+    asked for one and no screen took it)."""
+
+    given: str | None
+    holds: str | None
+
+
+Said = Refused | LeftOut | Searched | Moved
 
 
 @dataclass

@@ -10,7 +10,16 @@ from pydantic import SecretStr
 from streams.state import IssueRef, PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.events import fold
-from streams.sync.facts import CreateFound, FieldsUnagreed, FieldsWritten, Warned, WriteFailed
+from streams.sync.facts import (
+    Cleared,
+    CreateFound,
+    FieldsUnagreed,
+    FieldsWritten,
+    StatusReached,
+    Warned,
+    WarningsCleared,
+    WriteFailed,
+)
 from streams.sync.fields import FieldMaps, NameMap
 from streams.sync.markers import signed
 from streams.sync.messages import (
@@ -45,12 +54,14 @@ from streams.sync.rich_text import with_rest_text
 from streams.sync.running import (
     Candidate,
     LeftOut,
+    Moved,
     Refused,
     Retry,
     Searched,
     prepared,
     resolved,
 )
+from streams.sync.screens import resolution_unknown
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECRET = SecretStr("a deployment secret of some length")
@@ -304,3 +315,44 @@ def test_after_an_answer_that_said_nothing_to_judge_nothing_follows() -> None:
     assert after(LOST, None, CONFIG, T0) == Followed()
     status = TransitionTo(2, "PROJ2-1", "Done")
     assert after(status, Refused(["summary"], "HTTP 400"), CONFIG, T0) == Followed()
+
+
+def test_after_a_move_the_status_is_reached_with_the_resolution_the_screen_took() -> None:
+    config = dataclasses.replace(CONFIG, maps=FieldMaps(resolutions=NameMap({"Fixed": "Done"})))
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    same = after(done, Moved("Done", None), config, T0)  # this site's name for "Fixed"
+    assert same == Followed(
+        [
+            StatusReached(2, "Done", "Fixed", {}),
+            Cleared("status-unreachable", "status"),
+            WarningsCleared("transition-screen"),
+            Cleared("resolution-kept", "resolution"),
+        ]
+    )
+    other = after(done, Moved("Won't Do", None), config, T0)
+    assert other.facts[0] == StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"})
+    assert other.facts[-1] == Cleared("resolution-kept", "resolution")  # a screen gave it
+
+
+def test_after_a_move_no_screen_resolved_the_resolution_it_holds_is_warned_about() -> None:
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    chosen = after(done, Moved(None, "Duplicate"), CONFIG, T0)
+    assert chosen.facts[0] == StatusReached(2, "Done", "Fixed", {"resolution": "Duplicate"})
+    kept = chosen.facts[-1]
+    assert isinstance(kept, Warned)
+    assert (kept.code, kept.field) == ("resolution-kept", "resolution")
+    assert chosen.then == []
+    state = fold(
+        PAIR.model_copy(update={"site2": IssueRef(site=2, id="2", key="PROJ2-1")}), chosen.facts, T0
+    )
+    assert state is not None
+    assert [w.code for w in state.warnings] == ["resolution-kept"]
+    plain = after(TransitionTo(2, "PROJ2-1", "To Do"), Moved(None, None), CONFIG, T0)
+    assert plain.facts[0] == StatusReached(2, "To Do", None, {})
+
+
+def test_the_resolution_is_read_after_a_move_only_when_asked_and_no_screen_took_it() -> None:
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    assert resolution_unknown(done, None)
+    assert not resolution_unknown(done, "Fixed")
+    assert not resolution_unknown(TransitionTo(2, "PROJ2-1", "Done"), None)
