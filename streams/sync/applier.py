@@ -1,6 +1,7 @@
 """The effects (``streams.sync.effects``) as the engine uses them on a pair: an action given
-what it needs of the pair (``running.prepared``), carried out, and its answer folded over
-the pair (``streams.sync.events.fold``). The pair is made durable (``before_writes``)
+what it needs of the pair (``running.prepared``), carried out, what JIRA said judged by the
+pure policies (``policies.after``: more facts, the next actions, a retry), and all the facts
+folded over the pair (``streams.sync.events.fold``). The pair is made durable (``before_writes``)
 whenever the effect asks for it, as the fold of the facts so far."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streams.state import PairState
+from streams.sync import policies
 from streams.sync.effects import READ_FIELDS, Effects
 from streams.sync.events import PairEvent, fold
 from streams.sync.messages import Action
@@ -36,9 +38,12 @@ class Applier(Effects):
         async def durable(facts: list[PairEvent]) -> None:
             await self.before_writes(_folded(pair, facts, now))
 
-        answer = await self.run(prepared(action, pair), now, durable)
-        state = _folded(pair, answer.events, now)
-        return Applied(state, answer.retry, answer.events, answer.then)
+        carried = prepared(action, pair)
+        answer = await self.run(carried, now, durable)
+        chosen = policies.after(carried, answer.said, self.config, now)
+        facts = [*answer.events, *chosen.facts]
+        retry = answer.retry or chosen.retry
+        return Applied(_folded(pair, facts, now), retry, facts, chosen.then)
 
 
 def _folded(pair: PairState, facts: list[PairEvent], at: datetime) -> PairState:

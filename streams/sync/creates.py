@@ -1,7 +1,8 @@
 """The create effects: a counterpart made with its link marker in the create call (its
 intent recorded first), and a create never confirmed looked for by that marker. What the
 answers mean (found, wait, make again; values the create screen left out) is decided by
-``streams.sync.policies``; these functions only ask JIRA and say what it answered."""
+``streams.sync.policies.after``; these functions only ask JIRA and say what it answered
+(``running.LeftOut``, ``running.Searched``)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from streams.jira.errors import JiraError, PermanentJiraError, RetryableJiraError
 from streams.state import PendingCreate
-from streams.sync import differences, markers, policies, rich_text
+from streams.sync import differences, markers, rich_text
 from streams.sync.facts import (
     Cleared,
     CounterpartCreated,
-    CreateFound,
     CreateIntended,
     Warned,
     WriteFailed,
@@ -24,13 +24,23 @@ from streams.sync.fields import issue_type_for
 from streams.sync.messages import (
     LINK_PROPERTY,
     CreateCounterpart,
-    CrossLink,
     Fetch,
     RecoverCreate,
     SiteNumber,
     other,
 )
-from streams.sync.running import Answer, Durable, Retry, failed, observation, reported, retry_of
+from streams.sync.running import (
+    Answer,
+    Candidate,
+    Durable,
+    LeftOut,
+    Retry,
+    Searched,
+    failed,
+    observation,
+    reported,
+    retry_of,
+)
 
 if TYPE_CHECKING:
     from streams.sync.effects import Effects
@@ -89,9 +99,7 @@ async def create(
     origin: tuple[SiteNumber, str] = (other(action.site), action.origin_key)
     pair_id = str(action.link.get("pair_id"))
     await applier.linked(run, pair_id, [origin, (action.site, created.key)])
-    chosen = policies.left_out_of_create(action, created.key, left_out, applier.config.maps)
-    run.add(*chosen.facts)
-    run.then.extend(chosen.then)
+    run.said = LeftOut(action, created.key, left_out)
     return None
 
 
@@ -133,40 +141,27 @@ async def _issue_type(
 async def recover(
     applier: Effects, run: Answer, action: RecoverCreate, at: datetime
 ) -> Retry | None:
-    """A create never confirmed: the project's recent issues searched for its marker, and
-    ``policies.recovery`` says what that means."""
+    """A create never confirmed: the project's recent issues searched for its marker
+    (what that means is the policies' to say: found, waited for, or made again)."""
     try:
-        candidates = await _recent(applier, action, at)
+        run.said = Searched(await _recent(applier, action, at))
     except RetryableJiraError as error:
         return retry_of(error)
-    chosen = policies.recovery(action, candidates, applier.config, at)
-    if isinstance(chosen, policies.Wait):
-        return Retry(chosen.reason, chosen.seconds)
-    if isinstance(chosen, policies.Found):
-        run.add(CreateFound(action.site, chosen.issue_id, chosen.issue_key, action.values))
-        run.then.append(CrossLink(action.site, best_effort=True))
-        key = chosen.issue_key
-    else:
-        run.then.append(chosen.create)
-        key = ""  # messages.JUST_MADE: the issue the create makes
-    run.then.extend(policies.status_after_create(action.site, key, action.status))
     return None
 
 
-async def _recent(
-    applier: Effects, action: RecoverCreate, at: datetime
-) -> list[policies.Candidate]:
+async def _recent(applier: Effects, action: RecoverCreate, at: datetime) -> list[Candidate]:
     """The project's issues created since the intent (newest first), with their markers."""
     minutes = math.ceil((at - action.requested_at).total_seconds() / 60) + 2
     jql = f'project = "{action.project_key}" AND created >= -{minutes}m ORDER BY created DESC'
-    found: list[policies.Candidate] = []
+    found: list[Candidate] = []
     client = applier.clients[action.site]
     fields = ["created", "creator"]
     async for issue in client.search(jql, fields=fields, properties=[LINK_PROPERTY]):
         creator = issue.fields.get("creator")
         account = creator.get("accountId") if isinstance(creator, dict) else None
         marker = issue.properties.get(LINK_PROPERTY)
-        found.append(policies.Candidate(issue.id, issue.key, marker, account))
+        found.append(Candidate(issue.id, issue.key, marker, account))
         if len(found) >= RECOVERY_PAGES * 100:
             break
     return found

@@ -1,13 +1,14 @@
 """The effects: one of the model's actions carried out against a JIRA site; what JIRA
-answered comes back as facts (``streams.sync.facts``) in an ``Answer``, with the actions the
-pure policies chose next. The effects never see a ``PairState``: an action carries what
-they need of the pair (``running.prepared``); ``streams.sync.applier`` folds the answers.
+answered comes back as facts (``streams.sync.facts``) in an ``Answer``, with what JIRA said
+that the pure policies judge (``running.Said``, ``streams.sync.policies.after``). The
+effects never see a ``PairState``: an action carries what they need of the pair
+(``running.prepared``); ``streams.sync.applier`` judges and folds the answers.
 
 Every write is a "set to this value" (idempotent). A create carries the link marker in the
 create call itself, so the issue can always be recognised as ours (``streams.sync.creates``);
 comment copies are ``streams.sync.comment_copies``. Permanent errors fail the pair with
-JIRA's reason (a field not on the screen: ``policies.refused_write``); retryable ones come
-back as ``Retry`` so the caller can schedule the pair again.
+JIRA's reason (fields not on the screen: ``running.Refused``, judged by the policies);
+retryable ones come back as ``Retry`` so the caller can schedule the pair again.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from streams.jira.transport import RetryPolicy
 from streams.sync import comment_copies, creates, markers, policies, screens
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
-from streams.sync.facts import Cleared, FieldsWritten, StatusReached, Warned
+from streams.sync.facts import Cleared, FieldsWritten, Warned
 from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -52,7 +53,17 @@ from streams.sync.messages import (
     Unlink,
     WriteFields,
 )
-from streams.sync.running import Answer, Durable, Retry, failed, reported, retry_of
+from streams.sync.running import (
+    REFUSED_WARNING,
+    Answer,
+    Durable,
+    Moved,
+    Refused,
+    Retry,
+    failed,
+    reported,
+    retry_of,
+)
 from streams.sync.screens import ScreenFieldMissing, ScreenFill
 from streams.sync.transitions import Unreachable, WorkflowGraph, reach
 
@@ -144,7 +155,7 @@ class Effects:
 
     async def run(self, action: Action, at: datetime, durable: Durable = _nothing) -> Answer:
         """One action carried out at the step's clock ``at``: what JIRA answered, as facts,
-        and what the policies made of it (``then``: run next). ``durable`` is handed the
+        and what it said for the policies to judge (``said``). ``durable`` is handed the
         facts so far before a create is asked of JIRA (its intent must survive a crash)."""
         answer = Answer()
         answer.retry = await self._carry_out(answer, action, at, durable)
@@ -168,10 +179,7 @@ class Effects:
         except BadRequest as error:
             answer.rollback(start)
             if isinstance(action, WriteFields):
-                refused, maps = error.fields_not_on_screen, self.config.maps
-                chosen = policies.refused_write(action, refused, str(error), maps)
-                answer.add(*chosen.facts)
-                answer.then.extend(chosen.then)
+                answer.said = Refused(error.fields_not_on_screen, str(error))
             else:
                 answer.add(failed(action, error))
             return None
@@ -189,7 +197,7 @@ class Effects:
             rendered = await self.render_for(action.site, action.values)
             await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
             run.add(FieldsWritten(action.site, action.values, rendered.held))
-            run.add(Cleared(policies.REFUSED_WARNING), *reported(action.values, rendered))
+            run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)
         elif isinstance(action, CrossLink):
@@ -254,13 +262,10 @@ class Effects:
             run.add(screens.refused(action, error))
             return
         holds = None
-        if policies.needs_resolution_read(action, fill.given):
+        if screens.resolution_unknown(action, fill.given):
             issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
             holds = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
-        held = policies.resolution_held(action, fill.given, holds, self.config.maps)
-        run.add(StatusReached(site, action.status, action.resolution, held))
-        run.add(Cleared("status-unreachable", "status"))
-        run.add(*screens.reported(action, fill, held))
+        run.said = Moved(fill.given, holds)
 
     async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
         ours = self.config.integration_accounts.get(site)

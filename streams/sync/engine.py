@@ -2,11 +2,12 @@
 
 ``decide`` (pure) answers the message; when it asks for fresh reads (``Fetch``) it is asked
 again with them. Its facts (``Decision.events``) start the step; each action it chose is
-then carried out by the effects (``Applier.apply``: one action, JIRA's answer as facts),
-and the actions the pure policies chose from that answer (``Applied.then``: the rest of a
-refused write, what a create screen left out, a recovered create's status) run right after
-it. The step's ``events`` are its facts in order (the reads, the decision, JIRA's answers);
-its ``state`` is ``fold(pair, events, now)``, which every step checks (``FoldMismatch``)."""
+then carried out by the effects (``Applier.apply``: one action, JIRA's answer as facts
+and what it said, judged by the pure ``policies.after``), and the actions that chose from
+the answer (``Applied.then``: the rest of a refused write, what a create screen left out,
+a recovered create's status) run right after it. The step's ``events`` are its facts in
+order (the reads, the decision, JIRA's answers); its ``state`` is
+``fold(pair, events, now)``, which every step checks (``FoldMismatch``)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
 """The choices the effects used to make themselves, as pure functions of what JIRA answered.
 
-The effects (``streams.sync.applier``) read and write; what follows from an answer is
-decided here: whether a lost create is found, waited for or made again; whether a new
-issue someone else already moved keeps their status; whether a comment copy is made,
-updated or removed; what a refused field write leaves to write again; what a create screen
-left out; which resolution an issue holds. The facts these decisions produce are events
+The effects (``streams.sync.effects``) read and write and say what JIRA answered
+(``running.Said``); what follows from an answer is decided here, by ``after``, which the
+applier calls after each action (``streams.sync.applier``): whether a lost create is
+found, waited for or made again; what a refused field write leaves to write again; what a
+create screen left out; which resolution an issue holds after a move. The effects still
+call two themselves, in the middle of their I/O: whether a new issue someone else already
+moved keeps their status (the guard of a move), and whether a comment copy is made,
+updated or removed (after the original is read). The facts these decisions produce are events
 (``streams.sync.facts``); the actions they ask for next (a write of the rest, a guarded
 transition) are run by the engine after the action that answered.
 """
@@ -17,32 +20,39 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from streams.sync import differences, markers
+from streams.sync import differences, markers, screens
 from streams.sync.events import PairEvent
-from streams.sync.facts import FieldsUnagreed, Warned, WriteFailed
+from streams.sync.facts import (
+    Cleared,
+    CreateFound,
+    FieldsUnagreed,
+    StatusReached,
+    Warned,
+    WriteFailed,
+)
 from streams.sync.fields import RESOLUTION, FieldMaps
 from streams.sync.messages import (
     Action,
     CreateCounterpart,
+    CrossLink,
     RecoverCreate,
     SiteNumber,
     SyncConfig,
     TransitionTo,
     WriteFields,
 )
+from streams.sync.running import (
+    REFUSED_WARNING,
+    Candidate,
+    LeftOut,
+    Moved,
+    Refused,
+    Retry,
+    Said,
+    Searched,
+)
 
-REFUSED_WARNING = "field-not-on-screen"
 LEFT_OUT_WARNING = "field-not-on-create-screen"
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An issue a search for a lost create answered: its marker and creator."""
-
-    issue_id: str
-    issue_key: str | None
-    marker: Any
-    creator: str | None  # account id; None when JIRA did not say
 
 
 @dataclass(frozen=True)
@@ -144,10 +154,52 @@ def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str])
 
 @dataclass(frozen=True)
 class Followed:
-    """What a pure policy made of an answer: facts, and the actions to run next."""
+    """What a pure policy made of an answer: facts, the actions to run next, a retry."""
 
     facts: list[PairEvent] = field(default_factory=list)
     then: list[Action] = field(default_factory=list)
+    retry: Retry | None = None
+
+
+def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) -> Followed:
+    """What JIRA said of ``action`` (``running.Said``) comes to: the rest of a refused
+    write, the values a create screen left out, what a recovery search found (or a wait,
+    or the create made again). Nothing said: nothing follows."""
+    if isinstance(said, Refused) and isinstance(action, WriteFields):
+        return refused_write(action, said.field_ids, said.reason, config.maps)
+    if isinstance(said, LeftOut):
+        return left_out_of_create(said.create, said.issue_key, said.field_ids, config.maps)
+    if isinstance(said, Searched) and isinstance(action, RecoverCreate):
+        return recovered(action, recovery(action, said.candidates, config, now))
+    if isinstance(said, Moved) and isinstance(action, TransitionTo):
+        return reached(action, said, config.maps)
+    return Followed()
+
+
+def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:
+    """A move made (or none due): the status reached, with the resolution the issue holds
+    when it is not the origin's (warned about when no screen gave it)."""
+    held = resolution_held(action, said.given, said.holds, maps)
+    status = StatusReached(action.site, action.status, action.resolution, held)
+    cleared = Cleared("status-unreachable", "status")
+    return Followed([status, cleared, *screens.reported(action, said.given, held)])
+
+
+def recovered(action: RecoverCreate, chosen: Recovery) -> Followed:
+    """A recovery's choice as facts and next actions: the found issue adopted and linked,
+    or made again; either way its status reached (guarded); a wait is a retry."""
+    if isinstance(chosen, Wait):
+        return Followed(retry=Retry(chosen.reason, chosen.seconds))
+    facts: list[PairEvent] = []
+    then: list[Action]
+    if isinstance(chosen, Found):
+        key = chosen.issue_key
+        facts.append(CreateFound(action.site, chosen.issue_id, key, action.values))
+        then = [CrossLink(action.site, best_effort=True)]
+    else:
+        key = ""  # messages.JUST_MADE: the issue the create makes
+        then = [chosen.create]
+    return Followed(facts, [*then, *status_after_create(action.site, key, action.status)])
 
 
 def refused_write(
@@ -193,8 +245,3 @@ def resolution_held(
     elif action.resolution is None:
         return {}
     return {RESOLUTION: holds} if holds != action.resolution else {}
-
-
-def needs_resolution_read(action: TransitionTo, given: str | None) -> bool:
-    """Whether the issue's resolution must be read after a move to know what it holds."""
-    return given is None and action.resolution is not None

@@ -1,5 +1,8 @@
 """What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
-for, and the actions the pure policies chose next (``streams.sync.policies``); and the pure
+for, and what JIRA said that a pure policy still has to judge (``Said``: a refused write,
+what a create screen left out, the candidates of a recovery search, the resolution a move
+left), which
+``streams.sync.policies.after`` turns into more facts and the next actions; and the pure
 glue between a pair and its effects: an action given what it needs of the pair
 (``prepared``, ``resolved``), since the effects never see a ``PairState``."""
 
@@ -20,17 +23,68 @@ from streams.sync.messages import (
     Action,
     CopyComment,
     CopyComments,
+    CreateCounterpart,
     CrossLink,
     Observation,
     TransitionTo,
     Unlink,
 )
 
+REFUSED_WARNING = "field-not-on-screen"  # a write's fields the edit screen refused
+
 
 @dataclass(frozen=True)
 class Retry:
     reason: str
     after: float | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An issue a search for a lost create answered: its marker and creator."""
+
+    issue_id: str
+    issue_key: str | None
+    marker: Any
+    creator: str | None  # account id; None when JIRA did not say
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The edit screen refused fields of a write (JIRA's field ids), with JIRA's reason;
+    nothing of the write was made."""
+
+    field_ids: list[str]
+    reason: str
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """``create`` made ``issue_key``, without the fields (ids) its create screen lacks."""
+
+    create: CreateCounterpart
+    issue_key: str
+    field_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Searched:
+    """The recent issues a search for a lost create answered, newest first."""
+
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A transition reached its status: the resolution a screen on the way took (this
+    site's name), else the one the issue holds after (canonical; read only when the move
+    asked for one and no screen took it)."""
+
+    given: str | None
+    holds: str | None
+
+
+Said = Refused | LeftOut | Searched | Moved
 
 
 @dataclass
@@ -43,11 +97,12 @@ class Applied:
 
 @dataclass
 class Answer:
-    """What one action's effect says happened: facts in order, a retry, the next actions."""
+    """What one action's effect says happened: facts in order, a retry, and what JIRA
+    said that is for the policies to judge (``said``)."""
 
     events: list[PairEvent] = dataclasses.field(default_factory=list)
     retry: Retry | None = None
-    then: list[Action] = dataclasses.field(default_factory=list)
+    said: Said | None = None
 
     def add(self, *facts: PairEvent) -> None:
         self.events.extend(facts)

@@ -110,12 +110,17 @@ def refused(action: TransitionTo, error: ScreenFieldMissing | BadRequest) -> War
     return Warned(SCREEN_WARNING, message, field=",".join(sorted(error.errors)))
 
 
-def reported(action: TransitionTo, fill: ScreenFill, held: dict[str, Any]) -> list[PairEvent]:
+def resolution_unknown(action: TransitionTo, given: str | None) -> bool:
+    """Whether the issue's resolution must be read after a move to know what it holds."""
+    return given is None and action.resolution is not None
+
+
+def reported(action: TransitionTo, given: str | None, held: dict[str, Any]) -> list[PairEvent]:
     """After a transition (or none due): screen warnings cleared; a warning when the issue
     keeps another resolution than the origin's without a screen having been given one
     (JIRA sets a resolution only through a transition's screen or a post-function)."""
     facts: list[PairEvent] = [WarningsCleared(SCREEN_WARNING)]
-    if RESOLUTION not in held or fill.given is not None:
+    if RESOLUTION not in held or given is not None:
         return [*facts, Cleared(KEPT_WARNING, RESOLUTION)]
     message = (
         f"resolution: site {action.site} keeps {held[RESOLUTION]!r}, not {action.resolution!r}; "

@@ -10,7 +10,16 @@ from pydantic import SecretStr
 from streams.state import IssueRef, PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.events import fold
-from streams.sync.facts import FieldsUnagreed, FieldsWritten, Warned, WriteFailed
+from streams.sync.facts import (
+    Cleared,
+    CreateFound,
+    FieldsUnagreed,
+    FieldsWritten,
+    StatusReached,
+    Warned,
+    WarningsCleared,
+    WriteFailed,
+)
 from streams.sync.fields import FieldMaps, NameMap
 from streams.sync.markers import signed
 from streams.sync.messages import (
@@ -26,11 +35,12 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.policies import (
-    Candidate,
     CommentPlan,
     CreateAgain,
+    Followed,
     Found,
     Wait,
+    after,
     comment_plan,
     left_out_of_create,
     look_for_lost_copy,
@@ -41,7 +51,17 @@ from streams.sync.policies import (
     status_after_create,
 )
 from streams.sync.rich_text import with_rest_text
-from streams.sync.running import prepared, resolved
+from streams.sync.running import (
+    Candidate,
+    LeftOut,
+    Moved,
+    Refused,
+    Retry,
+    Searched,
+    prepared,
+    resolved,
+)
+from streams.sync.screens import resolution_unknown
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECRET = SecretStr("a deployment secret of some length")
@@ -223,3 +243,116 @@ def test_a_creates_webhook_text_is_replaced_by_the_origins_rest_read() -> None:
     )  # only the rich text is taken from the read; the model's other values stay
     gone = Observation(1, "", "PROJ1-1", {}, None, exists=False)
     assert with_rest_text(create, gone, FieldMaps()) is None  # not copied yet
+
+
+# ``after``: what JIRA said of an action (``running.Said``) judged in one pure place.
+
+
+def test_after_a_refused_write_the_refused_fields_are_warned_and_the_rest_written() -> None:
+    write = WriteFields(2, "PROJ2-1", {"summary": "S", "duedate": "2026-12-24"})
+    chosen = after(write, Refused(["duedate"], "HTTP 400"), CONFIG, T0)
+    assert [(w.code, w.field) for w in chosen.facts if isinstance(w, Warned)] == [
+        ("field-not-on-screen", "duedate")
+    ]
+    assert len(chosen.facts) == 1
+    assert chosen.then == [WriteFields(2, "PROJ2-1", {"summary": "S"})]
+    assert chosen.retry is None
+
+
+def test_after_a_refusal_naming_no_field_written_the_pair_fails() -> None:
+    write = WriteFields(2, "PROJ2-1", {"summary": "S"})
+    chosen = after(write, Refused([], "HTTP 400: bad"), CONFIG, T0)
+    assert chosen == Followed([WriteFailed("WriteFields", 2, "HTTP 400: bad", retryable=False)])
+
+
+def test_after_a_create_the_fields_its_screen_left_out_are_written_by_an_edit() -> None:
+    asked = CreateCounterpart(2, "PROJ2", {"summary": "S"}, LINK, "PROJ1-1", webhook_text=True)
+    made = dataclasses.replace(asked, values={"summary": "S", "duedate": "2026-12-24"})
+    chosen = after(asked, LeftOut(made, "PROJ2-7", ["duedate"]), CONFIG, T0)
+    assert chosen.facts[0] == FieldsUnagreed({"duedate": "2026-12-24"})  # the create made
+    assert [w.field for w in chosen.facts[1:] if isinstance(w, Warned)] == ["duedate"]
+    assert chosen.then == [WriteFields(2, "PROJ2-7", {"duedate": "2026-12-24"})]
+    assert after(asked, LeftOut(made, "PROJ2-7", []), CONFIG, T0) == Followed()
+
+
+def test_after_a_recovery_search_finding_ours_it_is_adopted_linked_and_moved() -> None:
+    found = [
+        Candidate("20002", "PROJ2-2", SIGNED, None),
+        Candidate("20001", "PROJ2-1", SIGNED, None),
+    ]
+    chosen = after(LOST, Searched(found), CONFIG, T0 + timedelta(seconds=1))
+    assert chosen.facts == [CreateFound(2, "20001", "PROJ2-1", {"summary": "Printer on fire"})]
+    assert chosen.then == [
+        CrossLink(2, best_effort=True),
+        TransitionTo(2, "PROJ2-1", "Done", guarded=True),
+    ]
+    assert chosen.retry is None
+    state = fold(PAIR, chosen.facts, T0)
+    assert state is not None
+    assert state.site2 == IssueRef(site=2, id="20001", key="PROJ2-1")
+
+
+def test_after_a_recovery_search_finding_nothing_within_the_grace_it_waits() -> None:
+    chosen = after(LOST, Searched([]), CONFIG, T0 + timedelta(seconds=10))
+    assert (chosen.facts, chosen.then) == ([], [])
+    assert chosen.retry is not None
+    assert chosen.retry.after == 20
+    assert chosen == Followed(retry=Retry(chosen.retry.reason, 20))
+
+
+def test_after_a_recovery_search_finding_nothing_past_the_grace_it_is_made_again() -> None:
+    chosen = after(LOST, Searched([]), CONFIG, T0 + timedelta(seconds=31))
+    again = CreateCounterpart(2, "PROJ2", {"summary": "Printer on fire"}, SIGNED, "PROJ1-1", "Done")
+    assert chosen == Followed([], [again, TransitionTo(2, "", "Done", guarded=True)])
+    no_status = dataclasses.replace(LOST, status=None)
+    later = after(no_status, Searched([]), CONFIG, T0 + timedelta(seconds=31))
+    assert [type(a) for a in later.then] == [CreateCounterpart]
+
+
+def test_after_an_answer_that_said_nothing_to_judge_nothing_follows() -> None:
+    write = WriteFields(2, "PROJ2-1", {"summary": "S"})
+    assert after(write, None, CONFIG, T0) == Followed()
+    assert after(LOST, None, CONFIG, T0) == Followed()
+    status = TransitionTo(2, "PROJ2-1", "Done")
+    assert after(status, Refused(["summary"], "HTTP 400"), CONFIG, T0) == Followed()
+
+
+def test_after_a_move_the_status_is_reached_with_the_resolution_the_screen_took() -> None:
+    config = dataclasses.replace(CONFIG, maps=FieldMaps(resolutions=NameMap({"Fixed": "Done"})))
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    same = after(done, Moved("Done", None), config, T0)  # this site's name for "Fixed"
+    assert same == Followed(
+        [
+            StatusReached(2, "Done", "Fixed", {}),
+            Cleared("status-unreachable", "status"),
+            WarningsCleared("transition-screen"),
+            Cleared("resolution-kept", "resolution"),
+        ]
+    )
+    other = after(done, Moved("Won't Do", None), config, T0)
+    assert other.facts[0] == StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"})
+    assert other.facts[-1] == Cleared("resolution-kept", "resolution")  # a screen gave it
+
+
+def test_after_a_move_no_screen_resolved_the_resolution_it_holds_is_warned_about() -> None:
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    chosen = after(done, Moved(None, "Duplicate"), CONFIG, T0)
+    assert chosen.facts[0] == StatusReached(2, "Done", "Fixed", {"resolution": "Duplicate"})
+    kept = chosen.facts[-1]
+    assert isinstance(kept, Warned)
+    assert (kept.code, kept.field) == ("resolution-kept", "resolution")
+    assert chosen.then == []
+    state = fold(
+        PAIR.model_copy(update={"site2": IssueRef(site=2, id="2", key="PROJ2-1")}), chosen.facts, T0
+    )
+    assert state is not None
+    assert [w.code for w in state.warnings] == ["resolution-kept"]
+    plain = after(TransitionTo(2, "PROJ2-1", "To Do"), Moved(None, None), CONFIG, T0)
+    assert plain.facts[0] == StatusReached(2, "To Do", None, {})
+
+
+def test_the_resolution_is_read_after_a_move_only_when_asked_and_no_screen_took_it() -> None:
+    done = TransitionTo(2, "PROJ2-1", "Done", resolution="Fixed")
+    assert resolution_unknown(done, None)
+    assert not resolution_unknown(done, "Fixed")
+    assert not resolution_unknown(TransitionTo(2, "PROJ2-1", "Done"), None)
