@@ -8,7 +8,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from streams.jira.client import JiraClient
-from streams.jira.errors import NotFound, RetryableJiraError
+from streams.jira.errors import NotFound, PermanentJiraError, RetryableJiraError
 from streams.jira.models import Comment
 from streams.sync import comments, policies
 from streams.sync.catalog import PROJECT_TYPE
@@ -48,20 +48,34 @@ async def copy_earlier(
     applier: Effects, run: Answer, action: CopyComments, durable: Durable
 ) -> Retry | None:
     """Every public comment of the origin without a copy (none of ours) copied (never an
-    internal one: restricted, or a service-desk internal note)."""
+    internal one: restricted, or a service-desk internal note). A copy that fails stops the
+    loop, and the copies made before it stay recorded: forgetting them would post them
+    again at the next merge."""
     if not action.issue_key:  # still ``JUST_MADE``: no counterpart was made
         return None
-    async for one in applier.clients[action.source_site].comments(action.source_key):
-        ref = f"{action.source_site}:{one.id}"
-        if one.internal or ref in action.known:
-            continue
-        key, pending = action.issue_key, ref in action.pending
-        copy = CopyComment(
-            action.source_site, action.source_key, one.id, action.site, key, pending=pending
-        )
-        retry = await comment(applier, run, copy, durable)
-        if retry is not None:
-            return retry
+    try:
+        async for one in applier.clients[action.source_site].comments(action.source_key):
+            ref = f"{action.source_site}:{one.id}"
+            if one.internal or ref in action.known:
+                continue
+            key, pending = action.issue_key, ref in action.pending
+            copy = CopyComment(
+                action.source_site, action.source_key, one.id, action.site, key, pending=pending
+            )
+            mark = run.checkpoint()
+            try:
+                retry = await comment(applier, run, copy, durable)
+            except PermanentJiraError as error:  # this one is refused: the pair says why
+                run.rollback(mark)
+                run.add(failed(copy, error))
+                return None
+            if retry is not None:
+                return retry
+    except RetryableJiraError as error:  # the listing failed: the copies made so far stand
+        run.add(failed(action, error))
+        return retry_of(error)
+    except PermanentJiraError as error:
+        run.add(failed(action, error))
     return None
 
 
