@@ -142,7 +142,9 @@ class PairStep:
 
 
 async def fail_pair(sinks: Sinks, pairs: Table, key: bytes, error: Exception) -> None:
-    """The pair says it failed (retryable), so the periodic sweep looks at it again."""
+    """The pair says it failed (retryable), so the periodic sweep looks at it again. The
+    journal gets that state as an intent record, which a replay adopts as it is: the pair's
+    next step starts from it, and a replay that never saw it would call the pair diverged."""
     stored = pairs.get(key)
     try:
         pair = PairState.from_bytes(stored) if stored else None
@@ -150,4 +152,6 @@ async def fail_pair(sinks: Sinks, pairs: Table, key: bytes, error: Exception) ->
         pair = None  # unreadable: the dead letter says so
     if pair is None:
         return  # no pair (yet): the dead letter holds the message
-    await sinks.publish(pairs, key, crashed(pair, error, datetime.now(UTC)))
+    state = crashed(pair, error, datetime.now(UTC))
+    await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state))
+    await sinks.publish(pairs, key, state)

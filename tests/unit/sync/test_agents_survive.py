@@ -192,3 +192,18 @@ async def test_the_retry_agent_refuses_a_record_it_cannot_read_and_goes_on() -> 
     await held(Stream([(KEY, naive), (KEY, good)]))
     assert [key for key, _ in sent(out.dead_letter)] == [KEY]
     assert [record["attempt"] for _, record in sent(out.pair_changes)] == [2]
+
+
+async def test_a_crashed_pairs_failed_state_is_journalled_so_a_replay_folds_past_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AttributeError("a bug")
+
+    monkeypatch.setattr(pair, "handle", broken)
+    out, pairs = sinks(), {KEY: PAIR.to_bytes()}
+    await pair_agent(runtime(), out, pairs)(Stream([(KEY, encode_message(Reexamine("sweep")))]))
+    crashed = PairState.from_bytes(pairs[KEY])
+    records = [value for _, value in sent(out.journal)]
+    assert [record["kind"] for record in records] == ["intent"]
+    assert PairState.model_validate(records[0]["state"]) == crashed  # a replay adopts it
