@@ -159,6 +159,7 @@ class WhatIfReplay:
     since: datetime | None = None
     report: WhatIf = field(default_factory=WhatIf)
     fold: JournalFold = field(default_factory=JournalFold)
+    failed: dict[str, str] = field(default_factory=dict)  # pair -> why deciding it raised
 
     def take(self, raw: Mapping[str, Any]) -> None:
         steps = self.fold.rebuilt.steps
@@ -168,14 +169,20 @@ class WhatIfReplay:
         if folded is None or (folded.step.dropped or "").startswith("fields"):
             self.report.incomplete += _since(raw, self.since)
         elif self.since is None or folded.step.at >= self.since:
+            try:
+                difference = compared(folded, self.old, self.new)
+            except Exception as error:  # a mapping the engine cannot work with: said, not fatal
+                self.report.incomplete += 1
+                self.failed.setdefault(folded.step.pair, f"{type(error).__name__}: {error}")
+                return
             self.report.steps += 1
-            difference = compared(folded, self.old, self.new)
             if difference is not None:
                 self.report.pairs.setdefault(folded.step.pair, []).append(difference)
 
     def done(self) -> WhatIf:
         """The report, with the pairs whose fold stopped and why."""
-        self.report.stopped = {**self.fold.rebuilt.diverged, **self.fold.rebuilt.reasons}
+        stopped = {**self.fold.rebuilt.diverged, **self.fold.rebuilt.reasons}
+        self.report.stopped = {**stopped, **self.failed}
         return self.report
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from jira_sync.cli import main
@@ -100,6 +101,23 @@ def test_a_step_the_fold_cannot_follow_is_incomplete_not_decided() -> None:
     trimmed = journal_of((AT, MOVED_ON_1))  # raw fields left out to fit Kafka: not re-mapped
     trimmed[1]["trimmed"] = {"bytes": 2_000_000, "dropped": "fields"}
     assert whatif.what_if(trimmed, OLD, NEW).incomplete == 1
+
+
+def test_a_step_whose_decision_raises_is_incomplete_and_the_report_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = whatif.decided
+
+    def fragile(*args: Any, **kwargs: Any) -> Any:
+        if args[2] is NEW:
+            raise ValueError("pair 1:10001 does not know its origin issue")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(whatif, "decided", fragile)
+    report = whatif.what_if(journal_of((AT, MOVED_ON_1), (AT, MOVED_ON_1)), OLD, NEW)
+    assert report.incomplete == 2
+    assert "ValueError" in report.stopped[PAIR_ID]
+    assert report.pairs == {}
 
 
 def test_the_cli_prints_the_differences_from_a_journal_file(tmp_path: Path) -> None:
