@@ -34,10 +34,9 @@ from bench.pipes import bench_pipeline, counterparts, sync_calls
 from harness.pipeline import Pipeline
 from sandbox.config import RateLimits
 from sandbox.http import Call
-from streams.jira.ratelimit import JIRA_CLOUD_BURST
+from streams.jira.ratelimit import JIRA_CLOUD_BURST, SHARE
 
 ISSUE_PATH = re.compile(r"^/rest/api/3/issue/(?!createmeta|bulk|picker)[^/]+")
-CLIENT_SHARE = 0.9  # the worker paces itself at 90 % of each method's limit
 
 
 @dataclass(frozen=True)
@@ -84,8 +83,8 @@ def site_figures(site: int, calls: list[Call], limits: RateLimits, active: float
     buckets = Counter((c.method, endpoint_of(c.path)) for c in calls)
     times = {f"{m} {e}": n / limit_of(limits, m) for (m, e), n in buckets.items()}
     binding = max(times, key=lambda name: times[name], default="-")
-    methods = Counter(c.method for c in calls)
-    client = [n / (JIRA_CLOUD_BURST.get(m, 100.0) * CLIENT_SHARE) for m, n in methods.items()]
+    # the worker paces itself at SHARE of each endpoint's and method's limit
+    client = [n / (JIRA_CLOUD_BURST.get(m, 100.0) * SHARE) for (m, _), n in buckets.items()]
     return Site(
         site=site,
         calls=len(calls),

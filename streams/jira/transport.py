@@ -1,7 +1,8 @@
 """The one request primitive: auth, pacing, error mapping and retry with backoff.
 
 Retries: a 429 is always retried (JIRA refused the request, nothing happened), waiting at
-least ``Retry-After`` and pausing every other task of the same site too. 5xx, timeouts and
+least ``Retry-After``; the limiter pauses what the 429 names (the endpoint's bucket or the
+issue's writes), never the whole site (``streams.jira.ratelimit``). 5xx, timeouts and
 409 are retried only for idempotent requests (GET, PUT, DELETE, or a POST the caller marks
 idempotent such as a search); for a create they surface to the caller, which reconciles
 through the link marker instead of risking a duplicate.
@@ -106,13 +107,11 @@ class JiraTransport:
 
     async def _back_off(self, attempt: int, error: RetryableJiraError) -> None:
         delay = self.retry.delay(attempt, error.retry_after)
-        if isinstance(error, RateLimited):
-            self.limiter.pause(delay)
         self.calls["retries"] += 1
         await self._sleep(delay)
 
     async def _once(self, method: str, path: str, params: Params | None, body: Any) -> Any:
-        await self.limiter.acquire(method)
+        await self.limiter.acquire(method, path)
         self.calls[method] += 1
         url = self.auth.base_url.rstrip("/") + path
         try:
@@ -126,6 +125,7 @@ class JiraTransport:
             ) as response:
                 decoded = await _decode(response)
                 status, retry_after = response.status, _retry_after(response.headers)
+                self.limiter.answered(method, path, status, response.headers)
         except (TimeoutError, aiohttp.ClientError) as error:
             reason = str(error) or type(error).__name__
             raise JiraUnavailable(method, path, None, [reason]) from error
