@@ -1,7 +1,9 @@
 """``GET /rest/api/3/mypermissions``: which permissions the caller holds.
 
 The emulator has no permission schemes: every account that authenticates holds every
-everyday project permission, in every context. The administrative ones follow the
+everyday project permission, in every context, except Browse Projects for an account the
+site's security control took it from (``Security.without_browse``: such an account sees no
+issue, and says so here as JIRA does). The administrative ones follow the
 account's role (``sandbox.users``): ADMINISTER (global) only for a site admin,
 ADMINISTER_PROJECTS only for a project admin of the project. What JIRA checks
 about the request itself is checked: ``permissions`` is required and every key must be
@@ -131,6 +133,8 @@ def _holds(actor: User, key: str, site: Site) -> bool:
         return actor.site_admin
     if key == "ADMINISTER_PROJECTS":
         return site.config.project_key in actor.admin_of
+    if key == "BROWSE_PROJECTS":
+        return site.security.may_browse(actor.account_id)
     return PERMISSIONS[key][2] == "PROJECT"
 
 

@@ -96,6 +96,14 @@ async def test_without_browse_permission_nothing_is_seen(jira: Jira) -> None:
     assert (await jira.get(f"{ISSUE}/{key}")).status == 404
     assert await search_keys(jira) == []
     assert (await jira.get(f"{ISSUE}/{key}", authorization=ALICE)).status == 200
+    asked = "/rest/api/3/mypermissions?projectKey=PROJ1&permissions=BROWSE_PROJECTS,EDIT_ISSUES"
+    held = (await jira.get(asked)).body["permissions"]
+    assert (held["BROWSE_PROJECTS"]["havePermission"], held["EDIT_ISSUES"]["havePermission"]) == (
+        False,
+        True,  # granted by the scheme; useless without Browse Projects, as in JIRA
+    )
+    mine = (await jira.get(asked, authorization=ALICE)).body["permissions"]
+    assert mine["BROWSE_PROJECTS"]["havePermission"] is True
 
 
 async def test_security_levels_over_rest(jira: Jira) -> None:
