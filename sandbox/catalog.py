@@ -106,6 +106,7 @@ CUSTOM_FIELDS: dict[str, tuple[str, str, str, str | None, str]] = {
     "date_field_id": ("Go-live", "date", "date", None, "datepicker"),
     "multiselect_field_id": ("Platforms", "options", "array", "option", "multiselect"),
     "labels_field_id": ("Tags", "labels", "array", "string", "labels"),
+    "textarea_field_id": ("Acceptance criteria", "adf", "string", None, "textarea"),
 }
 
 
@@ -113,6 +114,8 @@ def custom_fields(config: SiteConfig) -> list[FieldSpec]:
     specs = []
     for setting, (name, kind, type_, items, plugin) in CUSTOM_FIELDS.items():
         field_id = getattr(config, setting)
+        if field_id is None:
+            continue
         schema = _custom(type_, plugin, field_id) | ({"items": items} if items else {})
         clauses = (f"cf[{_number(field_id)}]", name)
         specs.append(FieldSpec(field_id, name, kind, schema, custom=True, clause_names=clauses))

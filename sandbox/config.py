@@ -145,6 +145,8 @@ class SiteConfig(BaseModel):
     date_field_id: str = Field(default="customfield_10070", pattern=r"^customfield_\d+$")
     multiselect_field_id: str = Field(default="customfield_10080", pattern=r"^customfield_\d+$")
     labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
+    # A multi-line text custom field (rich text, ADF in REST v3); None: the site has none.
+    textarea_field_id: str | None = Field(default=None, pattern=r"^customfield_\d+$")
     components: tuple[str, ...] = ("Backend", "Frontend")
     versions: tuple[str, ...] = ("1.0", "2.0")
     # The site's priorities and the project's issue types, by name, as partner sites differ
