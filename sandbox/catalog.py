@@ -76,6 +76,10 @@ SYSTEM_FIELDS: tuple[Row, ...] = (
     ("created", "Created", "datetime", "datetime", None, "", None, ()),
     ("updated", "Updated", "datetime", "datetime", None, "", None, ()),
     ("security", "Security Level", "security", "securitylevel", None, "ec", None, ("level",)),
+    ("attachment", "Attachment", "attachment", "array", "attachment", "", None, ()),
+    ("issuelinks", "Linked Issues", "issuelinks", "array", "issuelinks", "", None, ()),
+    ("subtasks", "Sub-tasks", "subtasks", "array", "issuelinks", "", None, ()),
+    ("parent", "Parent", "parent", "issuelink", None, "", None, ("parent",)),
 )  # fmt: skip
 
 

@@ -157,6 +157,9 @@ class SiteConfig(BaseModel):
     )
     default_priority: str = "Medium"
     issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
+    # The largest file an upload may carry, in bytes (JIRA Cloud's default: 1 GB a file,
+    # sandbox.attachments); None: no limit.
+    attachment_limit: int | None = Field(default=2**30, gt=0)
     rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from sandbox import (
     adf,
+    attachments,
     comments,
     issue_extras,
     issue_routes,
@@ -52,6 +53,7 @@ ROUTE_TABLES = (
     comments.ROUTES,
     COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
+    attachments.ROUTES,
     search.ROUTES,
     lookup_routes.ROUTES,  # before meta_routes: /project/search is not a project key
     meta_routes.ROUTES,
@@ -210,6 +212,7 @@ class Emulator:
         yield
         self._closing.set()
         await self.dispatcher.close()
+        self.site.attachments.close()
 
 
 def _target(url: str | None, secret: str | None, events: frozenset[str]) -> Target | None:

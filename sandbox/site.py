@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sandbox.attachment_store import AttachmentStore
 from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
 from sandbox.config import Faults, SiteConfig
@@ -52,12 +53,14 @@ class Site:
         self.issues: dict[str, Issue] = {}
         self._keys: dict[str, str] = {}
         self._ids = {
-            name: itertools.count(FIRST_ID) for name in ("issue", "history", "comment", "link")
+            name: itertools.count(FIRST_ID)
+            for name in ("issue", "history", "comment", "link", "attachment", "issuelink")
         }
         self._numbers = {key: itertools.count(1) for key in self.catalog.projects}
         self.screens = _configured_screens(config, self.catalog)
         self.bulk_moves: dict[str, BulkMove] = {}  # bulk move tasks by id (sandbox.moves)
         self.security = Security.for_site(config.integration_account_id)
+        self.attachments = AttachmentStore(config.attachment_limit)
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))
@@ -135,7 +138,8 @@ class Site:
         now = self.stamper.now_ms()
         me = actor.details(self.catalog.base)
         fields: dict[str, Any] = dict.fromkeys(self.catalog.fields)
-        fields |= {"labels": [], "components": [], "fixVersions": []}
+        fields |= {"labels": [], "components": [], "fixVersions": [], "attachment": []}
+        fields |= {"issuelinks": [], "subtasks": []}
         fields |= {
             "issuetype": issuetype,
             "project": self.catalog.project_ref(project),

@@ -1,0 +1,110 @@
+"""The client's partner calls against the emulator over HTTP, with the contract checked:
+attachments streamed both ways (memory measured), issue links, creating under a parent."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tracemalloc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from sandbox import RunningSite, SiteConfig, serve_emulator
+from sandbox.contract import OpenApiContract
+from streams.jira.client import JiraClient
+from streams.jira.errors import NotFound
+from streams.jira.files import AttachmentTooLarge
+from streams.jira.ratelimit import SiteLimiter
+from streams.jira.sites import open_client
+from streams.jira.transport import RetryPolicy, SiteAuth
+from tests.infra import OPENAPI_SPEC
+
+FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.0)
+VIOLATIONS: list[str] = []
+MB = 1024 * 1024
+CHUNK = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def contract() -> Iterator[OpenApiContract]:
+    yield OpenApiContract(OPENAPI_SPEC)
+    assert VIOLATIONS == [], "\n".join(VIOLATIONS)
+
+
+@asynccontextmanager
+async def site_and_client(
+    contract: OpenApiContract, **config: object
+) -> AsyncIterator[tuple[RunningSite, JiraClient]]:
+    settings = SiteConfig(project_key="PROJ1", contract=contract, **config)  # type: ignore[arg-type]
+    async with serve_emulator(settings) as site:
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth, FAST, SiteLimiter({}), 10.0) as client:
+            try:
+                yield site, client
+            finally:
+                VIOLATIONS.extend(site.emulator.contract_violations)
+
+
+def task(summary: str = "An issue", kind: str = "Task") -> dict[str, object]:
+    return {"project": {"key": "PROJ1"}, "issuetype": {"name": kind}, "summary": summary}
+
+
+async def chunks_of(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            yield chunk
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+async def test_a_large_file_is_copied_in_chunks_never_whole_in_memory(
+    contract: OpenApiContract, tmp_path: Path
+) -> None:
+    original, copy = tmp_path / "big.bin", tmp_path / "copy.bin"
+    with original.open("wb") as out:
+        for _ in range(20 * MB // CHUNK):
+            out.write(os.urandom(CHUNK))
+    async with site_and_client(contract) as (_, client):
+        key = (await client.create_issue(task())).key
+        tracemalloc.start()
+        try:
+            added = await client.add_attachment(key, "big.bin", chunks_of(original))
+            with copy.open("wb") as out:
+                async for chunk in client.attachment_content(added.id):
+                    out.write(chunk)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert (added.size, added.filename) == (20 * MB, "big.bin")
+        assert sha256(copy) == sha256(original)
+        assert peak < 4 * MB, f"peak {peak / MB:.1f} MB for a 20 MB file"
+        listed = (await client.get_issue(key, fields=["attachment"])).fields["attachment"]
+        assert [item["id"] for item in listed] == [added.id]
+
+
+async def test_metadata_limit_too_large_and_delete(contract: OpenApiContract) -> None:
+    async with site_and_client(contract, attachment_limit=10) as (_, client):
+        key = (await client.create_issue(task())).key
+        assert await client.attachment_limit() == 10
+
+        async def content(data: bytes) -> AsyncIterator[bytes]:
+            yield data
+
+        with pytest.raises(AttachmentTooLarge):
+            await client.add_attachment(key, "big.txt", content(b"x" * 11))
+        added = await client.add_attachment(key, "a.txt", content(b"hello"), "text/plain")
+        meta = await client.attachment(added.id)
+        assert (meta.id, meta.size, meta.mime_type) == (added.id, 5, "text/plain")
+        await client.delete_attachment(added.id)
+        with pytest.raises(NotFound):
+            await client.attachment(added.id)
