@@ -160,6 +160,14 @@ class SiteConfig(BaseModel):
     # The largest file an upload may carry, in bytes (JIRA Cloud's default: 1 GB a file,
     # sandbox.attachments); None: no limit.
     attachment_limit: int | None = Field(default=2**30, gt=0)
+    # The site's issue link types: (name, inward phrase, outward phrase); JIRA Cloud ships
+    # these four, and sites rename them and add their own.
+    link_types: tuple[tuple[str, str, str], ...] = (
+        ("Blocks", "is blocked by", "blocks"),
+        ("Cloners", "is cloned by", "clones"),
+        ("Duplicate", "is duplicated by", "duplicates"),
+        ("Relates", "relates to", "relates to"),
+    )
     rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None

@@ -22,6 +22,7 @@ from sandbox import (
     attachments,
     comments,
     issue_extras,
+    issue_links,
     issue_routes,
     lookup_routes,
     meta_routes,
@@ -54,6 +55,7 @@ ROUTE_TABLES = (
     COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
     attachments.ROUTES,
+    issue_links.ROUTES,
     search.ROUTES,
     lookup_routes.ROUTES,  # before meta_routes: /project/search is not a project key
     meta_routes.ROUTES,

@@ -26,6 +26,7 @@ from sandbox.values import FieldError, Values
 from sandbox.workflow import Workflow
 
 if TYPE_CHECKING:
+    from sandbox.issue_links import Link
     from sandbox.moves import BulkMove
 
 Publish = Callable[[str, dict[str, Any]], None]
@@ -61,6 +62,7 @@ class Site:
         self.bulk_moves: dict[str, BulkMove] = {}  # bulk move tasks by id (sandbox.moves)
         self.security = Security.for_site(config.integration_account_id)
         self.attachments = AttachmentStore(config.attachment_limit)
+        self.links: dict[str, Link] = {}  # issue links by id (sandbox.issue_links)
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))

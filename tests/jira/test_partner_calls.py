@@ -108,3 +108,27 @@ async def test_metadata_limit_too_large_and_delete(contract: OpenApiContract) ->
         await client.delete_attachment(added.id)
         with pytest.raises(NotFound):
             await client.attachment(added.id)
+
+
+async def test_links_by_type_name_read_back_and_removed(contract: OpenApiContract) -> None:
+    link_types = (("Dependency", "is required by", "depends on"),)
+    async with site_and_client(contract, link_types=link_types) as (_, client):
+        one, two = (
+            (await client.create_issue(task("one"))).key,
+            (await client.create_issue(task("two"))).key,
+        )
+        [kind] = await client.link_types()
+        assert (kind.name, kind.inward, kind.outward) == (
+            "Dependency",
+            "is required by",
+            "depends on",
+        )
+        await client.link_issues("Dependency", one, two)
+        await client.link_issues("Dependency", one, two)  # idempotent
+        [on_one], [on_two] = await client.issue_links(one), await client.issue_links(two)
+        assert on_one.outward_issue is not None
+        assert on_one.outward_issue["key"] == two
+        assert on_two.inward_issue is not None
+        assert (on_two.id, on_two.inward_issue["key"]) == (on_one.id, one)
+        await client.delete_link(on_one.id)
+        assert await client.issue_links(one) == []
