@@ -157,6 +157,12 @@ class SiteConfig(BaseModel):
     )
     default_priority: str = "Medium"
     issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
+    # Issue types above and below the standard ones (hierarchy levels 1 and -1): an epic may
+    # parent a standard issue, a sub-task needs a standard parent. None by default, so the
+    # project's types stay the three above; a partner site names its own ("Sub-task",
+    # "Subtask", "Teilaufgabe").
+    epic_types: tuple[str, ...] = ()
+    subtask_types: tuple[str, ...] = ()
     # The largest file an upload may carry, in bytes (JIRA Cloud's default: 1 GB a file,
     # sandbox.attachments); None: no limit.
     attachment_limit: int | None = Field(default=2**30, gt=0)

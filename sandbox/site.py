@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sandbox import hierarchy
 from sandbox.attachment_store import AttachmentStore
 from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 Publish = Callable[[str, dict[str, Any]], None]
 FIRST_ID = 10000
+CREATE_ONLY = ("project", "issuetype", "parent")  # checked before the screen (sandbox.hierarchy)
 
 
 class Site:
@@ -91,10 +93,13 @@ class Site:
         fields, _ = sections(body)
         properties = _create_properties(body)
         issuetype = self._create_basics(fields)
+        parent = hierarchy.parent_for(self, issuetype, fields)
         planned = self._plan_create(body, fields)
         self.security.check_settable(actor.account_id, planned)
         project = self.catalog.project_key_of(_wanted_project(fields))
         issue = self._new_issue(actor, issuetype, planned, properties, project)
+        if parent is not None:
+            hierarchy.adopt(self, parent, issue)
         self.index.record(issue, issue.created_ms)
         if notify:
             self._announce_created(issue, actor, planned)
@@ -112,7 +117,7 @@ class Site:
             raise field_errors({"issuetype": error.message}) from None
 
     def _plan_create(self, body: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-        rest = {"fields": {k: v for k, v in fields.items() if k not in ("project", "issuetype")}}
+        rest = {"fields": {k: v for k, v in fields.items() if k not in CREATE_ONLY}}
         rest["update"] = body.get("update") or {}
         planned = plan({}, rest, screen=self.screens.create, values=self.values)
         if not planned.get("summary"):
@@ -160,9 +165,12 @@ class Site:
         return issue
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
+        body, parent = hierarchy.wanted_parent(self, issue, body)
         planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
         self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
+        if parent is not None:
+            items += hierarchy.move(self, issue, parent.issue)
         if not items:
             return
         issue.fields |= planned
@@ -192,6 +200,7 @@ class Site:
         now = self.stamper.now_ms()
         del self.issues[issue.id]
         del self._keys[issue.key]
+        hierarchy.orphan(self, issue)
         self.index.remove(issue.id, now)
         body = self.payloads.issue_event("jira:issue_deleted", "issue_deleted", issue, actor, now)
         self.publish("jira:issue_deleted", body)

@@ -132,3 +132,18 @@ async def test_links_by_type_name_read_back_and_removed(contract: OpenApiContrac
         assert (on_two.id, on_two.inward_issue["key"]) == (on_one.id, one)
         await client.delete_link(on_one.id)
         assert await client.issue_links(one) == []
+
+
+async def test_create_under_a_parent(contract: OpenApiContract) -> None:
+    types = {"epic_types": ("Epic",), "subtask_types": ("Sub-task",)}
+    async with site_and_client(contract, **types) as (_, client):
+        epic = await client.create_issue(task("epic", "Epic"))
+        story = await client.create_issue(task("story"), parent=epic.key)
+        sub = await client.create_issue(task("sub", "Sub-task"), parent=story.id)
+        parent_of_sub = (await client.get_issue(sub.key, fields=["parent"])).fields["parent"]
+        assert parent_of_sub["key"] == story.key
+        shown = (await client.get_issue(story.key, fields=["parent", "subtasks"])).fields
+        assert (shown["parent"]["key"], [s["key"] for s in shown["subtasks"]]) == (
+            epic.key,
+            [sub.key],
+        )
