@@ -233,3 +233,64 @@ def _remapped(node: Node, accounts: dict[str, str]) -> Node:
     if "content" not in node:
         return dict(node)
     return {**node, "content": [_remapped(child, accounts) for child in node["content"] or []]}
+
+
+MEDIA_BLOCKS = frozenset({"mediaSingle", "mediaGroup"})
+
+
+def remap_media(document: Node | None, files: dict[str, str]) -> Node | None:
+    """``document`` with each file media node pointing at the copy on the other side:
+    ``files`` maps this side's media file id to the other's (``JiraClient.media_id`` of
+    each attachment and its copy). A file that was not copied cannot be shown there: its
+    block becomes a paragraph naming it (``[screenshot.png]``). Pure."""
+    if document is None:
+        return None
+    return _with_media(document, files)
+
+
+def _with_media(node: Node, files: dict[str, str]) -> Node:
+    if "content" not in node:
+        return _media_inline(node, files)
+    content: list[Node] = []
+    for child in node["content"] or []:
+        if child.get("type") in MEDIA_BLOCKS:
+            content.append(_media_block(child, files))
+        else:
+            content.append(_with_media(child, files))
+    return {**node, "content": content}
+
+
+def _media_block(block: Node, files: dict[str, str]) -> Node:
+    kept, missing = [], []
+    for media in block.get("content") or []:
+        moved = _moved(media, files)
+        if moved is None:
+            missing.append(_media_name(media))
+        else:
+            kept.append(moved)
+    if kept:
+        return {**block, "content": kept}
+    return {"type": "paragraph", "content": [{"type": "text", "text": " ".join(missing)}]}
+
+
+def _media_inline(node: Node, files: dict[str, str]) -> Node:
+    if node.get("type") != "mediaInline":
+        return dict(node)
+    moved = _moved(node, files)
+    return moved if moved is not None else {"type": "text", "text": _media_name(node)}
+
+
+def _moved(media: Node, files: dict[str, str]) -> Node | None:
+    attrs = dict(media.get("attrs") or {})
+    if attrs.get("type") not in ("file", None) or "id" not in attrs:
+        return dict(media)  # a link or an external image: the URL works on both sides
+    other = files.get(str(attrs["id"]))
+    if other is None:
+        return None
+    attrs.pop("localId", None)
+    return {**media, "attrs": attrs | {"id": other, "collection": ""}}
+
+
+def _media_name(media: Node) -> str:
+    attrs = media.get("attrs") or {}
+    return f"[{attrs.get('alt') or attrs.get('id') or 'attachment'}]"

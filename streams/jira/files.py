@@ -14,6 +14,7 @@ iterator) when an upload fails with a retryable error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
@@ -24,6 +25,7 @@ from streams.jira.errors import JiraUnavailable, PermanentJiraError, error_for
 from streams.jira.transport import JiraTransport
 
 CHUNK = 64 * 1024
+MEDIA_FILE = re.compile(r"/file/([^/?]+)/")
 XSRF = {"X-Atlassian-Token": "no-check"}
 
 
@@ -59,6 +61,29 @@ async def download(transport: JiraTransport, path: str) -> AsyncIterator[bytes]:
                 yield chunk
     except (TimeoutError, aiohttp.ClientError) as error:
         raise JiraUnavailable("GET", path, None, [str(error) or type(error).__name__]) from error
+
+
+async def media_id(transport: JiraTransport, path: str) -> str | None:
+    """The media service's file id of an attachment: the ``/file/{id}/`` of the 303 JIRA
+    answers to ``path`` (ADF media nodes name files by this id, not the attachment's)."""
+    await transport.limiter.acquire("GET", path)
+    transport.calls["GET"] += 1
+    try:
+        async with transport.session.get(
+            _url(transport, path),
+            headers=_headers(transport),
+            timeout=_timeout(transport),
+            allow_redirects=False,
+        ) as response:
+            if response.status != 303:
+                if response.status >= 300:
+                    await _raise(transport, "GET", path, response)
+                return None
+            location = response.headers.get("Location", "")
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise JiraUnavailable("GET", path, None, [str(error) or type(error).__name__]) from error
+    found = MEDIA_FILE.search(location)
+    return found.group(1) if found else None
 
 
 async def _send(transport: JiraTransport, method: str, path: str, **kwargs: Any) -> Any:

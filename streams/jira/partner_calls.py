@@ -44,6 +44,12 @@ class PartnerCalls:
         path = f"{API}/attachment/content/{quote(attachment_id, safe='')}"
         return files.download(self.transport, path)
 
+    async def media_id(self, attachment_id: str) -> str | None:
+        """The media file id ADF media nodes use for this attachment (None: not told)."""
+        return await files.media_id(
+            self.transport, f"{API}/attachment/content/{quote(attachment_id, safe='')}"
+        )
+
     async def delete_attachment(self, attachment_id: str) -> None:
         await self.request("DELETE", f"{API}/attachment/{quote(attachment_id, safe='')}")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -21,18 +21,12 @@ from streams.jira.files import AttachmentTooLarge
 from streams.jira.ratelimit import SiteLimiter
 from streams.jira.sites import open_client
 from streams.jira.transport import RetryPolicy, SiteAuth
-from tests.infra import OPENAPI_SPEC
+from tests.jira.test_client import VIOLATIONS
+from tests.jira.test_client import contract as contract  # the module's contract, checked at its end
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05, jitter=0.0)
-VIOLATIONS: list[str] = []
 MB = 1024 * 1024
 CHUNK = 64 * 1024
-
-
-@pytest.fixture(scope="module")
-def contract() -> Iterator[OpenApiContract]:
-    yield OpenApiContract(OPENAPI_SPEC)
-    assert VIOLATIONS == [], "\n".join(VIOLATIONS)
 
 
 @asynccontextmanager
@@ -93,7 +87,7 @@ async def test_a_large_file_is_copied_in_chunks_never_whole_in_memory(
 
 
 async def test_metadata_limit_too_large_and_delete(contract: OpenApiContract) -> None:
-    async with site_and_client(contract, attachment_limit=10) as (_, client):
+    async with site_and_client(contract, attachment_limit=10) as (site, client):
         key = (await client.create_issue(task())).key
         assert await client.attachment_limit() == 10
 
@@ -103,6 +97,8 @@ async def test_metadata_limit_too_large_and_delete(contract: OpenApiContract) ->
         with pytest.raises(AttachmentTooLarge):
             await client.add_attachment(key, "big.txt", content(b"x" * 11))
         added = await client.add_attachment(key, "a.txt", content(b"hello"), "text/plain")
+        stored = site.emulator.site.attachments.files[added.id]
+        assert await client.media_id(added.id) == stored.media_id  # what ADF media nodes name
         meta = await client.attachment(added.id)
         assert (meta.id, meta.size, meta.mime_type) == (added.id, 5, "text/plain")
         await client.delete_attachment(added.id)

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from streams.jira.adf import canonical_adf, remap_mentions
+from streams.jira.adf import canonical_adf, remap_media, remap_mentions
 from tests.sandbox.adf_documents import ALICE_ID, EVERY_NODE, paragraph, text
 
 
@@ -138,3 +138,40 @@ def test_mentions_deep_in_the_document_are_mapped_and_nameless_ones_stay_readabl
     ]
     assert mapped["content"][2]["content"][5]["attrs"]["id"] == "there"
     assert remap_mentions(None, {}) is None
+
+
+def _media(file_id: str, alt: str | None = None, kind: str = "file") -> dict[str, Any]:
+    attrs: dict[str, Any] = {"id": file_id, "type": kind, "collection": "jira-10001"}
+    if alt:
+        attrs["alt"] = alt
+    return {"type": "media", "attrs": attrs}
+
+
+def test_media_point_at_the_copied_file_and_a_file_not_copied_is_named() -> None:
+    source = doc(
+        {"type": "mediaSingle", "attrs": {"layout": "center"}, "content": [_media("a", "a.png")]},
+        {"type": "mediaGroup", "content": [_media("b", "b.log"), _media("c", "c.txt")]},
+        {"type": "mediaSingle", "content": [_media("gone", "secret.pdf")]},
+        {"type": "mediaSingle", "content": [_media("https://x.example/i.png", kind="external")]},
+        {"type": "table", "content": [{"type": "tableRow", "content": [{"type": "tableCell",
+         "content": [{"type": "mediaSingle", "content": [_media("a")]}]}]}]},
+    )  # fmt: skip
+    before = copy.deepcopy(source)
+    mapped = remap_media(source, {"a": "A", "b": "B"})
+    assert source == before
+    assert mapped is not None
+    single, group, gone, external, table = mapped["content"]
+    assert single["content"][0]["attrs"] == {
+        "id": "A",
+        "type": "file",
+        "collection": "",
+        "alt": "a.png",
+    }
+    assert single["attrs"] == {"layout": "center"}
+    assert [m["attrs"]["id"] for m in group["content"]] == ["B"]
+    assert gone == paragraph(text("[secret.pdf]"))
+    assert external == source["content"][3]
+    cell = table["content"][0]["content"][0]["content"][0]
+    assert cell["content"][0]["attrs"]["id"] == "A"
+    assert remap_media(doc(paragraph(text("x"))), {}) == doc(paragraph(text("x")))
+    assert remap_media(None, {}) is None
