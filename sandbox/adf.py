@@ -6,7 +6,10 @@ so deliveries convert with ``to_wiki``. ``is_document`` is JIRA's coarse shape c
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+
+from sandbox.adf_schema import valid_document
 
 MARKS = {"strong": "*{}*", "em": "_{}_", "code": "{{{{{}}}}}", "strike": "-{}-"}
 BLOCK_JOIN = "\n\n"
@@ -31,23 +34,9 @@ def looks_like_document(value: object) -> bool:
 
 
 def is_valid(value: dict[str, Any]) -> bool:
-    """A claimed document that is well formed (else JIRA answers ``INVALID_INPUT``)."""
-    return value.get("version") == 1 and _valid_children(value)
-
-
-def _valid_children(node: dict[str, Any]) -> bool:
-    content = node.get("content", [])
-    if not isinstance(content, list):
-        return False
-    return all(_valid_node(child) for child in content)
-
-
-def _valid_node(node: object) -> bool:
-    if not isinstance(node, dict) or not isinstance(node.get("type"), str):
-        return False
-    if node["type"] == "text" and not (isinstance(node.get("text"), str) and node["text"]):
-        return False
-    return _valid_children(node)
+    """A claimed document that fits ADF's schema (else JIRA answers ``INVALID_INPUT``):
+    ``sandbox.adf_schema``."""
+    return valid_document(value)
 
 
 def to_wiki(doc: dict[str, Any] | None) -> str | None:
@@ -70,7 +59,30 @@ def _block(node: dict[str, Any]) -> str:
         return "\n".join(f"bq. {_block(child)}" for child in node.get("content", []))
     if kind == "rule":
         return "----"
+    if kind == "table":
+        return "\n".join(_row(row) for row in node.get("content", []))
+    if kind in {"panel", "expand", "nestedExpand"}:
+        inner = BLOCK_JOIN.join(_block(child) for child in node.get("content", []))
+        return f"{{panel}}\n{inner}\n{{panel}}"
+    if kind in {"mediaSingle", "mediaGroup"}:
+        return " ".join(_media(child) for child in node.get("content", []))
     return _inline(node)
+
+
+def _row(row: dict[str, Any]) -> str:
+    """``||header||`` and ``|cell|``, as JIRA's wiki markup writes table rows."""
+    cells = row.get("content", [])
+    parts = []
+    for cell in cells:
+        bar = "||" if cell.get("type") == "tableHeader" else "|"
+        parts.append(bar + " ".join(_block(child) for child in cell.get("content", [])))
+    closing = "||" if cells and cells[-1].get("type") == "tableHeader" else "|"
+    return "".join(parts) + closing
+
+
+def _media(node: dict[str, Any]) -> str:
+    attrs = node.get("attrs", {})
+    return f"!{attrs.get('alt') or attrs.get('id') or attrs.get('url', '')}|thumbnail!"
 
 
 def _list(node: dict[str, Any], outer: str) -> str:
@@ -95,6 +107,8 @@ def _leaf(node: dict[str, Any]) -> str:
         return "\n"
     if kind == "mention":
         return f"[~accountid:{attrs.get('id', '')}]"
+    if kind == "date":
+        return _date(attrs.get("timestamp"))
     if kind in {"emoji", "status"}:
         return str(attrs.get("shortName") or attrs.get("text") or "")
     if kind == "inlineCard":
@@ -112,3 +126,10 @@ def _marked(text: str, marks: list[dict[str, Any]]) -> str:
         elif kind in MARKS:
             text = MARKS[kind].format(text)
     return text
+
+
+def _date(timestamp: object) -> str:
+    try:
+        return datetime.fromtimestamp(int(str(timestamp)) / 1000, UTC).date().isoformat()
+    except ValueError:
+        return str(timestamp)

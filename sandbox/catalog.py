@@ -76,6 +76,10 @@ SYSTEM_FIELDS: tuple[Row, ...] = (
     ("created", "Created", "datetime", "datetime", None, "", None, ()),
     ("updated", "Updated", "datetime", "datetime", None, "", None, ()),
     ("security", "Security Level", "security", "securitylevel", None, "ec", None, ("level",)),
+    ("attachment", "Attachment", "attachment", "array", "attachment", "", None, ()),
+    ("issuelinks", "Linked Issues", "issuelinks", "array", "issuelinks", "", None, ()),
+    ("subtasks", "Sub-tasks", "subtasks", "array", "issuelinks", "", None, ()),
+    ("parent", "Parent", "parent", "issuelink", None, "", None, ("parent",)),
 )  # fmt: skip
 
 
@@ -106,6 +110,7 @@ CUSTOM_FIELDS: dict[str, tuple[str, str, str, str | None, str]] = {
     "date_field_id": ("Go-live", "date", "date", None, "datepicker"),
     "multiselect_field_id": ("Platforms", "options", "array", "option", "multiselect"),
     "labels_field_id": ("Tags", "labels", "array", "string", "labels"),
+    "textarea_field_id": ("Acceptance criteria", "adf", "string", None, "textarea"),
 }
 
 
@@ -113,6 +118,8 @@ def custom_fields(config: SiteConfig) -> list[FieldSpec]:
     specs = []
     for setting, (name, kind, type_, items, plugin) in CUSTOM_FIELDS.items():
         field_id = getattr(config, setting)
+        if field_id is None:
+            continue
         schema = _custom(type_, plugin, field_id) | ({"items": items} if items else {})
         clauses = (f"cf[{_number(field_id)}]", name)
         specs.append(FieldSpec(field_id, name, kind, schema, custom=True, clause_names=clauses))
@@ -147,7 +154,8 @@ class Catalog:
         self._values: dict[str, list[dict[str, Any]]] = {
             "priority": [self._priority(*row) for row in chosen(PRIORITIES, config.priorities)],
             "issuetype": [
-                self._issue_type(*row) for row in chosen(ISSUE_TYPES, config.issue_types)
+                self._issue_type(*row, level=_level(row[1], config))
+                for row in chosen(ISSUE_TYPES, _all_types(config))
             ],
             "resolution": [
                 self._resolution(str(10000 + n), name, RESOLUTIONS.get(name, ""))
@@ -229,16 +237,19 @@ class Catalog:
             "statusColor": colour,
         }
 
-    def _issue_type(self, id_: str, name: str, description: str) -> dict[str, Any]:
+    def _issue_type(
+        self, id_: str, name: str, description: str, *, level: int = 0
+    ) -> dict[str, Any]:
+        """An issue type at its hierarchy level: -1 a sub-task, 0 standard, 1 an epic."""
         return {
             "self": f"{self.base}/rest/api/3/issuetype/{id_}",
             "id": id_,
             "description": description,
             "iconUrl": f"{self.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/{id_}",
             "name": name,
-            "subtask": False,
+            "subtask": level == -1,
             "avatarId": int(id_),
-            "hierarchyLevel": 0,
+            "hierarchyLevel": level,
         }
 
     def _resolution(self, id_: str, name: str, description: str) -> dict[str, Any]:
@@ -297,6 +308,8 @@ ISSUE_TYPES = [
     ("10001", "Task", "A small, distinct piece of work."),
     ("10002", "Bug", "A problem or error."),
     ("10003", "Story", "Functionality or a feature expressed as a user goal."),
+    ("10000", "Epic", "A big user story that needs to be broken down."),
+    ("5", "Sub-task", "A small piece of work that's part of a larger task."),
 ]
 RESOLUTIONS = {  # descriptions of the resolutions sites commonly have
     "Done": "Work has been completed on this issue.",
@@ -307,6 +320,17 @@ RESOLUTIONS = {  # descriptions of the resolutions sites commonly have
     "Incomplete": "The problem is not completely described.",
     "Cannot Reproduce": "All attempts at reproducing this issue failed.",
 }
+
+
+def _all_types(config: SiteConfig) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(config.issue_types + config.epic_types + config.subtask_types))
+
+
+def _level(name: str, config: SiteConfig) -> int:
+    folded = name.casefold()
+    if folded in {t.casefold() for t in config.subtask_types}:
+        return -1
+    return 1 if folded in {t.casefold() for t in config.epic_types} else 0
 
 
 def chosen(rows: list[tuple[str, str, str]], names: tuple[str, ...]) -> list[tuple[str, str, str]]:

@@ -145,6 +145,8 @@ class SiteConfig(BaseModel):
     date_field_id: str = Field(default="customfield_10070", pattern=r"^customfield_\d+$")
     multiselect_field_id: str = Field(default="customfield_10080", pattern=r"^customfield_\d+$")
     labels_field_id: str = Field(default="customfield_10090", pattern=r"^customfield_\d+$")
+    # A multi-line text custom field (rich text, ADF in REST v3); None: the site has none.
+    textarea_field_id: str | None = Field(default=None, pattern=r"^customfield_\d+$")
     components: tuple[str, ...] = ("Backend", "Frontend")
     versions: tuple[str, ...] = ("1.0", "2.0")
     # The site's priorities and the project's issue types, by name, as partner sites differ
@@ -155,6 +157,23 @@ class SiteConfig(BaseModel):
     )
     default_priority: str = "Medium"
     issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
+    # Issue types above and below the standard ones (hierarchy levels 1 and -1): an epic may
+    # parent a standard issue, a sub-task needs a standard parent. None by default, so the
+    # project's types stay the three above; a partner site names its own ("Sub-task",
+    # "Subtask", "Teilaufgabe").
+    epic_types: tuple[str, ...] = ()
+    subtask_types: tuple[str, ...] = ()
+    # The largest file an upload may carry, in bytes (JIRA Cloud's default: 1 GB a file,
+    # sandbox.attachments); None: no limit.
+    attachment_limit: int | None = Field(default=2**30, gt=0)
+    # The site's issue link types: (name, inward phrase, outward phrase); JIRA Cloud ships
+    # these four, and sites rename them and add their own.
+    link_types: tuple[tuple[str, str, str], ...] = (
+        ("Blocks", "is blocked by", "blocks"),
+        ("Cloners", "is cloned by", "clones"),
+        ("Duplicate", "is duplicated by", "duplicates"),
+        ("Relates", "relates to", "relates to"),
+    )
     rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None

@@ -19,8 +19,10 @@ from aiohttp import web
 
 from sandbox import (
     adf,
+    attachments,
     comments,
     issue_extras,
+    issue_links,
     issue_routes,
     lookup_routes,
     meta_routes,
@@ -52,6 +54,8 @@ ROUTE_TABLES = (
     comments.ROUTES,
     COMMENT_PROPERTY_ROUTES,
     issue_extras.ROUTES,
+    attachments.ROUTES,
+    issue_links.ROUTES,
     search.ROUTES,
     lookup_routes.ROUTES,  # before meta_routes: /project/search is not a project key
     meta_routes.ROUTES,
@@ -210,6 +214,7 @@ class Emulator:
         yield
         self._closing.set()
         await self.dispatcher.close()
+        self.site.attachments.close()
 
 
 def _target(url: str | None, secret: str | None, events: frozenset[str]) -> Target | None:

@@ -64,8 +64,9 @@ class Payloads:
         fields = dict(issue.fields)
         if trimmed:
             fields = {name: fields.get(name) for name in TRIMMED_FIELDS}
-        if "description" in fields:
-            fields["description"] = adf.to_wiki(fields["description"])
+        for name, value in fields.items():  # description and textarea fields: wiki text
+            if adf.looks_like_document(value):
+                fields[name] = adf.to_wiki(value)
         return {
             "id": issue.id,
             "self": f"{self.base}/rest/api/2/issue/{issue.id}",

@@ -13,14 +13,14 @@ from sandbox.clock import jira_time
 class ChangeItem:
     field: str
     fieldtype: str
-    field_id: str
+    field_id: str | None  # None: the item has no ``fieldId`` (IssueParentAssociation)
     from_id: str | None = None
     from_string: str | None = None
     to_id: str | None = None
     to_string: str | None = None
 
     def webhook(self) -> dict[str, Any]:
-        return {
+        body = {
             "field": self.field,
             "fieldtype": self.fieldtype,
             "fieldId": self.field_id,
@@ -29,6 +29,9 @@ class ChangeItem:
             "to": self.to_id,
             "toString": self.to_string,
         }
+        if self.field_id is None:
+            del body["fieldId"]
+        return body
 
     def rest(self) -> dict[str, Any]:
         """REST v3's ``ChangeDetails`` declares no nulls: absent values are left out."""

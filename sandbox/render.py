@@ -101,3 +101,11 @@ def comment(
     if properties:
         body["properties"] = [{"key": k, "value": v} for k, v in item.properties.items()]
     return body
+
+
+def linked(issue: Issue, base: str) -> dict[str, Any]:
+    """Another issue as a link, a parent or a sub-task shows it: id, key, a few fields."""
+    fields = {name: issue.fields.get(name) for name in ("summary", "status", "priority")}
+    fields["issuetype"] = issue.fields.get("issuetype")
+    return {"id": issue.id, "key": issue.key, "self": f"{base}/rest/api/3/issue/{issue.id}",
+            "fields": fields}  # fmt: skip

@@ -10,6 +10,8 @@ import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from sandbox import hierarchy
+from sandbox.attachment_store import AttachmentStore
 from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
 from sandbox.config import Faults, SiteConfig
@@ -25,10 +27,12 @@ from sandbox.values import FieldError, Values
 from sandbox.workflow import Workflow
 
 if TYPE_CHECKING:
+    from sandbox.issue_links import Link
     from sandbox.moves import BulkMove
 
 Publish = Callable[[str, dict[str, Any]], None]
 FIRST_ID = 10000
+CREATE_ONLY = ("project", "issuetype", "parent")  # checked before the screen (sandbox.hierarchy)
 
 
 class Site:
@@ -52,12 +56,15 @@ class Site:
         self.issues: dict[str, Issue] = {}
         self._keys: dict[str, str] = {}
         self._ids = {
-            name: itertools.count(FIRST_ID) for name in ("issue", "history", "comment", "link")
+            name: itertools.count(FIRST_ID)
+            for name in ("issue", "history", "comment", "link", "attachment", "issuelink")
         }
         self._numbers = {key: itertools.count(1) for key in self.catalog.projects}
         self.screens = _configured_screens(config, self.catalog)
         self.bulk_moves: dict[str, BulkMove] = {}  # bulk move tasks by id (sandbox.moves)
         self.security = Security.for_site(config.integration_account_id)
+        self.attachments = AttachmentStore(config.attachment_limit)
+        self.links: dict[str, Link] = {}  # issue links by id (sandbox.issue_links)
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))
@@ -86,10 +93,13 @@ class Site:
         fields, _ = sections(body)
         properties = _create_properties(body)
         issuetype = self._create_basics(fields)
+        parent = hierarchy.parent_for(self, issuetype, fields)
         planned = self._plan_create(body, fields)
         self.security.check_settable(actor.account_id, planned)
         project = self.catalog.project_key_of(_wanted_project(fields))
         issue = self._new_issue(actor, issuetype, planned, properties, project)
+        if parent is not None:
+            hierarchy.adopt(self, parent, issue)
         self.index.record(issue, issue.created_ms)
         if notify:
             self._announce_created(issue, actor, planned)
@@ -107,7 +117,7 @@ class Site:
             raise field_errors({"issuetype": error.message}) from None
 
     def _plan_create(self, body: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
-        rest = {"fields": {k: v for k, v in fields.items() if k not in ("project", "issuetype")}}
+        rest = {"fields": {k: v for k, v in fields.items() if k not in CREATE_ONLY}}
         rest["update"] = body.get("update") or {}
         planned = plan({}, rest, screen=self.screens.create, values=self.values)
         if not planned.get("summary"):
@@ -135,7 +145,8 @@ class Site:
         now = self.stamper.now_ms()
         me = actor.details(self.catalog.base)
         fields: dict[str, Any] = dict.fromkeys(self.catalog.fields)
-        fields |= {"labels": [], "components": [], "fixVersions": []}
+        fields |= {"labels": [], "components": [], "fixVersions": [], "attachment": []}
+        fields |= {"issuelinks": [], "subtasks": []}
         fields |= {
             "issuetype": issuetype,
             "project": self.catalog.project_ref(project),
@@ -154,9 +165,12 @@ class Site:
         return issue
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
+        body, parent = hierarchy.wanted_parent(self, issue, body)
         planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
         self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
+        if parent is not None:
+            items += hierarchy.move(self, issue, parent.issue)
         if not items:
             return
         issue.fields |= planned
@@ -186,6 +200,7 @@ class Site:
         now = self.stamper.now_ms()
         del self.issues[issue.id]
         del self._keys[issue.key]
+        hierarchy.orphan(self, issue)
         self.index.remove(issue.id, now)
         body = self.payloads.issue_event("jira:issue_deleted", "issue_deleted", issue, actor, now)
         self.publish("jira:issue_deleted", body)

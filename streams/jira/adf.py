@@ -126,3 +126,171 @@ def _inline(node: Node) -> str:
     separator = "\n" if kind in ("listItem", "blockquote", "panel", "tableCell") else ""
     parts = [_inline(child) for child in node.get("content") or []]
     return separator.join(part for part in parts if part) if separator else "".join(parts)
+
+
+# Attribute values JIRA fills in or leaves out with the same meaning (ADF node reference,
+# https://developer.atlassian.com/cloud/jira/platform/apis/document/nodes/): compared as absent.
+ATTR_DEFAULTS: dict[str, dict[str, Any]] = {
+    "orderedList": {"order": 1},
+    "mediaSingle": {"layout": "center"},
+    "table": {"isNumberColumnEnabled": False, "layout": "default"},
+    "tableCell": {"colspan": 1, "rowspan": 1},
+    "tableHeader": {"colspan": 1, "rowspan": 1},
+    "mention": {"accessLevel": "", "userType": "DEFAULT"},
+    "media": {"collection": ""},
+    "codeBlock": {"language": ""},
+    "status": {"style": ""},
+}
+NO_MEANING = frozenset({"localId"})  # ids the editor or JIRA assigns to nodes and marks
+
+
+def canonical_adf(document: Node | None) -> Node | None:
+    """The form two documents are compared in for the merge: equal when they mean the same.
+
+    Drops ``localId``s, ``None`` and default attribute values, empty ``attrs``/``marks``/
+    ``content``, and empty text; sorts marks (a set in ADF); merges adjacent text nodes with
+    equal marks. Pure and idempotent; the input is not changed."""
+    if document is None:
+        return None
+    return {"type": "doc", "version": 1, "content": _canonical_children(document)}
+
+
+def _canonical_children(node: Node) -> list[Node]:
+    merged: list[Node] = []
+    for child in node.get("content") or []:
+        canonical = _canonical(child)
+        if canonical is None:
+            continue
+        previous = merged[-1] if merged else None
+        if previous is not None and _same_run(previous, canonical):
+            previous["text"] += canonical["text"]
+        else:
+            merged.append(canonical)
+    return merged
+
+
+def _same_run(one: Node, two: Node) -> bool:
+    return one["type"] == two["type"] == "text" and one.get("marks") == two.get("marks")
+
+
+def _canonical(node: Node) -> Node | None:
+    kind = str(node.get("type"))
+    if kind == "text" and not node.get("text"):
+        return None
+    out: Node = {"type": kind}
+    attrs = _canonical_attrs(kind, node.get("attrs"))
+    if attrs:
+        out["attrs"] = attrs
+    if kind == "text":
+        out["text"] = str(node["text"])
+    marks = sorted(
+        (_canonical_mark(mark) for mark in node.get("marks") or []),
+        key=lambda mark: (mark["type"], repr(sorted(mark.get("attrs", {}).items()))),
+    )
+    if marks:
+        out["marks"] = marks
+    content = _canonical_children(node)
+    if content:
+        out["content"] = content
+    return out
+
+
+def _canonical_mark(mark: Node) -> Node:
+    out: Node = {"type": str(mark.get("type"))}
+    attrs = _canonical_attrs(out["type"], mark.get("attrs"))
+    if attrs:
+        out["attrs"] = attrs
+    return out
+
+
+def _canonical_attrs(kind: str, attrs: Any) -> dict[str, Any]:
+    defaults = ATTR_DEFAULTS.get(kind, {})
+    return {
+        name: value
+        for name, value in sorted((attrs or {}).items())
+        if name not in NO_MEANING and value is not None and defaults.get(name, ...) != value
+    }
+
+
+def remap_mentions(document: Node | None, accounts: dict[str, str]) -> Node | None:
+    """``document`` with each mention's ``accountId`` mapped through ``accounts`` (this
+    side's id -> the other side's); a mention of someone with no account there becomes the
+    plain text ``@Name``, which notifies nobody. Pure; the input is not changed."""
+    if document is None:
+        return None
+    return _remapped(document, accounts)
+
+
+def _remapped(node: Node, accounts: dict[str, str]) -> Node:
+    if node.get("type") == "mention":
+        attrs = dict(node.get("attrs") or {})
+        mapped = accounts.get(str(attrs.get("id", "")))
+        if mapped is None:
+            name = str(attrs.get("text") or "Unknown user").removeprefix("@")
+            return {"type": "text", "text": f"@{name}"}
+        attrs.pop("localId", None)
+        return {**node, "attrs": attrs | {"id": mapped}}
+    if "content" not in node:
+        return dict(node)
+    return {**node, "content": [_remapped(child, accounts) for child in node["content"] or []]}
+
+
+MEDIA_BLOCKS = frozenset({"mediaSingle", "mediaGroup"})
+
+
+def remap_media(document: Node | None, files: dict[str, str]) -> Node | None:
+    """``document`` with each file media node pointing at the copy on the other side:
+    ``files`` maps this side's media file id to the other's (``JiraClient.media_id`` of
+    each attachment and its copy). A file that was not copied cannot be shown there: its
+    block becomes a paragraph naming it (``[screenshot.png]``). Pure."""
+    if document is None:
+        return None
+    return _with_media(document, files)
+
+
+def _with_media(node: Node, files: dict[str, str]) -> Node:
+    if "content" not in node:
+        return _media_inline(node, files)
+    content: list[Node] = []
+    for child in node["content"] or []:
+        if child.get("type") in MEDIA_BLOCKS:
+            content.append(_media_block(child, files))
+        else:
+            content.append(_with_media(child, files))
+    return {**node, "content": content}
+
+
+def _media_block(block: Node, files: dict[str, str]) -> Node:
+    kept, missing = [], []
+    for media in block.get("content") or []:
+        moved = _moved(media, files)
+        if moved is None:
+            missing.append(_media_name(media))
+        else:
+            kept.append(moved)
+    if kept:
+        return {**block, "content": kept}
+    return {"type": "paragraph", "content": [{"type": "text", "text": " ".join(missing)}]}
+
+
+def _media_inline(node: Node, files: dict[str, str]) -> Node:
+    if node.get("type") != "mediaInline":
+        return dict(node)
+    moved = _moved(node, files)
+    return moved if moved is not None else {"type": "text", "text": _media_name(node)}
+
+
+def _moved(media: Node, files: dict[str, str]) -> Node | None:
+    attrs = dict(media.get("attrs") or {})
+    if attrs.get("type") not in ("file", None) or "id" not in attrs:
+        return dict(media)  # a link or an external image: the URL works on both sides
+    other = files.get(str(attrs["id"]))
+    if other is None:
+        return None
+    attrs.pop("localId", None)
+    return {**media, "attrs": attrs | {"id": other, "collection": ""}}
+
+
+def _media_name(media: Node) -> str:
+    attrs = media.get("attrs") or {}
+    return f"[{attrs.get('alt') or attrs.get('id') or 'attachment'}]"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def parse_jira_time(value: Any) -> datetime | None:
@@ -82,3 +82,38 @@ class User(_Answer):
     display_name: str | None = Field(default=None, alias="displayName")
     email_address: str | None = Field(default=None, alias="emailAddress")
     active: bool = True
+
+
+class Attachment(_Answer):
+    """An attachment's metadata (``fields.attachment`` items, upload answers, ``GET
+    /attachment/{id}``, which gives the id as a number)."""
+
+    id: str
+    filename: str
+    size: int
+    mime_type: str | None = Field(default=None, alias="mimeType")
+    author: dict[str, Any] | None = None
+    created: str | None = None
+    content: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class IssueLinkType(_Answer):
+    id: str
+    name: str
+    inward: str
+    outward: str
+
+
+class IssueLink(_Answer):
+    """One of ``fields.issuelinks``: the other issue is ``outward_issue`` (this issue
+    ``type.outward`` it) or ``inward_issue`` (it ``type.outward`` this issue)."""
+
+    id: str
+    type: IssueLinkType
+    inward_issue: dict[str, Any] | None = Field(default=None, alias="inwardIssue")
+    outward_issue: dict[str, Any] | None = Field(default=None, alias="outwardIssue")
