@@ -40,7 +40,8 @@ from bench.pipes import (
     make_pool,
     set_latency,
 )
-from harness.pipeline import SYNC_ACCOUNT, Pipeline
+from harness.pipeline import Pipeline
+from harness.sites import SYNC_ACCOUNT
 
 VALUE = re.compile(r"^bench (\d+) v(\d+)$")
 

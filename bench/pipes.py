@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.pipeline import HUMANS, SYNC_ACCOUNT, Pipeline, pipeline
+from harness.pipeline import Pipeline, pipeline
+from harness.sites import HUMANS, SYNC_ACCOUNT
 from sandbox.model import Issue
 from sandbox.users import User
 

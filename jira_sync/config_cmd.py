@@ -1,14 +1,25 @@
-"""``jira-sync config``: validate and show the effective configuration."""
+"""What every ``jira-sync`` command shares, and ``jira-sync config``.
+
+``settings_or_exit`` builds a command's settings. The option decorators are the options
+several commands take (the settings file, listen addresses, ports, timeouts, the local
+stack's folders, the worker's table store), each spelled once: a command names what it
+takes, and its own help text where that differs.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from pydantic import SecretStr
 
 from streams.settings import ConfigError, Settings, load_settings
+
+Options = Callable[[Callable[..., None]], Callable[..., None]]  # what an option decorator is
+PORT = click.IntRange(0, 65535)
+FOLDER = click.Path(file_okay=False, path_type=Path)
 
 
 def settings_or_exit(env_file: Path | None = Path(".env"), both_sites: bool = True) -> Settings:
@@ -20,10 +31,70 @@ def settings_or_exit(env_file: Path | None = Path(".env"), both_sites: bool = Tr
         sys.exit(2)
 
 
+def env_file_option(help: str | None = None) -> Options:
+    """``--env-file``: the settings file (``.env``); environment variables win over it."""
+    path = click.Path(path_type=Path)
+    return click.option("--env-file", type=path, default=Path(".env"), show_default=True, help=help)
+
+
+def port_option(flag: str, default: int | None, help: str) -> Options:
+    """A TCP port, 0 to 65535; its default shown when it has one."""
+    shown = None if default is None else True
+    return click.option(flag, type=PORT, default=default, show_default=shown, help=help)
+
+
+def listen_options(variable: str, port: int) -> Options:
+    """``--host`` and ``--port`` of a server, by default its settings ``<variable>_HOST``
+    and ``<variable>_PORT`` (127.0.0.1 and ``port`` unless set)."""
+    host = f"Listen address [default: {variable}_HOST, 127.0.0.1]."
+    return _both(
+        click.option("--host", default=None, help=host),
+        port_option("--port", None, f"[default: {variable}_PORT, {port}]."),
+    )
+
+
+def seconds_option(
+    *decls: str, default: float, help: str | None = None, minimum: float | None = None
+) -> Options:
+    """A duration in seconds (a float, at least ``minimum`` if there is one)."""
+    kind = float if minimum is None else click.FloatRange(minimum)
+    return click.option(*decls, type=kind, default=default, show_default=True, help=help)
+
+
+def count_option(flag: str, default: int, within: click.IntRange, help: str) -> Options:
+    """A whole number in ``within``, its default shown."""
+    return click.option(flag, type=within, default=default, show_default=True, help=help)
+
+
+def home_options(home: str, run_dir: str) -> Options:
+    """``--home`` (the local stack's folder, described by ``home``) and ``--run-dir``."""
+    where = f"{home} [default: $JIRA_SYNC_HOME or ./.jira-sync]."
+    return _both(
+        click.option("--home", type=FOLDER, default=None, help=where),
+        click.option("--run-dir", type=FOLDER, default=None, help=run_dir),
+    )
+
+
+def site_option(*decls: str, help: str, required: bool = False) -> Options:
+    """A JIRA site, ``1`` or ``2``: required, or else none by default (both sites)."""
+    sites = click.Choice(["1", "2"])
+    if required:  # no default at all: click 8.3 takes ``default=None`` for a given value
+        return click.option(*decls, type=sites, required=True, help=help)
+    return click.option(*decls, type=sites, default=None, help=help)
+
+
+def store_option(help: str) -> Options:
+    """``--store``: the worker's Faust table store."""
+    return click.option("--store", default="rocksdb://", show_default=True, help=help)
+
+
+def _both(first: Options, second: Options) -> Options:
+    """Two options, ``first`` listed first."""
+    return lambda command: first(second(command))
+
+
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
+@env_file_option()
 def config(env_file: Path) -> None:
     """Validate the configuration and print it with secrets masked.
 

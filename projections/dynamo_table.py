@@ -29,15 +29,21 @@ class SchemaMismatch(Exception):
     """The table exists but was not created by the projections (other key or indexes)."""
 
 
-def dynamodb_client(endpoint_url: str | None, region: str) -> DynamoDBClient:
-    """A client from boto3's standard credential chain; DynamoDB Local needs none."""
+# The projections' client: patient retries, a pool for the writes that run side by side.
+PROJECTIONS = Config(
+    retries={"max_attempts": 8, "mode": "standard"},
+    connect_timeout=5,
+    read_timeout=20,
+    max_pool_connections=16,
+)
+
+
+def dynamodb_client(
+    endpoint_url: str | None, region: str, config: Config = PROJECTIONS
+) -> DynamoDBClient:
+    """A client from boto3's standard credential chain; DynamoDB Local needs none (it gets
+    dummy credentials when the chain has none)."""
     session = boto3.session.Session(region_name=region)
-    config = Config(
-        retries={"max_attempts": 8, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=20,
-        max_pool_connections=16,
-    )
     local = endpoint_url is not None and session.get_credentials() is None
     return session.client(
         "dynamodb",

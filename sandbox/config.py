@@ -13,19 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from sandbox.contract import OpenApiContract
 from sandbox.workflow import Workflow
+from streams.jira.webhooks import SYNCED_EVENTS
 
 Rate = Field(default=0.0, ge=0.0, le=1.0)
 ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{1,9}$")]
-ALL_EVENTS = frozenset(
-    {
-        "jira:issue_created",
-        "jira:issue_updated",
-        "jira:issue_deleted",
-        "comment_created",
-        "comment_updated",
-        "comment_deleted",
-    }
-)
 
 
 class _Frozen(BaseModel):
@@ -178,7 +169,7 @@ class SiteConfig(BaseModel):
     faults: Faults = Faults()
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
-    webhook_events: frozenset[str] = ALL_EVENTS
+    webhook_events: frozenset[str] = SYNCED_EVENTS  # every event of an issue or a comment
     webhook_retry: WebhookRetry = WebhookRetry()
     contract: OpenApiContract | None = None
     base_url: str = "http://127.0.0.1"

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from stack.errors import DownloadError, MissingToolError
 
@@ -16,17 +17,12 @@ DYNAMODB_LOCAL_VERSION = "3.1.0"
 SLF4J_VERSION = "1.7.36"
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
+    """A Maven coordinate: ``group:name:version``."""
+
     group: str
     name: str
     version: str
-
-    def xml(self) -> str:
-        return (
-            f"    <dependency><groupId>{self.group}</groupId><artifactId>{self.name}</artifactId>"
-            f"<version>{self.version}</version></dependency>"
-        )
 
 
 @dataclass(frozen=True)
@@ -34,12 +30,19 @@ class Component:
     name: str
     artifacts: tuple[Artifact, ...]
 
+    @property
+    def dependencies(self) -> str:
+        """The ``<dependency>`` elements of its POM, one a line."""
+        return "\n".join(
+            f"    <dependency><groupId>{a.group}</groupId><artifactId>{a.name}</artifactId>"
+            f"<version>{a.version}</version></dependency>"
+            for a in self.artifacts
+        )
+
     def fingerprint(self) -> str:
-        text = "\n".join(artifact.xml() for artifact in self.artifacts)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return hashlib.sha256(self.dependencies.encode()).hexdigest()[:16]
 
     def pom(self) -> str:
-        dependencies = "\n".join(artifact.xml() for artifact in self.artifacts)
         return f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.jira-sync</groupId>
@@ -47,7 +50,7 @@ class Component:
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-{dependencies}
+{self.dependencies}
   </dependencies>
 </project>
 """

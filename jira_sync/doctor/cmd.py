@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from jira_sync.config_cmd import env_file_option, seconds_option
 from jira_sync.doctor.config import config_findings, invalid
 from jira_sync.doctor.infra import infra_checks
 from jira_sync.doctor.jira import site_checks
@@ -39,15 +40,12 @@ def diagnose(env_file: Path | None, limit: float) -> list[Finding]:
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
-@click.option(
+@env_file_option()
+@seconds_option(
     "--timeout",
     "limit",
-    type=click.FloatRange(min=1.0),
     default=15.0,
-    show_default=True,
+    minimum=1.0,
     help="Seconds each check may take; checks run side by side.",
 )
 def doctor(env_file: Path, limit: float) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
@@ -18,7 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from jira_sync.doctor.report import Check, Finding, fail, ok, warn
-from projections.dynamo_table import SchemaMismatch, check_schema
+from projections.dynamo_table import SchemaMismatch, check_schema, dynamodb_client
 from streams.settings import Settings
 from streams.topics import Topics
 
@@ -123,19 +122,11 @@ def _describe(endpoint: str | None, region: str, table: str, limit: float) -> tu
 
 
 def _client(endpoint: str | None, region: str, limit: float) -> DynamoDBClient:
-    """One attempt, timeouts inside ``limit``; DynamoDB Local gets dummy credentials as
-    the projections give it (``projections.dynamo_table.dynamodb_client``)."""
-    session = boto3.session.Session(region_name=region)
+    """The projections' client (``projections.dynamo_table.dynamodb_client``), with one
+    attempt and timeouts inside ``limit``."""
     seconds = max(1.0, limit / 3)
     config = Config(retries={"max_attempts": 1}, connect_timeout=seconds, read_timeout=seconds)
-    local = endpoint is not None and session.get_credentials() is None
-    return session.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        config=config,
-        aws_access_key_id="local" if local else None,
-        aws_secret_access_key="local" if local else None,
-    )
+    return dynamodb_client(endpoint, region, config)
 
 
 def _client_error(settings: Settings, error: ClientError) -> Finding:

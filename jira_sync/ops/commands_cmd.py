@@ -13,26 +13,16 @@ import click
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import env_file_option, settings_or_exit, site_option
 from streams.commands import Command, CommandError, parse_command
 from streams.settings import Settings
 from streams.topics import Topics
 
-ENV_FILE = click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
-
 
 @click.command("manual-sync")
 @click.argument("issue_key")
-@click.option(
-    "--from",
-    "source",
-    type=click.Choice(["1", "2"]),
-    required=True,
-    help="The site the issue lives on.",
-)
-@ENV_FILE
+@site_option("--from", "source", help="The site the issue lives on.", required=True)
+@env_file_option()
 def manual_sync(issue_key: str, source: str, env_file: Path) -> None:
     """Sync one issue now: it is read from its site and merged with its counterpart (made
     when missing). The worker carries it out; problems land on the dead-letter topic.
@@ -52,7 +42,7 @@ def manual_sync(issue_key: str, source: str, env_file: Path) -> None:
     required=True,
     help="Whose values win on the conflicted fields.",
 )
-@ENV_FILE
+@env_file_option()
 def resolve(sync_id: str, direction: str, env_file: Path) -> None:
     """Settle a conflicted pair: the chosen side's values go to the other side.
 

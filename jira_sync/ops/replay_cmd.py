@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import env_file_option, settings_or_exit
 from jira_sync.ops.replay_events import Comparison, compare, fold_file, fold_journal, write_back
 from jira_sync.ops.replay_options import ReplayOptions, replay_options
 from jira_sync.ops.replay_whatif import replay_what_if
@@ -159,9 +159,7 @@ def target_flags(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
+@env_file_option()
 @target_flags
 @replay_options
 def replay(env_file: Path, options: ReplayOptions, **flags: bool) -> None:

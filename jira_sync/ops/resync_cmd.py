@@ -15,8 +15,8 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import settings_or_exit
-from jira_sync.ops.commands_cmd import ENV_FILE, publish_command, send_command
+from jira_sync.config_cmd import env_file_option, seconds_option, settings_or_exit, site_option
+from jira_sync.ops.commands_cmd import publish_command, send_command
 from jira_sync.ops.resync_progress import Progress, bar, phase
 from jira_sync.ops.resync_watch import NotDeployed, Watch, watching
 from streams.commands import Command, parse_command
@@ -25,27 +25,21 @@ from streams.topics import Topics
 
 
 @click.command()
-@click.option(
-    "--site",
-    type=click.Choice(["1", "2"]),
-    default=None,
-    help="Only the project of this site [default: both].",
-)
+@site_option("--site", help="Only the project of this site [default: both].")
 @click.option(
     "--wait/--no-wait",
     default=True,
     show_default=True,
     help="Follow the resync until it is settled, with a progress bar; or only send it.",
 )
-@click.option(
+@seconds_option(
     "--timeout",
     "seconds",
-    type=click.FloatRange(min=1),
     default=1800.0,
-    show_default=True,
+    minimum=1,
     help="Give up waiting after this many seconds (the resync goes on in the worker).",
 )
-@ENV_FILE
+@env_file_option()
 def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None:
     """Full resync: every issue of the project(s) is read and merged with its counterpart;
     missing counterparts are created, drifted pairs repaired, pairs in sync cost reads only.

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import click
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import count_option, env_file_option, seconds_option, settings_or_exit
 from jira_sync.ops.status_view import Snapshot, render
 from streams.httpapi import API_KEY_HEADER
 from streams.settings import Settings
@@ -88,19 +88,13 @@ def _is_it_running() -> str:
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
+@env_file_option()
 @click.option("--url", help="Status endpoint [default: http://STATUS_HOST:STATUS_PORT].")
 @click.option("--json", "as_json", is_flag=True, help="Print the answers as one JSON document.")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 100),
-    default=20,
-    show_default=True,
-    help="Conflicted and failed pairs to list (newest first).",
+@count_option(
+    "--limit", 20, click.IntRange(1, 100), "Conflicted and failed pairs to list (newest first)."
 )
-@click.option("--timeout", "seconds", type=float, default=10.0, show_default=True)
+@seconds_option("--timeout", "seconds", default=10.0)
 def status(env_file: Path, url: str | None, as_json: bool, limit: int, seconds: float) -> None:
     """Show the sync state from the projections' status endpoint: pairs by state, then the
     conflicts and failures with their sync ids and reasons. Exit 1 when it cannot be read.

@@ -7,7 +7,7 @@ and ``?state=failed`` (``projections/routes.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 STATES = ("pending", "synced", "conflicted", "failed", "orphaned", "unreachable", "skipped")
@@ -22,12 +22,8 @@ class Snapshot:
     failed: Mapping[str, Any]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "status": self.status,
-            "conflicted": self.conflicted,
-            "failed": self.failed,
-        }
+        """``--json``: the four parts under their names."""
+        return asdict(self)
 
 
 def render(snapshot: Snapshot) -> str:

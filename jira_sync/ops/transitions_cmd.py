@@ -8,7 +8,7 @@ from typing import Literal, cast
 
 import click
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import settings_or_exit, site_option
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError
 from streams.jira.models import Transition
@@ -18,7 +18,7 @@ from streams.jira.transport import SiteAuth
 
 @click.command()
 @click.argument("issue_key")
-@click.option("--site", type=click.Choice(["1", "2"]), required=True, help="Which JIRA site.")
+@site_option("--site", help="Which JIRA site.", required=True)
 @click.option("--to", "target", default=None, help="Perform the transition leading to STATUS.")
 @click.option(
     "--resolution",

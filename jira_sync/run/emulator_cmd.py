@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from typing import Any
 
 import click
 
+from jira_sync.config_cmd import PORT, count_option
 from sandbox import RateLimits, SiteConfig, serve_emulator
 
 
 @click.command()
-@click.option("--port", type=click.IntRange(0, 65535), required=True, help="0 picks a free one.")
+@click.option("--port", type=PORT, required=True, help="0 picks a free one.")
 @click.option("--project", "project_key", required=True, help="Project key, e.g. PROJ1.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--webhook-url", default=None, help="Where to deliver webhooks [default: none].")
@@ -33,6 +35,7 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
 )
 @click.option(
     "--role",
+    "integration_role",
     type=click.Choice(["site-admin", "project-admin", "user"]),
     default="user",
     show_default=True,
@@ -46,30 +49,15 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
     show_default=True,
     help="JIRA Cloud's burst and per-issue write limits (429 with Retry-After).",
 )
-@click.option(
+@count_option(
     "--seed-issues",
-    type=click.IntRange(0, 10_000),
-    default=0,
-    show_default=True,
-    help="Issues to create at start (without webhooks).",
+    0,
+    click.IntRange(0, 10_000),
+    "Issues to create at start (without webhooks).",
 )
 @click.option("--text-field-id", default="customfield_10042", show_default=True)
 @click.option("--select-field-id", default="customfield_10050", show_default=True)
-def emulator(
-    port: int,
-    project_key: str,
-    host: str,
-    webhook_url: str | None,
-    webhook_secret: str | None,
-    workflow: str,
-    role: str,
-    email: str,
-    api_token: str,
-    rate_limits: bool,
-    seed_issues: int,
-    text_field_id: str,
-    select_field_id: str,
-) -> None:
+def emulator(port: int, host: str, rate_limits: bool, seed_issues: int, **site: Any) -> None:
     """Run one emulated JIRA Cloud site (REST v3 subset, webhooks) until Ctrl-C.
 
     Prints the site's base URL on stdout. Basic auth with --email and --api-token.
@@ -82,18 +70,9 @@ def emulator(
           --webhook-url http://127.0.0.1:8080/webhook/jira1 --webhook-secret s3cret
       curl -u sandbox@example.com:sandbox-token http://127.0.0.1:8081/rest/api/3/myself
     """
-    config = SiteConfig(
-        project_key=project_key.upper(),
-        email=email,
-        integration_role=role,
-        api_token=api_token,
-        workflow=workflow,
-        webhook_url=webhook_url,
-        webhook_secret=webhook_secret,
-        rate_limits=RateLimits() if rate_limits else None,
-        text_field_id=text_field_id,
-        select_field_id=select_field_id,
-    )
+    # The other options are named as the site's settings are: they go to it as they are.
+    site["project_key"] = site["project_key"].upper()
+    config = SiteConfig(**site, rate_limits=RateLimits() if rate_limits else None)
     asyncio.run(_serve(config, host, port, seed_issues))
     click.echo("emulator: stopped", err=True)
 

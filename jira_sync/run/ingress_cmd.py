@@ -10,43 +10,35 @@ import click
 from ingress.app import MissingSecret
 from ingress.context import JIRA_MAX_BODY, IngressOptions
 from ingress.server import ServeOptions, serve
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import (
+    count_option,
+    env_file_option,
+    listen_options,
+    seconds_option,
+    settings_or_exit,
+)
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
-@click.option("--host", default=None, help="Listen address [default: INGRESS_HOST, 127.0.0.1].")
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=None, help="[default: INGRESS_PORT, 8080]."
-)
-@click.option(
+@env_file_option()
+@listen_options("INGRESS", 8080)
+@count_option(
     "--max-body-bytes",
-    type=click.IntRange(1),
-    default=JIRA_MAX_BODY,
-    show_default=True,
-    help="Larger bodies answer 413 (JIRA's own cap is 25 MB).",
+    JIRA_MAX_BODY,
+    click.IntRange(1),
+    "Larger bodies answer 413 (JIRA's own cap is 25 MB).",
 )
-@click.option(
+@seconds_option(
     "--publish-timeout",
-    type=click.FloatRange(0.1),
     default=5.0,
-    show_default=True,
+    minimum=0.1,
     help="Seconds to wait for Kafka's acknowledgement before answering 503.",
 )
-@click.option(
-    "--retry-after",
-    type=click.IntRange(1),
-    default=10,
-    show_default=True,
-    help="Retry-After seconds sent with 503.",
-)
-@click.option(
+@count_option("--retry-after", 10, click.IntRange(1), "Retry-After seconds sent with 503.")
+@seconds_option(
     "--shutdown-timeout",
-    type=click.FloatRange(0),
     default=30.0,
-    show_default=True,
+    minimum=0,
     help="Seconds in-flight requests get to finish on SIGTERM/SIGINT.",
 )
 @click.option(

@@ -7,26 +7,20 @@ from pathlib import Path
 
 import click
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import count_option, env_file_option, listen_options, settings_or_exit
 from projections.dynamo_table import SchemaMismatch
 from projections.service import ServeOptions, serve
 from projections.store import StoreUnavailable
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
-@click.option("--host", default=None, help="Listen address [default: STATUS_HOST, 127.0.0.1].")
-@click.option(
-    "--port", type=click.IntRange(0, 65535), default=None, help="[default: STATUS_PORT, 8090]."
-)
-@click.option(
+@env_file_option()
+@listen_options("STATUS", 8090)
+@count_option(
     "--max-records",
-    type=click.IntRange(1, 10_000),
-    default=500,
-    show_default=True,
-    help="Records read from Kafka per batch (one DynamoDB write round, then one commit).",
+    500,
+    click.IntRange(1, 10_000),
+    "Records read from Kafka per batch (one DynamoDB write round, then one commit).",
 )
 @click.option(
     "--status-only",

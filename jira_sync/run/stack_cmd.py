@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from jira_sync.config_cmd import home_options, port_option, seconds_option
 from stack import Stack, StackError, StackHome, default_home
 
 
@@ -18,20 +21,17 @@ def _stack(home: Path | None, run_dir: Path | None) -> Stack:
     return Stack(layout, progress=lambda message: click.echo(f"stack: {message}", err=True))
 
 
-def home_options(command: Callable[..., None]) -> Callable[..., None]:
-    command = click.option(
-        "--run-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Folder for pids, logs and data of this stack [default: HOME/run].",
-    )(command)
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Folder for downloads (HOME/cache) and the stack "
-        "[default: $JIRA_SYNC_HOME or ./.jira-sync].",
-    )(command)
+def with_stack(command: Callable[..., None]) -> Callable[..., None]:
+    """``--home`` and ``--run-dir``, handed to ``command`` as the ``Stack`` they name."""
+
+    @functools.wraps(command)
+    def wrapped(home: Path | None, run_dir: Path | None, **rest: Any) -> None:
+        command(_stack(home, run_dir), **rest)
+
+    return home_options(
+        "Folder for downloads (HOME/cache) and the stack",
+        "Folder for pids, logs and data of this stack [default: HOME/run].",
+    )(wrapped)
 
 
 @click.group()
@@ -45,31 +45,11 @@ def stack() -> None:
 
 
 @stack.command()
-@home_options
-@click.option(
-    "--kafka-port",
-    type=click.IntRange(0, 65535),
-    default=9092,
-    show_default=True,
-    help="Kafka listener port on 127.0.0.1; 0 picks a free one.",
-)
-@click.option(
-    "--dynamodb-port",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="DynamoDB Local port on 127.0.0.1; 0 picks a free one.",
-)
-@click.option(
-    "--timeout",
-    type=float,
-    default=180.0,
-    show_default=True,
-    help="Seconds to wait until both services answer.",
-)
-def up(
-    home: Path | None, run_dir: Path | None, kafka_port: int, dynamodb_port: int, timeout: float
-) -> None:
+@with_stack
+@port_option("--kafka-port", 9092, "Kafka listener port on 127.0.0.1; 0 picks a free one.")
+@port_option("--dynamodb-port", 8000, "DynamoDB Local port on 127.0.0.1; 0 picks a free one.")
+@seconds_option("--timeout", default=180.0, help="Seconds to wait until both services answer.")
+def up(local: Stack, kafka_port: int, dynamodb_port: int, timeout: float) -> None:
     """Start Kafka and DynamoDB Local (downloading the jars on first use) and wait for them.
 
     Prints KAFKA_BOOTSTRAP_SERVERS=... and DYNAMODB_ENDPOINT_URL=... on stdout. Running it
@@ -80,7 +60,7 @@ def up(
       jira-sync stack up --kafka-port 0 --dynamodb-port 0
     """
     try:
-        state = _stack(home, run_dir).up(kafka_port, dynamodb_port, timeout)
+        state = local.up(kafka_port, dynamodb_port, timeout)
     except StackError as error:
         click.echo(f"jira-sync stack up: {error}", err=True)
         sys.exit(1)
@@ -92,15 +72,15 @@ def up(
 
 
 @stack.command()
-@home_options
-def status(home: Path | None, run_dir: Path | None) -> None:
+@with_stack
+def status(local: Stack) -> None:
     """Show the stack's processes and whether they are alive. Exit 1 when not running.
 
     \b
     Example:
       jira-sync stack status
     """
-    state = _stack(home, run_dir).status()
+    state = local.status()
     if state is None:
         click.echo("stack: not running")
         sys.exit(1)
@@ -117,13 +97,13 @@ def status(home: Path | None, run_dir: Path | None) -> None:
 
 
 @stack.command()
-@home_options
-def down(home: Path | None, run_dir: Path | None) -> None:
+@with_stack
+def down(local: Stack) -> None:
     """Stop exactly the processes `stack up` started (by their recorded pids).
 
     \b
     Example:
       jira-sync stack down
     """
-    stopped = _stack(home, run_dir).down()
-    click.echo(f"stack: stopped {', '.join(stopped)}" if stopped else "stack: nothing was running")
+    stopped = ", ".join(local.down())
+    click.echo(f"stack: stopped {stopped}" if stopped else "stack: nothing was running")

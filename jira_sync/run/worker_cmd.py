@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import env_file_option, port_option, settings_or_exit, store_option
 from streams.logs import configure_logging, secrets_of
 from streams.settings import Settings
 from streams.sync.fields import (
@@ -69,15 +69,8 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
 
 
 @click.command()
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
-@click.option(
-    "--store",
-    default="rocksdb://",
-    show_default=True,
-    help="Faust table store (memory:// for tests).",
-)
+@env_file_option()
+@store_option("Faust table store (memory:// for tests).")
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -85,13 +78,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
     show_default=True,
 )
 @click.option("--loglevel", default="info", show_default=True)
-@click.option(
-    "--web-port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="Serve Faust's web views (health) on this port; 0 = off.",
-)
+@port_option("--web-port", 0, "Serve Faust's web views (health) on this port; 0 = off.")
 def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: int) -> None:
     """Run a sync worker: consumes both sites' events and keeps the sites converged.
 

@@ -24,21 +24,19 @@ from pathlib import Path
 
 import click
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import (
+    env_file_option,
+    home_options,
+    port_option,
+    seconds_option,
+    settings_or_exit,
+    store_option,
+)
 from jira_sync.up import demo
 from jira_sync.up.console import UpError, progress
 from jira_sync.up.decide import check_sites, make_plan, resolve_ports
 from jira_sync.up.infra import Infra, infrastructure
-from jira_sync.up.plan import (
-    SITES,
-    Plan,
-    Ports,
-    child_env,
-    claims,
-    commands,
-    emulator_env,
-    port_problems,
-)
+from jira_sync.up.plan import SITES, Plan, Ports, children, claims, port_problems
 from jira_sync.up.readiness import (
     NotReady,
     basic_auth,
@@ -58,79 +56,45 @@ SEED_SYNC_TIMEOUT = 30.0
 
 
 @click.command()
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path),
-    default=Path(".env"),
-    show_default=True,
-    help="Configuration file; environment variables win over it. Passed on to every child.",
-)
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of the local stack's downloads and run files "
-    "[default: $JIRA_SYNC_HOME or ./.jira-sync].",
-)
-@click.option(
-    "--run-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for the children's logs, the worker's data and up.json (their pids) "
+@env_file_option("Configuration file; environment variables win over it. Passed on to every child.")
+@home_options(
+    "Folder of the local stack's downloads and run files",
+    "Folder for the children's logs, the worker's data and up.json (their pids) "
     "[default: HOME/run/up].",
 )
-@click.option(
+@port_option(
     "--ingress-port",
-    type=click.IntRange(0, 65535),
-    default=None,
-    help="Port of the ingress (webhooks, management API); 0 = any free one "
+    None,
+    "Port of the ingress (webhooks, management API); 0 = any free one "
     "[default: INGRESS_PORT, 8080].",
 )
-@click.option(
+@port_option(
     "--status-port",
-    type=click.IntRange(0, 65535),
-    default=None,
-    help="Port of the status API (projections); 0 = any free one [default: STATUS_PORT, 8090].",
+    None,
+    "Port of the status API (projections); 0 = any free one [default: STATUS_PORT, 8090].",
 )
-@click.option(
-    "--jira1-port",
-    type=click.IntRange(0, 65535),
-    default=8081,
-    show_default=True,
-    help="Sandbox only: port of emulated JIRA site 1; 0 = any free one.",
-)
-@click.option(
-    "--jira2-port",
-    type=click.IntRange(0, 65535),
-    default=8082,
-    show_default=True,
-    help="Sandbox only: port of emulated JIRA site 2; 0 = any free one.",
-)
+@port_option("--jira1-port", 8081, "Sandbox only: port of emulated JIRA site 1; 0 = any free one.")
+@port_option("--jira2-port", 8082, "Sandbox only: port of emulated JIRA site 2; 0 = any free one.")
 @click.option(
     "--no-seed",
     is_flag=True,
     help="Sandbox only: do not create the demo issues on site 1.",
 )
-@click.option(
-    "--store",
-    default="rocksdb://",
-    show_default=True,
-    help="The worker's Faust table store: rocksdb:// (Faust's RocksDB store, on the rocksdict "
+@store_option(
+    "The worker's Faust table store: rocksdb:// (Faust's RocksDB store, on the rocksdict "
     "package) or memory://. Its data folder is emptied at every start: tables are rebuilt "
-    "from their changelog topics.",
+    "from their changelog topics."
 )
-@click.option(
+@seconds_option(
     "--start-timeout",
-    type=click.FloatRange(1),
     default=120.0,
-    show_default=True,
+    minimum=1,
     help="Seconds every child gets to answer after it started.",
 )
-@click.option(
+@seconds_option(
     "--stop-timeout",
-    type=click.FloatRange(0),
     default=20.0,
-    show_default=True,
+    minimum=0,
     help="Seconds between SIGTERM and SIGKILL when stopping the children.",
 )
 def up(
@@ -247,25 +211,23 @@ def run(settings: Settings, options: Options, signals: Signals) -> int:
 
 def _serve(plan: Plan, options: Options, supervisor: Supervisor) -> int:
     shutil.rmtree(options.run_dir / "worker-data", ignore_errors=True)
-    env = dict(os.environ)
-    checks: dict[str, Callable[[], bool]] = {}
-    for name, argv in commands(plan, options.env_file, options.run_dir, options.store):
-        site = {"jira1": 1, "jira2": 2}.get(name)
-        child_environment = (
-            emulator_env(plan, SITES[site - 1], env) if site else child_env(plan, env)
-        )
-        supervisor.spawn(name, argv, child_environment)
-        if site:
-            auth = basic_auth(SANDBOX_EMAIL, SANDBOX_TOKEN)
-            checks[name] = http_ok(f"{plan.site_urls[site]}/rest/api/3/myself", auth)
+    started = children(plan, options.env_file, options.run_dir, options.store, os.environ)
+    for name, argv, environment in started:
+        supervisor.spawn(name, argv, environment)
     progress(f"started {', '.join(child.name for child in supervisor.children)}; waiting")
+    auth = basic_auth(SANDBOX_EMAIL, SANDBOX_TOKEN)
+    checks: dict[str, Callable[[], bool]] = {
+        f"jira{number}": http_ok(f"{plan.site_urls[number]}/rest/api/3/myself", auth)
+        for number in SITES
+        if plan.sandbox
+    }
     checks |= {
         "ingress": http_ok(f"{plan.ingress_url}/health"),
         "projections": http_ok(f"{plan.status_url}/health"),
         "worker": consumer_group_stable(plan.kafka, plan.worker_group),
     }
-    children = {child.name: child for child in supervisor.children}
-    wait_ready(checks, children, options.start_timeout, progress)
+    running = {child.name: child for child in supervisor.children}
+    wait_ready(checks, running, options.start_timeout, progress)
     seeded = _seed(plan) if plan.sandbox and options.seed else []
     pids = {child.name: child.pid for child in supervisor.children}
     pids |= supervisor.extra.get("stack", {})

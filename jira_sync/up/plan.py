@@ -13,18 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.jira.sites import SANDBOX_EMAIL, SANDBOX_TOKEN
+from streams.jira.webhooks import EventKind
 from streams.settings import Settings
 from streams.sites import SiteNumber
 
 SITES: tuple[SiteNumber, SiteNumber] = (1, 2)
-WEBHOOK_EVENTS = (
-    "jira:issue_created",
-    "jira:issue_updated",
-    "jira:issue_deleted",
-    "comment_created",
-    "comment_updated",
-    "comment_deleted",
-)
+WEBHOOK_EVENTS = tuple(kind.value for kind in EventKind)  # to register on a real site
 DEMO_USER, DEMO_TOKEN = "alice@example.com", "alice-token"  # a person on every emulated site
 DEFAULT_PREFIX = Settings.model_fields["kafka_topic_prefix"].default
 DEFAULT_TABLE = Settings.model_fields["dynamodb_table"].default
@@ -188,6 +182,20 @@ def commands(plan: Plan, env_file: Path, run_dir: Path, store: str) -> list[tupl
         ("ingress", [*me, *ingress]),
         ("worker", [*me, *worker]),
         ("projections", [*me, "projections", *config, *status]),
+    ]
+
+
+def children(
+    plan: Plan, env_file: Path, run_dir: Path, store: str, base: Mapping[str, str]
+) -> list[tuple[str, list[str], dict[str, str]]]:
+    """``(name, argv, environment)`` of each child, in start order (``commands``): every
+    child gets ``child_env``, an emulator its site's webhook secret on top."""
+    emulators: dict[str, SiteNumber] = {f"jira{number}": number for number in SITES}
+    return [
+        (name, argv, emulator_env(plan, emulators[name], base))
+        if name in emulators
+        else (name, argv, child_env(plan, base))
+        for name, argv in commands(plan, env_file, run_dir, store)
     ]
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import Humans, Pipeline, fields_of, pipeline
+from harness.humans import Humans
+from harness.pipeline import Pipeline, fields_of, pipeline
 from sandbox.config import RateLimits
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]

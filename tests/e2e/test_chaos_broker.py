@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import Humans, Pipeline, pipeline
+from harness.humans import Humans
+from harness.pipeline import Pipeline, pipeline
 from sandbox import WebhookRetry
 from stack import MissingToolError, Stack, StackHome, StackState
 from streams.topics import Topics

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from harness.pipeline import HUMANS, SYNC_ACCOUNT, Pipeline, fields_of, pipeline
+from harness.pipeline import Pipeline, fields_of, pipeline
+from harness.sites import HUMANS, SYNC_ACCOUNT
 from sandbox.config import Faults, RateLimits
 from sandbox.emulator import Emulator
 from sandbox.http import Call

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from harness.pipeline import PRIORITIES, STATUSES, SYNCED, Pipeline, fields_of, pipeline
+from harness.humans import PRIORITIES, STATUSES
+from harness.pipeline import SYNCED, Pipeline, fields_of, pipeline
 from sandbox.model import Issue
 from streams.jira.adf import text_to_adf
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from harness.pipeline import HUMANS, Pipeline, pipeline
+from harness.pipeline import Pipeline, pipeline
+from harness.sites import HUMANS
 from sandbox.config import Faults
 from streams.jira.adf import text_to_adf
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import SYNC_ACCOUNT, Pipeline, pipeline
+from harness.pipeline import Pipeline, pipeline
+from harness.sites import SYNC_ACCOUNT
 from sandbox import SiteConfig
 
 pytestmark = pytest.mark.integration

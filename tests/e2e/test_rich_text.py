@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import SYNC_ACCOUNT, pipeline
+from harness.pipeline import pipeline
+from harness.sites import SYNC_ACCOUNT
 from tests.jira.test_rich_text import RICH, characters
 
 pytestmark = pytest.mark.integration

@@ -16,6 +16,7 @@ from jira_sync.up.plan import (
     Plan,
     Ports,
     child_env,
+    children,
     claims,
     commands,
     emulator_env,
@@ -107,6 +108,20 @@ def test_children_start_emulators_first_and_never_carry_a_secret_in_their_argume
     assert not any("secret" in part for _, args in started for part in args)
     real = commands(plan(sandbox=False), Path("/x/.env"), Path("/run"), "memory://")
     assert [name for name, _ in real] == ["ingress", "worker", "projections"]
+
+
+def test_each_child_is_started_with_its_own_environment_and_only_emulators_sign() -> None:
+    base = {"PATH": "/bin"}
+    started = children(plan(), Path("/x/.env"), Path("/run"), "memory://", base)
+    assert [(name, argv) for name, argv, _ in started] == commands(
+        plan(), Path("/x/.env"), Path("/run"), "memory://"
+    )
+    env = {name: environment for name, _, environment in started}
+    assert env["jira1"]["EMULATOR_WEBHOOK_SECRET"] == "gen-secret"
+    assert env["jira2"]["EMULATOR_WEBHOOK_SECRET"] == "site-2-secret"
+    for name in ("ingress", "worker", "projections"):
+        assert env[name] == child_env(plan(), base)
+    assert base == {"PATH": "/bin"}  # the caller's environment is not changed
 
 
 def test_wildcard_listen_addresses_are_reached_on_loopback() -> None:
