@@ -73,21 +73,30 @@ def in_step(p: Pipeline, key: str, summary: str) -> bool:
     return twin is not None and twin.fields.get("summary") == summary
 
 
+def worker_settings(p: Pipeline) -> Settings:
+    return isolated_settings(
+        kafka_bootstrap_servers=p.kafka, kafka_topic_prefix=p.prefix, kafka_partitions=p.partitions
+    )
+
+
+async def some_history(p: Pipeline, name: str) -> tuple[str, str]:
+    """Two synced pairs, one from each site, then an edit, a move and a comment: the keys
+    of the first (edited, commented on) and the second (moved)."""
+    one = await p.create(1, f"{name} one", labels=["a"])
+    two = await p.create(2, f"{name} two", priority={"name": "High"})
+    await p.eventually(lambda: p.twin(2, one) is not None and p.twin(1, two) is not None)
+    await p.edit(1, one, labels=["a", "b"], summary=f"{name} one, edited")
+    await p.transition(2, two, "In Progress")
+    await comment(p, 1, one, "noted")
+    return one, two
+
+
 async def test_replay_rebuilds_the_tables_exactly(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
     async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
-        settings = isolated_settings(
-            kafka_bootstrap_servers=kafka_bootstrap,
-            kafka_topic_prefix=unique_name,
-            kafka_partitions=p.partitions,
-        )
-        one = await p.create(1, "Replay one", labels=["a"])
-        two = await p.create(2, "Replay two", priority={"name": "High"})
-        await p.eventually(lambda: p.twin(2, one) is not None and p.twin(1, two) is not None)
-        await p.edit(1, one, labels=["a", "b"], summary="Replay one, edited")
-        await p.transition(2, two, "In Progress")
-        await comment(p, 1, one, "noted")
+        settings = worker_settings(p)
+        one, _ = await some_history(p, "Replay")
         three = await p.create(1, "Replay three")
         await p.eventually(lambda: in_step(p, one, "Replay one, edited"), within=90)
         await p.eventually(lambda: p.twin(2, three) is not None, within=90)

@@ -20,8 +20,8 @@ from stack.artifacts import KAFKA, ensure_jars
 from stack.services import java_binary
 from streams.sync.kafka_io import worker_group
 from streams.topics import Topics
-from tests.e2e.test_breadth import comment
-from tests.infra import isolated_settings, shared_stack_home
+from tests.e2e.test_replay import some_history, worker_settings
+from tests.infra import shared_stack_home
 
 pytestmark = pytest.mark.integration
 
@@ -58,17 +58,8 @@ async def test_offsets_reset_with_kafkas_tool_replay_without_a_write(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
     async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
-        settings = isolated_settings(
-            kafka_bootstrap_servers=kafka_bootstrap,
-            kafka_topic_prefix=unique_name,
-            kafka_partitions=p.partitions,
-        )
-        one = await p.create(1, "Offsets one", labels=["a"])
-        two = await p.create(2, "Offsets two", priority={"name": "High"})
-        await p.eventually(lambda: p.twin(2, one) is not None and p.twin(1, two) is not None)
-        await p.edit(1, one, labels=["a", "b"], summary="Offsets one, edited")
-        await p.transition(2, two, "In Progress")
-        await comment(p, 1, one, "noted before the replay")
+        settings = worker_settings(p)
+        one, _ = await some_history(p, "Offsets")
         await p.eventually(
             lambda: (
                 (twin := p.twin(2, one)) is not None
