@@ -139,9 +139,12 @@ class SiteLimiter:
         self._wall = wall
 
     async def acquire(self, method: str, path: str = "") -> None:
+        """Waits for the call's slot; a 429 that paused its bucket (or its issue, or the
+        site) while it waited makes it wait that out too, with a new reservation."""
         wait = self.reserve(method, path)
-        if wait > 0:
+        while wait > 0:
             await self._sleep(wait)
+            wait = self.reserve(method, path) if self._paused(method, path) else 0.0
 
     def reserve(self, method: str, path: str = "") -> float:
         """Reserve the call's slot now (no await between looking and taking); the seconds
@@ -155,6 +158,16 @@ class SiteLimiter:
             writes = self._issues.setdefault(issue, IssueWrites(self._windows))
             ready = writes.reserve(ready, now)
         return ready - now
+
+    def _paused(self, method: str, path: str) -> bool:
+        now, method = self._clock(), method.upper()
+        bucket = self._buckets.get((method, endpoint(path)))
+        issue = self._issues.get(issue_of(method, path) or "")
+        return (
+            self._paused_until > now
+            or (bucket is not None and bucket.paused_until > now)
+            or (issue is not None and issue.paused_until > now)
+        )
 
     def pause(self, seconds: float, method: str | None = None, path: str = "") -> None:
         """Nothing before ``seconds`` from now: from the bucket of ``method`` and ``path``

@@ -30,6 +30,7 @@ from sandbox.ratelimit import Rejection
 from sandbox.transitions import as_a_person, perform
 from sandbox.users import User
 from streams.jira.adf import adf_to_text, text_to_adf
+from streams.jira.ratelimit import PER_ISSUE, endpoint, issue_of
 from streams.sync.comments import marker
 from streams.topics import Topics
 
@@ -385,16 +386,30 @@ def too_soon(calls: list[Call], refused: list[Rejection]) -> list[str]:
 
 
 def crowding(calls: list[Call], refused: list[Rejection]) -> list[int]:
-    """For each 429 to the sync: how many of its requests reached the site before the
-    Retry-After had passed (the worker's pause holds every task that talks to the site)."""
-    return [
-        sum(
-            1
-            for later in calls[n + 1 :]
-            if later.email == SYNC_ACCOUNT and later.at < calls[n].at + wait - SLACK
+    """For each 429 to the sync: how many of its requests to what the 429 named (the
+    endpoint's bucket, or the issue's writes for a per-issue refusal) reached the site before
+    the Retry-After had passed. JIRA Cloud counts per endpoint and method, and per issue, so
+    the worker pauses only that (JIRA.md, "Rate limits")."""
+    reasons = dict(zip((n for n, c in enumerate(calls) if c.status == 429), refused, strict=True))
+    crowds = []
+    for n, wait in throttled(calls, refused):
+        named = _scope(calls[n], reasons[n].reason)
+        crowds.append(
+            sum(
+                1
+                for later in calls[n + 1 :]
+                if later.email == SYNC_ACCOUNT
+                and later.at < calls[n].at + wait - SLACK
+                and _scope(later, reasons[n].reason) == named
+            )
         )
-        for n, wait in throttled(calls, refused)
-    ]
+    return crowds
+
+
+def _scope(call: Call, reason: str) -> tuple[str, str | None]:
+    if reason == PER_ISSUE:
+        return ("issue", issue_of(call.method, call.path))
+    return (call.method, endpoint(call.path))
 
 
 async def test_a_429_storm_is_waited_out_not_fed(
@@ -430,7 +445,8 @@ async def test_a_429_storm_is_waited_out_not_fed(
         for site in (1, 2):
             calls = p.sites[site].emulator.calls
             assert too_soon(calls, refused[site]) == []
-            # At most the requests of the site's two other agents already on their way.
+            # At most the requests of the site's two other agents already on their way to
+            # what the 429 named.
             assert max(crowding(calls, refused[site]), default=0) <= 2
             waits += [wait for _, wait in throttled(calls, refused[site])]
         done = sum(1 for site in (1, 2) for c in sync_calls(p, site) if c.status < 300)

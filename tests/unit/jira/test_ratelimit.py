@@ -141,3 +141,20 @@ def test_a_429_that_says_no_wait_still_pauses_its_bucket_a_moment() -> None:
     limits = limiter(clock)
     limits.answered("POST", "/rest/api/3/search/jql", 429, {})
     assert limits.reserve("POST", "/rest/api/3/search/jql") == pytest.approx(1.0)
+
+
+def test_a_429_that_lands_while_a_call_waits_holds_that_call_too() -> None:
+    clock, slept = Still(), []
+    limits: SiteLimiter
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        if len(slept) == 1:  # while the call waits, another call to its bucket gets a 429
+            limits.answered("PUT", OTHER, 429, {"Retry-After": "6"})
+        clock.now += seconds
+
+    limits = SiteLimiter({"PUT": 1.0}, share=1.0, clock=clock, sleep=sleep, issue_writes=())
+    asyncio.run(limits.acquire("PUT", ISSUE))  # the bucket's one token
+    asyncio.run(limits.acquire("PUT", ISSUE))  # waits 1 s; the 429 makes it 6 s from then
+    assert slept[0] == pytest.approx(1.0)
+    assert clock.now == pytest.approx(1006.0)  # held until the pause ends, not sent at 1001
