@@ -224,6 +224,21 @@ class TransitionTo:
     # The origin's resolution (canonical name), for the transition screens on the way;
     # None: the pair's base resolution, if any.
     resolution: str | None = None
+    # The status the issue was just read in (a guarded move its history allowed): the
+    # walk starts there without reading it again.
+    start: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadResolution:
+    """The resolution an issue holds after ``move`` was left undone (someone else moved
+    the new issue first), for the pair to know what it holds."""
+
+    move: TransitionTo
+
+    @property
+    def site(self) -> SiteNumber:
+        return self.move.site
 
 
 @dataclass(frozen=True)
@@ -298,6 +313,7 @@ Action = (
     | CrossLink
     | WriteFields
     | TransitionTo
+    | ReadResolution
     | Unlink
     | DeleteIssue
 )

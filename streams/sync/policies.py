@@ -4,16 +4,16 @@ The effects (``streams.sync.effects``) read and write and say what JIRA answered
 (``running.Said``); what follows from an answer is decided here, by ``after``, which the
 applier calls after each action (``streams.sync.applier``): whether a lost create is
 found, waited for or made again; what a refused field write leaves to write again; what a
-create screen left out; which resolution an issue holds after a move. The effects still
-call two themselves, in the middle of their I/O: whether a new issue someone else already
-moved keeps their status (the guard of a move), and whether a comment copy is made,
-updated or removed (after the original is read). The facts these decisions produce are events
-(``streams.sync.facts``); the actions they ask for next (a write of the rest, a guarded
-transition) are run by the engine after the action that answered.
+create screen left out; which resolution an issue holds after a move; whether a new issue
+someone else already moved keeps their status (a guarded move's ``StatusHistory``). The
+facts these decisions produce are events (``streams.sync.facts``); the actions they ask
+for next (a write of the rest, a guarded transition, the move a history allowed) are run
+by the engine after the action that answered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +35,7 @@ from streams.sync.messages import (
     Action,
     CreateCounterpart,
     CrossLink,
+    ReadResolution,
     RecoverCreate,
     SiteNumber,
     SyncConfig,
@@ -50,6 +51,7 @@ from streams.sync.running import (
     Retry,
     Said,
     Searched,
+    StatusHistory,
 )
 
 LEFT_OUT_WARNING = "field-not-on-create-screen"
@@ -171,9 +173,24 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return left_out_of_create(said.create, said.issue_key, said.field_ids, config.maps)
     if isinstance(said, Searched) and isinstance(action, RecoverCreate):
         return recovered(action, recovery(action, said.candidates, config, now))
-    if isinstance(said, Moved) and isinstance(action, TransitionTo):
-        return reached(action, said, config.maps)
+    if isinstance(said, Moved) and isinstance(action, TransitionTo | ReadResolution):
+        return reached(
+            action if isinstance(action, TransitionTo) else action.move, said, config.maps
+        )
+    if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
+        return guarded_move(action, said, config)
     return Followed()
+
+
+def guarded_move(action: TransitionTo, said: StatusHistory, config: SyncConfig) -> Followed:
+    """A new issue found away from its status: left where someone else moved it (the
+    status counts as reached, with the resolution it holds read when the origin has one),
+    else moved from where it is."""
+    if not moved_by_others(said.authors, config.integration_accounts.get(action.site)):
+        return Followed(then=[dataclasses.replace(action, guarded=False, start=said.current)])
+    if screens.resolution_unknown(action, None):
+        return Followed(then=[ReadResolution(action)])
+    return reached(action, Moved(None, None), config.maps)
 
 
 def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:

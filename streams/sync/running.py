@@ -84,7 +84,16 @@ class Moved:
     holds: str | None
 
 
-Said = Refused | LeftOut | Searched | Moved
+@dataclass(frozen=True)
+class StatusHistory:
+    """A guarded move found the new issue in ``current``, not its target, and its
+    changelog's status changes made by ``authors`` (account ids; None: JIRA named none)."""
+
+    current: str
+    authors: list[str | None]
+
+
+Said = Refused | LeftOut | Searched | Moved | StatusHistory
 
 
 @dataclass
