@@ -3,7 +3,8 @@ earlier comments copied (``streams.sync.comment_copies`` carries them out)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from streams.sites import SiteNumber
 
@@ -51,3 +52,59 @@ class DeleteComment:
     issue_key: str
     comment_id: str
     source: str  # the original's ref ("1:10010"), unmapped once the copy is gone
+
+
+# --- the steps of one comment's copy, which ``streams.sync.copy_policy`` chooses after a
+# ``CopyComment``'s read of the original: each one JIRA call (a post with its retries) ---
+
+
+@dataclass(frozen=True)
+class CopyStep:
+    """A step of ``copy``: on its site and issue; a failure is the copy's."""
+
+    copy: CopyComment
+
+    @property
+    def site(self) -> SiteNumber:
+        return self.copy.site
+
+    @property
+    def issue_key(self) -> str:
+        return self.copy.issue_key
+
+    @property
+    def source(self) -> str:
+        return self.copy.source
+
+
+@dataclass(frozen=True)
+class FindCopy(CopyStep):
+    """Look for a copy whose create may have happened (its answer lost) by its marker;
+    ``body``: the copy's text when it is to be made, None when it is to be removed."""
+
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class UpdateCopy(CopyStep):
+    """The copy ``copy_id`` takes ``body``; ``found``: it is one found by its marker (then
+    it is recorded as the copy; one known that is gone is made again)."""
+
+    copy_id: str = ""
+    body: dict[str, Any] = field(default_factory=dict)
+    found: bool = False
+
+
+@dataclass(frozen=True)
+class PostCopy(CopyStep):
+    """The copy made (durable as pending first); ``unmapped``: the one known was gone."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+    unmapped: bool = False
+
+
+@dataclass(frozen=True)
+class DeleteCopy(CopyStep):
+    """The copy ``copy_id`` removed: its original is gone or internal now."""
+
+    copy_id: str = ""

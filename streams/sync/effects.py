@@ -38,11 +38,9 @@ from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, rende
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
-    CopyComment,
     CopyComments,
     CreateCounterpart,
     CrossLink,
-    DeleteComment,
     DeleteIssue,
     Fetch,
     Observation,
@@ -172,7 +170,7 @@ class Effects:
             return await creates.recover(self, answer, action, at)
         start = answer.checkpoint()
         try:
-            if isinstance(action, CopyComment | DeleteComment):
+            if isinstance(action, comment_copies.CommentEffect):
                 return await comment_copies.comment(self, answer, action, durable)
             if isinstance(action, CopyComments):
                 return await comment_copies.copy_earlier(self, answer, action, durable)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -13,10 +14,20 @@ from streams.sites import SiteNumber as SiteNumber
 from streams.sync.comment_actions import CopyComment as CopyComment
 from streams.sync.comment_actions import CopyComments as CopyComments
 from streams.sync.comment_actions import DeleteComment as DeleteComment
+from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
+
+D = TypeVar("D")
 
 ChangeKind = Literal["created", "updated", "deleted", "snapshot"]  # snapshot: manual/full sync
 LINK_PROPERTY = "jira-sync.link"
+
+
+def carried(kind: type[D], source: object) -> D:
+    """A ``kind`` (a dataclass) holding ``source``'s attributes of the same names (the
+    ones ``source`` lacks keep their defaults)."""
+    names = [f.name for f in dataclasses.fields(cast(Any, kind)) if hasattr(source, f.name)]
+    return kind(**{name: getattr(source, name) for name in names})
 
 
 def other(site: SiteNumber) -> SiteNumber:
@@ -266,6 +277,10 @@ Action = (
     | CopyComment
     | CopyComments
     | DeleteComment
+    | FindCopy
+    | UpdateCopy
+    | PostCopy
+    | DeleteCopy
     | CreateCounterpart
     | RecoverCreate
     | CrossLink

@@ -5,7 +5,8 @@ The effects (``streams.sync.effects``) read and write and say what JIRA answered
 applier calls after each action (``streams.sync.applier``): whether a lost create is
 found, waited for or made again; what a refused field write leaves to write again; what a
 create screen left out; which resolution an issue holds after a move; whether a new issue
-someone else already moved keeps their status (a guarded move's ``StatusHistory``). The
+someone else already moved keeps their status (a guarded move's ``StatusHistory``); the
+next step of a comment's copy (``streams.sync.copy_policy``). The
 facts these decisions produce are events (``streams.sync.facts``); the actions they ask
 for next (a write of the rest, a guarded transition, the move a history allowed) are run
 by the engine after the action that answered.
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
-from streams.sync import differences, markers, screens
+from streams.sync import copy_policy, differences, markers, screens
+from streams.sync.comment_actions import CopyStep
+from streams.sync.copy_policy import CommentPlan as CommentPlan
+from streams.sync.copy_policy import comment_plan as comment_plan
+from streams.sync.copy_policy import look_for_lost_copy as look_for_lost_copy
 from streams.sync.events import PairEvent
 from streams.sync.facts import (
     Cleared,
@@ -33,6 +37,7 @@ from streams.sync.facts import (
 from streams.sync.fields import RESOLUTION, FieldMaps
 from streams.sync.messages import (
     Action,
+    CopyComment,
     CreateCounterpart,
     CrossLink,
     ReadResolution,
@@ -41,10 +46,12 @@ from streams.sync.messages import (
     SyncConfig,
     TransitionTo,
     WriteFields,
+    carried,
 )
 from streams.sync.running import (
     REFUSED_WARNING,
     Candidate,
+    Followed,
     LeftOut,
     Moved,
     Refused,
@@ -114,14 +121,7 @@ def recovery(
 
 
 def again(action: RecoverCreate) -> CreateCounterpart:
-    return CreateCounterpart(
-        action.site,
-        action.project_key,
-        action.values,
-        action.link,
-        action.origin_key,
-        action.status,
-    )
+    return carried(CreateCounterpart, action)
 
 
 def status_after_create(site: SiteNumber, key: str, status: str | None) -> list[Action]:
@@ -134,33 +134,6 @@ def moved_by_others(status_authors: Iterable[str | None], ours: str | None) -> b
     """Someone other than the sync account changed the issue's status (its changelog's
     status entries, by author): a guarded transition then leaves it where they put it."""
     return any(author != ours for author in status_authors)
-
-
-class CommentPlan(Enum):
-    REMOVE = "remove"  # the original is gone or internal: its copy goes (if there is one)
-    UPDATE = "update"  # the copy is known: it takes the original's text
-    CREATE = "create"  # no copy known: made (after looking for a lost one, when pending)
-
-
-def comment_plan(original_public: bool, copy_id: str | None) -> CommentPlan:
-    if not original_public:
-        return CommentPlan.REMOVE
-    return CommentPlan.UPDATE if copy_id is not None else CommentPlan.CREATE
-
-
-def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str]) -> bool:
-    """A copy not mapped whose create was asked before may exist (its answer was lost):
-    it is looked for by its marker before it is made again or removed."""
-    return copy_id is None and source in set(pending)
-
-
-@dataclass(frozen=True)
-class Followed:
-    """What a pure policy made of an answer: facts, the actions to run next, a retry."""
-
-    facts: list[PairEvent] = field(default_factory=list)
-    then: list[Action] = field(default_factory=list)
-    retry: Retry | None = None
 
 
 def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) -> Followed:
@@ -179,6 +152,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         )
     if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
         return guarded_move(action, said, config)
+    if isinstance(action, CopyComment | CopyStep):
+        return copy_policy.next_step(action, said)
     return Followed()
 
 
