@@ -1,8 +1,10 @@
 """The effects (``streams.sync.effects``) as the engine uses them on a pair: an action given
 what it needs of the pair (``running.prepared``), carried out, what JIRA said judged by the
 pure policies (``policies.after``: more facts, the next actions, a retry), and all the facts
-folded over the pair (``streams.sync.events.fold``). The pair is made durable (``before_writes``)
-whenever the effect asks for it, as the fold of the facts so far."""
+folded over the pair (``streams.sync.events.fold``); ``carry`` runs an action with the
+actions it calls for, each right after the one that called for it. The pair is made
+durable (``before_writes``) whenever the effect asks for it, as the fold of the facts so
+far."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from streams.sync import policies
 from streams.sync.effects import READ_FIELDS, Effects
 from streams.sync.events import PairEvent, fold
 from streams.sync.messages import Action
-from streams.sync.running import Applied, Retry, prepared
+from streams.sync.running import Applied, Retry, prepared, resolved
 
 __all__ = ["READ_FIELDS", "Applied", "Applier", "Retry"]
 
@@ -44,6 +46,22 @@ class Applier(Effects):
         facts = [*answer.events, *chosen.facts]
         retry = answer.retry or chosen.retry
         return Applied(_folded(pair, facts, now), retry, facts, chosen.then)
+
+    async def carry(self, pair: PairState, action: Action, now: datetime) -> Applied:
+        """``action`` and the actions it calls for (``Applied.then``), each right after the
+        one that called for it, until one asks for a retry: their facts in order, folded."""
+        state, events, queue = pair, [], [action]
+        while queue:
+            one = resolved(queue.pop(0), state)
+            if one is None:  # about a counterpart that was not made
+                continue
+            applied = await self.apply(state, one, now)
+            state = applied.state
+            events.extend(applied.events)
+            if applied.retry is not None:
+                return Applied(state, applied.retry, events)
+            queue[0:0] = applied.then
+        return Applied(state, None, events)
 
 
 def _folded(pair: PairState, facts: list[PairEvent], at: datetime) -> PairState:

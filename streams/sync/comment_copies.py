@@ -1,6 +1,7 @@
-"""The comment effects: a copy made, updated or removed, and the origin's earlier comments
-copied. Which of these a comment needs is ``policies.comment_plan`` (and whether a lost
-copy is looked for first, ``policies.look_for_lost_copy``); what JIRA answered is a fact."""
+"""The comment effects, each one JIRA call that says what JIRA answered: a comment's
+original read (``CommentRead``), its lost copy looked for (``CopyFound``), the copy made,
+updated (``CopyMissing`` when it is gone) or removed; and the origin's earlier comments
+copied. What each answer calls for next is ``streams.sync.copy_policy`` (pure)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,36 @@ from typing import TYPE_CHECKING, Any
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound, PermanentJiraError, RetryableJiraError
 from streams.jira.models import Comment
-from streams.sync import comments, policies
+from streams.sync import comments, copy_policy
 from streams.sync.catalog import PROJECT_TYPE
+from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.facts import CommentCopied, CommentPending, CommentUnmapped, CommentUpdated
 from streams.sync.messages import CopyComment, CopyComments, DeleteComment, SiteNumber
-from streams.sync.policies import CommentPlan
-from streams.sync.running import Answer, Durable, Retry, failed, retry_of
+from streams.sync.running import (
+    Answer,
+    CommentRead,
+    CopyFound,
+    CopyMissing,
+    Durable,
+    Retry,
+    Said,
+    failed,
+    retry_of,
+)
 
 if TYPE_CHECKING:
     from streams.sync.effects import Effects
 
+Step = CopyComment | FindCopy | UpdateCopy | PostCopy | DeleteCopy  # of one comment's copy
+CommentEffect = Step | DeleteComment
+
 
 async def comment(
-    applier: Effects, run: Answer, action: CopyComment | DeleteComment, durable: Durable
+    applier: Effects, run: Answer, action: CommentEffect, durable: Durable
 ) -> Retry | None:
-    """A comment copy made, updated or removed; when it fails for good, its original
-    stays pending, so the next merge of the pair does it again (a retry brings no
-    comment event)."""
+    """One step of a comment's copy (or a copy removed with its original); when it fails
+    for good, its original stays pending, so the next merge of the pair does it again (a
+    retry brings no comment event)."""
     start = run.checkpoint()
     try:
         if isinstance(action, DeleteComment):
@@ -36,7 +50,7 @@ async def comment(
                 )
             run.add(CommentUnmapped(action.source))
         else:
-            await _copy(applier, run, action, durable)
+            run.said = await _step(applier, run, action, durable)
         return None
     except RetryableJiraError as error:
         run.rollback(start)
@@ -64,7 +78,7 @@ async def copy_earlier(
             )
             mark = run.checkpoint()
             try:
-                retry = await comment(applier, run, copy, durable)
+                retry = await _copied(applier, run, copy, durable)
             except PermanentJiraError as error:  # this one is refused: the pair says why
                 run.rollback(mark)
                 run.add(failed(copy, error))
@@ -79,48 +93,60 @@ async def copy_earlier(
     return None
 
 
-async def _copy(applier: Effects, run: Answer, action: CopyComment, durable: Durable) -> None:
-    """The original read fresh; then what ``policies.comment_plan`` says is due. A copy
-    whose create may have happened before is looked for by its marker first."""
-    source, copy_id, pending = action.source, action.copy_id, action.pending
-    target = applier.clients[action.site]
+async def _copied(
+    applier: Effects, run: Answer, copy: CopyComment, durable: Durable
+) -> Retry | None:
+    """One comment's copy, its steps run one after the other as the engine runs them
+    (``copy_policy.next_step`` chooses each from the answer before it)."""
+    queue: list[Step] = [copy]
+    while queue:
+        step = queue.pop(0)
+        retry = await comment(applier, run, step, durable)
+        if retry is not None:
+            return retry
+        chosen, run.said = copy_policy.next_step(step, run.said), None
+        run.add(*chosen.facts)
+        queue[0:0] = [then for then in chosen.then if isinstance(then, Step)]
+    return None
+
+
+async def _step(applier: Effects, run: Answer, action: Step, durable: Durable) -> Said | None:
+    """One JIRA call of a comment's copy: the original read, a lost copy looked for, the
+    copy updated, removed or made."""
+    target, key, source = applier.clients[action.site], action.issue_key, action.source
+    if isinstance(action, CopyComment):
+        return CommentRead(await _original(applier, action))
+    if isinstance(action, FindCopy):
+        return CopyFound(await _find_copy(target, key, source))
+    if isinstance(action, DeleteCopy):
+        with contextlib.suppress(NotFound):
+            await target.delete_comment(key, action.copy_id)
+        run.add(CommentUnmapped(source))
+    elif isinstance(action, UpdateCopy):
+        try:
+            await target.update_comment(key, action.copy_id, action.body)
+        except NotFound:
+            if action.found:
+                raise
+            return CopyMissing()  # someone deleted our copy
+        copied = CommentCopied(source, f"{action.site}:{action.copy_id}")
+        run.add(copied if action.found else CommentUpdated(source))
+    elif isinstance(action, PostCopy):
+        run.add(*([CommentUnmapped(source)] if action.unmapped else []), CommentPending(source))
+        await durable(run.events)
+        internal = comments.copy_properties(await _project_type(applier, action.site))
+        made = await _post_copy(applier, action, internal)
+        run.add(CommentCopied(source, f"{action.site}:{made}"))
+    return None
+
+
+async def _original(applier: Effects, action: CopyComment) -> Comment | None:
     try:
-        original = await applier.clients[action.source_site].comment(
+        return await applier.clients[action.source_site].comment(
             action.source_key, action.comment_id
         )
     except NotFound:
-        original = None
-    plan = policies.comment_plan(original is not None and not original.internal, copy_id)
-    if plan is CommentPlan.REMOVE or original is None:
-        if policies.look_for_lost_copy(source, copy_id, [source] if pending else []):
-            found = await _find_copy(target, action.issue_key, source)
-            copy_id = found.id if found is not None else None
-        if copy_id is not None:
-            with contextlib.suppress(NotFound):
-                await target.delete_comment(action.issue_key, copy_id)
-        run.add(CommentUnmapped(source))
-        return
-    body = comments.copy_body(original, source, action.source_key)
-    if plan is CommentPlan.UPDATE and copy_id is not None:
-        try:
-            await target.update_comment(action.issue_key, copy_id, body)
-            run.add(CommentUpdated(source))
-            return
-        except NotFound:  # someone deleted our copy: make it again
-            run.add(CommentUnmapped(source))
-            pending = False  # unmapped: no longer pending either
-    if pending:
-        found = await _find_copy(target, action.issue_key, source)
-        if found is not None:  # made by a create whose answer was lost
-            if found.body != body:  # the original was edited since
-                await target.update_comment(action.issue_key, found.id, body)
-            run.add(CommentCopied(source, f"{action.site}:{found.id}"))
-            return
-    run.add(CommentPending(source))
-    await durable(run.events)
-    internal = comments.copy_properties(await _project_type(applier, action.site))
-    made = await _post_copy(applier, target, action.issue_key, body, source, internal)
-    run.add(CommentCopied(source, f"{action.site}:{made}"))
+        return None
 
 
 async def _project_type(applier: Effects, site: SiteNumber) -> str | None:
@@ -132,27 +158,20 @@ async def _project_type(applier: Effects, site: SiteNumber) -> str | None:
     return next(iter(kinds), None)
 
 
-async def _post_copy(
-    applier: Effects,
-    target: JiraClient,
-    key: str,
-    body: dict[str, Any],
-    source: str,
-    properties: dict[str, Any] | None = None,
-) -> str:
+async def _post_copy(applier: Effects, action: PostCopy, properties: dict[str, Any] | None) -> str:
     """The copy's id. A create JIRA failed or did not answer is tried again after a
     backoff (the transport retries reads and updates itself, never a create), once the
     copy is not found by its marker: JIRA may have made it all the same. A passing error
     costs no retry of the whole pair."""
-    policy = applier.comment_retry
+    policy, target, key = applier.comment_retry, applier.clients[action.site], action.issue_key
     for attempt in range(1, policy.attempts + 1):
         try:
-            return (await target.add_comment(key, body, properties=properties)).id
+            return (await target.add_comment(key, action.body, properties=properties)).id
         except RetryableJiraError as error:
             if attempt == policy.attempts:
                 raise
             await applier.sleep(policy.delay(attempt, error.retry_after))
-        found = await _find_copy(target, key, source)
+        found = await _find_copy(target, key, action.source)
         if found is not None:
             return found.id
     raise AssertionError("unreachable")  # pragma: no cover

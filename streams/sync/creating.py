@@ -26,6 +26,7 @@ from streams.sync.messages import (
     RecoverCreate,
     SyncConfig,
     TransitionTo,
+    carried,
     other,
     pair_id_for,
 )
@@ -72,15 +73,7 @@ def _create(
 
 
 def recover_action(pending: PendingCreate) -> RecoverCreate:
-    return RecoverCreate(
-        pending.site,
-        pending.project_key,
-        pending.values,
-        pending.link,
-        pending.origin_key,
-        pending.requested_at,
-        pending.status,
-    )
+    return carried(RecoverCreate, pending)
 
 
 def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Decision:

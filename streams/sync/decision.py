@@ -12,9 +12,7 @@ from streams.state import (
     PairState,
 )
 from streams.sync.events import PairEvent, fold
-from streams.sync.messages import (
-    Action,
-)
+from streams.sync.messages import Action, Fetch
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,16 @@ class Decision:
     outcome: Outcome = DONE
     # What the decision settled, as facts: ``state`` is their fold over the pair decided on.
     events: list[PairEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.reads and len(self.reads) != len(self.actions):
+            raise ValueError("a decision asking for reads asks for nothing else")
+
+    @property
+    def reads(self) -> list[Fetch]:
+        """The fresh reads asked for: then the rest is decided with them (``events``: what
+        the message settles whatever they say, which the decision with them starts with)."""
+        return [action for action in self.actions if isinstance(action, Fetch)]
 
 
 def settled(

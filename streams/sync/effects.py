@@ -30,7 +30,7 @@ from streams.jira.errors import (
 )
 from streams.jira.models import parse_jira_time
 from streams.jira.transport import RetryPolicy
-from streams.sync import comment_copies, creates, markers, policies, screens
+from streams.sync import comment_copies, creates, markers, screens
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, FieldsWritten, Warned
@@ -38,14 +38,13 @@ from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, rende
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
-    CopyComment,
     CopyComments,
     CreateCounterpart,
     CrossLink,
-    DeleteComment,
     DeleteIssue,
     Fetch,
     Observation,
+    ReadResolution,
     RecoverCreate,
     SiteNumber,
     SyncConfig,
@@ -60,12 +59,13 @@ from streams.sync.running import (
     Moved,
     Refused,
     Retry,
+    StatusHistory,
     failed,
     reported,
     retry_of,
 )
 from streams.sync.screens import ScreenFieldMissing, ScreenFill
-from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+from streams.sync.transitions import Unreachable, WorkflowGraph, at, reach, status_of
 
 __all__ = ["READ_FIELDS", "Effects"]
 
@@ -170,7 +170,7 @@ class Effects:
             return await creates.recover(self, answer, action, at)
         start = answer.checkpoint()
         try:
-            if isinstance(action, CopyComment | DeleteComment):
+            if isinstance(action, comment_copies.CommentEffect):
                 return await comment_copies.comment(self, answer, action, durable)
             if isinstance(action, CopyComments):
                 return await comment_copies.copy_earlier(self, answer, action, durable)
@@ -200,6 +200,9 @@ class Effects:
             run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)
+        elif isinstance(action, ReadResolution):
+            holds = await self.resolution_of(action.site, action.move.issue_key)
+            run.said = Moved(None, holds)
         elif isinstance(action, CrossLink):
             sides: list[tuple[SiteNumber, str]] = [(1, action.keys[0]), (2, action.keys[1])]
             if action.best_effort:
@@ -242,19 +245,19 @@ class Effects:
             )
 
     async def transition(self, run: Answer, action: TransitionTo) -> None:
+        """The walk to the action's status; a guarded one that finds the issue elsewhere
+        only reads its history (``StatusHistory``: the policies say whether to move)."""
         site, key = action.site, action.issue_key
-
-        async def untouched() -> bool:
-            # someone moved the new issue already: theirs is a change to sync, not undo
-            return not await self._status_changed_by_others(site, key)
-
         target = self.config.maps.statuses.to_site(site, action.status) or action.status
-        guard = untouched if action.guarded else None  # read only when a move is due
+        start = action.start
+        if action.guarded:
+            start = await status_of(self.clients[site], key)
+            if not at(start, target):
+                run.said = StatusHistory(start, await self._status_authors(site, key))
+                return
         fill = ScreenFill(site, action.resolution, self.config.maps)
         try:
-            await reach(
-                self.clients[site], key, target, self.graphs[site], may_move=guard, fill=fill
-            )
+            await reach(self.clients[site], key, target, self.graphs[site], fill=fill, start=start)
         except Unreachable as error:
             run.add(Warned("status-unreachable", str(error), field="status"))
             return
@@ -263,15 +266,19 @@ class Effects:
             return
         holds = None
         if screens.resolution_unknown(action, fill.given):
-            issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
-            holds = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
+            holds = await self.resolution_of(site, key)
         run.said = Moved(fill.given, holds)
 
-    async def _status_changed_by_others(self, site: SiteNumber, key: str) -> bool:
-        ours = self.config.integration_accounts.get(site)
+    async def resolution_of(self, site: SiteNumber, key: str) -> str | None:
+        """The resolution ``key`` holds (canonical name)."""
+        issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
+        resolution = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
+        return None if resolution is None else str(resolution)
+
+    async def _status_authors(self, site: SiteNumber, key: str) -> list[str | None]:
+        """Who changed the issue's status, by its changelog (account ids)."""
+        authors: list[str | None] = []
         async for entry in self.clients[site].changelog(key):
-            author = (entry.author or {}).get("accountId")
-            moved = any(item.get("fieldId", item.get("field")) == "status" for item in entry.items)
-            if moved and policies.moved_by_others([author], ours):
-                return True
-        return False
+            if any(item.get("fieldId", item.get("field")) == "status" for item in entry.items):
+                authors.append((entry.author or {}).get("accountId"))
+        return authors

@@ -1,13 +1,17 @@
 """One step of the engine for one pair: decide, read what the model asks, carry out, fold.
 
-``decide`` (pure) answers the message; when it asks for fresh reads (``Fetch``) it is asked
-again with them. Its facts (``Decision.events``) start the step; each action it chose is
-then carried out by the effects (``Applier.apply``: one action, JIRA's answer as facts
-and what it said, judged by the pure ``policies.after``), and the actions that chose from
-the answer (``Applied.then``: the rest of a refused write, what a create screen left out,
-a recovered create's status) run right after it. The step's ``events`` are its facts in
-order (the reads, the decision, JIRA's answers); its ``state`` is
-``fold(pair, events, now)``, which every step checks (``FoldMismatch``)."""
+The step is a loop: ``decide`` (pure) answers the message; a decision that asks for fresh
+reads (``Decision.reads``, ``Fetch``) asks for nothing else, and its facts are only what
+the message settles whatever the reads say (a webhook id seen, a lost create adopted);
+the reads are made and ``decide`` is asked again with them, and its answer must start
+with those same facts (``ReadsMismatch``), so nothing of the first answer is dropped or
+contradicted (a read that fails keeps them, with the failure). The decision's facts start
+the step; each action it chose is then carried out (``Applier.carry``: one action through
+the effects, JIRA's answer as facts and what it said, judged by the pure ``policies.after``,
+then the actions that chose from the answer: the rest of a refused write, what a create
+screen left out, a guarded move its history allows, the next step of a comment's copy).
+The step's ``events`` are its facts in order (the reads, the decision, JIRA's answers);
+its ``state`` is ``fold(pair, events, now)``, which every step checks (``FoldMismatch``)."""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected, decide
-from streams.sync.running import Retry, observation, resolved
+from streams.sync.running import Retry, observation
 
 __all__ = ["Done", "Outcome", "RecoveringCreate", "Rejected", "StepResult", "handle"]
 
@@ -48,6 +52,11 @@ class StepResult:
 
 class FoldMismatch(AssertionError):
     """A step's events do not fold to its state: an effect moved the pair without a fact."""
+
+
+class ReadsMismatch(AssertionError):
+    """A decision given the reads it asked for does not start with what the decision that
+    asked settled (or asks for the same reads again)."""
 
 
 async def handle(
@@ -81,17 +90,20 @@ async def _step(
     now: datetime,
 ) -> StepResult:
     decision = decide(message, pair, config, now)
-    fetches = [action for action in decision.actions if isinstance(action, Fetch)]
     facts: list[PairEvent] = []
-    if fetches:
-        observed: dict[int, Observation] = {}
-        for fetch in fetches:
+    observed: dict[int, Observation] = {}
+    while decision.reads:  # decide -> read -> decide with the reads
+        for fetch in decision.reads:
+            if fetch.site in observed:
+                raise ReadsMismatch(f"site {fetch.site} read again ({decision.note})")
             try:
                 observed[fetch.site] = seen = await applier.observe(fetch)
             except JiraError as error:
                 return _unread(pair, decision, fetch, error, facts, now)
             facts.append(observation(seen))
-        decision = decide(message, pair, config, now, observed)
+        asking, decision = decision, decide(message, pair, config, now, observed)
+        if decision.events[: len(asking.events)] != asking.events:
+            raise ReadsMismatch(f"the reads undid what the message settled ({decision.note})")
     facts.extend(decision.events)
     state, writes, outcome = decision.state, 0, decision.outcome
     asked = [a for a in decision.actions if isinstance(a, WriteFields | TransitionTo)]
@@ -101,19 +113,15 @@ async def _step(
         state = outcomes.pending_on(state, intended.writes)
         facts.append(intended)
         await applier.before_writes(state)  # durable before anything is written
-    queue = [(action, True) for action in decision.actions]
-    while queue and state is not None:
-        asked_for, decided = queue.pop(0)
-        writes += 1 if decided and not isinstance(asked_for, RecoverCreate) else 0
-        action = resolved(asked_for, state)
-        if action is None:  # the counterpart it is about was not made
-            continue
-        applied = await applier.apply(state, action, now)
-        state = applied.state
-        facts.extend(applied.events)
-        if applied.retry is not None:
-            return StepResult(state, decision.note, applied.retry, writes, facts, outcome)
-        queue[0:0] = [(follow, False) for follow in applied.then]  # next: what it called for
+    for action in decision.actions:
+        if state is None:  # the pair is gone: nothing to carry out
+            break
+        writes += 0 if isinstance(action, RecoverCreate) else 1
+        carried = await applier.carry(state, action, now)  # with what it called for
+        state = carried.state
+        facts.extend(carried.events)
+        if carried.retry is not None:
+            return StepResult(state, decision.note, carried.retry, writes, facts, outcome)
     return StepResult(state, decision.note, None, writes, facts, outcome)
 
 

@@ -4,6 +4,7 @@ answered, each a frozen past-tense fact whose ``applied_to`` is the pure move of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,16 +186,22 @@ class WarningsCleared(PairEvent):
         return state
 
 
-@event
 @dataclass(frozen=True)
-class CommentPending(PairEvent):
-    """A comment copy is about to be asked of JIRA, or its copy, edit or removal failed:
-    the next merge of the pair does it again."""
+class CommentFact(PairEvent):
+    """A fact about the copy of the original ``source`` (``"site:id"``): it moves the pair
+    by the ``outcomes`` function ``COMMENT_MOVES`` names for its class."""
 
     source: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.comment_pending(_need(pair, self), self.source, at)
+        return COMMENT_MOVES[type(self).__name__](_need(pair, self), self.source, at)
+
+
+@event
+@dataclass(frozen=True)
+class CommentPending(CommentFact):
+    """A comment copy is about to be asked of JIRA, or its copy, edit or removal failed:
+    the next merge of the pair does it again."""
 
 
 @event
@@ -211,21 +218,18 @@ class CommentCopied(PairEvent):
 
 @event
 @dataclass(frozen=True)
-class CommentUpdated(PairEvent):
+class CommentUpdated(CommentFact):
     """The copy holds its original again."""
-
-    source: str
-
-    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.comment_updated(_need(pair, self), self.source, at)
 
 
 @event
 @dataclass(frozen=True)
-class CommentUnmapped(PairEvent):
+class CommentUnmapped(CommentFact):
     """The copy is gone (removed with its original, or deleted by someone)."""
 
-    source: str
 
-    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.comment_unmapped(_need(pair, self), self.source, at)
+COMMENT_MOVES: dict[str, Callable[[PairState, str, datetime], PairState]] = {
+    "CommentPending": outcomes.comment_pending,
+    "CommentUpdated": outcomes.comment_updated,
+    "CommentUnmapped": outcomes.comment_unmapped,
+}

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import SecretStr
 
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sites import SiteNumber as SiteNumber
+from streams.sync.comment_actions import CopyComment as CopyComment
+from streams.sync.comment_actions import CopyComments as CopyComments
+from streams.sync.comment_actions import DeleteComment as DeleteComment
+from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
+
+D = TypeVar("D")
 
 ChangeKind = Literal["created", "updated", "deleted", "snapshot"]  # snapshot: manual/full sync
 LINK_PROPERTY = "jira-sync.link"
+
+
+def carried(kind: type[D], source: object) -> D:
+    """A ``kind`` (a dataclass) holding ``source``'s attributes of the same names (the
+    ones ``source`` lacks keep their defaults)."""
+    names = [f.name for f in dataclasses.fields(cast(Any, kind)) if hasattr(source, f.name)]
+    return kind(**{name: getattr(source, name) for name in names})
 
 
 def other(site: SiteNumber) -> SiteNumber:
@@ -224,6 +238,21 @@ class TransitionTo:
     # The origin's resolution (canonical name), for the transition screens on the way;
     # None: the pair's base resolution, if any.
     resolution: str | None = None
+    # The status the issue was just read in (a guarded move its history allowed): the
+    # walk starts there without reading it again.
+    start: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadResolution:
+    """The resolution an issue holds after ``move`` was left undone (someone else moved
+    the new issue first), for the pair to know what it holds."""
+
+    move: TransitionTo
+
+    @property
+    def site(self) -> SiteNumber:
+        return self.move.site
 
 
 @dataclass(frozen=True)
@@ -243,61 +272,21 @@ class DeleteIssue:
     issue_key: str
 
 
-@dataclass(frozen=True)
-class CopyComment:
-    """Read the comment on ``source_site`` and create or update its copy on ``site``
-    (with an attribution header); a comment now internal has its copy removed."""
-
-    source_site: SiteNumber
-    source_key: str
-    comment_id: str
-    site: SiteNumber
-    issue_key: str
-    # Filled in from the pair before it is carried out (``running.prepared``): the copy
-    # known, and whether a create of it was asked before (its answer may have been lost).
-    copy_id: str | None = None
-    pending: bool = False
-
-    @property
-    def source(self) -> str:
-        """The original's ref (``"1:10010"``), as the pair's comment map names it."""
-        return f"{self.source_site}:{self.comment_id}"
-
-
-@dataclass(frozen=True)
-class CopyComments:
-    """Copy every public comment of ``source_key`` that has no copy yet to ``issue_key``
-    ("" for the counterpart the step has just made or found): the comments written before
-    the pair was complete, whose own events found no counterpart to copy them to."""
-
-    source_site: SiteNumber
-    source_key: str
-    site: SiteNumber
-    issue_key: str
-    # Filled in from the pair before it is carried out (``running.prepared``): the comment
-    # refs with a copy or that are copies, and those whose copy was asked before.
-    known: frozenset[str] = frozenset()
-    pending: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class DeleteComment:
-    site: SiteNumber
-    issue_key: str
-    comment_id: str
-    source: str  # the original's ref ("1:10010"), unmapped once the copy is gone
-
-
 Action = (
     Fetch
     | CopyComment
     | CopyComments
     | DeleteComment
+    | FindCopy
+    | UpdateCopy
+    | PostCopy
+    | DeleteCopy
     | CreateCounterpart
     | RecoverCreate
     | CrossLink
     | WriteFields
     | TransitionTo
+    | ReadResolution
     | Unlink
     | DeleteIssue
 )

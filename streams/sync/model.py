@@ -227,7 +227,7 @@ def _change_of(
     if not snapshot and agrees_with_base(change, seen, config):
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
     if observed is None or set(observed) != {1, 2}:
-        return settled(pair, facts, now, [*adopted, *fetch_both(seen)], note="read both sides")
+        return settled(pair, facts, now, fetch_both(seen), note="read both sides")
     merged = merge_reads(seen, observed, config, now, quiet_note(change, config))
     return after(facts, dataclasses.replace(merged, actions=[*adopted, *merged.actions]))
 

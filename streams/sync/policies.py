@@ -4,23 +4,27 @@ The effects (``streams.sync.effects``) read and write and say what JIRA answered
 (``running.Said``); what follows from an answer is decided here, by ``after``, which the
 applier calls after each action (``streams.sync.applier``): whether a lost create is
 found, waited for or made again; what a refused field write leaves to write again; what a
-create screen left out; which resolution an issue holds after a move. The effects still
-call two themselves, in the middle of their I/O: whether a new issue someone else already
-moved keeps their status (the guard of a move), and whether a comment copy is made,
-updated or removed (after the original is read). The facts these decisions produce are events
-(``streams.sync.facts``); the actions they ask for next (a write of the rest, a guarded
-transition) are run by the engine after the action that answered.
+create screen left out; which resolution an issue holds after a move; whether a new issue
+someone else already moved keeps their status (a guarded move's ``StatusHistory``); the
+next step of a comment's copy (``streams.sync.copy_policy``). The
+facts these decisions produce are events (``streams.sync.facts``); the actions they ask
+for next (a write of the rest, a guarded transition, the move a history allowed) are run
+by the engine after the action that answered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
-from streams.sync import differences, markers, screens
+from streams.sync import copy_policy, differences, markers, screens
+from streams.sync.comment_actions import CopyStep
+from streams.sync.copy_policy import CommentPlan as CommentPlan
+from streams.sync.copy_policy import comment_plan as comment_plan
+from streams.sync.copy_policy import look_for_lost_copy as look_for_lost_copy
 from streams.sync.events import PairEvent
 from streams.sync.facts import (
     Cleared,
@@ -33,23 +37,28 @@ from streams.sync.facts import (
 from streams.sync.fields import RESOLUTION, FieldMaps
 from streams.sync.messages import (
     Action,
+    CopyComment,
     CreateCounterpart,
     CrossLink,
+    ReadResolution,
     RecoverCreate,
     SiteNumber,
     SyncConfig,
     TransitionTo,
     WriteFields,
+    carried,
 )
 from streams.sync.running import (
     REFUSED_WARNING,
     Candidate,
+    Followed,
     LeftOut,
     Moved,
     Refused,
     Retry,
     Said,
     Searched,
+    StatusHistory,
 )
 
 LEFT_OUT_WARNING = "field-not-on-create-screen"
@@ -112,14 +121,7 @@ def recovery(
 
 
 def again(action: RecoverCreate) -> CreateCounterpart:
-    return CreateCounterpart(
-        action.site,
-        action.project_key,
-        action.values,
-        action.link,
-        action.origin_key,
-        action.status,
-    )
+    return carried(CreateCounterpart, action)
 
 
 def status_after_create(site: SiteNumber, key: str, status: str | None) -> list[Action]:
@@ -134,33 +136,6 @@ def moved_by_others(status_authors: Iterable[str | None], ours: str | None) -> b
     return any(author != ours for author in status_authors)
 
 
-class CommentPlan(Enum):
-    REMOVE = "remove"  # the original is gone or internal: its copy goes (if there is one)
-    UPDATE = "update"  # the copy is known: it takes the original's text
-    CREATE = "create"  # no copy known: made (after looking for a lost one, when pending)
-
-
-def comment_plan(original_public: bool, copy_id: str | None) -> CommentPlan:
-    if not original_public:
-        return CommentPlan.REMOVE
-    return CommentPlan.UPDATE if copy_id is not None else CommentPlan.CREATE
-
-
-def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str]) -> bool:
-    """A copy not mapped whose create was asked before may exist (its answer was lost):
-    it is looked for by its marker before it is made again or removed."""
-    return copy_id is None and source in set(pending)
-
-
-@dataclass(frozen=True)
-class Followed:
-    """What a pure policy made of an answer: facts, the actions to run next, a retry."""
-
-    facts: list[PairEvent] = field(default_factory=list)
-    then: list[Action] = field(default_factory=list)
-    retry: Retry | None = None
-
-
 def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) -> Followed:
     """What JIRA said of ``action`` (``running.Said``) comes to: the rest of a refused
     write, the values a create screen left out, what a recovery search found (or a wait,
@@ -171,9 +146,26 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return left_out_of_create(said.create, said.issue_key, said.field_ids, config.maps)
     if isinstance(said, Searched) and isinstance(action, RecoverCreate):
         return recovered(action, recovery(action, said.candidates, config, now))
-    if isinstance(said, Moved) and isinstance(action, TransitionTo):
-        return reached(action, said, config.maps)
+    if isinstance(said, Moved) and isinstance(action, TransitionTo | ReadResolution):
+        return reached(
+            action if isinstance(action, TransitionTo) else action.move, said, config.maps
+        )
+    if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
+        return guarded_move(action, said, config)
+    if isinstance(action, CopyComment | CopyStep):
+        return copy_policy.next_step(action, said)
     return Followed()
+
+
+def guarded_move(action: TransitionTo, said: StatusHistory, config: SyncConfig) -> Followed:
+    """A new issue found away from its status: left where someone else moved it (the
+    status counts as reached, with the resolution it holds read when the origin has one),
+    else moved from where it is."""
+    if not moved_by_others(said.authors, config.integration_accounts.get(action.site)):
+        return Followed(then=[dataclasses.replace(action, guarded=False, start=said.current)])
+    if screens.resolution_unknown(action, None):
+        return Followed(then=[ReadResolution(action)])
+    return reached(action, Moved(None, None), config.maps)
 
 
 def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:

@@ -1,7 +1,8 @@
 """What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
 for, and what JIRA said that a pure policy still has to judge (``Said``: a refused write,
 what a create screen left out, the candidates of a recovery search, the resolution a move
-left), which
+left, a guarded move's status history, a comment's original, a lost copy looked for),
+which
 ``streams.sync.policies.after`` turns into more facts and the next actions; and the pure
 glue between a pair and its effects: an action given what it needs of the pair
 (``prepared``, ``resolved``), since the effects never see a ``PairState``."""
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.jira.errors import JiraError, RetryableJiraError
+from streams.jira.models import Comment
 from streams.state import PairState
+from streams.sync.comment_actions import CopyStep
 from streams.sync.events import IssueObserved, PairEvent
 from streams.sync.facts import Cleared, Warned, WriteFailed
 from streams.sync.fields import Rendered
@@ -28,6 +31,7 @@ from streams.sync.messages import (
     Observation,
     TransitionTo,
     Unlink,
+    carried,
 )
 
 REFUSED_WARNING = "field-not-on-screen"  # a write's fields the edit screen refused
@@ -84,7 +88,44 @@ class Moved:
     holds: str | None
 
 
-Said = Refused | LeftOut | Searched | Moved
+@dataclass(frozen=True)
+class StatusHistory:
+    """A guarded move found the new issue in ``current``, not its target, and its
+    changelog's status changes made by ``authors`` (account ids; None: JIRA named none)."""
+
+    current: str
+    authors: list[str | None]
+
+
+@dataclass(frozen=True)
+class CommentRead:
+    """A comment's original read fresh (None: it is gone)."""
+
+    original: Comment | None
+
+
+@dataclass(frozen=True)
+class CopyFound:
+    """A comment copy looked for by its marker (None: there is none)."""
+
+    found: Comment | None
+
+
+@dataclass(frozen=True)
+class CopyMissing:
+    """The copy an update was asked of is gone (someone deleted it)."""
+
+
+Said = Refused | LeftOut | Searched | Moved | StatusHistory | CommentRead | CopyFound | CopyMissing
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What a pure policy made of an answer: facts, the actions to run next, a retry."""
+
+    facts: list[PairEvent] = dataclasses.field(default_factory=list)
+    then: list[Action] = dataclasses.field(default_factory=list)
+    retry: Retry | None = None
 
 
 @dataclass
@@ -139,7 +180,9 @@ def prepared(action: Action, pair: PairState) -> Action:
 
 
 def failed(action: Action, error: JiraError) -> WriteFailed:
-    """The fact of ``action`` failing: for good (permanent), or to be retried."""
+    """The fact of ``action`` failing (a copy's step: the copy's): for good (permanent),
+    or to be retried."""
+    action = action.copy if isinstance(action, CopyStep) else action
     retryable = isinstance(error, RetryableJiraError)
     after = error.retry_after if isinstance(error, RetryableJiraError) else None
     return WriteFailed(type(action).__name__, action.site, str(error), retryable, after)
@@ -160,15 +203,7 @@ def resolved(action: Action, pair: PairState) -> Action | None:
 
 def observation(seen: Observation) -> IssueObserved:
     """The fact of a fresh read."""
-    return IssueObserved(
-        seen.site,
-        seen.issue_id,
-        seen.issue_key,
-        seen.values,
-        seen.fields,
-        seen.updated,
-        seen.exists,
-    )
+    return carried(IssueObserved, seen)
 
 
 def reported(values: dict[str, Any], rendered: Rendered) -> list[PairEvent]:

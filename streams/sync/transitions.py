@@ -56,14 +56,16 @@ async def reach(
     max_steps: int = 4,
     may_move: Callable[[], Awaitable[bool]] | None = None,
     fill: Callable[[Transition], dict[str, Any]] | None = None,
+    start: str | None = None,
 ) -> int:
     """Move ``key`` to ``target``; return the transitions performed (0 when already there,
     or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
-    transition's screen fields (it may raise to stop the walk)."""
+    transition's screen fields (it may raise to stop the walk); ``start`` is the status
+    the issue was just read in (not read again)."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
-        current = await _status(client, key)
-        if current.casefold() == target.casefold():
+        current = start if step == 0 and start is not None else await status_of(client, key)
+        if at(current, target):
             return step
         if step == 0 and may_move is not None and not await may_move():
             return 0
@@ -74,7 +76,7 @@ async def reach(
         if chosen is None or step == max_steps:
             break
         await client.transition(key, chosen.id, fill(chosen) if fill is not None else None)
-        if chosen.to.name.casefold() == target.casefold():
+        if at(chosen.to.name, target):
             return step + 1  # JIRA named the status it leads to: no read to confirm it
     raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
 
@@ -94,6 +96,11 @@ def _choose(
     return unexplored[0] if unexplored else None
 
 
-async def _status(client: JiraClient, key: str) -> str:
+async def status_of(client: JiraClient, key: str) -> str:
     issue = await client.get_issue(key, fields=["status"])
     return str(issue.fields["status"]["name"])
+
+
+def at(current: str, target: str) -> bool:
+    """Whether an issue in status ``current`` is in ``target`` (JIRA names ignore case)."""
+    return current.casefold() == target.casefold()

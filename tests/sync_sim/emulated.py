@@ -87,6 +87,7 @@ class RecordingApplier(Applier):
         self.applied.append(action)
         if (
             isinstance(action, TransitionTo)
+            and not action.guarded  # it reads the issue's history; a move follows if due
             and self.status_of(action.site, action.issue_key) != action.status
         ):
             self.moved.append(action)

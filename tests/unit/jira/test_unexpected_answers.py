@@ -12,26 +12,19 @@ import pytest
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, UnexpectedAnswer
-from streams.jira.transport import JiraTransport, Params
+from streams.jira.transport import Params
+from tests.unit.jira.scripted import Scripted
 
 HTML = "<html><body>Atlassian is down for maintenance</body></html>"
 
 
-class Answering(JiraTransport):
+class Answering(Scripted):
     """Answers every request with the same body (as a 200)."""
 
     def __init__(self, answer: Any) -> None:
         self.answer = answer
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def answered(self, method: str, path: str, params: Params | None, json: Any) -> Any:
         return self.answer
 
 

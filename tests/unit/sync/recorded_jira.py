@@ -9,7 +9,8 @@ from typing import Any
 
 from streams.jira import errors as jira_errors
 from streams.jira.errors import JiraError, RetryableJiraError
-from streams.jira.transport import JiraTransport, Params
+from streams.jira.transport import Params
+from tests.unit.jira.scripted import Scripted
 
 
 class Diverged(Exception):
@@ -65,22 +66,14 @@ class Exchanges:
         return len(self._entries) - self._next
 
 
-class ReplayTransport(JiraTransport):
+class ReplayTransport(Scripted):
     """JIRA answering from noted exchanges; nothing is sent."""
 
-    def __init__(self, site: int, exchanges: Exchanges) -> None:  # no session: no network
+    def __init__(self, site: int, exchanges: Exchanges) -> None:
         self.site = site
         self.exchanges = exchanges
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def answered(self, method: str, path: str, params: Params | None, json: Any) -> Any:
         expected = request_entry(self.site, method, path, params, json)
         entry = self.exchanges.take(f"{method.upper()} {path} on site {self.site}", expected)
         if "error" in entry:

@@ -16,7 +16,7 @@ import faust
 import pytest
 
 from streams.jira.client import JiraClient
-from streams.state import IssueRef, PairState, PairStatus
+from streams.state import PairState
 from streams.sync.agents import commands, pair, retry, route
 from streams.sync.applier import Applier
 from streams.sync.kafka_io import Sinks
@@ -24,19 +24,12 @@ from streams.sync.messages import Reexamine, SyncConfig
 from streams.sync.normalize import encode_message
 from streams.sync.retrying import Backoff, needs_another_look
 from tests.unit.jira.test_unexpected_answers import HTML, Answering
+from tests.unit.sync import pairs
 from tests.unit.sync.test_follow_up import Topic
 
 NOW = datetime.now(UTC)
 KEY = b"1:10001"
-PAIR = PairState(
-    pair_id="1:10001",
-    version=3,
-    origin=1,
-    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
-    site2=IssueRef(site=2, id="20001", key="PROJ2-1"),
-    status=PairStatus.SYNCED,
-    updated_at=NOW,
-)
+PAIR = pairs.synced(NOW)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
 
 
@@ -92,13 +85,19 @@ async def test_an_html_answer_fails_the_pair_retryably_instead_of_crashing_the_s
     assert sent(out.dead_letter) == []  # retryable: not dead yet
 
 
+def crashing(monkeypatch: pytest.MonkeyPatch, bug: str) -> None:
+    """Every step of the pair agent raises ``AttributeError(bug)`` (a bug in the engine)."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise AttributeError(bug)
+
+    monkeypatch.setattr(pair, "handle", broken)
+
+
 async def test_a_crashing_step_is_dead_lettered_and_the_pair_marked_failed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise AttributeError("'list' object has no attribute 'get'")
-
-    monkeypatch.setattr(pair, "handle", broken)
+    crashing(monkeypatch, "'list' object has no attribute 'get'")
     out, pairs = sinks(), {KEY: PAIR.to_bytes(), b"1:10002": b"not a pair state"}
     sync_pair = pair_agent(runtime(), out, pairs)
     records = [
@@ -197,10 +196,7 @@ async def test_the_retry_agent_refuses_a_record_it_cannot_read_and_goes_on() -> 
 async def test_a_crashed_pairs_failed_state_is_journalled_so_a_replay_folds_past_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def broken(*args: Any, **kwargs: Any) -> Any:
-        raise AttributeError("a bug")
-
-    monkeypatch.setattr(pair, "handle", broken)
+    crashing(monkeypatch, "a bug")
     out, pairs = sinks(), {KEY: PAIR.to_bytes()}
     await pair_agent(runtime(), out, pairs)(Stream([(KEY, encode_message(Reexamine("sweep")))]))
     crashed = PairState.from_bytes(pairs[KEY])

@@ -14,8 +14,8 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, JiraUnavailable, NotFound, ServerError
-from streams.jira.transport import JiraTransport, Params
-from streams.state import IssueRef, PairState, PairStatus
+from streams.jira.transport import Params
+from streams.state import PairState, PairStatus
 from streams.sync import outcomes
 from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
@@ -28,19 +28,13 @@ from streams.sync.messages import (
     SyncConfig,
 )
 from streams.sync.model import decide
+from tests.unit.jira.scripted import Scripted
+from tests.unit.sync import pairs
 from tests.unit.sync import recorded_jira as recorded
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SOURCE = "1:10010"
-PAIR = PairState(
-    pair_id="1:10001",
-    version=3,
-    origin=1,
-    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
-    site2=IssueRef(site=2, id="10002", key="PROJ2-1"),
-    status=PairStatus.SYNCED,
-    updated_at=NOW,
-)
+PAIR = pairs.synced(NOW, two=("10002", "PROJ2-1"))
 COPY = CopyComment(1, "PROJ1-1", "10010", 2, "PROJ2-1")
 MAPPED = outcomes.comment_copied(PAIR, SOURCE, "2:20000", NOW)  # its copy made earlier
 LIST = "/rest/api/3/issue/PROJ2-1/comment"
@@ -48,29 +42,21 @@ CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
 URLS = {1: "http://one", 2: "http://two"}
 
 
-class FakeJira(JiraTransport):
+class FakeJira(Scripted):
     """Comments of one issue per site. ``creates`` scripts the comment creates in order:
     "ok", "refused" (a 5xx, nothing done) or "lost" (done, but the answer never came);
     ``down``: every request answers 503; ``original``: the text of site 1's comment 10010
     (None: deleted). Every exchange is noted in ``log`` (``tests.unit.sync.recorded_jira``)."""
 
     def __init__(self, site: int, log: list[dict[str, Any]], creates: list[str]) -> None:
-        self.site = site  # no session: no network
+        self.site = site
         self.log = log
         self.creates = list(creates)
         self.comments: list[dict[str, Any]] = []
         self.down = False
         self.original: str | None = "Printer on fire"
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
+    async def answered(self, method: str, path: str, params: Params | None, json: Any) -> Any:
         entry = recorded.request_entry(self.site, method, path, params, json)
         try:
             answer = self._answer(method, path, json)
@@ -152,7 +138,7 @@ async def replayed(
     async def no_wait(seconds: float) -> None:
         return None
 
-    applied = await Applier(clients, CONFIG, URLS, sleep=no_wait).apply(pair, action, NOW)
+    applied = await Applier(clients, CONFIG, URLS, sleep=no_wait).carry(pair, action, NOW)
     return applied.state, exchanges.left()
 
 
@@ -172,14 +158,14 @@ async def reexamined(r: Rig, pair: PairState) -> Applied:
     assert decision.actions == [COPY]
     assert decision.state is not None
     mark = len(r.log)
-    applied = await r.applier.apply(decision.state, COPY, NOW)
+    applied = await r.applier.carry(decision.state, COPY, NOW)
     assert await replayed(r.log[mark:], decision.state) == (applied.state, 0)
     return applied
 
 
 async def test_a_refused_create_is_made_again_after_a_backoff() -> None:
     r = rig(["refused", "refused", "ok"])
-    applied = await r.applier.apply(PAIR, COPY, NOW)
+    applied = await r.applier.carry(PAIR, COPY, NOW)
     assert applied.retry is None
     assert copies(r.target) == ["20000"]
     assert applied.state.comment_map == {SOURCE: "2:20000"}
@@ -192,7 +178,7 @@ async def test_a_refused_create_is_made_again_after_a_backoff() -> None:
 
 async def test_a_create_whose_answer_was_lost_is_found_not_made_twice() -> None:
     r = rig(["lost"])
-    applied = await r.applier.apply(PAIR, COPY, NOW)
+    applied = await r.applier.carry(PAIR, COPY, NOW)
     assert applied.retry is None
     assert copies(r.target) == ["20000"]
     assert applied.state.comment_map == {SOURCE: "2:20000"}
@@ -202,7 +188,7 @@ async def test_a_create_whose_answer_was_lost_is_found_not_made_twice() -> None:
 
 async def test_when_every_attempt_fails_the_copy_stays_pending_and_is_looked_for() -> None:
     r = rig(["refused", "refused", "refused", "refused", "lost"])
-    applied = await r.applier.apply(PAIR, COPY, NOW)
+    applied = await r.applier.carry(PAIR, COPY, NOW)
     assert applied.retry is not None
     assert applied.state.failure is not None
     assert applied.state.failure.retryable
@@ -210,7 +196,7 @@ async def test_when_every_attempt_fails_the_copy_stays_pending_and_is_looked_for
     assert len(r.waits) == r.applier.comment_retry.attempts - 1
     assert copies(r.target) == ["20000"]  # the last, lost answer made it all the same
 
-    again = await r.applier.apply(applied.state, COPY, NOW)  # e.g. the original is edited
+    again = await r.applier.carry(applied.state, COPY, NOW)  # e.g. the original is edited
     assert again.retry is None
     assert copies(r.target) == ["20000"]
     assert again.state.comment_map == {SOURCE: "2:20000"}
@@ -219,7 +205,7 @@ async def test_when_every_attempt_fails_the_copy_stays_pending_and_is_looked_for
 
 async def test_a_copy_failing_for_the_whole_step_is_made_once_on_the_next_reexamine() -> None:
     r = rig(["refused"] * 4 + ["lost"])
-    failed = await r.applier.apply(PAIR, COPY, NOW)
+    failed = await r.applier.carry(PAIR, COPY, NOW)
     assert failed.retry is not None
     assert list(failed.state.pending_comments) == [SOURCE]
     assert copies(r.target) == ["20000"]  # the last, lost answer made it all the same
@@ -238,7 +224,7 @@ async def test_an_edit_failing_for_the_whole_step_is_done_on_the_next_reexamine(
     r.target.comments = [{"id": "20000", "body": f"Printer on fire {marker(SOURCE)}"}]
     r.source.original = "Fire is out"
     r.target.down = True
-    failed = await r.applier.apply(MAPPED, COPY, NOW)  # the edit's webhook
+    failed = await r.applier.carry(MAPPED, COPY, NOW)  # the edit's webhook
     assert failed.retry is not None
     assert failed.state.failure is not None
     assert list(failed.state.pending_comments) == [SOURCE]
@@ -261,7 +247,7 @@ async def test_a_removal_failing_for_the_whole_step_is_done_on_the_next_reexamin
     r.source.original = None  # deleted on site 1
     r.target.down = True
     delete = DeleteComment(2, "PROJ2-1", "20000", SOURCE)
-    failed = await r.applier.apply(MAPPED, delete, NOW)  # the deletion's webhook
+    failed = await r.applier.carry(MAPPED, delete, NOW)  # the deletion's webhook
     assert failed.retry is not None
     assert list(failed.state.pending_comments) == [SOURCE]
     assert failed.state.comment_map == {SOURCE: "2:20000"}
@@ -277,7 +263,7 @@ async def test_a_removal_failing_for_the_whole_step_is_done_on_the_next_reexamin
 
 async def test_the_copy_of_a_lost_create_is_removed_when_its_original_is_gone() -> None:
     r = rig(["refused"] * 4 + ["lost"])
-    failed = await r.applier.apply(PAIR, COPY, NOW)
+    failed = await r.applier.carry(PAIR, COPY, NOW)
     assert copies(r.target) == ["20000"]  # made, but the pair does not know it
     r.source.original = None  # deleted before the retry: its event found no copy to remove
     again = await reexamined(r, failed.state)

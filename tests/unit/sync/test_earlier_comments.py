@@ -9,20 +9,12 @@ from typing import Any
 
 from streams.jira.errors import BadRequest, ServerError
 from streams.jira.models import Comment
-from streams.state import IssueRef, PairState, PairStatus
 from streams.sync.applier import Applier
 from streams.sync.messages import CopyComments, SyncConfig
+from tests.unit.sync import pairs
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-PAIR = PairState(
-    pair_id="1:1",
-    version=1,
-    origin=1,
-    site1=IssueRef(site=1, id="1", key="P1-1"),
-    site2=IssueRef(site=2, id="2", key="P2-1"),
-    status=PairStatus.SYNCED,
-    updated_at=NOW,
-)
+PAIR = pairs.synced(NOW, ("1", "P1-1"), ("2", "P2-1"), version=1)
 
 
 def doc(text: str) -> dict[str, Any]:

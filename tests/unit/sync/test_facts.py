@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from streams.state import IssueRef, PairState, PairStatus, PendingCreate
+from streams.state import PairState, PendingCreate
 from streams.sync.applier import Applied, Applier
 from streams.sync.engine import FoldMismatch, Rejected, handle
 from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
@@ -59,17 +59,11 @@ from streams.sync.settled import (
     Unreachable,
     WritesConfirmed,
 )
+from tests.unit.sync import pairs
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"})
-PAIR = PairState(
-    pair_id="1:10001",
-    version=3,
-    origin=1,
-    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
-    status=PairStatus.PENDING,
-    updated_at=T0,
-)
+PAIR = pairs.pending(T0)
 INTENT = PendingCreate(
     site=2,
     project_key="PROJ2",

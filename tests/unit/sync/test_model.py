@@ -223,7 +223,13 @@ def test_the_counterparts_own_webhook_adopts_an_unconfirmed_create() -> None:
     assert state.site2 is not None
     assert state.site2.key == "PROJ2-1"
     assert state.base == {k: v for k, v in BASE.items() if k != "status"}
-    assert decision.actions[0] == CrossLink(2)
+    # it asks for both reads first (and nothing else); with them, it links the two
+    assert decision.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+    reads = {1: seen(1), 2: seen(2)}
+    given = decide(
+        change(2, minutes=1, kind="created", actor="bot-2"), pending_pair(), CONFIG, T0, reads
+    )
+    assert given.actions[0] == CrossLink(2)
 
 
 def test_a_pair_without_counterpart_and_no_intent_creates_again() -> None:

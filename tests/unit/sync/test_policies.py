@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import SecretStr
 
-from streams.state import IssueRef, PairState, PairStatus
+from streams.state import IssueRef, PairStatus
 from streams.sync import outcomes
 from streams.sync.events import fold
 from streams.sync.facts import (
@@ -62,6 +62,7 @@ from streams.sync.running import (
     resolved,
 )
 from streams.sync.screens import resolution_unknown
+from tests.unit.sync import pairs
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SECRET = SecretStr("a deployment secret of some length")
@@ -74,14 +75,7 @@ CONFIG = SyncConfig(
     create_grace=timedelta(seconds=30),
 )
 LOST = RecoverCreate(2, "PROJ2", {"summary": "Printer on fire"}, SIGNED, "PROJ1-1", T0, "Done")
-PAIR = PairState(
-    pair_id="1:10001",
-    version=3,
-    origin=1,
-    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
-    status=PairStatus.PENDING,
-    updated_at=T0,
-)
+PAIR = pairs.pending(T0)
 
 
 def test_a_lost_create_is_found_by_its_signed_marker_the_earliest_of_several() -> None:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from streams.state import IssueRef, PairFailure, PairState, PairStatus, PairWarning, PendingCreate
+from streams.state import PairFailure, PairWarning, PendingCreate
 from streams.sync.retrying import needs_another_look
+from tests.unit.sync import pairs
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
-CALM = PairState(
-    pair_id="1:10001",
-    version=3,
-    origin=1,
-    site1=IssueRef(site=1, id="10001", key="PROJ1-1"),
-    site2=IssueRef(site=2, id="20001", key="PROJ2-1"),
-    status=PairStatus.SYNCED,
-    updated_at=NOW,
-)
+CALM = pairs.synced(NOW)
 
 
 def test_calm_pairs_and_harmless_warnings_are_left_alone() -> None:
