@@ -1,10 +1,17 @@
 """Ingress throughput and ack latency next to a bare aiohttp handler answering 202.
 
 Both servers run on this machine in this run, each in its own process, under the same
-load: ``--concurrency`` clients posting the recorded webhooks (signed, each with a fresh
-delivery id) for ``--duration`` seconds. With ``--kafka`` the ingress publishes to that
-broker (acks=all, idempotent); without it to a publisher that acknowledges at once.
-Prints a table and writes the figures as JSON.
+loads, with the recorded webhooks of the reference set (signed, each with a fresh delivery
+id):
+
+- closed loop (saturation): ``--concurrency`` clients posting back to back for
+  ``--duration`` seconds; webhooks/s and the ingress's share of the bare handler's;
+- open loop (as JIRA sends): ``--rate`` webhooks a second on a fixed schedule whatever the
+  answers, for ``--duration`` seconds; a webhook's ack latency runs from its scheduled
+  send to its answer, so a server falling behind shows as latency, not as fewer requests.
+
+With ``--kafka`` the ingress publishes to that broker (acks=all, idempotent); without it to
+a publisher that acknowledges at once. Prints tables and writes the figures as JSON.
 
     .venv/bin/python -m bench.ingress --kafka 127.0.0.1:9092
     .venv/bin/python -m bench.ingress --smoke           # a few seconds, no broker needed
@@ -44,6 +51,7 @@ class Load:
     duration: float
     warmup: float
     concurrency: int
+    rate: float = 500.0  # webhooks/s of the open loop
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,39 @@ async def measure(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> Re
     return summarise(latencies, errors, load.duration)
 
 
+async def open_loop(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> Result:
+    """``load.rate`` webhooks a second on a fixed schedule, each sent at its time whatever
+    the answers so far (no connection limit); latency from the scheduled time to the answer.
+    Only webhooks scheduled after the warm-up count."""
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=0)
+    began = time.perf_counter()
+    start = began + load.warmup
+    total = int((load.warmup + load.duration) * load.rate)
+
+    async def one(session: aiohttp.ClientSession, number: int, scheduled: float) -> None:
+        nonlocal errors
+        body, signature = payloads[number % len(payloads)]
+        headers = {"X-Hub-Signature": signature, "X-Atlassian-Webhook-Identifier": f"o-{number}"}
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            ok = response.status == 202
+        if scheduled >= start:
+            latencies.append(time.perf_counter() - scheduled)
+            errors += not ok
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        sent: list[asyncio.Task[None]] = []
+        for number in range(total):
+            scheduled = began + number / load.rate
+            if (wait := scheduled - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            sent.append(asyncio.create_task(one(session, number, scheduled)))
+        await asyncio.gather(*sent)
+    return summarise(latencies, errors, load.duration)
+
+
 def summarise(latencies: list[float], errors: int, duration: float) -> Result:
     if len(latencies) < 2:
         raise SystemExit("bench: too few requests completed to measure; is the server up?")
@@ -132,13 +173,16 @@ async def wait_until_up(url: str, process: multiprocessing.process.BaseProcess) 
     raise SystemExit(f"bench: the server behind {url} exited during start-up")
 
 
-def run(load: Load, kafka: str | None) -> dict[str, Result]:
+def run(load: Load, kafka: str | None) -> tuple[dict[str, Result], dict[str, Result]]:
+    """Closed-loop and open-loop results of each server (one process per server)."""
     payloads = bodies()
-    results: dict[str, Result] = {}
+    closed: dict[str, Result] = {}
+    opened: dict[str, Result] = {}
     for kind in ("bare", "ingress"):
         with server(kind, kafka) as url:
-            results[kind] = asyncio.run(measure(url, load, payloads))
-    return results
+            closed[kind] = asyncio.run(measure(url, load, payloads))
+            opened[kind] = asyncio.run(open_loop(url, load, payloads))
+    return closed, opened
 
 
 def ratio(results: dict[str, Result]) -> dict[str, float]:
@@ -161,6 +205,14 @@ def table(results: dict[str, Result], ratios: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
+def open_table(results: dict[str, Result], rate: float) -> str:
+    lines = [f"open loop, {rate:g} webhooks/s: ack latency from the scheduled send"]
+    lines.append(f"{'target':10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}")
+    for kind, r in results.items():
+        lines.append(f"{kind:10}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.requests:>10}{r.errors:>8}")
+    return "\n".join(lines)
+
+
 def options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.ingress", description=__doc__.split("\n")[0]
@@ -168,6 +220,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kafka", help="bootstrap servers; without it a discarding publisher")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per server")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=500.0, help="webhooks/s of the open loop")
     parser.add_argument("--smoke", action="store_true", help="1 s per server, 8 clients")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     return parser.parse_args(argv)
@@ -178,27 +231,36 @@ def publisher_name(kafka: str | None) -> str:
 
 
 def report(
-    args: argparse.Namespace, load: Load, results: dict[str, Result], machine: LoadSampler
+    args: argparse.Namespace,
+    load: Load,
+    results: tuple[dict[str, Result], dict[str, Result]],
+    machine: LoadSampler,
 ) -> dict[str, object]:
+    closed, opened = results
     return {
         "run": {
             "at": datetime.now(UTC).isoformat(timespec="seconds"),
             "commit": commit(),
             "load_average_1m": machine.summary(),
             "publisher": publisher_name(args.kafka),
+            "producer": "acks=all, idempotent" if args.kafka else None,
             **asdict(load),
             "smoke": args.smoke,
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
         },
-        "targets": {kind: asdict(result) for kind, result in results.items()},
-        "ratio_ingress_to_bare": ratio(results),
+        "targets": {kind: asdict(result) for kind, result in closed.items()},
+        "ratio_ingress_to_bare": ratio(closed),
+        "open_loop": {kind: asdict(result) for kind, result in opened.items()},
     }
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:
     args = options(argv)
-    load = Load(1.0, 0.2, 8) if args.smoke else Load(args.duration, 1.0, args.concurrency)
+    if args.smoke:
+        load = Load(1.0, 0.2, 8, min(args.rate, 100.0))
+    else:
+        load = Load(args.duration, 1.0, args.concurrency, args.rate)
     with LoadSampler() as machine:
         results = run(load, args.kafka)
     figures = report(args, load, results, machine)
@@ -208,7 +270,8 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     output.write_text(json.dumps(figures, indent=2) + "\n")
     clients = f"{load.concurrency} clients, {load.duration:g} s per server"
     print(f"publisher: {publisher_name(args.kafka)}; {clients}")
-    print(table(results, ratio(results)))
+    print(table(results[0], ratio(results[0])))
+    print(open_table(results[1], load.rate))
     print(f"written to {output}")
     return figures
 

@@ -35,7 +35,16 @@ def ingress(report: dict[str, Any]) -> str:
     run = report["run"]
     head = f"{run['concurrency']} clients, {run['duration']:g} s per server, {run['publisher']}"
     headers = ["server", "webhooks/s", "p50 ms", "p99 ms", "requests", "errors"]
-    return head + "\n\n" + grid(headers, rows)
+    text = head + "\n\n" + grid(headers, rows)
+    if "open_loop" in report:
+        rows = [
+            [name, t["p50_ms"], t["p99_ms"], t["requests"], t["errors"]]
+            for name, t in report["open_loop"].items()
+        ]
+        opened = f"Open loop, {run['rate']:g} webhooks/s, ack latency from the scheduled send"
+        headers = ["server", "p50 ms", "p99 ms", "requests", "errors"]
+        text += f"\n\n{opened}\n\n" + grid(headers, rows)
+    return text
 
 
 def e2e(report: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from streams.jira.signature import HEADER as SIGNATURE_HEADER
 from streams.jira.signature import SignatureError, parse_header, verify
 from streams.jira.webhooks import COMMENT_SELF, SYNCED_EVENTS
 from streams.records import SiteNumber, content_webhook_id
-from streams.wire import NotJsonDocument, Stamp, load_document
+from streams.wire import NotJsonDocument, Stamp, glance
 
 IDENTIFIER_HEADER = "X-Atlassian-Webhook-Identifier"
 RETRY_HEADER = "X-Atlassian-Webhook-Retry"
@@ -105,7 +105,7 @@ def receive(
 def first_look(body: bytes) -> Look:
     """``NotJson`` / ``NotAWebhook`` with the reason, else the event type and issue id."""
     try:
-        document = load_document(body)
+        document = glance(body)
     except NotJsonDocument as error:
         raise NotJson(f"body is not JSON: {error}") from None
     if not isinstance(document, dict):
