@@ -28,9 +28,9 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +61,8 @@ class Result:
     webhooks_per_s: float
     p50_ms: float
     p99_ms: float
+    # CPU time of the server process per webhook measured: the cost, whatever else runs
+    cpu_ms_per_webhook: float | None = None
 
 
 def bodies() -> list[tuple[bytes, str]]:
@@ -145,9 +147,30 @@ def summarise(latencies: list[float], errors: int, duration: float) -> Result:
     )
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux ``/proc``; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def with_cpu(pid: int, measuring: Callable[[], Result]) -> Result:
+    """``measuring()``'s result with the server's CPU time per webhook counted (warm-up
+    included in the time, not in the count: a small overestimate)."""
+    before = cpu_seconds(pid)
+    result = measuring()
+    after = cpu_seconds(pid)
+    if before is None or after is None:
+        return result
+    per = (after - before) * 1000 / max(result.requests, 1)
+    return replace(result, cpu_ms_per_webhook=round(per, 3))
+
+
 @contextmanager
-def server(kind: str, kafka: str | None) -> Iterator[str]:
-    """A server process on a free port; yields its webhook URL; SIGTERM at the end."""
+def server(kind: str, kafka: str | None) -> Iterator[tuple[str, int]]:
+    """A server process on a free port; yields its webhook URL and pid; SIGTERM at the end."""
     port = free_port()
     process = multiprocessing.get_context("spawn").Process(
         target=run_server, args=(kind, port, kafka), daemon=True
@@ -155,7 +178,7 @@ def server(kind: str, kafka: str | None) -> Iterator[str]:
     process.start()
     try:
         asyncio.run(wait_until_up(f"http://127.0.0.1:{port}/health", process))
-        yield f"http://127.0.0.1:{port}/webhook/jira1"
+        yield f"http://127.0.0.1:{port}/webhook/jira1", process.pid or 0
     finally:
         process.terminate()
         process.join(30)
@@ -179,9 +202,9 @@ def run(load: Load, kafka: str | None) -> tuple[dict[str, Result], dict[str, Res
     closed: dict[str, Result] = {}
     opened: dict[str, Result] = {}
     for kind in ("bare", "ingress"):
-        with server(kind, kafka) as url:
-            closed[kind] = asyncio.run(measure(url, load, payloads))
-            opened[kind] = asyncio.run(open_loop(url, load, payloads))
+        with server(kind, kafka) as (url, pid):
+            closed[kind] = with_cpu(pid, lambda: asyncio.run(measure(url, load, payloads)))
+            opened[kind] = with_cpu(pid, lambda: asyncio.run(open_loop(url, load, payloads)))
     return closed, opened
 
 
@@ -192,12 +215,11 @@ def ratio(results: dict[str, Result]) -> dict[str, float]:
 
 
 def table(results: dict[str, Result], ratios: dict[str, float]) -> str:
-    lines = [
-        f"{'target':10}{'webhooks/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}"
-    ]
+    head = f"{'target':10}{'webhooks/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}"
+    lines = [f"{head}{'errors':>8}{'cpu ms/webhook':>16}"]
     for kind, r in results.items():
         row = f"{kind:10}{r.webhooks_per_s:>12.1f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-        lines.append(f"{row}{r.requests:>10}{r.errors:>8}")
+        lines.append(f"{row}{r.requests:>10}{r.errors:>8}{_cpu(r):>16}")
     ratio_row = "".join(
         f"{ratios[f]:>{w}.2f}x" for f, w in (("webhooks_per_s", 11), ("p50_ms", 9), ("p99_ms", 9))
     )
@@ -207,10 +229,16 @@ def table(results: dict[str, Result], ratios: dict[str, float]) -> str:
 
 def open_table(results: dict[str, Result], rate: float) -> str:
     lines = [f"open loop, {rate:g} webhooks/s: ack latency from the scheduled send"]
-    lines.append(f"{'target':10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}")
+    head = f"{'target':10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'errors':>8}"
+    lines.append(f"{head}{'cpu ms/webhook':>16}")
     for kind, r in results.items():
-        lines.append(f"{kind:10}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.requests:>10}{r.errors:>8}")
+        row = f"{kind:10}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.requests:>10}{r.errors:>8}"
+        lines.append(f"{row}{_cpu(r):>16}")
     return "\n".join(lines)
+
+
+def _cpu(result: Result) -> str:
+    return "-" if result.cpu_ms_per_webhook is None else f"{result.cpu_ms_per_webhook:.3f}"
 
 
 def options(argv: list[str] | None) -> argparse.Namespace:

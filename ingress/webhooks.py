@@ -135,8 +135,11 @@ async def _verified(route: Route, request: web.Request) -> Delivery:
     """The signature header is checked before the body is read, and the body is read in
     one of a bounded number of slots."""
     check_signature_header(request.headers, route.secret)
-    async with route.reads.slot():
+    await route.reads.take()
+    try:
         body = await read_body(request, route.max_body_bytes)
+    finally:
+        route.reads.release()
     route.metrics.payload_bytes().observe(len(body))
     return receive(route.site, request.headers, body, route.secret, route.clock())
 
