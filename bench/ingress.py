@@ -71,6 +71,17 @@ def bodies() -> list[tuple[bytes, str]]:
     return [(body, sign(body, SECRET)) for body in found]
 
 
+async def post(
+    session: aiohttp.ClientSession, url: str, payload: tuple[bytes, str], delivery_id: str
+) -> bool:
+    """One signed webhook; True when answered 202."""
+    body, signature = payload
+    headers = {"X-Hub-Signature": signature, "X-Atlassian-Webhook-Identifier": delivery_id}
+    async with session.post(url, data=body, headers=headers) as response:
+        await response.read()
+        return response.status == 202
+
+
 async def measure(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> Result:
     """Run the load; count only requests that started after the warm-up."""
     ids = itertools.count()
@@ -83,14 +94,7 @@ async def measure(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> Re
         nonlocal errors
         while (began := time.perf_counter()) < stop:
             number = next(ids)
-            body, signature = payloads[number % len(payloads)]
-            headers = {
-                "X-Hub-Signature": signature,
-                "X-Atlassian-Webhook-Identifier": f"b-{number}",
-            }
-            async with session.post(url, data=body, headers=headers) as response:
-                await response.read()
-                ok = response.status == 202
+            ok = await post(session, url, payloads[number % len(payloads)], f"b-{number}")
             if began >= start:
                 latencies.append(time.perf_counter() - began)
                 errors += not ok
@@ -114,11 +118,7 @@ async def open_loop(url: str, load: Load, payloads: list[tuple[bytes, str]]) -> 
 
     async def one(session: aiohttp.ClientSession, number: int, scheduled: float) -> None:
         nonlocal errors
-        body, signature = payloads[number % len(payloads)]
-        headers = {"X-Hub-Signature": signature, "X-Atlassian-Webhook-Identifier": f"o-{number}"}
-        async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
-            ok = response.status == 202
+        ok = await post(session, url, payloads[number % len(payloads)], f"o-{number}")
         if scheduled >= start:
             latencies.append(time.perf_counter() - scheduled)
             errors += not ok
