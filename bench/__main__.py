@@ -37,6 +37,12 @@ def targets(reports: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, boo
     if "ingress" in reports:
         share = reports["ingress"]["ratio_ingress_to_bare"]["webhooks_per_s"]
         found.append(("ingress webhooks/s vs bare handler", f"{share:.0%}", ">= 50%", share >= 0.5))
+        if "open_loop" in reports["ingress"]:
+            p99 = reports["ingress"]["open_loop"]["ingress"]["p99_ms"]
+            rate = reports["ingress"]["run"]["rate"]
+            found.append(
+                (f"ingress p99 ack at {rate:g}/s open loop", f"{p99:.1f} ms", "< 20 ms", p99 < 20)
+            )
     if "e2e" in reports:
         for row in reports["e2e"]["scenarios"]:
             case = row["scenario"]

@@ -26,16 +26,23 @@ def ms(value: float | None) -> str:
 
 
 def ingress(report: dict[str, Any]) -> str:
-    rows = [
-        [name, t["webhooks_per_s"], t["p50_ms"], t["p99_ms"], t["requests"], t["errors"]]
-        for name, t in report["targets"].items()
-    ]
+    figures = ("webhooks_per_s", "p50_ms", "p99_ms", "requests", "errors", "cpu_ms_per_webhook")
+    rows = [[name, *(t.get(f, "") for f in figures)] for name, t in report["targets"].items()]
     ratio = report["ratio_ingress_to_bare"]
-    rows.append(["ingress / bare", *(f"{ratio[k]:.2f}x" for k in ratio), "", ""])
+    rows.append(["ingress / bare", *(f"{ratio[k]:.2f}x" for k in ratio), "", "", ""])
     run = report["run"]
     head = f"{run['concurrency']} clients, {run['duration']:g} s per server, {run['publisher']}"
-    headers = ["server", "webhooks/s", "p50 ms", "p99 ms", "requests", "errors"]
-    return head + "\n\n" + grid(headers, rows)
+    headers = ["server", "webhooks/s", "p50 ms", "p99 ms", "requests", "errors", "cpu ms/webhook"]
+    text = head + "\n\n" + grid(headers, rows)
+    if "open_loop" in report:
+        rows = [
+            [name, t["p50_ms"], t["p99_ms"], t["requests"], t["errors"], t["cpu_ms_per_webhook"]]
+            for name, t in report["open_loop"].items()
+        ]
+        opened = f"Open loop, {run['rate']:g} webhooks/s, ack latency from the scheduled send"
+        headers = ["server", "p50 ms", "p99 ms", "requests", "errors", "cpu ms/webhook"]
+        text += f"\n\n{opened}\n\n" + grid(headers, rows)
+    return text
 
 
 def e2e(report: dict[str, Any]) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from aiohttp import web
 
 from ingress.context import IngressOptions
+from ingress.publisher import RecordHeaders
 from ingress.server import build_app
 from streams.logs import configure_logging
 from streams.settings import Settings
@@ -20,8 +22,12 @@ class DiscardingPublisher:
     async def start(self) -> None:
         return None
 
-    async def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
-        return None
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: RecordHeaders = ()
+    ) -> asyncio.Future[None]:
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
 
     async def close(self) -> None:
         return None

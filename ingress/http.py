@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -45,16 +43,19 @@ class BodyReads:
         self._slots = asyncio.Semaphore(limit)
         self.wait = wait
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def take(self) -> None:
+        """Take a slot: at once when one is free (no task, no timer), else within ``wait``
+        seconds or ``Busy``. Give it back with ``release``."""
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return
         try:
             await asyncio.wait_for(self._slots.acquire(), self.wait)
         except TimeoutError:
             raise Busy() from None
-        try:
-            yield
-        finally:
-            self._slots.release()
+
+    def release(self) -> None:
+        self._slots.release()
 
 
 class Unauthorized(Exception):

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
@@ -26,7 +27,7 @@ from aiokafka.errors import (
     UnknownProducerId,
 )
 
-from ingress.publisher import MessageTooLarge, PublishError
+from ingress.publisher import MessageTooLarge, PublishError, RecordHeaders
 from streams.kafka_admin import TopicShape, ensure_topics
 
 log = logging.getLogger(__name__)
@@ -86,17 +87,52 @@ class KafkaPublisher:
                 "Kafka is not reachable yet; publishing will retry", extra={"error": str(error)}
             )
 
-    async def publish(self, topic: str, key: bytes | None, value: bytes) -> None:
-        producer = await self._ready()
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: RecordHeaders = ()
+    ) -> asyncio.Future[None]:
+        """Hand the record to the producer (waiting only while its buffer is full or the
+        topic's metadata unknown); the future fails with ``PublishError``."""
+        producer = self._producer or await self._ready()
         try:
-            await producer.send_and_wait(topic, value=value, key=key)
-        except MessageSizeTooLargeError as error:
-            raise MessageTooLarge(f"{len(value)} bytes is too large for {topic}") from error
-        except BROKEN_PRODUCER as error:
-            self._retire(producer, error)
-            raise PublishError(f"{type(error).__name__}: {error}") from error
+            sent = await producer.send(topic, value=value, key=key, headers=list(headers))
         except KafkaError as error:
-            raise PublishError(f"{type(error).__name__}: {error}") from error
+            raise self._publish_error(producer, error, topic, len(value)) from error
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sent.add_done_callback(partial(self._settle, producer, acked, topic, len(value)))
+        return acked
+
+    async def publish(
+        self, topic: str, key: bytes | None, value: bytes, headers: RecordHeaders = ()
+    ) -> None:
+        await (await self.send(topic, key, value, headers))
+
+    def _settle(
+        self,
+        producer: AIOKafkaProducer,
+        acked: asyncio.Future[None],
+        topic: str,
+        size: int,
+        sent: asyncio.Future[object],
+    ) -> None:
+        if acked.done():
+            return
+        if sent.cancelled():
+            acked.set_exception(PublishError("the producer gave the record up"))
+        elif isinstance(error := sent.exception(), KafkaError):
+            acked.set_exception(self._publish_error(producer, error, topic, size))
+        elif error is not None:
+            acked.set_exception(PublishError(f"{type(error).__name__}: {error}"))
+        else:
+            acked.set_result(None)
+
+    def _publish_error(
+        self, producer: AIOKafkaProducer, error: KafkaError, topic: str, size: int
+    ) -> PublishError:
+        if isinstance(error, MessageSizeTooLargeError):
+            return MessageTooLarge(f"{size} bytes is too large for {topic}")
+        if isinstance(error, BROKEN_PRODUCER):
+            self._retire(producer, error)
+        return PublishError(f"{type(error).__name__}: {error}")
 
     async def close(self) -> None:
         """Flush and stop; give up after ``close_timeout`` (those senders got a 503)."""

@@ -37,3 +37,34 @@ class IngressMetrics:
             ["command", "outcome"],
             registry=self.registry,
         )
+
+
+class SiteMetrics:
+    """The webhook metrics of one site, each label child bound once, at its first use (a
+    label lookup per request is measurable at thousands of webhooks a second; binding
+    them all at start would show zero series no request made)."""
+
+    def __init__(self, metrics: IngressMetrics, site: int) -> None:
+        self._metrics = metrics
+        self._site = f"jira{site}"
+        self._outcomes: dict[str, Counter] = {}
+        self._publish: dict[bool, Histogram] = {}
+        self._payload: Histogram | None = None
+
+    def outcome(self, label: str) -> Counter:
+        child = self._outcomes.get(label)
+        if child is None:
+            child = self._outcomes[label] = self._metrics.requests.labels(self._site, label)
+        return child
+
+    def payload_bytes(self) -> Histogram:
+        if self._payload is None:
+            self._payload = self._metrics.payload_bytes.labels(self._site)
+        return self._payload
+
+    def publish_seconds(self, synced: bool) -> Histogram:
+        child = self._publish.get(synced)
+        if child is None:
+            kind = "events" if synced else "ignored"
+            child = self._publish[synced] = self._metrics.publish_seconds.labels(kind)
+        return child

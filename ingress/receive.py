@@ -1,23 +1,26 @@
-"""From one HTTP delivery to an envelope for the log, or a typed error. No I/O.
+"""From one HTTP delivery to a record for the log, or a typed error. No I/O.
 
-The signature is checked over the raw bytes before anything is parsed. The aiohttp
-handler only maps the errors below to status codes (see ``ingress.webhooks``).
+The signature is checked over the raw bytes before anything is parsed; then one look at
+the body (orjson) reads only what routing needs: ``webhookEvent``, ``timestamp``, the
+issue id. The record's value is the body as received; what the ingress adds goes in its
+headers (``streams.wire``). The full schema is checked by the worker. The aiohttp handler
+only maps the errors below to status codes (see ``ingress.webhooks``).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from streams.jira.signature import HEADER as SIGNATURE_HEADER
 from streams.jira.signature import SignatureError, parse_header, verify
-from streams.jira.webhooks import WebhookError, parse_webhook
-from streams.records import SiteNumber, WebhookEnvelope, content_webhook_id
+from streams.jira.webhooks import COMMENT_SELF, SYNCED_EVENTS
+from streams.records import SiteNumber, content_webhook_id
+from streams.wire import NotJsonDocument, Stamp, glance
 
 IDENTIFIER_HEADER = "X-Atlassian-Webhook-Identifier"
 RETRY_HEADER = "X-Atlassian-Webhook-Retry"
@@ -46,17 +49,31 @@ class NotAWebhook(DeliveryError):
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """A verified webhook ready to publish: ``synced`` says which topic it belongs on."""
+class Look:
+    """What routing needs of a body."""
 
-    envelope: WebhookEnvelope
+    event_type: str
+    issue_id: str | None
+
+    @property
+    def synced(self) -> bool:
+        return self.event_type in SYNCED_EVENTS
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A verified webhook ready to publish: ``synced`` says which topic it belongs on;
+    ``value`` is the body as received, ``headers`` the stamp's record headers."""
+
+    stamp: Stamp
     synced: bool
     key: bytes
     value: bytes
+    headers: list[tuple[str, bytes]]
 
     @property
     def webhook_id(self) -> str:
-        return self.envelope.webhook_id
+        return self.stamp.webhook_id
 
 
 def receive(
@@ -66,27 +83,55 @@ def receive(
     secret: str | None,
     now: datetime,
 ) -> Delivery:
-    """Verify and read one delivery; ``secret=None`` skips verification (insecure mode)."""
-    headers = CIMultiDict(headers)
+    """Verify and look at one delivery; ``secret=None`` skips verification (insecure mode)."""
+    headers = _case_insensitive(headers)
+    signature = headers.get(SIGNATURE_HEADER)
     if secret is not None:
-        check_signature(body, headers.get(SIGNATURE_HEADER), secret)
-    document = load_json(body)
-    try:
-        webhook = parse_webhook(document)
-    except WebhookError as error:
-        raise NotAWebhook(error.reason) from None
-    envelope = WebhookEnvelope(
+        check_signature(body, signature, secret)
+    look = first_look(body)
+    stamp = Stamp(
         site=site,
         webhook_id=webhook_id(site, headers, body),
         retry=retry_count(headers),
         received_at=now,
-        event_type=webhook.webhook_event,
-        issue_id=webhook.issue_id,
-        payload=document,
+        event_type=look.event_type,
+        issue_id=look.issue_id,
+        signature=_well_formed(signature),
     )
-    envelope, value = _encoded(envelope)
-    key = envelope.issue_id or envelope.webhook_id
-    return Delivery(envelope, webhook.synced, key.encode(), value)
+    key = (look.issue_id or stamp.webhook_id).encode()
+    return Delivery(stamp, look.synced, key, body, stamp.headers())
+
+
+def first_look(body: bytes) -> Look:
+    """``NotJson`` / ``NotAWebhook`` with the reason, else the event type and issue id."""
+    try:
+        document = glance(body)
+    except NotJsonDocument as error:
+        raise NotJson(f"body is not JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise NotAWebhook("a JIRA webhook body is a JSON object")
+    for required in ("webhookEvent", "timestamp"):
+        if required not in document:
+            raise NotAWebhook(f"not a JIRA webhook: '{required}' is missing")
+    event = document["webhookEvent"]
+    if not isinstance(event, str) or not event:
+        raise NotAWebhook("not a JIRA webhook: webhookEvent must be a non-empty string")
+    look = Look(event, issue_id(document))
+    if look.synced and look.issue_id is None:
+        raise NotAWebhook(f"{event} names no issue (issue.id or comment.self)")
+    return look
+
+
+def issue_id(document: dict[str, object]) -> str | None:
+    """``issue.id``; comment events of JIRA Server carry it only in ``comment.self``."""
+    issue, comment = document.get("issue"), document.get("comment")
+    if isinstance(issue, dict) and isinstance(issue.get("id"), str) and issue["id"]:
+        return str(issue["id"])
+    if isinstance(comment, dict) and isinstance(comment.get("self"), str):
+        match = COMMENT_SELF.search(comment["self"])
+        if match:
+            return match.group(1)
+    return None
 
 
 def check_signature_header(headers: Mapping[str, str], secret: str | None) -> None:
@@ -95,7 +140,7 @@ def check_signature_header(headers: Mapping[str, str], secret: str | None) -> No
     if secret is None:
         return
     try:
-        parse_header(CIMultiDict(headers).get(SIGNATURE_HEADER))
+        parse_header(_case_insensitive(headers).get(SIGNATURE_HEADER))
     except SignatureError as error:
         raise BadSignature(str(error)) from None
 
@@ -105,18 +150,6 @@ def check_signature(body: bytes, header: str | None, secret: str) -> None:
         verify(body, header, secret)
     except SignatureError as error:
         raise BadSignature(str(error)) from None
-
-
-def load_json(body: bytes) -> dict[str, object]:
-    try:
-        document = json.loads(body, parse_constant=_reject_constant)
-    except RecursionError:
-        raise NotJson("body is not JSON: nested too deeply") from None
-    except ValueError as error:
-        raise NotJson(f"body is not JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise NotAWebhook("a JIRA webhook body is a JSON object")
-    return document
 
 
 def webhook_id(site: SiteNumber, headers: Mapping[str, str], body: bytes) -> str:
@@ -133,21 +166,18 @@ def retry_count(headers: Mapping[str, str]) -> int:
     return int(given) if RETRY_COUNT.match(given) else 0
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not allowed in JSON")
+def _case_insensitive(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """aiohttp's headers as they are; a plain mapping (tests) copied once."""
+    if isinstance(headers, CIMultiDict | CIMultiDictProxy):
+        return headers
+    return CIMultiDict(headers)
 
 
-def _encoded(envelope: WebhookEnvelope) -> tuple[WebhookEnvelope, bytes]:
-    """The record's bytes. JSON escapes of lone surrogates (valid JSON, not valid UTF-8)
-    become U+FFFD rather than losing the event."""
+def _well_formed(signature: str | None) -> str | None:
+    """The signature header kept on the record: only a well-formed one (in insecure mode
+    the header is not checked and may hold anything)."""
     try:
-        return envelope, envelope.to_bytes()
-    except ValueError:
-        pass
-    try:
-        text = json.dumps(envelope.payload, ensure_ascii=False)
-        clean = json.loads(text.encode("utf-8", "surrogatepass").decode("utf-8", "replace"))
-        envelope = envelope.model_copy(update={"payload": clean})
-        return envelope, envelope.to_bytes()
-    except (ValueError, RecursionError) as error:
-        raise NotAWebhook(f"payload cannot be re-encoded as JSON: {error}") from None
+        method, digest = parse_header(signature)
+    except SignatureError:
+        return None
+    return f"{method}={digest}"

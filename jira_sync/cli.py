@@ -11,6 +11,7 @@ from jira_sync.ops.replay_cmd import replay
 from jira_sync.ops.resync_cmd import resync
 from jira_sync.ops.status_cmd import status
 from jira_sync.ops.transitions_cmd import transitions
+from jira_sync.ops.verify_log_cmd import verify_log
 from jira_sync.run.emulator_cmd import emulator
 from jira_sync.run.ingress_cmd import ingress
 from jira_sync.run.projections_cmd import projections
@@ -46,3 +47,4 @@ main.add_command(resolve)
 main.add_command(doctor)
 main.add_command(status)
 main.add_command(resync)
+main.add_command(verify_log)

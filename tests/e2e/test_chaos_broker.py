@@ -9,19 +9,20 @@ the shared download cache): the session-wide broker of the other tests is never 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from harness.humans import Humans
 from harness.pipeline import Pipeline, pipeline
 from sandbox import WebhookRetry
 from stack import MissingToolError, Stack, StackHome, StackState
 from streams.topics import Topics
+from streams.wire import read_stamp
 from tests.infra import shared_stack_home
 
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
@@ -110,9 +111,36 @@ async def test_broker_stop_and_start_during_ingress_load_loses_nothing(
 
 
 async def logged_ids(p: Pipeline) -> Counter[str]:
-    """How often each webhook delivery id is on the events topics."""
+    """How often each webhook delivery id is on the events topics (in the record's headers:
+    the value is the body JIRA signed, ``streams/wire.py``)."""
     topics = Topics(p.prefix)
     ids: Counter[str] = Counter()
     for topic in (topics.events(1), topics.events(2), topics.ignored_events):
-        ids.update(json.loads(value)["webhook_id"] for _, value in await p.read(topic))
+        ids.update(webhook_id(headers) for headers in await record_headers(p, topic))
     return ids
+
+
+def webhook_id(headers: Sequence[tuple[str, bytes]]) -> str:
+    stamp = read_stamp(headers)
+    assert stamp is not None, f"a webhook record without the ingress's headers: {headers}"
+    return stamp.webhook_id
+
+
+async def record_headers(p: Pipeline, topic: str) -> list[Sequence[tuple[str, bytes]]]:
+    """The headers of every record of ``topic``, from the start to its end now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=p.kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        if topic not in await consumer.topics():
+            return []  # nothing was ever published to it
+        parts = [TopicPartition(topic, n) for n in range(p.partitions)]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        found: list[Sequence[tuple[str, bytes]]] = []
+        while [part for part in parts if await consumer.position(part) < ends[part]]:
+            batch = await consumer.getmany(timeout_ms=1000)
+            found += [record.headers for records in batch.values() for record in records]
+        return found
+    finally:
+        await consumer.stop()

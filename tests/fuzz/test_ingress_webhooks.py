@@ -39,8 +39,9 @@ from ingress.receive import (
     receive,
 )
 from streams.jira.signature import sign
-from streams.records import SiteNumber, WebhookEnvelope
+from streams.records import SiteNumber
 from streams.topics import Topics
+from streams.wire import Stamp, read_stamp
 from tests.fuzz.http import Answer, Request, Served, batch_settings, serve
 from tests.fuzz.strategies import (
     METHODS,
@@ -220,12 +221,18 @@ class Log:
         records = self.publisher.records[self.read :]
         self.read += len(records)
         keys = [
-            (record.topic, WebhookEnvelope.from_bytes(record.value).webhook_id)
+            (record.topic, _stamp(record.headers).webhook_id)
             for record in records
             if record.topic in WEBHOOK_TOPICS
         ]
         self.counts.update(keys)
         return set(keys)
+
+
+def _stamp(headers: tuple[tuple[str, bytes], ...]) -> Stamp:
+    stamp = read_stamp(headers)
+    assert stamp is not None, f"a webhook record without its stamp: {headers}"
+    return stamp
 
 
 def check_batch(answers: list[Answer], log: Log) -> None:
@@ -249,7 +256,7 @@ def check_against_oracle(answer: Answer, expected: Expected, log: Log) -> None:
         return
     delivery = expected.delivery
     assert document["webhook_id"] == delivery.webhook_id, answer.explain()
-    events, ignored = TOPICS.events(delivery.envelope.site), TOPICS.ignored_events
+    events, ignored = TOPICS.events(delivery.stamp.site), TOPICS.ignored_events
     topic = events if delivery.synced else ignored
     assert document["status"] in {"accepted" if delivery.synced else "ignored", "duplicate"}
     assert log.counts[(topic, delivery.webhook_id)] == 1, f"not on {topic}: {answer.explain()}"

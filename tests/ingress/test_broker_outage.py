@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaProducer
 from ingress.context import IngressOptions
 from ingress.server import build_app
 from stack import Stack, StackHome, StackState, probes
-from streams.records import WebhookEnvelope
 from streams.topics import Topics
+from streams.wire import decode_event
 from tests.infra import shared_stack_home
 from tests.ingress.conftest import Client, consume, make_settings, sample, signed
 
@@ -91,7 +91,7 @@ async def test_broker_down_gives_503_and_the_retry_is_published_once(
     records = await consume(
         state.kafka_bootstrap_servers, Topics(unique_name).events(1), 2, linger=2
     )
-    ids = [WebhookEnvelope.from_bytes(record.value).webhook_id for record in records]
+    ids = [decode_event(record.value, record.headers).webhook_id for record in records]
     assert ids == ["before", "outage"]
 
 

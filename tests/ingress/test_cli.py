@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from stack.probes import free_port
-from streams.records import WebhookEnvelope
 from streams.topics import Topics
+from streams.wire import decode_event
 from tests.ingress.conftest import SECRET, consume, sample, signed
 
 pytestmark = pytest.mark.integration
@@ -99,7 +99,7 @@ async def test_serves_then_stops_on_sigterm_with_the_event_on_kafka(
     assert messages[-1] == "ingress stopped"
     assert SECRET not in json.dumps(logs)
     [record] = await consume(kafka_bootstrap, Topics(unique_name).events(1), 1, linger=0.5)
-    assert WebhookEnvelope.from_bytes(record.value).webhook_id == "cli-1"
+    assert decode_event(record.value, record.headers).webhook_id == "cli-1"
 
 
 def test_the_insecure_flag_warns_at_every_start(tmp_path: Path, port: int) -> None:

@@ -11,8 +11,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from ingress.context import IngressOptions
 from ingress.server import build_app
 from streams.jira.webhooks import parse_webhook
-from streams.records import SiteNumber, WebhookEnvelope
+from streams.records import SiteNumber
 from streams.topics import Topics
+from streams.wire import decode_event
 from tests.ingress.conftest import (
     Client,
     api_key,
@@ -53,7 +54,7 @@ async def test_every_recorded_webhook_is_published_on_its_site_topic_keyed_by_is
     sites: tuple[SiteNumber, ...] = (1, 2)
     for site in sites:
         records = await consume(kafka_bootstrap, topics.events(site), len(expected[site]))
-        envelopes = [(WebhookEnvelope.from_bytes(r.value), r.key) for r in records]
+        envelopes = [(decode_event(r.value, r.headers), r.key) for r in records]
         assert {e.webhook_id: key for e, key in envelopes} == expected[site]
         assert len(envelopes) == len(expected[site])
         assert {e.site for e, _ in envelopes} == {site}
@@ -73,7 +74,7 @@ async def test_bad_signatures_are_401_and_never_reach_the_topic(
     )
     assert sentinel.status == 202
     records = await consume(kafka_bootstrap, Topics(unique_name).events(1), 1)
-    assert [WebhookEnvelope.from_bytes(r.value).webhook_id for r in records] == ["good"]
+    assert [decode_event(r.value, r.headers).webhook_id for r in records] == ["good"]
 
 
 async def test_a_webhook_larger_than_kafkas_default_limit_is_published(
@@ -87,7 +88,7 @@ async def test_a_webhook_larger_than_kafkas_default_limit_is_published(
     )
     assert response.status == 202
     [record] = await consume(kafka_bootstrap, Topics(unique_name).events(2), 1, linger=0)
-    assert WebhookEnvelope.from_bytes(record.value).payload == document
+    assert decode_event(record.value, record.headers).payload == document
 
 
 async def test_a_manual_sync_command_is_on_the_command_topic(

@@ -8,6 +8,7 @@ JIRA's retries run out. Seen in ``tests/e2e/test_chaos_broker.py``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -28,10 +29,17 @@ class FakeProducer:
         self.sent: list[bytes] = []
         self.stopped = False
 
-    async def send_and_wait(self, topic: str, value: bytes, key: bytes | None = None) -> None:
+    async def send(
+        self, topic: str, value: bytes, key: bytes | None = None, headers: Any = None
+    ) -> asyncio.Future[None]:
+        """As aiokafka's: the record is taken, the broker's answer comes in the future."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(value)
+            future.set_exception(self.failures.pop(0))
+        else:
+            self.sent.append(value)
+            future.set_result(None)
+        return future
 
     async def stop(self) -> None:
         self.stopped = True

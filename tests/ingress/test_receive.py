@@ -1,4 +1,4 @@
-"""The pure delivery check: headers + raw body + secret + time -> envelope or typed error."""
+"""The pure delivery check: headers + raw body + secret + time -> record or typed error."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 
 from ingress.receive import BadSignature, NotAWebhook, NotJson, receive
 from streams.jira.signature import sign
-from streams.records import WebhookEnvelope, content_webhook_id
+from streams.records import content_webhook_id
+from streams.wire import decode_event
 from tests.ingress.conftest import NOW, SECRET, sample, signed
 
 
@@ -28,8 +29,8 @@ def test_a_signed_sample_becomes_its_envelope() -> None:
     body = sample("webhook-issue-created.json")
     headers = signed(body, identifier="e3b0c442-98fc", retry=2)
     delivery = receive(2, headers, body, SECRET, NOW)
-    envelope = WebhookEnvelope.from_bytes(delivery.value)
-    assert envelope == delivery.envelope
+    assert delivery.value == body  # what JIRA signed, byte for byte
+    envelope = decode_event(delivery.value, delivery.headers)
     assert (envelope.site, envelope.webhook_id, envelope.retry) == (2, "e3b0c442-98fc", 2)
     assert envelope.received_at == NOW
     assert envelope.event_type == "jira:issue_created"
@@ -54,7 +55,7 @@ def test_without_a_usable_identifier_the_id_is_a_content_hash(identifier: str | 
 def test_retry_count_is_read_leniently(given: str, count: int) -> None:
     body = webhook()
     headers = {**signed(body), "X-Atlassian-Webhook-Retry": given}
-    assert receive(1, headers, body, SECRET, NOW).envelope.retry == count
+    assert receive(1, headers, body, SECRET, NOW).stamp.retry == count
 
 
 @pytest.mark.parametrize(
@@ -121,5 +122,6 @@ def test_kinds_the_sync_does_not_use_are_valid_but_not_synced() -> None:
 def test_lone_surrogate_escapes_are_replaced_not_refused() -> None:
     body = webhook(comment_text="broken \\ud83d emoji").replace(b"\\\\", b"\\")
     delivery = receive(1, signed(body), body, SECRET, NOW)
-    assert delivery.envelope.payload["comment_text"] == "broken \ufffd\ufffd\ufffd emoji"
-    assert WebhookEnvelope.from_bytes(delivery.value) == delivery.envelope
+    assert delivery.value == body
+    envelope = decode_event(delivery.value, delivery.headers)
+    assert envelope.payload["comment_text"] == "broken \ufffd\ufffd\ufffd emoji"

@@ -58,7 +58,7 @@ def test_any_delivery_gives_an_envelope_or_a_typed_error(
     except DeliveryError as error:
         reason = error.reason
     else:
-        assert delivery.envelope.site == site
+        assert delivery.stamp.site == site
         assert delivery.value
         return
     assert reason

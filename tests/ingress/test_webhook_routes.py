@@ -12,8 +12,8 @@ import pytest
 from ingress.app import MissingSecret, create_app
 from ingress.context import IngressOptions
 from ingress.publisher import MemoryPublisher
-from streams.records import WebhookEnvelope
 from streams.topics import Topics
+from streams.wire import decode_event
 from tests.ingress.conftest import Harness, MakeHarness, make_settings, sample, signed
 
 TOPICS = Topics("jira-sync-test")
@@ -30,7 +30,7 @@ async def test_a_signed_webhook_is_published_keyed_by_issue_and_answered_202(
     assert await response.json() == {"status": "accepted", "webhook_id": "d-1"}
     [record] = harness.publisher.records
     assert (record.topic, record.key) == (TOPICS.events(2), b"10040")
-    envelope = WebhookEnvelope.from_bytes(record.value)
+    envelope = decode_event(record.value, record.headers)
     assert (envelope.site, envelope.webhook_id, envelope.retry) == (2, "d-1", 1)
     assert envelope.payload == json.loads(body)
 

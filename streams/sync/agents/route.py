@@ -15,13 +15,13 @@ import faust
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, PermanentJiraError
-from streams.records import WebhookEnvelope
 from streams.sites import SiteNumber
 from streams.sync import journal, rich_text
 from streams.sync.fields import FieldMaps
 from streams.sync.kafka_io import Sinks, Table
 from streams.sync.messages import pair_id_for
 from streams.sync.normalize import change_from_envelope, encode_message
+from streams.wire import BadRecord, decode_event
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +37,18 @@ def install(
     links: Table = app.Table(f"links-{site}", default=None, key_type=bytes, value_type=bytes)
 
     async def route(stream: faust.StreamT[Any]) -> None:
-        async for key, value in stream.items():
+        async for event in stream.events():
+            key, value = event.key, event.value
             try:
-                await route_one(key, value)
+                await route_one(key, value, event.headers)
             except Exception as error:  # a bad record or answer must not stop the site
                 await sinks.survived(f"events-{site}", key, error, value)
 
-    async def route_one(key: bytes, value: bytes) -> None:
-        try:
-            envelope = WebhookEnvelope.from_bytes(value)
-        except ValueError as error:
-            await sinks.reject(f"events-{site}", key, f"not an envelope: {error}", None)
+    async def route_one(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
+        try:  # a raw signed body with its headers (streams.wire), or an envelope
+            envelope = decode_event(value, headers)
+        except BadRecord as error:
+            await sinks.reject(f"events-{site}", key, error.reason, None)
             return
         change = change_from_envelope(envelope, maps)
         if change is None:

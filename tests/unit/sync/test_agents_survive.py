@@ -46,7 +46,8 @@ class Stream:
     async def events(self) -> AsyncIterator[Any]:
         for offset, (key, value) in enumerate(self.records):
             message = type("M", (), {"topic": "commands", "partition": 0, "offset": offset})
-            yield type("E", (), {"key": key, "value": value, "message": message})()
+            event = {"key": key, "value": value, "message": message, "headers": {}}
+            yield type("E", (), event)()
 
 
 def sinks() -> Sinks:
