@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
-from jira_sync.config_cmd import settings_or_exit
+from jira_sync.config_cmd import env_file_option, settings_or_exit
 from streams.settings import Settings
 from streams.wire import Verdict, verify_record
 
@@ -72,9 +72,7 @@ def describe(where: str, verdict: Verdict) -> str:
 @click.option("--partition", type=int, default=0, show_default=True)
 @click.option("--offset", type=int, required=True, help="The record's offset.")
 @click.option("--timeout", type=float, default=15.0, show_default=True, help="Seconds.")
-@click.option(
-    "--env-file", type=click.Path(path_type=Path), default=Path(".env"), show_default=True
-)
+@env_file_option()
 def verify_log(topic: str, partition: int, offset: int, timeout: float, env_file: Path) -> None:
     """Check one webhook record's signature with the site's WEBHOOK_SECRET.
 

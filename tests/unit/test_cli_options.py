@@ -110,6 +110,7 @@ def test_every_command_with_a_settings_file_takes_it_the_same_way() -> None:
         "resync",
         "status",
         "up",
+        "verify-log",
         "worker",
     }
     assert {str(p.default) for p in with_env_file.values()} == {".env"}
