@@ -60,6 +60,7 @@ class Plan:
     drain: float  # seconds to wait for the last writes after the load
     pool: int  # synced pairs the edits go round
     scenarios: tuple[Scenario, ...]
+    concurrency: int = 64  # the worker's SYNC_PAIR_CONCURRENCY
 
 
 @dataclass
@@ -218,6 +219,7 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait after it")
     parser.add_argument("--pool", type=int, default=1000, help="synced pairs edited in turn")
+    parser.add_argument("--concurrency", type=int, default=64, help="pairs at once per worker")
     parser.add_argument("--smoke", action="store_true", help="2 s at 20/s (0 ms), 10/s (20 ms)")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     return parser.parse_args(argv)
@@ -225,13 +227,13 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 def plan_of(args: argparse.Namespace) -> Plan:
     if args.smoke:
-        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0), Scenario(10.0, 20.0)))
+        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0), Scenario(10.0, 20.0)), args.concurrency)
     if args.rates or args.latencies:
         rates, latencies = args.rates or [200.0], args.latencies or [0.0]
         cases = tuple(Scenario(rate, ms) for ms in latencies for rate in rates)
     else:
         cases = tuple(case_of(text) for text in args.cases)
-    return Plan(args.duration, args.drain, args.pool, cases)
+    return Plan(args.duration, args.drain, args.pool, cases, args.concurrency)
 
 
 def case_of(text: str) -> Scenario:
@@ -241,7 +243,8 @@ def case_of(text: str) -> Scenario:
 
 
 async def measure(kafka: str, plan: Plan) -> list[Outcome]:
-    async with bench_pipeline(kafka, "e2e", work_dir("e2e")) as p:
+    env = {"SYNC_PAIR_CONCURRENCY": str(plan.concurrency)}
+    async with bench_pipeline(kafka, "e2e", work_dir("e2e"), env=env) as p:
         pool = complete(await make_pool(p, plan.pool), plan.pool, p)
         versions = dict.fromkeys(range(len(pool)), 0)
         return [await scenario(p, pool, versions, plan, case) for case in plan.scenarios]
@@ -260,7 +263,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "writer": SYNC_ACCOUNT,
     }
     path = write("e2e", report, args.output)
-    print(f"end to end, one worker, {plan.duration:g} s of load per row, pool {plan.pool}")
+    print(
+        f"end to end, one worker ({plan.concurrency} pairs at once), {plan.duration:g} s of load"
+        f" per row, pool {plan.pool}"
+    )
     print(render(outcomes))
     print(f"written to {path}")
     return report

@@ -89,8 +89,7 @@ def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
         # One event at a time commits after every event, as it did then; concurrent
         # pairs commit in batches (every so many acknowledged events, or so often).
         table_standby_replicas=0,
-        broker_commit_every=1 if serial else settings.sync_commit_every,
-        broker_commit_interval=settings.sync_commit_interval_seconds,
+        **_commits(settings, serial),
         # Faust's default is 20 minutes: one produce request without an answer would then
         # hold every later send (and a step waiting for its state to be durable) that long.
         producer_request_timeout=PRODUCER_REQUEST_TIMEOUT,
@@ -98,3 +97,12 @@ def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         **worker_web_settings(web_port),
     )
+
+
+def _commits(settings: Settings, serial: bool) -> dict[str, Any]:
+    if serial:
+        return {"broker_commit_every": 1}
+    return {
+        "broker_commit_every": settings.sync_commit_every,
+        "broker_commit_interval": settings.sync_commit_interval_seconds,
+    }
