@@ -4,7 +4,8 @@ The real pipeline (``bench.pipes``): webhook -> ingress -> Kafka -> one worker -
 write, the emulators answering at once or after ``--latencies`` ms. One pipeline and one
 pool of synced pairs for every row; per row, summary edits at a fixed rate for
 ``--duration`` seconds (open loop: the load does not slow down when the pipeline does),
-round the pool, each pair edited on one side only. A change's latency runs from the edit
+round the pool, each pair edited on one side only (``--cases``: 50 and 200/s at 0 ms,
+200/s at 100 ms, 100/s at 300 ms). A change's latency runs from the edit
 (its webhook leaves at once) to the sync's write on the other site that carries this
 edit's value or a later one (the other site's history, in the emulator's clock; several
 edits of one issue waiting together are carried by one write). Changes not written within
@@ -44,6 +45,8 @@ from harness.pipeline import Pipeline
 from harness.sites import SYNC_ACCOUNT
 
 VALUE = re.compile(r"^bench (\d+) v(\d+)$")
+# The issue's rows: open-loop load at JIRA Cloud's latencies (the emulator's, per call).
+CASES = ("50@0", "200@0", "200@100", "100@300")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Plan:
     drain: float  # seconds to wait for the last writes after the load
     pool: int  # synced pairs the edits go round
     scenarios: tuple[Scenario, ...]
+    concurrency: int = 64  # the worker's SYNC_PAIR_CONCURRENCY
 
 
 @dataclass
@@ -205,11 +209,18 @@ def render(outcomes: list[Outcome]) -> str:
 def options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.e2e", description=__doc__.split("\n")[0])
     parser.add_argument("--kafka", help="bootstrap servers; without it a local stack of its own")
-    parser.add_argument("--rates", type=float, nargs="+", default=[50.0, 200.0])
-    parser.add_argument("--latencies", type=float, nargs="+", default=[0.0, 100.0], help="ms")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        default=list(CASES),
+        help="rows as RATE@MS (changes/s at JIRA latency ms) [default: %(default)s]",
+    )
+    parser.add_argument("--rates", type=float, nargs="+", help="instead of --cases: each rate")
+    parser.add_argument("--latencies", type=float, nargs="+", help="... at each latency (ms)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait after it")
     parser.add_argument("--pool", type=int, default=1000, help="synced pairs edited in turn")
+    parser.add_argument("--concurrency", type=int, default=64, help="pairs at once per worker")
     parser.add_argument("--smoke", action="store_true", help="2 s at 20/s (0 ms), 10/s (20 ms)")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     return parser.parse_args(argv)
@@ -217,13 +228,24 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 
 def plan_of(args: argparse.Namespace) -> Plan:
     if args.smoke:
-        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0), Scenario(10.0, 20.0)))
-    cases = tuple(Scenario(rate, latency) for latency in args.latencies for rate in args.rates)
-    return Plan(args.duration, args.drain, args.pool, cases)
+        return Plan(2.0, 30.0, 20, (Scenario(20.0, 0.0), Scenario(10.0, 20.0)), args.concurrency)
+    if args.rates or args.latencies:
+        rates, latencies = args.rates or [200.0], args.latencies or [0.0]
+        cases = tuple(Scenario(rate, ms) for ms in latencies for rate in rates)
+    else:
+        cases = tuple(case_of(text) for text in args.cases)
+    return Plan(args.duration, args.drain, args.pool, cases, args.concurrency)
+
+
+def case_of(text: str) -> Scenario:
+    """``RATE@MS``: changes per second offered, at this JIRA latency in ms."""
+    rate, _, latency = text.partition("@")
+    return Scenario(float(rate), float(latency or 0))
 
 
 async def measure(kafka: str, plan: Plan) -> list[Outcome]:
-    async with bench_pipeline(kafka, "e2e", work_dir("e2e")) as p:
+    env = {"SYNC_PAIR_CONCURRENCY": str(plan.concurrency)}
+    async with bench_pipeline(kafka, "e2e", work_dir("e2e"), env=env) as p:
         pool = complete(await make_pool(p, plan.pool), plan.pool, p)
         versions = dict.fromkeys(range(len(pool)), 0)
         return [await scenario(p, pool, versions, plan, case) for case in plan.scenarios]
@@ -242,7 +264,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "writer": SYNC_ACCOUNT,
     }
     path = write("e2e", report, args.output)
-    print(f"end to end, one worker, {plan.duration:g} s of load per row, pool {plan.pool}")
+    print(
+        f"end to end, one worker ({plan.concurrency} pairs at once), {plan.duration:g} s of load"
+        f" per row, pool {plan.pool}"
+    )
     print(render(outcomes))
     print(f"written to {path}")
     return report

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiokafka
@@ -134,11 +134,20 @@ class HoldingTableManager(TableManager):
 
 
 class SyncApp(faust.App):
-    """``faust.App`` with the Kafka consumer and the table recovery of this module."""
+    """``faust.App`` with the Kafka consumer and the table recovery of this module.
+
+    ``before_revoking``: called with the revoked partitions before faust waits for the
+    events its agents started (``streams.sync.agents.keyed_stream``: nothing more starts)."""
 
     def __init__(self, id: str, **options: Any) -> None:
         options.setdefault("TableManager", HoldingTableManager)
         super().__init__(id, **options)
+        self.before_revoking: list[Callable[[set[TP]], None]] = []
+
+    async def _on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for hook in list(self.before_revoking):
+            hook(set(revoked))
+        await super()._on_partitions_revoked(revoked)
 
     def _new_transport(self) -> TransportT:
         made = super()._new_transport()

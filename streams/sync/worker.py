@@ -30,6 +30,7 @@ from streams.sites import SITES
 from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
+from streams.sync.keyed import Limits
 from streams.sync.prepare import Prepared
 from streams.sync.rebalance import SyncApp
 from streams.sync.retrying import Backoff
@@ -46,10 +47,11 @@ def create_worker_app(
     app = _faust_app(settings, store, web_port)
     topics = declare(app, settings)
     sinks, applier, maps = topics.sinks, prepared.applier, prepared.config.maps
+    limits = pair_limits(settings)
     for site in SITES:
-        route.install(app, site, topics.events[site], sinks, applier.clients, maps)
+        route.install(app, site, topics.events[site], sinks, applier.clients, maps, limits)
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
-    pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff or Backoff())
+    pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff or Backoff(), limits)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
     retry.install(app, topics.retry, sinks)
     commands.install(app, topics.commands, sinks, applier)
@@ -61,7 +63,19 @@ def create_worker_app(
     return app
 
 
+def pair_limits(settings: Settings) -> Limits | None:
+    """How many pairs (and route lookups) at once; None: one event at a time."""
+    if settings.sync_pair_concurrency == 1:
+        return None
+    return Limits(
+        concurrency=settings.sync_pair_concurrency,
+        in_flight=settings.sync_in_flight,
+        per_partition=settings.sync_in_flight_per_partition,
+    )
+
+
 def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
+    serial = pair_limits(settings) is None
     return SyncApp(
         worker_group(settings),
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
@@ -70,11 +84,12 @@ def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
         topic_disable_leader=True,
         topic_partitions=settings.kafka_partitions,
         topic_replication_factor=settings.kafka_replication_factor,
-        # No standby table copies and a commit after every event: set while chasing events
-        # lost around rebalances (faust-streaming 0.15.3; the cause and its fix are in
-        # streams/sync/rebalance.py); kept because a takeover then loses the least work.
+        # No standby table copies: set while chasing events lost around rebalances
+        # (faust-streaming 0.15.3; the cause and its fix are in streams/sync/rebalance.py).
+        # One event at a time commits after every event, as it did then; concurrent
+        # pairs commit in batches (every so many acknowledged events, or so often).
         table_standby_replicas=0,
-        broker_commit_every=1,
+        **_commits(settings, serial),
         # Faust's default is 20 minutes: one produce request without an answer would then
         # hold every later send (and a step waiting for its state to be durable) that long.
         producer_request_timeout=PRODUCER_REQUEST_TIMEOUT,
@@ -82,3 +97,12 @@ def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
         **worker_web_settings(web_port),
     )
+
+
+def _commits(settings: Settings, serial: bool) -> dict[str, Any]:
+    if serial:
+        return {"broker_commit_every": 1}
+    return {
+        "broker_commit_every": settings.sync_commit_every,
+        "broker_commit_interval": settings.sync_commit_interval_seconds,
+    }

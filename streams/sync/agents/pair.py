@@ -1,4 +1,5 @@
-"""``sync-pair``: one pair step per message, serial per pair (key: pair id).
+"""``sync-pair``: one pair step per message, serial per pair (key: pair id), different
+pairs at the same time (``streams.sync.agents.keyed_stream``).
 
 Claim (the link marker of the issue agrees) -> ``engine.handle`` (decide, apply, fold; the
 pair made durable before JIRA is written) -> ``retrying.follow_up`` (retry, dead letters) ->
@@ -11,19 +12,21 @@ import dataclasses
 import functools
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import faust
 
 from streams.jira.errors import JiraError, PermanentJiraError
 from streams.state import PairState
 from streams.sync import journal, markers
+from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
 from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
+from streams.sync.keyed import Limits
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
 from streams.sync.normalize import encode_message, message_from_json, message_to_json
 from streams.sync.retrying import Backoff, follow_up
@@ -38,18 +41,19 @@ def install(
     pairs: Table,
     applier: Applier,
     backoff: Backoff,
+    limits: Limits | None = None,
 ) -> None:
+    """``limits``: pairs handled at once (``keyed_stream``); None, one event at a time."""
     step = PairStep(app, sinks, pairs, applier, backoff)
 
-    async def sync_pair(stream: faust.StreamT[Any]) -> None:
-        async for key, value in stream.items():
-            try:
-                await step(key, value)
-            except Exception as error:  # a bug must not stop every other pair
-                await sinks.survived("pair-changes", key, error, value)
-                await fail_pair(sinks, pairs, key, error)
+    async def sync_pair(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
+        try:
+            await step(key, value)
+        except Exception as error:  # a bug must not stop every other pair
+            await sinks.survived("pair-changes", key, error, value)
+            await fail_pair(sinks, pairs, key, error)
 
-    app.agent(source, name="sync-pair")(sync_pair)
+    app.agent(source, name="sync-pair")(agent_for(app, limits, sync_pair))
 
 
 @dataclass(frozen=True)

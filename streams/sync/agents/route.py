@@ -17,8 +17,10 @@ from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, PermanentJiraError
 from streams.sites import SiteNumber
 from streams.sync import journal, rich_text
+from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.fields import FieldMaps
 from streams.sync.kafka_io import Sinks, Table
+from streams.sync.keyed import Limits
 from streams.sync.messages import pair_id_for
 from streams.sync.normalize import change_from_envelope, encode_message
 from streams.wire import BadRecord, decode_event
@@ -33,16 +35,17 @@ def install(
     sinks: Sinks,
     clients: Mapping[int, JiraClient],
     maps: FieldMaps,
+    limits: Limits | None = None,
 ) -> None:
+    """``limits``: issues looked up at once (``keyed_stream``, by issue); None, one at a
+    time."""
     links: Table = app.Table(f"links-{site}", default=None, key_type=bytes, value_type=bytes)
 
-    async def route(stream: faust.StreamT[Any]) -> None:
-        async for event in stream.events():
-            key, value = event.key, event.value
-            try:
-                await route_one(key, value, event.headers)
-            except Exception as error:  # a bad record or answer must not stop the site
-                await sinks.survived(f"events-{site}", key, error, value)
+    async def route(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
+        try:
+            await route_one(key, value, headers)
+        except Exception as error:  # a bad record or answer must not stop the site
+            await sinks.survived(f"events-{site}", key, error, value)
 
     async def route_one(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
         try:  # a raw signed body with its headers (streams.wire), or an envelope
@@ -65,7 +68,7 @@ def install(
         log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
 
-    app.agent(source, name=f"route-{site}")(route)
+    app.agent(source, name=f"route-{site}")(agent_for(app, limits, route))
 
 
 async def find_pair(
