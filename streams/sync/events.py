@@ -58,8 +58,20 @@ def fold(pair: PairState | None, facts: Iterable[PairEvent], at: datetime) -> Pa
     return pair
 
 
+_ADAPTERS: dict[type[PairEvent], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[PairEvent]) -> TypeAdapter[Any]:
+    """One adapter per event class: building one costs about a millisecond, a step's
+    events are encoded for every journal record."""
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
 def encode(fact: PairEvent) -> dict[str, Any]:
-    body = TypeAdapter(type(fact)).dump_python(fact, mode="json")
+    body = _adapter(type(fact)).dump_python(fact, mode="json")
     return {"type": type(fact).__name__, **body}
 
 
@@ -71,7 +83,8 @@ def decode(record: dict[str, Any]) -> PairEvent:
     if cls is None:
         raise ValueError(f"not a pair event: {name!r}")
     try:
-        return TypeAdapter(cls).validate_python(fields)
+        decoded: PairEvent = _adapter(cls).validate_python(fields)
+        return decoded
     except Exception as error:  # pydantic's ValidationError, or a type error of the class
         raise ValueError(f"malformed {name}: {error}") from error
 
