@@ -37,6 +37,7 @@ from streams.topics import Topics
 pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 CREATE = "/rest/api/3/issue"
+ON_THE_WAY = 0.2  # seconds: a request this soon after a 429 was sent before it came back
 SLACK = 0.05  # seconds: the emulator stamps a call once it is answered
 WRITES_PER_CREATE = 3  # the counterpart and a remote link on each side
 
@@ -374,12 +375,20 @@ def throttled(calls: list[Call], refused: list[Rejection]) -> list[tuple[int, fl
 
 
 def too_soon(calls: list[Call], refused: list[Rejection]) -> list[str]:
-    """A refused request of the sync sent again before its Retry-After had passed."""
+    """A refused request of the sync sent again before its Retry-After had passed (not
+    counting a request to the same path that was already on its way: another pair's)."""
     early = []
     for n, wait in throttled(calls, refused):
         call = calls[n]
         same = (call.email, call.method, call.path)
-        again = next((c for c in calls[n + 1 :] if (c.email, c.method, c.path) == same), None)
+        again = next(
+            (
+                c
+                for c in calls[n + 1 :]
+                if (c.email, c.method, c.path) == same and c.at > call.at + ON_THE_WAY
+            ),
+            None,
+        )
         if again is not None and again.at - call.at < wait - SLACK:
             early.append(f"{call.method} {call.path} again after {again.at - call.at:.2f} s")
     return early
@@ -388,8 +397,10 @@ def too_soon(calls: list[Call], refused: list[Rejection]) -> list[str]:
 def crowding(calls: list[Call], refused: list[Rejection]) -> list[int]:
     """For each 429 to the sync: how many of its requests to what the 429 named (the
     endpoint's bucket, or the issue's writes for a per-issue refusal) reached the site before
-    the Retry-After had passed. JIRA Cloud counts per endpoint and method, and per issue, so
-    the worker pauses only that (JIRA.md, "Rate limits")."""
+    the Retry-After had passed, leaving out those already on their way when JIRA answered
+    the 429 (``ON_THE_WAY``: pairs handled at once send at once). JIRA Cloud counts per
+    endpoint and method, and per issue, so the worker pauses only that (JIRA.md, "Rate
+    limits")."""
     reasons = dict(zip((n for n, c in enumerate(calls) if c.status == 429), refused, strict=True))
     crowds = []
     for n, wait in throttled(calls, refused):
@@ -399,7 +410,7 @@ def crowding(calls: list[Call], refused: list[Rejection]) -> list[int]:
                 1
                 for later in calls[n + 1 :]
                 if later.email == SYNC_ACCOUNT
-                and later.at < calls[n].at + wait - SLACK
+                and calls[n].at + ON_THE_WAY < later.at < calls[n].at + wait - SLACK
                 and _scope(later, reasons[n].reason) == named
             )
         )
