@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     # Pairs (and route lookups) handled at once by one worker; 1: one event at a time, each
     # committed before the next (``streams.sync.agents.keyed_stream``). 1 until the JIRA
     # client holds every request to a site after its 429 (tests/e2e/test_chaos_faults.py).
-    sync_pair_concurrency: int = Field(default=1, ge=1, le=4096)
+    sync_pair_concurrency: int = Field(default=64, ge=1, le=4096)
     sync_in_flight: int = Field(default=1000, ge=1)  # events read, not yet acknowledged
     sync_in_flight_per_partition: int = Field(default=250, ge=1)
     sync_commit_every: int = Field(default=200, ge=1)  # acknowledged events per commit
