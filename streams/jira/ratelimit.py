@@ -85,9 +85,15 @@ class TokenBucket:
         return (start - now) + max(0.0, -self.tokens / self.rate)
 
     def pause(self, until: float) -> None:
-        """JIRA said this bucket is empty: nothing from it before ``until``."""
+        """JIRA said this bucket is empty: nothing from it before ``until``, and it fills
+        again only from then."""
         self.paused_until = max(self.paused_until, until)
+        self.stamp = max(self.stamp, until)
         self.tokens = min(self.tokens, 0.0)
+
+    def give_back(self) -> None:
+        """A reservation not used (its call waits again, with a new one)."""
+        self.tokens = min(self.capacity, self.tokens + 1.0)
 
 
 @dataclass
@@ -109,6 +115,26 @@ class IssueWrites:
                 moment = max(moment, self.times[-count] + seconds)
         self.times.append(moment)
         return moment
+
+    def give_back(self, moment: float) -> None:
+        if moment in self.times:
+            self.times.remove(moment)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A call's reserved slot: the seconds to wait, and what it took from."""
+
+    wait: float
+    bucket: TokenBucket | None = None
+    writes: IssueWrites | None = None
+    moment: float = 0.0
+
+    def give_back(self) -> None:
+        if self.bucket is not None:
+            self.bucket.give_back()
+        if self.writes is not None:
+            self.writes.give_back(self.moment)
 
 
 class SiteLimiter:
@@ -141,23 +167,30 @@ class SiteLimiter:
     async def acquire(self, method: str, path: str = "") -> None:
         """Waits for the call's slot; a 429 that paused its bucket (or its issue, or the
         site) while it waited makes it wait that out too, with a new reservation."""
-        wait = self.reserve(method, path)
-        while wait > 0:
-            await self._sleep(wait)
-            wait = self.reserve(method, path) if self._paused(method, path) else 0.0
+        slot = self.reservation(method, path)
+        while slot.wait > 0:
+            await self._sleep(slot.wait)
+            if not self._paused(method, path):
+                return
+            slot.give_back()  # its place is gone with the pause: a new one after it
+            slot = self.reservation(method, path)
 
     def reserve(self, method: str, path: str = "") -> float:
-        """Reserve the call's slot now (no await between looking and taking); the seconds
-        until it may be sent."""
+        """Reserve the call's slot now; the seconds until it may be sent."""
+        return self.reservation(method, path).wait
+
+    def reservation(self, method: str, path: str = "") -> Reservation:
+        """The call's slot, reserved now (no await between looking and taking)."""
         method, now = method.upper(), self._clock()
         start = max(now, self._paused_until)
         bucket = self._bucket(method, path, now)
         ready = start + (bucket.take(start) if bucket is not None else 0.0)
         issue = issue_of(method, path)
-        if issue is not None and self._windows:
-            writes = self._issues.setdefault(issue, IssueWrites(self._windows))
-            ready = writes.reserve(ready, now)
-        return ready - now
+        if issue is None or not self._windows:
+            return Reservation(ready - now, bucket)
+        writes = self._issues.setdefault(issue, IssueWrites(self._windows))
+        moment = writes.reserve(ready, now)
+        return Reservation(moment - now, bucket, writes, moment)
 
     def _paused(self, method: str, path: str) -> bool:
         now, method = self._clock(), method.upper()
@@ -201,9 +234,10 @@ class SiteLimiter:
         if said is not None:
             return said
         reset = _timestamp(headers.get("X-RateLimit-Reset"))
-        if reset is not None:
-            return retry_after_seconds(reset - self._wall())
-        return UNSAID_PAUSE if status == 429 else None
+        until = retry_after_seconds(reset - self._wall()) if reset is not None else None
+        if status == 429:  # refused: paused a moment at least, whatever the clocks say
+            return max(until or 0.0, UNSAID_PAUSE)
+        return until or None
 
     def _bucket(self, method: str, path: str, now: float) -> TokenBucket | None:
         rate = self._rates.get(method)

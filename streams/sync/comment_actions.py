@@ -80,9 +80,11 @@ class CopyStep:
 @dataclass(frozen=True)
 class FindCopy(CopyStep):
     """Look for a copy whose create may have happened (its answer lost) by its marker;
-    ``body``: the copy's text when it is to be made, None when it is to be removed."""
+    ``body``: the copy's text when it is to be made, None when it is to be removed;
+    ``unmapped``: the copy known before is gone."""
 
     body: dict[str, Any] | None = None
+    unmapped: bool = False
 
 
 @dataclass(frozen=True)

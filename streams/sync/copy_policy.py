@@ -1,7 +1,8 @@
 """What a comment's copy needs, chosen step by step from what JIRA said (pure): after its
 original is read (``CommentRead``), the copy is made, updated or removed; a copy whose
 create was asked before (its answer may have been lost) is looked for by its marker first
-(``CopyFound``); a known copy someone deleted is made again (``CopyMissing``). Each step
+(``CopyFound``); a known copy someone deleted is made again (``CopyMissing``), looked for
+first when a post of it was asked since (a retried post whose answer was lost). Each step
 is one JIRA call (``streams.sync.comment_copies``); the facts come with the last one."""
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def next_step(action: CopyComment | CopyStep, said: Said | None) -> Followed:
     if isinstance(said, CopyFound) and isinstance(action, FindCopy):
         return after_search(action, said.found)
     if isinstance(said, CopyMissing) and isinstance(action, UpdateCopy):
+        if action.copy.pending:  # a post of it was asked since: its answer may be lost
+            return Followed(then=[FindCopy(action.copy, action.body, unmapped=True)])
         return Followed(then=[PostCopy(action.copy, action.body, unmapped=True)])
     return Followed()
 
@@ -80,7 +83,7 @@ def after_search(action: FindCopy, found: Comment | None) -> Followed:
             return Followed([CommentUnmapped(source)])
         return Followed(then=[DeleteCopy(copy, found.id)])
     if found is None:
-        return Followed(then=[PostCopy(copy, action.body)])
+        return Followed(then=[PostCopy(copy, action.body, unmapped=action.unmapped)])
     if found.body != action.body:
         return Followed(then=[UpdateCopy(copy, found.id, action.body, found=True)])
     return Followed([CommentCopied(source, f"{action.site}:{found.id}")])

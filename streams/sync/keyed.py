@@ -188,11 +188,13 @@ class KeyedScheduler(Generic[Item]):
 
     async def _finished(self, entry: _Entry[Item]) -> None:
         released, stranded = entry.ledger.finish(entry.offset)
-        for item in stranded:
-            self._forget(item)
-        for item in released:
-            await self._ack(item)
-        await self._freed(len(released) + len(stranded))
+        try:
+            for item in stranded:
+                self._forget(item)
+            for item in released:
+                await self._ack(item)
+        finally:  # an acknowledgement that fails frees its room all the same
+            await self._freed(len(released) + len(stranded))
 
     async def _freed(self, count: int, wake: bool = False) -> None:
         if count or wake:
@@ -243,5 +245,11 @@ async def _guarded(work: Callable[[], Awaitable[None]]) -> None:
     the key's later items and the partition's acknowledgements go on."""
     try:
         await work()
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is None or current.cancelling():
+            raise  # the runner (or ``stop``) asked for it
+        # a future the work awaited was cancelled elsewhere: done, as a failure is
+        log.exception("keyed work cancelled from within")
     except Exception:
         log.exception("keyed work failed")

@@ -94,11 +94,12 @@ def test_a_burst_429_pauses_its_bucket_only() -> None:
     clock = Still()
     limits = limiter(clock)
     limits.answered("GET", ISSUE, 429, {"Retry-After": "5", "RateLimit-Reason": "jira-burst-based"})
-    assert limits.reserve("GET", OTHER) == pytest.approx(5.0)  # the same endpoint
+    # the same endpoint: after the pause, and the bucket fills again only from then
+    assert limits.reserve("GET", OTHER) == pytest.approx(5.0 + 1 / 95)
     assert limits.reserve("GET", COMMENTS) == 0.0
     assert limits.reserve("PUT", ISSUE) == 0.0
     clock.now += 5.0
-    assert limits.reserve("GET", ISSUE) == pytest.approx(0.0, abs=0.02)
+    assert limits.reserve("GET", ISSUE) == pytest.approx(2 / 95)
 
 
 def test_a_per_issue_429_pauses_that_issues_writes_only() -> None:
@@ -131,7 +132,7 @@ def test_an_empty_bucket_said_by_jira_pauses_it_until_the_reset() -> None:
     limits = limiter(clock)
     reset = datetime.fromtimestamp(clock.now + 4.0, UTC).isoformat()
     limits.answered("GET", ISSUE, 200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
-    assert limits.reserve("GET", OTHER) == pytest.approx(4.0, abs=0.01)
+    assert limits.reserve("GET", OTHER) == pytest.approx(4.0 + 1 / 95, abs=0.01)
     limits.answered("GET", COMMENTS, 200, {"X-RateLimit-Remaining": "7"})
     assert limits.reserve("GET", COMMENTS) == 0.0
 
@@ -140,7 +141,32 @@ def test_a_429_that_says_no_wait_still_pauses_its_bucket_a_moment() -> None:
     clock = Still()
     limits = limiter(clock)
     limits.answered("POST", "/rest/api/3/search/jql", 429, {})
-    assert limits.reserve("POST", "/rest/api/3/search/jql") == pytest.approx(1.0)
+    assert limits.reserve("POST", "/rest/api/3/search/jql") == pytest.approx(1.0 + 1 / 95)
+
+
+def test_a_429_whose_reset_has_passed_by_our_clock_still_pauses_its_bucket() -> None:
+    clock = Still()
+    limits = limiter(clock)
+    past = datetime.fromtimestamp(clock.now - 3.0, UTC).isoformat()  # clocks apart
+    limits.answered("GET", ISSUE, 429, {"X-RateLimit-Reset": past})
+    assert limits.reserve("GET", ISSUE) >= 1.0
+
+
+def test_a_call_that_waits_again_after_a_pause_gives_its_first_place_back() -> None:
+    clock, limits_box = Still(), []
+
+    async def sleep(seconds: float) -> None:
+        if clock.now == 1000.0:  # while the call waits, a 429 pauses its bucket 4 s
+            limits_box[0].answered("PUT", OTHER, 429, {"Retry-After": "4"})
+        clock.now += seconds
+
+    limits = SiteLimiter({"PUT": 1.0}, share=1.0, clock=clock, sleep=sleep, issue_writes=())
+    limits_box.append(limits)
+    asyncio.run(limits.acquire("PUT", ISSUE))  # the bucket's one token
+    asyncio.run(limits.acquire("PUT", ISSUE))  # waits; the pause moves it past 1004
+    assert clock.now == pytest.approx(1005.0)
+    # only the call that was sent took a token: the place it gave back is free again
+    assert limits.reserve("PUT", ISSUE) == pytest.approx(1.0)
 
 
 def test_a_429_that_lands_while_a_call_waits_holds_that_call_too() -> None:
@@ -157,4 +183,5 @@ def test_a_429_that_lands_while_a_call_waits_holds_that_call_too() -> None:
     asyncio.run(limits.acquire("PUT", ISSUE))  # the bucket's one token
     asyncio.run(limits.acquire("PUT", ISSUE))  # waits 1 s; the 429 makes it 6 s from then
     assert slept[0] == pytest.approx(1.0)
-    assert clock.now == pytest.approx(1006.0)  # held until the pause ends, not sent at 1001
+    # held until the pause ends and the bucket's next token, not sent at 1001
+    assert clock.now == pytest.approx(1007.0)

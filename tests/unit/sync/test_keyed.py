@@ -231,3 +231,26 @@ async def test_each_item_runs_in_the_context_it_was_read_in() -> None:
         await keyed.submit(0, offset, key, Msg(0, offset, key), work, contextvars.copy_context())
     await keyed.idle()
     assert seen == {f"event {n}": f"event {n}" for n in range(5)}
+
+
+async def test_work_that_fails_or_is_cancelled_from_within_still_lets_its_partition_go_on() -> None:
+    record = Record()
+    keyed = scheduler(record, Limits(concurrency=4, in_flight=3, per_partition=3))
+
+    async def cancelled_elsewhere() -> None:
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        gone.cancel()  # e.g. a producer's send future cancelled when it restarts
+        await gone
+
+    async def failing() -> None:
+        raise RuntimeError("a bug")
+
+    await keyed.submit(0, 0, "k0", Msg(0, 0, "k0"), cancelled_elsewhere)
+    await keyed.submit(0, 1, "k1", Msg(0, 1, "k1"), failing)
+    await keyed.submit(0, 2, "k2", Msg(0, 2, "k2"), step(record, Msg(0, 2, "k2"), 0.0))
+    # the bound (3 in flight) is full until those are done: this submit must not hang
+    msg = Msg(0, 3, "k3")
+    await asyncio.wait_for(keyed.submit(0, 3, "k3", msg, step(record, msg, 0.0)), 2.0)
+    await keyed.idle()
+    assert record.acked[0] == [0, 1, 2, 3]
+    assert keyed.held == 0

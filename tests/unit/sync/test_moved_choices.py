@@ -116,6 +116,19 @@ def test_a_known_copy_someone_deleted_is_made_again_unmapped() -> None:
     assert gone == Followed(then=[PostCopy(KNOWN, BODY, unmapped=True)])
 
 
+def test_a_deleted_copy_whose_new_post_may_have_been_made_is_looked_for_first() -> None:
+    # the copy someone deleted was posted again, and that post failed after JIRA may have
+    # made it: the comment is pending with the old copy still mapped
+    again = dataclasses.replace(KNOWN, pending=True)
+    gone = after(UpdateCopy(again, "20000", BODY), CopyMissing(), CONFIG, T0)
+    assert gone == Followed(then=[FindCopy(again, BODY, unmapped=True)])
+    made = Comment(id="20009", body=BODY)
+    found = after(FindCopy(again, BODY, unmapped=True), CopyFound(made), CONFIG, T0)
+    assert found == Followed([CommentCopied("1:10010", "2:20009")])  # not posted twice
+    none = after(FindCopy(again, BODY, unmapped=True), CopyFound(None), CONFIG, T0)
+    assert none.then == [PostCopy(again, BODY, unmapped=True)]
+
+
 def test_a_failed_step_of_a_copy_is_the_copys_failure() -> None:
     error = ServerError("POST", "/rest/api/3/issue/PROJ2-1/comment", 503, ["down"], {})
     assert failed(PostCopy(KNOWN, BODY), error) == failed(KNOWN, error)
