@@ -21,6 +21,7 @@ from ingress.app import create_app
 from ingress.context import IngressOptions
 from ingress.health import Probe
 from ingress.publisher import MemoryPublisher
+from ingress.server import build_app
 from streams.jira.signature import sign
 from streams.settings import Settings
 from tests.infra import WEBHOOK_SAMPLES, isolated_settings
@@ -161,3 +162,15 @@ def restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+async def client(kafka_bootstrap: str, unique_name: str) -> AsyncIterator[Client]:
+    """The ingress in front of the session's real broker, under this test's topic prefix
+    (``test_broker_outage`` has its own, on a broker it stops)."""
+    settings = make_settings(
+        kafka_bootstrap_servers=kafka_bootstrap, kafka_topic_prefix=unique_name
+    )
+    app = build_app(settings, IngressOptions(publish_timeout=10))
+    async with TestClient(TestServer(app)) as client:
+        yield client

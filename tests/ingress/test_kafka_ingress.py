@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from ingress.context import IngressOptions
-from ingress.server import build_app
 from streams.jira.webhooks import parse_webhook
 from streams.records import SiteNumber
 from streams.topics import Topics
@@ -18,23 +14,12 @@ from tests.ingress.conftest import (
     Client,
     api_key,
     consume,
-    make_settings,
     sample,
     sample_paths,
     signed,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def client(kafka_bootstrap: str, unique_name: str) -> AsyncIterator[Client]:
-    settings = make_settings(
-        kafka_bootstrap_servers=kafka_bootstrap, kafka_topic_prefix=unique_name
-    )
-    app = build_app(settings, IngressOptions(publish_timeout=10))
-    async with TestClient(TestServer(app)) as client:
-        yield client
 
 
 async def test_every_recorded_webhook_is_published_on_its_site_topic_keyed_by_issue(

@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import AIOKafkaProducer
 
-from ingress.context import IngressOptions
-from ingress.server import build_app
 from streams.topics import Topics
 from streams.wire import verify_record
-from tests.ingress.conftest import SECRET, Client, consume, make_settings, sample_paths, signed
+from tests.ingress.conftest import SECRET, Client, consume, sample_paths, signed
 from tests.ingress.test_cli import environment
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def client(kafka_bootstrap: str, unique_name: str) -> AsyncIterator[Client]:
-    settings = make_settings(
-        kafka_bootstrap_servers=kafka_bootstrap, kafka_topic_prefix=unique_name
-    )
-    app = build_app(settings, IngressOptions(publish_timeout=10))
-    async with TestClient(TestServer(app)) as client:
-        yield client
 
 
 async def verify_log(
