@@ -53,7 +53,7 @@ def create_worker_app(
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
     pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff or Backoff(), limits)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
-    retry.install(app, topics.retry, sinks)
+    retry.install(app, topics.retry, sinks, retry.retry_limits(settings))
     commands.install(app, topics.commands, sinks, applier)
 
     async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
