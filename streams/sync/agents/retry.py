@@ -25,6 +25,28 @@ from streams.sync.retrying import SWEEP, needs_another_look
 log = logging.getLogger(__name__)
 
 
+class Waits:
+    """Retries waiting for their time. A rebalance ends every wait at once (``cut``, hooked
+    on ``SyncApp.before_revoking``): Faust waits for every started event before it lets
+    partitions go, and a retry may wait minutes, longer than a rebalance may take."""
+
+    def __init__(self) -> None:
+        self._cut = asyncio.Event()
+
+    def cut(self, revoked: object = None) -> None:
+        self._cut.set()
+        self._cut = asyncio.Event()  # waits begun from now on wait afresh
+
+    async def until_due(self, seconds: float) -> bool:
+        """True once ``seconds`` have passed; False when a rebalance cut the wait."""
+        cut = self._cut
+        try:
+            await asyncio.wait_for(cut.wait(), timeout=seconds)
+        except TimeoutError:
+            return True
+        return False
+
+
 def install(
     app: faust.App, source: faust.TopicT, sinks: Sinks, limits: Limits | None = None
 ) -> None:
@@ -34,7 +56,13 @@ def install(
     time, so one pair's long backoff never holds another pair's retry that is due sooner;
     a partition's offsets are still acknowledged in order (a record is committed once it
     and every earlier one were sent on). None: one record at a time, each waiting behind
-    the one before it (for tests of the agent alone)."""
+    the one before it (for tests of the agent alone). A wait cut by a rebalance puts the
+    record back on the retry topic, unchanged: it is never lost, at worst looked at twice
+    (a pair's look is idempotent)."""
+    waits = Waits()
+    hooks = getattr(app, "before_revoking", None)
+    if hooks is not None:
+        hooks.append(waits.cut)
 
     async def retry(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
         try:
@@ -43,8 +71,9 @@ def install(
             await sinks.reject("retry", key, f"not a retry record: {error}", None)
             return
         try:
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if wait > 0 and not await waits.until_due(wait):
+                await sinks.retry.send(key=key, value=value)
+                return
             await sinks.pair_changes.send(key=key, value=encode_message(message))
         except Exception as error:  # the retry agent must go on
             await sinks.survived("retry", key, error, value)
