@@ -19,6 +19,7 @@ import boto3
 from aiokafka import AIOKafkaClient
 from botocore.config import Config
 
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from streams.settings import Settings, SiteSettings
 
 Status = Literal["ok", "down", "not configured"]
@@ -55,10 +56,14 @@ async def _timed(probe: Probe, limit: float) -> Check:
     return Check(check.status, check.detail, time.monotonic() - began)
 
 
-def kafka_probe(bootstrap_servers: str, timeout: float) -> Probe:
+def kafka_probe(
+    bootstrap_servers: str, timeout: float, security: KafkaSecurity = PLAINTEXT
+) -> Probe:
     async def probe() -> Check:
         client = AIOKafkaClient(
-            bootstrap_servers=bootstrap_servers, request_timeout_ms=int(timeout * 1000)
+            bootstrap_servers=bootstrap_servers,
+            request_timeout_ms=int(timeout * 1000),
+            **client_options(security),
         )
         try:
             await client.bootstrap()
@@ -126,7 +131,7 @@ def basic_auth(site: SiteSettings) -> str:
 def default_probes(settings: Settings, timeout: float) -> dict[str, Probe]:
     endpoint = settings.dynamodb_endpoint_url
     return {
-        "kafka": kafka_probe(settings.kafka_bootstrap_servers, timeout),
+        "kafka": kafka_probe(settings.kafka_bootstrap_servers, timeout, settings.kafka_security()),
         "dynamodb": dynamodb_probe(
             str(endpoint) if endpoint is not None else None, settings.aws_region, timeout
         ),

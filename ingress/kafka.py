@@ -29,8 +29,11 @@ from aiokafka.errors import (
 
 from ingress.publisher import MessageTooLarge, PublishError, RecordHeaders
 from streams.kafka_admin import TopicShape, ensure_topics
+from streams.kafka_reach import started
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 
 log = logging.getLogger(__name__)
+START_WAIT = 30.0  # seconds a producer may take to connect before the cause is looked for
 # The producer's idempotence state is broken: no later record can succeed on it.
 BROKEN_PRODUCER = (
     OutOfOrderSequenceNumber,
@@ -57,6 +60,7 @@ class ProducerConfig:
     client_id: str = "jira-sync-ingress"
     topics: tuple[str, ...] = ()
     topic_spec: TopicSpec | None = None
+    security: KafkaSecurity = PLAINTEXT
 
 
 class KafkaPublisher:
@@ -78,7 +82,7 @@ class KafkaPublisher:
                     for name in dict.fromkeys(config.topics)
                 ]
                 created = await ensure_topics(
-                    config.bootstrap_servers, shapes, config.request_timeout
+                    config.bootstrap_servers, shapes, config.request_timeout, config.security
                 )
                 log.info("topics ready", extra={"topics_created": created})
             await self._ready()
@@ -177,9 +181,10 @@ class KafkaPublisher:
             request_timeout_ms=int(config.request_timeout * 1000),
             max_request_size=config.max_record_bytes,
             max_batch_size=config.max_batch_bytes,
+            **client_options(config.security),
         )
         try:
-            await producer.start()
+            await started(producer, config.bootstrap_servers, config.security, START_WAIT)
         except KafkaError as error:
             with contextlib.suppress(Exception):
                 await producer.stop()

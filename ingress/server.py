@@ -33,6 +33,7 @@ def kafka_publisher(settings: Settings, options: IngressOptions) -> KafkaPublish
     return KafkaPublisher(
         ProducerConfig(
             bootstrap_servers=settings.kafka_bootstrap_servers,
+            security=settings.kafka_security(),
             request_timeout=options.publish_timeout,
             max_record_bytes=max_record,
             topics=(topics.events(1), topics.events(2), topics.ignored_events, topics.commands),

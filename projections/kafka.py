@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from streams.kafka_admin import TopicShape, ensure_topics
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 
 CLIENT_ID = "jira-sync-projections"
 
@@ -29,6 +30,7 @@ class KafkaOptions:
     partitions: int = 8
     replication_factor: int = 1
     request_timeout: float = 10.0
+    security: KafkaSecurity = PLAINTEXT
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def group_consumer(options: KafkaOptions, max_records: int) -> AIOKafkaConsumer:
         isolation_level="read_committed",
         max_poll_records=max_records,
         request_timeout_ms=int(options.request_timeout * 1000) + 30_000,
+        **client_options(options.security),
     )
 
 
@@ -71,6 +74,7 @@ def reader(options: KafkaOptions) -> AIOKafkaConsumer:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
+        **client_options(options.security),
     )
 
 
@@ -82,7 +86,10 @@ async def ensure_state_topic(options: KafkaOptions) -> bool:
         options.replication_factor,
         {"cleanup.policy": "compact"},
     )
-    return bool(await ensure_topics(options.bootstrap_servers, [shape], options.request_timeout))
+    created = await ensure_topics(
+        options.bootstrap_servers, [shape], options.request_timeout, options.security
+    )
+    return bool(created)
 
 
 async def partitions_of(options: KafkaOptions) -> list[TopicPartition]:
@@ -91,6 +98,7 @@ async def partitions_of(options: KafkaOptions) -> list[TopicPartition]:
         bootstrap_servers=options.bootstrap_servers,
         client_id=CLIENT_ID,
         request_timeout_ms=int(options.request_timeout * 1000),
+        **client_options(options.security),
     )
     try:
         await client.bootstrap()
@@ -116,6 +124,7 @@ async def consumer_lag(options: KafkaOptions) -> TopicLag:
         bootstrap_servers=options.bootstrap_servers,
         client_id=CLIENT_ID,
         request_timeout_ms=int(options.request_timeout * 1000),
+        **client_options(options.security),
     )
     offsets = reader(options)
     try:

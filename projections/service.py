@@ -30,6 +30,7 @@ class ServeOptions:
 def kafka_options(settings: Settings) -> KafkaOptions:
     return KafkaOptions(
         bootstrap_servers=settings.kafka_bootstrap_servers,
+        security=settings.kafka_security(),
         topic=Topics(settings.kafka_topic_prefix).sync_state,
         group=f"{settings.kafka_topic_prefix}.projections",
         partitions=settings.kafka_partitions,

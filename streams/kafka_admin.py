@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from streams.kafka_reach import started
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
+
 
 @dataclass(frozen=True)
 class TopicShape:
@@ -26,13 +29,18 @@ class TopicCreationError(KafkaError):  # type: ignore[misc]  # aiokafka is untyp
 
 
 async def ensure_topics(
-    bootstrap_servers: str, shapes: Iterable[TopicShape], wait: float
+    bootstrap_servers: str,
+    shapes: Iterable[TopicShape],
+    wait: float,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[str]:
     """Create the topics that do not exist yet; return the names created."""
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap_servers, request_timeout_ms=int(wait * 1000)
+        bootstrap_servers=bootstrap_servers,
+        request_timeout_ms=int(wait * 1000),
+        **client_options(security),
     )
-    await admin.start()
+    await started(admin, bootstrap_servers, security, max(wait, 10.0))
     try:
         existing = set(await admin.list_topics())
         missing = [shape for shape in shapes if shape.name not in existing]

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.deployment import deployment_problems, is_loopback_url
+from streams.kafka_security import KafkaProtocol, KafkaSecurity, SaslMechanism, security_problems
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
@@ -131,6 +132,16 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(default=8, ge=1, le=1024)
     kafka_replication_factor: int = Field(default=1, ge=1, le=16)
     kafka_session_timeout_seconds: float = Field(default=30.0, ge=6, le=300)
+    # How every Kafka client connects (``streams.kafka_security``, docs/kafka-security.md).
+    kafka_security_protocol: KafkaProtocol = KafkaProtocol.PLAINTEXT
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_file: Path | None = None
+    kafka_ssl_cert_file: Path | None = None
+    kafka_ssl_key_file: Path | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
 
     dynamodb_endpoint_url: AnyHttpUrl | None = None
     aws_region: str = "us-east-1"
@@ -195,7 +206,7 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_MARKER_SECRET} characters")
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "kafka_security_protocol", "kafka_sasl_mechanism", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
@@ -206,6 +217,27 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _kafka_security(self) -> Self:
+        problems = security_problems(self.kafka_security())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def kafka_security(self) -> KafkaSecurity:
+        """How the Kafka clients connect (``streams.kafka_security.client_options``)."""
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=self.kafka_sasl_password,
+            ca_file=self.kafka_ssl_ca_file,
+            cert_file=self.kafka_ssl_cert_file,
+            key_file=self.kafka_ssl_key_file,
+            key_password=self.kafka_ssl_key_password,
+            check_hostname=self.kafka_ssl_check_hostname,
+        )
 
     def site(self, number: Literal[1, 2]) -> SiteSettings:
         url = getattr(self, f"jira_{number}_base_url")

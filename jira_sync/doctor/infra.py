@@ -18,6 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from jira_sync.doctor.report import Check, Finding, fail, ok, warn
 from projections.dynamo_table import SchemaMismatch, check_schema, dynamodb_client
+from streams.kafka_reach import started
+from streams.kafka_security import KafkaProtocol, client_options
 from streams.settings import Settings
 from streams.topics import Topics
 
@@ -37,21 +39,30 @@ def infra_checks(settings: Settings, limit: float) -> list[Check]:
 
 
 async def kafka_findings(settings: Settings, limit: float) -> list[Finding]:
-    servers = settings.kafka_bootstrap_servers
+    servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=servers, request_timeout_ms=int(limit * 1000), client_id="jira-doctor"
+        bootstrap_servers=servers,
+        request_timeout_ms=int(limit * 1000),
+        client_id="jira-doctor",
+        **client_options(security),
     )
     try:
-        await admin.start()
+        await started(admin, servers, security, limit / 2)
         cluster = await admin.describe_cluster()
         topics = set(await admin.list_topics())
         policy = await _cleanup_policy(admin, Topics(settings.kafka_topic_prefix).sync_state)
     except KafkaError as error:
-        fix = f"check KAFKA_BOOTSTRAP_SERVERS ({servers}); {LOCAL_STACK}"
-        return [fail("kafka", f"no answer from {servers}: {error}", fix)]
+        return [fail("kafka", f"no answer from {servers}: {error}", _kafka_fix(settings))]
     finally:
         await admin.close()
     return [_brokers(settings, cluster), *topic_findings(settings, topics, policy)]
+
+
+def _kafka_fix(settings: Settings) -> str:
+    servers = settings.kafka_bootstrap_servers
+    if settings.kafka_security().protocol is KafkaProtocol.PLAINTEXT:
+        return f"check KAFKA_BOOTSTRAP_SERVERS ({servers}); {LOCAL_STACK}"
+    return f"check KAFKA_BOOTSTRAP_SERVERS ({servers}) and the settings in docs/kafka-security.md"
 
 
 async def _cleanup_policy(admin: AIOKafkaAdminClient, topic: str) -> str | None:

@@ -15,6 +15,8 @@ from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import env_file_option, settings_or_exit, site_option
 from streams.commands import Command, CommandError, parse_command
+from streams.kafka_reach import started
+from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.topics import Topics
 
@@ -74,10 +76,14 @@ def send_command(env_file: Path, body: dict[str, Any]) -> None:
 
 async def publish_command(settings: Settings, command: Command) -> None:
     """One command on the command topic, acknowledged by every in-sync replica."""
+    servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", request_timeout_ms=10000
+        bootstrap_servers=servers,
+        acks="all",
+        request_timeout_ms=10000,
+        **client_options(security),
     )
-    await producer.start()
+    await started(producer, servers, security, 30.0)
     try:
         topic = Topics(settings.kafka_topic_prefix).commands
         await producer.send_and_wait(topic, command.to_bytes(), key=command.key.encode())

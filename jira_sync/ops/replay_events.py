@@ -22,6 +22,8 @@ from aiokafka import AIOKafkaProducer
 from projections.kafka import KafkaOptions, partitions_of
 from projections.replay import StateLog
 from streams.kafka_admin import TopicShape, ensure_topics
+from streams.kafka_reach import started
+from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.sync.kafka_io import worker_group
 from streams.sync.replay import JournalFold, Rebuilt
@@ -46,7 +48,9 @@ def changelog(settings: Settings, table: str) -> str:
 
 
 def _options(settings: Settings, topic: str) -> KafkaOptions:
-    return KafkaOptions(settings.kafka_bootstrap_servers, topic, group="")
+    return KafkaOptions(
+        settings.kafka_bootstrap_servers, topic, group="", security=settings.kafka_security()
+    )
 
 
 def decoded(value: bytes | str | None) -> dict[str, Any] | None:
@@ -160,11 +164,12 @@ async def write_back(settings: Settings, comparison: Comparison) -> int:
     shape = (settings.kafka_partitions, settings.kafka_replication_factor)
     compacted = {"cleanup.policy": "compact"}
     topics = [TopicShape(topic, *shape, compacted) for topic in comparison.differ]
-    await ensure_topics(settings.kafka_bootstrap_servers, topics, 30.0)
+    servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
+    await ensure_topics(servers, topics, 30.0, security)
     producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
+        bootstrap_servers=servers, acks="all", enable_idempotence=True, **client_options(security)
     )
-    await producer.start()
+    await started(producer, servers, security, 30.0)
     written = 0
     try:
         for topic, records in comparison.differ.items():

@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from jira_sync.ops.resync_progress import Progress
+from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.topics import Topics
 
@@ -85,8 +86,9 @@ async def watching(settings: Settings, group: str) -> AsyncIterator[Watch]:
     """Positioned at the current ends, before the command is sent."""
     servers = settings.kafka_bootstrap_servers
     topics = Topics(settings.kafka_topic_prefix)
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    options = client_options(settings.kafka_security())
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, **options)
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers, **options)
     await consumer.start()
     try:
         await admin.start()

@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
 from jira_sync.config_cmd import env_file_option, settings_or_exit
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from streams.settings import Settings
 from streams.wire import Verdict, verify_record
 
@@ -28,11 +29,19 @@ class NotRead(Exception):
 
 
 async def read_record(
-    bootstrap: str, topic: str, partition: int, offset: int, within: float
+    bootstrap: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    within: float,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> ConsumerRecord[bytes, bytes]:
     """The record at ``offset`` of ``topic``'s ``partition`` (no consumer group)."""
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=40_000
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        request_timeout_ms=40_000,
+        **client_options(security),
     )
     place = TopicPartition(topic, partition)
     try:
@@ -83,7 +92,9 @@ def verify_log(topic: str, partition: int, offset: int, timeout: float, env_file
     settings = settings_or_exit(env_file, both_sites=False)
     bootstrap = settings.kafka_bootstrap_servers
     try:
-        record = asyncio.run(read_record(bootstrap, topic, partition, offset, timeout))
+        record = asyncio.run(
+            read_record(bootstrap, topic, partition, offset, timeout, settings.kafka_security())
+        )
     except NotRead as error:
         click.echo(f"jira-sync verify-log: {error}", err=True)
         sys.exit(2)

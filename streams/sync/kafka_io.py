@@ -206,7 +206,12 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
 
 async def prepare_kafka(settings: Settings) -> None:
     """Before the worker starts: its topics exist, in their shape."""
-    await ensure_topics(settings.kafka_bootstrap_servers, worker_topics(settings), 30.0)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        worker_topics(settings),
+        30.0,
+        settings.kafka_security(),
+    )
 
 
 def worker_group(settings: Settings) -> str:

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import faust
 
+from streams.kafka_security import faust_credentials
 from streams.settings import Settings
 from streams.sites import SITES
 from streams.sync.agents import commands, pair, retry, route
@@ -79,6 +80,7 @@ def _faust_app(settings: Settings, store: str, web_port: int) -> faust.App:
     return SyncApp(
         worker_group(settings),
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker_credentials=faust_credentials(settings.kafka_security()),
         store=store,
         processing_guarantee="at_least_once",
         topic_disable_leader=True,
