@@ -8,12 +8,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from stack import probes, process
 from stack.artifacts import DYNAMODB, KAFKA, ensure_jars, tail
 from stack.errors import PortInUseError, StackError, StartError
+from stack.secure import SecureListener, prepare_listener
 from stack.services import dynamodb_command, java_binary, prepare_kafka
 
 HOST = "127.0.0.1"
@@ -59,6 +60,7 @@ class StackState:
     dynamodb: ServiceState
     startup_seconds: float = 0.0
     already_running: bool = field(default=False, compare=False)
+    secure: SecureListener | None = None  # the broker's SASL_SSL listener, if asked for
 
     @property
     def kafka_bootstrap_servers(self) -> str:
@@ -72,10 +74,12 @@ class StackState:
         return (self.kafka, self.dynamodb)
 
     def exports(self) -> str:
-        return (
-            f"KAFKA_BOOTSTRAP_SERVERS={self.kafka_bootstrap_servers}\n"
-            f"DYNAMODB_ENDPOINT_URL={self.dynamodb_endpoint_url}"
-        )
+        """The clients' settings (those of the SASL_SSL listener when there is one)."""
+        kafka = {"KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers}
+        if self.secure is not None:
+            kafka = self.secure.client_settings()
+        lines = [f"{name}={value}" for name, value in kafka.items()]
+        return "\n".join([*lines, f"DYNAMODB_ENDPOINT_URL={self.dynamodb_endpoint_url}"])
 
 
 class Stack:
@@ -84,15 +88,20 @@ class Stack:
         self._progress = progress or (lambda message: None)
 
     def up(
-        self, kafka_port: int = 9092, dynamodb_port: int = 8000, timeout: float = 180
+        self,
+        kafka_port: int = 9092,
+        dynamodb_port: int = 8000,
+        timeout: float = 180,
+        sasl_ssl_port: int | None = None,
     ) -> StackState:
-        """Start both services (or return the running ones); ports of 0 mean any free port."""
+        """Start both services (or return the running ones); ports of 0 mean any free port.
+        ``sasl_ssl_port``: the broker listens there too, with TLS and SCRAM (``stack.secure``)."""
         with self._locked():
             running = self._running()
             if running is not None:
-                return StackState(running.kafka, running.dynamodb, running.startup_seconds, True)
+                return replace(running, already_running=True)
             self.down_locked()
-            return self._start(kafka_port, dynamodb_port, timeout)
+            return self._start(kafka_port, dynamodb_port, timeout, sasl_ssl_port)
 
     def status(self) -> StackState | None:
         """The recorded stack, or None when nothing is recorded."""
@@ -145,7 +154,7 @@ class Stack:
             restarted = ServiceState(name, pid, process.start_time(pid), service.port, service.log)
             kafka = restarted if name == "kafka" else state.kafka
             dynamodb = restarted if name == "dynamodb" else state.dynamodb
-            self._save(StackState(kafka, dynamodb, state.startup_seconds))
+            self._save(replace(state, kafka=kafka, dynamodb=dynamodb))
             self._wait_service(state, restarted, timeout)
             return restarted
 
@@ -172,13 +181,19 @@ class Stack:
                 raise StartError(f"{service.name} did not answer within {timeout:.0f} s")
             time.sleep(0.5)
 
-    def _start(self, kafka_port: int, dynamodb_port: int, timeout: float) -> StackState:
+    def _start(
+        self, kafka_port: int, dynamodb_port: int, timeout: float, sasl_ssl_port: int | None
+    ) -> StackState:
         began = time.monotonic()
         java = java_binary()
         kafka_port = _claim(kafka_port, "Kafka", "--kafka-port")
         dynamodb_port = _claim(dynamodb_port, "DynamoDB Local", "--dynamodb-port")
         controller_port = _claim(0, "the Kafka controller", "")
         self.home.run.mkdir(parents=True, exist_ok=True)
+        secure = None
+        if sasl_ssl_port is not None:
+            port = _claim(sasl_ssl_port, "Kafka's SASL_SSL listener", "--sasl-ssl-port")
+            secure = prepare_listener(self.home.run / "kafka-tls", port)
         download_log = self.home.run / "maven.log"
         self._progress("checking jars (first use downloads them from Maven Central)")
         kafka_lib = ensure_jars(self.home.cache, KAFKA, download_log)
@@ -186,19 +201,19 @@ class Stack:
         self._progress(
             f"starting Kafka on {HOST}:{kafka_port} and DynamoDB Local on {HOST}:{dynamodb_port}"
         )
-        command = prepare_kafka(java, kafka_lib, self.home.run, kafka_port, controller_port)
+        command = prepare_kafka(java, kafka_lib, self.home.run, kafka_port, controller_port, secure)
         kafka = self._spawn("kafka", command, kafka_port)
         dynamodb = self._spawn(
             "dynamodb", dynamodb_command(java, dynamodb_lib, dynamodb_port), dynamodb_port
         )
-        state = StackState(kafka, dynamodb)
+        state = StackState(kafka, dynamodb, secure=secure)
         self._save(state)
         try:
             self._wait(state, timeout)
         except BaseException:
             self.down_locked()
             raise
-        state = StackState(kafka, dynamodb, round(time.monotonic() - began, 1))
+        state = StackState(kafka, dynamodb, round(time.monotonic() - began, 1), secure=secure)
         self._save(state)
         return state
 
@@ -245,6 +260,7 @@ class Stack:
                 kafka=ServiceState(**raw["kafka"]),
                 dynamodb=ServiceState(**raw["dynamodb"]),
                 startup_seconds=raw.get("startup_seconds", 0.0),
+                secure=SecureListener(**raw["secure"]) if raw.get("secure") else None,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -253,6 +269,7 @@ class Stack:
         raw = asdict(state)
         raw.pop("already_running")
         partial = self.home.state_file.with_suffix(".tmp")
+        partial.touch(0o600)  # the SASL_SSL listener's passwords
         partial.write_text(json.dumps(raw, indent=2))
         partial.replace(self.home.state_file)
 

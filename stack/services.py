@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stack.artifacts import tail
 from stack.errors import MissingToolError, StartError
+from stack.secure import SecureListener, listener_properties, scram_arguments
 
 LOG4J = """log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
@@ -41,18 +42,28 @@ def java_binary() -> str:
     return java
 
 
-def kafka_properties(data: Path, port: int, controller_port: int) -> str:
+def kafka_properties(
+    data: Path, port: int, controller_port: int, secure: SecureListener | None = None
+) -> str:
+    """A one-node KRaft broker; with ``secure``, a ``SASL_SSL`` listener besides."""
     host = "127.0.0.1"
+    listeners = f"PLAINTEXT://{host}:{port}"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if secure is not None:
+        listeners += f",SASL_SSL://{host}:{secure.port}"
+        protocols += ",SASL_SSL:SASL_SSL"
+    extra = listener_properties(secure) if secure is not None else {}
     return "\n".join(
         [
             "process.roles=broker,controller",
             "node.id=1",
             f"controller.quorum.voters=1@{host}:{controller_port}",
-            f"listeners=PLAINTEXT://{host}:{port},CONTROLLER://{host}:{controller_port}",
-            f"advertised.listeners=PLAINTEXT://{host}:{port}",
+            f"listeners={listeners},CONTROLLER://{host}:{controller_port}",
+            f"advertised.listeners={listeners}",
             "controller.listener.names=CONTROLLER",
             "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            f"listener.security.protocol.map={protocols}",
+            *(f"{key}={value}" for key, value in extra.items()),
             f"log.dirs={data}",
             "num.partitions=1",
             "offsets.topic.replication.factor=1",
@@ -67,12 +78,21 @@ def kafka_properties(data: Path, port: int, controller_port: int) -> str:
     )
 
 
-def prepare_kafka(java: str, lib: Path, run: Path, port: int, controller_port: int) -> list[str]:
-    """Write a fresh KRaft config and storage; return the broker's command line."""
+def prepare_kafka(
+    java: str,
+    lib: Path,
+    run: Path,
+    port: int,
+    controller_port: int,
+    secure: SecureListener | None = None,
+) -> list[str]:
+    """Write a fresh KRaft config and storage (the SCRAM user of ``secure`` in it); return
+    the broker's command line."""
     data = run / "kafka-data"
     shutil.rmtree(data, ignore_errors=True)
     config = run / "server.properties"
-    config.write_text(kafka_properties(data, port, controller_port))
+    config.write_text(kafka_properties(data, port, controller_port, secure))
+    config.chmod(0o600)  # the keystore password
     log4j = run / "log4j.properties"
     log4j.write_text(LOG4J)
     base = [java, f"-Dlog4j.configuration=file:{log4j}", "-cp", f"{lib}/*"]
@@ -80,7 +100,8 @@ def prepare_kafka(java: str, lib: Path, run: Path, port: int, controller_port: i
     format_log = run / "kafka-format.log"
     with format_log.open("wb") as sink:
         result = subprocess.run(
-            [*base, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)],
+            [*base, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)]
+            + (scram_arguments(secure) if secure is not None else []),
             stdout=sink,
             stderr=subprocess.STDOUT,
             timeout=120,

@@ -37,6 +37,9 @@ class Startable(Protocol):
 class KafkaUnreachable(KafkaConnectionError):  # type: ignore[misc]  # aiokafka is untyped
     """A client could not connect; the message names the likely cause and what to set."""
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "cannot connect to Kafka"
+
 
 async def started(client: Startable, servers: str, security: KafkaSecurity, wait: float) -> None:
     """``client.start()`` within ``wait`` seconds, or ``KafkaUnreachable`` saying why not."""

@@ -49,7 +49,16 @@ def stack() -> None:
 @port_option("--kafka-port", 9092, "Kafka listener port on 127.0.0.1; 0 picks a free one.")
 @port_option("--dynamodb-port", 8000, "DynamoDB Local port on 127.0.0.1; 0 picks a free one.")
 @seconds_option("--timeout", default=180.0, help="Seconds to wait until both services answer.")
-def up(local: Stack, kafka_port: int, dynamodb_port: int, timeout: float) -> None:
+@click.option(
+    "--sasl-ssl-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Also listen there with SASL_SSL (TLS + SCRAM; 0: a free port), and print the "
+    "settings of a client of that listener (docs/kafka-security.md).",
+)
+def up(
+    local: Stack, kafka_port: int, dynamodb_port: int, timeout: float, sasl_ssl_port: int | None
+) -> None:
     """Start Kafka and DynamoDB Local (downloading the jars on first use) and wait for them.
 
     Prints KAFKA_BOOTSTRAP_SERVERS=... and DYNAMODB_ENDPOINT_URL=... on stdout. Running it
@@ -60,7 +69,7 @@ def up(local: Stack, kafka_port: int, dynamodb_port: int, timeout: float) -> Non
       jira-sync stack up --kafka-port 0 --dynamodb-port 0
     """
     try:
-        state = local.up(kafka_port, dynamodb_port, timeout)
+        state = local.up(kafka_port, dynamodb_port, timeout, sasl_ssl_port)
     except StackError as error:
         click.echo(f"jira-sync stack up: {error}", err=True)
         sys.exit(1)
