@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import SecretStr
 
 from harness.infra import shared_stack_home
+from harness.pipeline import pipeline
 from ingress.kafka import KafkaPublisher, ProducerConfig, TopicSpec
 from jira_sync.doctor.infra import kafka_findings
 from jira_sync.doctor.report import Outcome
@@ -153,6 +154,22 @@ async def test_doctor_connects_with_the_settings_and_says_when_the_protocol_is_w
     [failed] = await kafka_findings(plaintext, 10.0)
     assert failed.outcome is Outcome.FAIL
     assert "the listener speaks TLS" in failed.detail
+
+
+async def test_a_worker_syncs_over_sasl_ssl(
+    secure_stack: Stack, listener: SecureListener, unique_name: str, tmp_path: Path
+) -> None:
+    """The worker process gets only the SASL_SSL listener's settings; the harness (its
+    ingress, its reads) uses the broker's plaintext listener."""
+    state = secure_stack.status()
+    assert state is not None
+    env = listener.client_settings()
+    async with pipeline(state.kafka_bootstrap_servers, unique_name, tmp_path, env=env) as p:
+        await p.create(1, "Printer on fire")
+        await p.eventually(lambda: p.find(2, "Printer on fire") is not None, within=120)
+        # the worker reached Kafka only through the SASL_SSL listener
+        assert p.env["KAFKA_BOOTSTRAP_SERVERS"] == f"127.0.0.1:{listener.port}"
+        assert p.env["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
 
 
 async def _values(settings: Settings, topic: str, count: int) -> list[bytes]:
