@@ -83,10 +83,27 @@ async def _metadata(host: str, port: int, security: KafkaSecurity, wait: float) 
 async def _described(
     error: Exception, host: str, port: int, security: KafkaSecurity, wait: float
 ) -> str:
-    if (
-        isinstance(error, ConnectionRefusedError)
-        or getattr(error, "errno", 0) == errno.ECONNREFUSED
-    ):
+    known = known_cause(error, security)
+    if known is not None:
+        return known
+    if await speaks_tls(host, port, wait):
+        return (
+            f"the listener speaks TLS but this client does not; {SET_PROTOCOL}=SSL, or "
+            "SASL_SSL with KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+        )
+    if isinstance(error, TimeoutError):
+        return f"no answer within {wait:g} s: a firewall, or a listener of another protocol?"
+    if not security.sasl:
+        return (
+            f"the broker closed the connection ({error}): the listener may need SASL; "
+            f"{SET_PROTOCOL}=SASL_PLAINTEXT with the KAFKA_SASL_* settings"
+        )
+    return f"the broker closed the connection ({type(error).__name__}: {error})"
+
+
+def known_cause(error: Exception, security: KafkaSecurity) -> str | None:
+    """The cause ``error`` itself tells; None when only probing the listener can."""
+    if getattr(error, "errno", None) == errno.ECONNREFUSED:
         return "nothing listens there: is the broker up, and KAFKA_BOOTSTRAP_SERVERS right?"
     if isinstance(error, ssl.SSLCertVerificationError):
         return _untrusted(error)
@@ -102,19 +119,7 @@ async def _described(
             f"the TLS handshake failed ({type(error).__name__}: {error}): the listener may not "
             f"speak TLS; {SET_PROTOCOL} to the listener's protocol (PLAINTEXT or SASL_PLAINTEXT?)"
         )
-    if await speaks_tls(host, port, wait):
-        return (
-            f"the listener speaks TLS but this client does not; {SET_PROTOCOL}=SSL, or "
-            "SASL_SSL with KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
-        )
-    if isinstance(error, TimeoutError):
-        return f"no answer within {wait:g} s: a firewall, or a listener of another protocol?"
-    if not security.sasl:
-        return (
-            f"the broker closed the connection ({error}): the listener may need SASL; "
-            f"{SET_PROTOCOL}=SASL_PLAINTEXT with the KAFKA_SASL_* settings"
-        )
-    return f"the broker closed the connection ({type(error).__name__}: {error})"
+    return None
 
 
 def _untrusted(error: ssl.SSLCertVerificationError) -> str:
