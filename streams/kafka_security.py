@@ -66,8 +66,27 @@ class KafkaSecurity:
         mechanism = self.mechanism.value if self.mechanism else "no mechanism"
         return f"{self.protocol.value} ({mechanism}, user {self.username!r})"
 
+    def problems(self) -> list[str]:
+        return security_problems(self)
+
 
 PLAINTEXT = KafkaSecurity()
+SETTINGS = {  # KafkaSecurity's fields and the settings that give them
+    "protocol": "kafka_security_protocol",
+    "mechanism": "kafka_sasl_mechanism",
+    "username": "kafka_sasl_username",
+    "password": "kafka_sasl_password",
+    "ca_file": "kafka_ssl_ca_file",
+    "cert_file": "kafka_ssl_cert_file",
+    "key_file": "kafka_ssl_key_file",
+    "key_password": "kafka_ssl_key_password",
+    "check_hostname": "kafka_ssl_check_hostname",
+}
+
+
+def security_from(settings: object) -> KafkaSecurity:
+    """The security of a ``streams.settings.Settings`` (its ``kafka_security()``)."""
+    return KafkaSecurity(**{field: getattr(settings, name) for field, name in SETTINGS.items()})
 
 
 def security_problems(security: KafkaSecurity) -> list[str]:

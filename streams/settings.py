@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.deployment import deployment_problems, is_loopback_url
-from streams.kafka_security import KafkaProtocol, KafkaSecurity, SaslMechanism, security_problems
+from streams.kafka_security import KafkaProtocol, KafkaSecurity, SaslMechanism, security_from
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
@@ -220,24 +220,14 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _kafka_security(self) -> Self:
-        problems = security_problems(self.kafka_security())
+        problems = self.kafka_security().problems()
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
     def kafka_security(self) -> KafkaSecurity:
         """How the Kafka clients connect (``streams.kafka_security.client_options``)."""
-        return KafkaSecurity(
-            protocol=self.kafka_security_protocol,
-            mechanism=self.kafka_sasl_mechanism,
-            username=self.kafka_sasl_username,
-            password=self.kafka_sasl_password,
-            ca_file=self.kafka_ssl_ca_file,
-            cert_file=self.kafka_ssl_cert_file,
-            key_file=self.kafka_ssl_key_file,
-            key_password=self.kafka_ssl_key_password,
-            check_hostname=self.kafka_ssl_check_hostname,
-        )
+        return security_from(self)
 
     def site(self, number: Literal[1, 2]) -> SiteSettings:
         url = getattr(self, f"jira_{number}_base_url")
