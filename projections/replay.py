@@ -19,6 +19,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from projections.kafka import KafkaOptions, partitions_of, reader
 from projections.records import Record, decode
 from projections.store import ProjectionStore
+from streams.kafka_reach import started
+
+START_WAIT = 30.0  # seconds to connect before the cause is looked for
 
 
 class ReplayStalled(Exception):
@@ -74,8 +77,9 @@ class StateLog:
         return sum(self._end[tp] - self._read[tp] for tp in self._end)
 
     async def __aenter__(self) -> StateLog:
-        consumer = self._consumer = reader(self._options)
-        await consumer.start()
+        options = self._options
+        consumer = self._consumer = reader(options)
+        await started(consumer, options.bootstrap_servers, options.security, START_WAIT)
         tps = await partitions_of(self._options)
         if not tps:
             await consumer.stop()

@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from jira_sync.ops.resync_progress import Progress
+from streams.kafka_reach import started
 from streams.kafka_security import client_options
 from streams.settings import Settings
 from streams.topics import Topics
@@ -86,10 +87,11 @@ async def watching(settings: Settings, group: str) -> AsyncIterator[Watch]:
     """Positioned at the current ends, before the command is sent."""
     servers = settings.kafka_bootstrap_servers
     topics = Topics(settings.kafka_topic_prefix)
-    options = client_options(settings.kafka_security())
+    security = settings.kafka_security()
+    options = client_options(security)
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False, **options)
     admin = AIOKafkaAdminClient(bootstrap_servers=servers, **options)
-    await consumer.start()
+    await started(consumer, servers, security, 30.0)
     try:
         await admin.start()
         watch = Watch(consumer, admin, topics, group, kinds=_kinds(topics))
