@@ -58,78 +58,43 @@ def keytool_binary() -> str:
     return keytool
 
 
+# keytool's steps: a CA, a broker key pair, its certificate signed by the CA, both into the
+# broker's keystore; the CA also as PEM. Split on spaces before the paths are put in.
+KEYTOOL_STEPS = (
+    "-genkeypair -alias ca -dname CN=jira-sync-local-CA -ext bc:c -keystore {ca}",
+    "-exportcert -rfc -alias ca -keystore {ca} -file {ca_pem}",
+    f"-genkeypair -alias broker -dname CN=localhost -ext {SAN} -keystore {{broker}}",
+    "-certreq -alias broker -keystore {broker} -file {csr}",
+    f"-gencert -alias ca -keystore {{ca}} -rfc -ext {SAN} -ext eku=serverAuth -infile {{csr}} "
+    "-outfile {broker_pem}",
+    "-importcert -noprompt -alias ca -keystore {broker} -file {ca_pem}",
+    "-importcert -alias broker -keystore {broker} -file {broker_pem}",
+)
+
+
 def prepare_listener(folder: Path, port: int) -> SecureListener:
     """A fresh CA, a broker certificate for 127.0.0.1 signed by it, and a SCRAM password."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     folder.chmod(0o700)
     store_password = secrets.token_urlsafe(18)
-    ca, broker = folder / "ca.p12", folder / "broker.p12"
+    files = {
+        "ca": "ca.p12",
+        "ca_pem": "ca.pem",
+        "broker": "broker.p12",
+        "csr": "broker.csr",
+        "broker_pem": "broker.pem",
+    }
+    paths = {name: str(folder / file) for name, file in files.items()}
     run = _keytool(keytool_binary(), store_password, folder / "keytool.log")
-    run(
-        "-genkeypair",
-        "-alias",
-        "ca",
-        "-dname",
-        "CN=jira-sync local CA",
-        "-ext",
-        "bc:c",
-        "-keystore",
-        str(ca),
-    )
-    run(
-        "-exportcert", "-rfc", "-alias", "ca", "-keystore", str(ca), "-file", str(folder / "ca.pem")
-    )
-    run(
-        "-genkeypair",
-        "-alias",
-        "broker",
-        "-dname",
-        "CN=localhost",
-        "-ext",
-        SAN,
-        "-keystore",
-        str(broker),
-    )
-    run(
-        "-certreq",
-        "-alias",
-        "broker",
-        "-keystore",
-        str(broker),
-        "-file",
-        str(folder / "broker.csr"),
-    )
-    run(
-        "-gencert", "-alias", "ca", "-keystore", str(ca), "-rfc", "-ext", SAN,
-        "-ext", "eku=serverAuth", "-infile", str(folder / "broker.csr"),
-        "-outfile", str(folder / "broker.pem"),
-    )  # fmt: skip
-    run(
-        "-importcert",
-        "-noprompt",
-        "-alias",
-        "ca",
-        "-keystore",
-        str(broker),
-        "-file",
-        str(folder / "ca.pem"),
-    )
-    run(
-        "-importcert",
-        "-alias",
-        "broker",
-        "-keystore",
-        str(broker),
-        "-file",
-        str(folder / "broker.pem"),
-    )
+    for step in KEYTOOL_STEPS:
+        run(*(part.format(**paths) for part in step.split()))
     return SecureListener(
         port=port,
         username=USERNAME,
         password=secrets.token_urlsafe(18),
-        ca_file=str(folder / "ca.pem"),
-        keystore=str(broker),
+        ca_file=paths["ca_pem"],
+        keystore=paths["broker"],
         store_password=store_password,
     )
 
