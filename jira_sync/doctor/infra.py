@@ -79,6 +79,9 @@ async def _cleanup_policy(admin: AIOKafkaAdminClient, topic: str) -> str | None:
 def _brokers(settings: Settings, cluster: dict[str, Any]) -> Finding:
     count = len(cluster.get("brokers") or [])
     detail = f"{count} broker(s) at {settings.kafka_bootstrap_servers}"
+    security = settings.kafka_security()
+    if security.protocol is not KafkaProtocol.PLAINTEXT:
+        detail += f" over {security.describe()}"
     factor = settings.kafka_replication_factor
     if factor > count:
         detail += f"; KAFKA_REPLICATION_FACTOR={factor} is more: topics cannot be created"

@@ -140,7 +140,8 @@ async def test_doctor_connects_with_the_settings_and_says_when_the_protocol_is_w
     [brokers, *_] = await kafka_findings(settings, 10.0)
     assert (brokers.outcome, brokers.detail) == (
         "OK",
-        f"1 broker(s) at {settings.kafka_bootstrap_servers}",
+        f"1 broker(s) at {settings.kafka_bootstrap_servers} over SASL_SSL (SCRAM-SHA-512, "
+        "user 'jira-sync')",
     )
     plaintext = settings.model_copy(
         update={
