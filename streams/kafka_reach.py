@@ -28,6 +28,7 @@ from aiokafka.protocol.metadata import MetadataRequest
 from streams.kafka_security import KafkaSecurity, client_options
 
 SET_PROTOCOL = "set KAFKA_SECURITY_PROTOCOL"
+EXPLAIN_WAIT = 8.0  # seconds for each of the two looks at the listener
 
 
 class Startable(Protocol):
@@ -48,7 +49,7 @@ async def started(client: Startable, servers: str, security: KafkaSecurity, wait
     except (KafkaError, TimeoutError, OSError) as error:
         if isinstance(error, KafkaUnreachable):
             raise
-        raise KafkaUnreachable(await explain(servers, security, min(wait, 10.0))) from error
+        raise KafkaUnreachable(await explain(servers, security, min(wait, EXPLAIN_WAIT))) from error
 
 
 async def explain(servers: str, security: KafkaSecurity, wait: float) -> str:
@@ -91,8 +92,6 @@ async def _described(
             f"the listener speaks TLS but this client does not; {SET_PROTOCOL}=SSL, or "
             "SASL_SSL with KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
         )
-    if isinstance(error, TimeoutError):
-        return f"no answer within {wait:g} s: a firewall, or a listener of another protocol?"
     if not security.sasl:
         return (
             f"the broker closed the connection ({error}): the listener may need SASL; "
@@ -114,6 +113,8 @@ def known_cause(error: Exception, security: KafkaSecurity) -> str | None:
         )
     if isinstance(error, UnsupportedSaslMechanismError):
         return f"{error}: set KAFKA_SASL_MECHANISM to one of those"
+    if isinstance(error, TimeoutError):  # a TLS probe would get no answer either
+        return "no answer in time: a firewall, an address that drops packets, or a busy broker?"
     if security.tls:
         return (
             f"the TLS handshake failed ({type(error).__name__}: {error}): the listener may not "

@@ -63,6 +63,12 @@ def test_a_closed_tls_connection_suggests_a_plaintext_listener_and_plaintext_nee
     assert known_cause(closed, PLAINTEXT) is None  # the listener is probed for TLS instead
 
 
+def test_no_answer_in_time_is_said_without_probing_further() -> None:
+    cause = known_cause(TimeoutError(), PLAINTEXT)
+    assert cause is not None
+    assert cause.startswith("no answer in time")
+
+
 def test_the_unreachable_error_reads_as_its_message() -> None:
     assert str(KafkaUnreachable("cannot use Kafka at h:1 with PLAINTEXT: x")).startswith("cannot")
 
