@@ -104,12 +104,12 @@ def test_steps_are_counted_by_outcome_and_their_conflicts_added() -> None:
 
 def test_dead_letters_are_counted_by_source_each_child_bound_once() -> None:
     metrics = WorkerMetrics()
-    for source in ("pair-changes", "pair-changes", "route-1"):
+    for source in ("pair-changes", "pair-changes", "events-1"):
         metrics.dead_letter(source)
     value = metrics.registry.get_sample_value
     assert value("jira_sync_worker_dead_letters_total", {"source": "pair-changes"}) == 2
-    assert value("jira_sync_worker_dead_letters_total", {"source": "route-1"}) == 1
-    assert set(metrics._sources) == {"pair-changes", "route-1"}
+    assert value("jira_sync_worker_dead_letters_total", {"source": "events-1"}) == 1
+    assert set(metrics._sources) == {"pair-changes", "events-1"}
 
 
 # --- JIRA calls -------------------------------------------------------------------------------
