@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,6 +18,7 @@ from streams.sync.metrics import (
     Offsets,
     WorkerMetrics,
     conflicts_raised,
+    consumer_offsets,
     lags,
     partition_labels,
     step_outcome,
@@ -208,3 +210,42 @@ async def test_a_scrape_reads_the_schedulers_and_the_consumers_offsets() -> None
     assert samples["jira_sync_worker_events_in_flight", labels] == 0
     assert samples["jira_sync_worker_oldest_unfinished_age_seconds", labels] == 0.0
     assert samples["jira_sync_worker_keys_in_flight", labels[1:]] == 0
+
+
+# --- the consumer's offsets ------------------------------------------------------------------
+
+
+class _State:
+    def __init__(self, position: int | None, highwater: int | None) -> None:
+        self.has_valid_position = position is not None
+        self.position, self.highwater = position, highwater
+
+
+class _Assignment:
+    def __init__(self, states: dict[TP, _State]) -> None:
+        self.tps, self._states = set(states), states
+
+    def state_value(self, tp: TP) -> _State:
+        return self._states[tp]
+
+
+def _app(assignment: _Assignment | None, committed: dict[TP, int]) -> object:
+    """The shape of a Faust app over aiokafka, as far as ``consumer_offsets`` reads it."""
+    subscription = SimpleNamespace(assignment=assignment)
+    kafka = SimpleNamespace(_subscription=SimpleNamespace(subscription=subscription))
+    consumer = SimpleNamespace(
+        _committed_offset=committed, _thread=SimpleNamespace(_consumer=kafka)
+    )
+    return SimpleNamespace(consumer=consumer)
+
+
+def test_the_consumers_offsets_of_the_partitions_with_a_committed_offset() -> None:
+    events, changelog = TP("jira-sync.pair-changes", 0), TP("jira-sync.worker-pairs-changelog", 0)
+    fresh = TP("jira-sync.pair-changes", 1)
+    states = {events: _State(12, 20), changelog: _State(5, 5), fresh: _State(None, None)}
+    app = _app(_Assignment(states), {events: 10, fresh: 0})
+    assert sorted(consumer_offsets(app)) == sorted(
+        [Offsets(events, 12, 20, 10), Offsets(fresh, None, None, 0)]
+    )
+    assert consumer_offsets(_app(None, {})) == []  # nothing assigned yet
+    assert consumer_offsets(SimpleNamespace()) == []  # not a started consumer
