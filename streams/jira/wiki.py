@@ -122,7 +122,8 @@ def _marked(text: str, marks: list[Node]) -> str:
 
 
 def _day(timestamp: object) -> str:
-    try:
-        return datetime.fromtimestamp(int(str(timestamp)) / 1000, UTC).date().isoformat()
-    except ValueError:
-        return str(timestamp)
+    """A date node's day: its timestamp is milliseconds since the epoch, as a string."""
+    shown = str(timestamp)
+    if not shown.isdigit():
+        return shown
+    return datetime.fromtimestamp(int(shown) / 1000, UTC).date().isoformat()

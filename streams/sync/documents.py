@@ -28,7 +28,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from streams.jira.adf import canonical_adf, normalize_text, remap_media, remap_mentions
+from streams.jira.adf import (
+    adf_to_text,
+    canonical_adf,
+    normalize_text,
+    remap_media,
+    remap_mentions,
+)
 from streams.jira.wiki import to_wiki
 from streams.sites import SiteNumber
 from streams.sync.knowledge import UserMap
@@ -78,6 +84,15 @@ def agrees(site: SiteNumber, value: Any, base: Any, users: UserMap) -> bool:
     if isinstance(value, str) and isinstance(base, dict):
         shown = to_wiki(for_site(site, base, users).document)
         return normalize_text(value) == normalize_text(shown)
+    return bool(value == base)
+
+
+def unchanged(value: Any, base: Any) -> bool:
+    """A fresh value is the base. A pair agreed before rich text travelled as ADF holds a
+    plain text base: a document showing that text has not changed (its formatting is
+    carried with the next edit), so upgrading makes no conflict of every formatted text."""
+    if isinstance(base, str) and isinstance(value, dict):
+        return normalize_text(adf_to_text(value)) == base
     return bool(value == base)
 
 

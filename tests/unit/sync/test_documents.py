@@ -14,12 +14,14 @@ from sandbox.adf import to_wiki as emulator_wiki
 from streams.jira.adf import canonical_adf
 from streams.jira.models import Comment
 from streams.jira.wiki import to_wiki
+from streams.settings import ConflictPolicy
 from streams.sync import comments
 from streams.sync.comment_actions import CopyComment, FindCopy, UpdateCopy
 from streams.sync.copy_policy import after_search
 from streams.sync.documents import agrees, canonical_document, for_site
 from streams.sync.facts import CommentCopied
 from streams.sync.fields import FieldMaps, UserMap, canonical, render
+from streams.sync.merge import Sides, merge
 from streams.sync.messages import Fetch, IssueChanged, SyncConfig
 from streams.sync.model import decide
 from streams.sync.running import Followed
@@ -191,3 +193,18 @@ def test_a_lost_copy_found_that_means_the_same_is_recorded_not_written_again() -
     edited["content"][1]["attrs"]["level"] = 4
     again = after_search(FindCopy(asked, body), Comment(id="20007", body=edited))
     assert again.then == [UpdateCopy(asked, "20007", body, found=True)]
+
+
+def test_a_pair_agreed_on_plain_text_before_sees_no_change_in_formatting_alone() -> None:
+    bold = doc(paragraph(text("Paper jam", {"type": "strong"})))
+    plain = doc(paragraph(text("Paper jam")))
+    values = {s: canonical(s, {"description": d}, MAPS) for s, d in ((1, bold), (2, plain))}
+    sides = Sides(values=values, updated={1: T0, 2: T0}, origin=1)
+    base = {"description": "Paper jam"}  # what such a pair agreed on: the plain text
+    quiet = merge(("description",), base, sides, ConflictPolicy.MANUAL)
+    assert (quiet.writes, quiet.conflicts) == ({1: {}, 2: {}}, {})
+    edited = canonical(2, {"description": doc(paragraph(text("Paper jam, tray 2")))}, MAPS)
+    moved = Sides(values={**values, 2: edited}, updated={1: T0, 2: T0}, origin=1)
+    after_edit = merge(("description",), base, moved, ConflictPolicy.MANUAL)
+    assert after_edit.writes[1] == edited
+    assert after_edit.conflicts == {}
