@@ -177,13 +177,15 @@ async def _redrive_one(producer: AIOKafkaProducer, settings: Settings, letter: D
         raise ValueError(f"{letter.id}: {letter.why_not}")
     start = await ends_of(settings.kafka_bootstrap_servers, original.topic, original.partition)
     marker = plans.redriven(letter, original, start, _now())
-    topic = Topics(settings.kafka_topic_prefix).dead_letter_redriven
+    topics = Topics(settings.kafka_topic_prefix)
     async with producer.transaction():
-        await producer.send(topic, key=letter.id.encode(), value=marker.to_bytes())
+        await producer.send(
+            topics.dead_letter_redriven, key=letter.id.encode(), value=marker.to_bytes()
+        )
         await producer.send(
             original.topic,
             key=original.key,
-            value=original.value,
+            value=plans.as_sent(original, letter, topics.pair_changes),
             partition=original.partition,
             headers=plans.redrive_headers(original, letter),
         )

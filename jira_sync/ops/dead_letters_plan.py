@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from streams.dead_letters import DeadLetter, Header, Original
+from streams.sync.messages import CommentChanged, IssueChanged, Reexamine
+from streams.sync.normalize import encode_message, message_from_json
 
 REDRIVE_OF = "jira-sync.redrive-of"  # header on a re-driven record: the letter's id
 State = Literal["waiting", "redriven", "in doubt", "cannot"]
@@ -174,6 +176,23 @@ def plan(letters: Iterable[DeadLetter], known: dict[str, State]) -> list[Step]:
 def where(letter: DeadLetter) -> str:
     original = letter.original
     return "?" if original is None else f"{original.topic}[{original.partition}]"
+
+
+def as_sent(original: Original, letter: DeadLetter, pair_changes: str) -> bytes | None:
+    """The value a redrive sends: the original record's, except for a change of an issue
+    or comment on pair-changes. Its pair has seen that change (the webhook id is in
+    its recent ones) and would drop it as a duplicate, so a ``Reexamine`` of that pair goes
+    instead: both sides read fresh and merged, which carries the change (and what came
+    after it), as the periodic retry does."""
+    if original.topic != pair_changes or original.value is None:
+        return original.value
+    try:
+        message = message_from_json(json.loads(original.value))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return original.value  # not a pair message: as it was (dead-lettered again)
+    if isinstance(message, IssueChanged | CommentChanged) and message.webhook_id is not None:
+        return encode_message(Reexamine(f"redrive of dead letter {letter.id}"))
+    return original.value
 
 
 def redrive_headers(original: Original, letter: DeadLetter) -> list[Header]:

@@ -4,6 +4,7 @@ aborted), which letters a redrive picks and what it does with each."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -13,6 +14,8 @@ from jira_sync.ops.dead_letters_cmd import letter_json, render_groups, render_ou
 from jira_sync.ops.dead_letters_kafka import Outcome
 from streams.dead_letters import OLDER, DeadLetter, Original, read_letter
 from streams.dead_letters import letter as make_letter
+from streams.sync.messages import IssueChanged, PairMessage, Reexamine, Resolve
+from streams.sync.normalize import encode_message, message_from_json
 
 AT = datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
 
@@ -150,3 +153,22 @@ def test_a_letter_made_by_the_worker_reads_back_as_planned() -> None:
     made = read_letter(0, 5, make_letter("r", "events-1", b"1", None, AT, original))
     [step] = plans.plan([made], {})
     assert (step.redrive, step.why) == (True, "to p.jira1.events[0]")
+
+
+def on_pair_changes(message: PairMessage) -> Original:
+    return Original("p.pair-changes", 0, 3, b"1:10001", encode_message(message), ())
+
+
+def test_a_change_the_pair_has_seen_goes_back_as_a_fresh_look_at_the_pair() -> None:
+    seen = IssueChanged(1, "updated", "10001", "P1-1", {"summary": "s"}, webhook_id="w-1")
+    sent = plans.as_sent(on_pair_changes(seen), A, "p.pair-changes")
+    assert message_from_json(json.loads(sent or b"")) == Reexamine("redrive of dead letter 0:1")
+
+
+def test_other_records_go_back_as_they_were() -> None:
+    resolve = on_pair_changes(Resolve(winner=2, sync_id="P1-1#P2-1"))
+    snapshot = on_pair_changes(IssueChanged(1, "snapshot", "10001", "P1-1", {}))
+    garbage = Original("p.pair-changes", 0, 3, None, b"\x80", ())
+    webhook = Original("p.jira1.events", 0, 3, None, b"{}", ())
+    for original in (resolve, snapshot, garbage, webhook):
+        assert plans.as_sent(original, A, "p.pair-changes") == original.value
