@@ -153,6 +153,9 @@ def test_two_redrives_at_once_redrive_each_letter_once(
     values = sorted(v or b"" for v, _ in arrivals(settings, topics.commands))
     assert values == sorted(original.value or b"" for original in originals)
     assert again.stopped is None
+    found = sum(settled for _, settled in again.settled)  # a fenced one's, reached the topic
+    assert sum(len(outcome.done) for outcome in outcomes) + len(again.done) + found == 12
+    assert [outcome.stopped is None for outcome in outcomes].count(True) >= 1
     assert asyncio.run(kafka.redrive(settings, every)).done == []
 
 
