@@ -195,6 +195,7 @@ def read_letter(partition: int, offset: int, value: bytes | None) -> DeadLetter:
 
 def redriven_shape(settings: Settings) -> TopicShape:
     """The re-drive markers: one partition (a few records per re-drive), never deleted
-    (a marker must outlive its dead letter)."""
+    (a marker must outlive its dead letter). Made by the first redrive, not by the
+    worker, which never writes to it (``streams.sync.kafka_io.worker_topics``)."""
     name = Topics(settings.kafka_topic_prefix).dead_letter_redriven
     return TopicShape(name, 1, settings.kafka_replication_factor, {"retention.ms": "-1"})

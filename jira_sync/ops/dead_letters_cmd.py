@@ -93,7 +93,13 @@ def _fail(what: str, error: Exception, code: int = 1) -> None:
 
 @click.group("dead-letters")
 def dead_letters() -> None:
-    """The records the worker could not handle, by reason, and their re-drive."""
+    """The records the worker could not handle, by reason, and their re-drive.
+
+    \b
+    Examples:
+      jira-sync dead-letters list
+      jira-sync dead-letters redrive --reason "HTTP 400" --dry-run
+    """
 
 
 @dead_letters.command("list")
@@ -102,7 +108,13 @@ def dead_letters() -> None:
 @env_file_option()
 def list_letters(reason: str | None, as_json: bool, env_file: Path) -> None:
     """The dead letters grouped by reason, each with where it came from and whether it was
-    re-driven (waiting, redriven, in doubt, cannot: kept before records were)."""
+    re-driven (waiting, redriven, in doubt, cannot: kept before records were).
+
+    \b
+    Examples:
+      jira-sync dead-letters list
+      jira-sync dead-letters list --reason "internal error" --json
+    """
     settings = settings_or_exit(env_file, both_sites=False)
     try:
         letters, known = asyncio.run(_listed(settings))

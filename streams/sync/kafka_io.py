@@ -212,7 +212,6 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
     group = worker_group(settings)
     return [
         TopicShape(topics.sync_state, *size, compacted),
-        dead_letters.redriven_shape(settings),
         *(TopicShape(name, *size) for name in names),
         *(TopicShape(f"{group}-{table}-changelog", *size, compacted) for table in TABLES),
     ]
