@@ -45,6 +45,12 @@ class Topics:
         return f"{self.prefix}.dead-letter"
 
     @property
+    def dead_letter_redriven(self) -> str:
+        """One partition, kept for ever: which dead letters were re-driven, each marker in
+        the same Kafka transaction as its re-driven record (``jira_sync.ops.dead_letters``)."""
+        return f"{self.prefix}.dead-letter-redriven"
+
+    @property
     def ignored_events(self) -> str:
         """Valid webhooks of kinds the sync does not use, kept for audit."""
         return f"{self.prefix}.ignored-events"

@@ -6,7 +6,6 @@ and what aiokafka holds when a flush is slow. No decisions here (``streams.sync.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -15,11 +14,13 @@ from typing import Any, Protocol
 
 import faust
 
+from streams import dead_letters
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.settings import Settings
 from streams.sites import SITES, SiteNumber
 from streams.state import PairState
 from streams.sync import journal
+from streams.sync.metrics import METRICS
 from streams.sync.retrying import FollowUp
 from streams.topics import Topics
 
@@ -54,16 +55,13 @@ class Sinks:
     journal: Sink
 
     async def reject(self, source: str, key: bytes | None, reason: str, value: object) -> None:
-        """Nothing is dropped silently: what cannot be done is kept with its reason."""
-        record = {
-            "reason": reason,
-            "source": source,
-            "key": key.decode(errors="replace") if key else None,
-            "value": value,
-            "at": datetime.now(UTC).isoformat(),
-        }
+        """Nothing is dropped silently: what cannot be done is kept with its reason, and
+        with the record the agent was handling (``streams.dead_letters``), to re-drive it."""
+        original = original_record(faust.current_event())
+        record = dead_letters.letter(reason, source, key, value, datetime.now(UTC), original)
         log.warning("dead-lettered", extra={"source": source, "reason": reason})
-        await self.dead_letter.send(key=key, value=json.dumps(record).encode())
+        METRICS.dead_letter(source)
+        await self.dead_letter.send(key=key, value=record)
 
     async def survived(
         self, source: str, key: bytes | None, error: Exception, value: object
@@ -86,6 +84,23 @@ class Sinks:
         """The pair's new state in its table and on the sync-state topic."""
         pairs[key] = state.to_bytes()
         await self.sync_state.send(key=key, value=state.to_bytes())
+
+
+def original_record(event: Any) -> dead_letters.Original | None:
+    """The record behind the Faust event being handled (``faust.current_event()``: each
+    agent handles one in its own context, ``streams.sync.agents.keyed_stream``), as read:
+    its raw key, value and headers; None outside an event (a timer, a test)."""
+    message = getattr(event, "message", None)
+    if message is None:
+        return None
+    return dead_letters.Original(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=dead_letters.headers_of(message.headers),
+    )
 
 
 async def durably(
