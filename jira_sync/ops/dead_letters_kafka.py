@@ -25,23 +25,34 @@ from aiokafka.structs import ConsumerRecord
 from jira_sync.ops import dead_letters_plan as plans
 from streams.dead_letters import DeadLetter, read_letter, redriven_shape
 from streams.kafka_admin import ensure_topics
+from streams.kafka_reach import started
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from streams.settings import Settings
 from streams.topics import Topics
 
+START_WAIT = 30.0  # seconds to connect before the cause is looked for
+
 
 async def read_topic(
-    servers: str, topic: str, committed: bool = False, starts: dict[int, int] | None = None
+    servers: str,
+    topic: str,
+    committed: bool = False,
+    starts: dict[int, int] | None = None,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of ``topic`` up to its end now (of the partitions and from the offsets
     in ``starts`` when given); ``committed``: only those of committed transactions."""
     isolation = "read_committed" if committed else "read_uncommitted"
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=servers, enable_auto_commit=False, isolation_level=isolation
+        bootstrap_servers=servers,
+        enable_auto_commit=False,
+        isolation_level=isolation,
+        **client_options(security),
     )
-    await consumer.start()
+    await started(consumer, servers, security, START_WAIT)
     try:
         if starts is None:
-            starts = dict.fromkeys(await partitions_of(servers, topic), 0)
+            starts = dict.fromkeys(await partitions_of(servers, topic, security), 0)
         places = [TopicPartition(topic, partition) for partition in sorted(starts)]
         if not places:
             return []
@@ -58,10 +69,10 @@ async def read_topic(
         await consumer.stop()
 
 
-async def partitions_of(servers: str, topic: str) -> list[int]:
+async def partitions_of(servers: str, topic: str, security: KafkaSecurity = PLAINTEXT) -> list[int]:
     """The topic's partitions; none when it does not exist (all topics are described:
     asking for one by name may auto-create it)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers, **client_options(security))
     await admin.start()
     try:
         described = await admin.describe_topics()
@@ -73,7 +84,8 @@ async def partitions_of(servers: str, topic: str) -> list[int]:
 
 async def read_letters(settings: Settings) -> list[DeadLetter]:
     topic = Topics(settings.kafka_topic_prefix).dead_letter
-    records = await read_topic(settings.kafka_bootstrap_servers, topic)
+    security = settings.kafka_security()
+    records = await read_topic(settings.kafka_bootstrap_servers, topic, security=security)
     letters = [read_letter(record.partition, record.offset, record.value) for record in records]
     return sorted(letters, key=lambda letter: (letter.partition, letter.offset))
 
@@ -83,8 +95,12 @@ async def read_markers(settings: Settings) -> list[plans.Marker]:
     committed only, once all: what only the second has was aborted, or is still open)."""
     servers = settings.kafka_bootstrap_servers
     topic = Topics(settings.kafka_topic_prefix).dead_letter_redriven
-    every = await read_topic(servers, topic)
-    kept = {(r.partition, r.offset) for r in await read_topic(servers, topic, committed=True)}
+    security = settings.kafka_security()
+    every = await read_topic(servers, topic, security=security)
+    kept = {
+        (r.partition, r.offset)
+        for r in await read_topic(servers, topic, committed=True, security=security)
+    }
     markers = [
         plans.Marker.from_bytes(r.value, (r.partition, r.offset) in kept)
         for r in sorted(every, key=lambda r: (r.partition, r.offset))
@@ -92,8 +108,12 @@ async def read_markers(settings: Settings) -> list[plans.Marker]:
     return [marker for marker in markers if marker is not None]
 
 
-async def ends_of(servers: str, topic: str, partition: int) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+async def ends_of(
+    servers: str, topic: str, partition: int, security: KafkaSecurity = PLAINTEXT
+) -> int:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers, enable_auto_commit=False, **client_options(security)
+    )
     await consumer.start()
     try:
         place = TopicPartition(topic, partition)
@@ -102,11 +122,13 @@ async def ends_of(servers: str, topic: str, partition: int) -> int:
         await consumer.stop()
 
 
-async def was_delivered(servers: str, doubt: plans.Marker) -> bool:
+async def was_delivered(
+    servers: str, doubt: plans.Marker, security: KafkaSecurity = PLAINTEXT
+) -> bool:
     """Whether the record of an aborted ``redriven`` marker is on its topic (uncommitted)."""
     mark = (plans.REDRIVE_OF, doubt.letter.encode())
     starts = {doubt.partition: doubt.from_offset}
-    records = await read_topic(servers, doubt.topic, starts=starts)
+    records = await read_topic(servers, doubt.topic, starts=starts, security=security)
     return any(mark in (record.headers or ()) for record in records)
 
 
@@ -132,10 +154,13 @@ async def redrive(
     dry_run: bool = False,
 ) -> Outcome:
     """Re-drives the letters ``choose`` picks that were not re-driven yet."""
-    servers = settings.kafka_bootstrap_servers
-    await ensure_topics(servers, [redriven_shape(settings)], 30.0)
+    servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
+    await ensure_topics(servers, [redriven_shape(settings)], 30.0, security)
     producer = AIOKafkaProducer(
-        bootstrap_servers=servers, transactional_id=transactional_id(settings), acks="all"
+        bootstrap_servers=servers,
+        transactional_id=transactional_id(settings),
+        acks="all",
+        **client_options(security),
     )
     await producer.start()  # fences any other redrive; its open transaction is aborted
     outcome = Outcome()
@@ -143,7 +168,7 @@ async def redrive(
         known, doubts = plans.states(await read_markers(settings))
         if not dry_run:
             for doubt in doubts.values():
-                found = await was_delivered(servers, doubt)
+                found = await was_delivered(servers, doubt, security)
                 await _commit(producer, settings, [plans.settled(doubt, found, _now())])
                 outcome.settled.append((doubt.letter, found))
             known, _ = plans.states(await read_markers(settings))
@@ -175,7 +200,12 @@ async def _redrive_one(producer: AIOKafkaProducer, settings: Settings, letter: D
     original = letter.original
     if original is None:  # the plan re-drives only letters with their record
         raise ValueError(f"{letter.id}: {letter.why_not}")
-    start = await ends_of(settings.kafka_bootstrap_servers, original.topic, original.partition)
+    start = await ends_of(
+        settings.kafka_bootstrap_servers,
+        original.topic,
+        original.partition,
+        settings.kafka_security(),
+    )
     marker = plans.redriven(letter, original, start, _now())
     topics = Topics(settings.kafka_topic_prefix)
     async with producer.transaction():
