@@ -61,13 +61,15 @@ async def pair_records(options: KafkaOptions, pair_id: str, limit: int) -> list[
         bootstrap_servers=options.bootstrap_servers,
         client_id="jira-sync-console",
         enable_auto_commit=False,
+        auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
     await consumer.start()
     try:
         consumer.assign([tp])
+        start = int((await consumer.beginning_offsets([tp]))[tp])
         end = int((await consumer.end_offsets([tp]))[tp])
-        await consumer.seek_to_beginning(tp)
+        consumer.seek(tp, start)
         return await _collect(consumer, tp, key, end, limit)
     finally:
         await consumer.stop()
