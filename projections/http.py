@@ -34,7 +34,7 @@ class BadRequest(Exception):
 async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every route but ``/health`` and the console's needs ``X-API-Key`` (compared in
     constant time); the console checks its own session cookie."""
-    if request.path not in OPEN_PATHS and not _console(request.path):
+    if request.path not in OPEN_PATHS and not _console(request):
         given = request.headers.get(API_KEY_HEADER)
         refused = api_key_refusal(given, request.app[ctx.API_KEY], "status API")
         if refused is not None:
@@ -42,7 +42,11 @@ async def require_api_key(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-def _console(path: str) -> bool:
+def _console(request: web.Request) -> bool:
+    """The route that matched (not the path as given, which a dot segment or an encoded
+    slash could dress up) is one of the console's."""
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else ""
     return path == CONSOLE_PREFIX or path.startswith(f"{CONSOLE_PREFIX}/")
 
 

@@ -183,3 +183,14 @@ async def test_sign_out_needs_the_token_and_ends_the_session(client: Client) -> 
     await client.post("/console/sign-out", data={"csrf": csrf})
     answer = await client.get("/console", allow_redirects=False)
     assert answer.status == 303
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/..%2Fstatus", "/console/%2E%2E/status", "/console/../syncs/1:10001"]
+)
+async def test_a_console_looking_path_never_reaches_the_json_api_without_the_key(
+    client: Client, path: str
+) -> None:
+    answer = await client.get(path, allow_redirects=False)
+    assert answer.status in (401, 404), (path, answer.status)
+    assert "counts" not in await answer.text()
