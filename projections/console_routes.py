@@ -36,6 +36,7 @@ from projections.console_views import (
 from projections.console_views import sign_in as sign_in_page
 from projections.routes import MAX_ID_CHARS, find
 from projections.store import MAX_PAGE
+from projections.store import Page as StorePage
 from projections.timeline import entries
 from streams.commands import CommandError, parse_command
 from streams.state import PairStatus
@@ -156,7 +157,7 @@ async def failures_handler(request: web.Request, csrf: str) -> web.Response:
     return html(failures(page.items, csrf, page.next_cursor))
 
 
-async def _listed(request: web.Request, state: PairStatus) -> Any:
+async def _listed(request: web.Request, state: PairStatus) -> StorePage:
     cursor = request.query.get("cursor") or None
     return await request.app[ctx.STORE].list_by_state(state, 20, cursor)
 
