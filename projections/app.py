@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from projections import context as ctx
+from projections.console_routes import console_routes
 from projections.consumer import Projector
 from projections.http import json_errors, require_api_key
 from projections.kafka import LagProbe
@@ -31,8 +32,9 @@ def create_app(
     lag: LagProbe = ctx.no_lag,
     projector: Projector | None = None,
     options: ctx.StatusOptions | None = None,
+    console: ctx.ConsolePorts | None = None,
 ) -> web.Application:
-    """The status app; with a ``projector`` it also runs the projection itself."""
+    """The status app and its console; with a ``projector`` it also runs the projection."""
     app = web.Application(middlewares=[json_errors, require_api_key])
     app[ctx.STORE] = store
     app[ctx.API_KEY] = settings.management_api_key
@@ -40,8 +42,10 @@ def create_app(
     app[ctx.PROJECTOR] = projector
     app[ctx.OPTIONS] = options or ctx.StatusOptions()
     app[ctx.RUNTIME] = ctx.Runtime()
+    app[ctx.CONSOLE] = console or ctx.ConsolePorts()
     app.cleanup_ctx.append(_lifecycle)
     app.add_routes(status_routes())
+    app.add_routes(console_routes())
     return app
 
 
@@ -59,6 +63,9 @@ async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
             await runtime.task
     if projector is not None:
         await projector.close()
+    close = getattr(app[ctx.CONSOLE].send, "close", None)
+    if close is not None:
+        await close()
     await store.close()
     log.info("projections stopped")
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from pydantic import SecretStr
 
+from projections.console_kafka import CommandSender, JournalSource, no_commands, no_journal
 from projections.consumer import Projector
 from projections.kafka import LagProbe, TopicLag
 from projections.store import ProjectionStore
@@ -38,6 +41,17 @@ class Runtime:
         return f"{type(error).__name__}: {error}" if error is not None else "stopped"
 
 
+@dataclass(frozen=True)
+class ConsolePorts:
+    """What the console needs beyond the store: one pair's journal, a command sender, the
+    command topic, and a clock (seconds since the epoch) for the session cookies."""
+
+    journal: JournalSource = no_journal
+    send: CommandSender = no_commands
+    commands_topic: str = ""
+    clock: Callable[[], float] = time.time
+
+
 async def no_lag() -> list[TopicLag]:
     return []
 
@@ -48,3 +62,4 @@ LAG: web.AppKey[LagProbe] = web.AppKey("lag")
 PROJECTOR: web.AppKey[Projector | None] = web.AppKey("projector")
 OPTIONS = web.AppKey("options", StatusOptions)
 RUNTIME = web.AppKey("runtime", Runtime)
+CONSOLE = web.AppKey("console", ConsolePorts)

@@ -17,6 +17,7 @@ from streams.state import PairStatus
 
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
+CONSOLE_PREFIX = "/console"  # signed in by cookie instead (projections.console_routes)
 LIST_PARAMETERS = ("state", "limit", "cursor")
 STATE_VALUES = frozenset(state.value for state in PairStatus)
 STATE_NAMES = ", ".join(state.value for state in PairStatus)
@@ -31,13 +32,22 @@ class BadRequest(Exception):
 
 @web.middleware
 async def require_api_key(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every route but ``/health`` needs ``X-API-Key`` (compared in constant time)."""
-    if request.path not in OPEN_PATHS:
+    """Every route but ``/health`` and the console's needs ``X-API-Key`` (compared in
+    constant time); the console checks its own session cookie."""
+    if request.path not in OPEN_PATHS and not _console(request):
         given = request.headers.get(API_KEY_HEADER)
         refused = api_key_refusal(given, request.app[ctx.API_KEY], "status API")
         if refused is not None:
             return json_error(401, "unauthorized", refused)
     return await handler(request)
+
+
+def _console(request: web.Request) -> bool:
+    """The route that matched (not the path as given, which a dot segment or an encoded
+    slash could dress up) is one of the console's."""
+    resource = request.match_info.route.resource
+    path = resource.canonical if resource is not None else ""
+    return path == CONSOLE_PREFIX or path.startswith(f"{CONSOLE_PREFIX}/")
 
 
 def _known(error: Exception) -> web.Response | None:

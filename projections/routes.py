@@ -46,7 +46,7 @@ async def health(request: web.Request) -> web.Response:
 async def status(request: web.Request) -> web.Response:
     app = request.app
     totals = await app[ctx.STORE].totals()
-    lag, lag_error = await _lag(app)
+    lag, lag_error = await lag_of(app)
     projector = app[ctx.PROJECTOR]
     consumer: dict[str, Any] = {"group": app[ctx.OPTIONS].group}
     consumer |= projector.stats.as_json() if projector is not None else {"running": None}
@@ -72,7 +72,7 @@ def _figures(totals: Totals) -> dict[str, Any]:
     }
 
 
-async def _lag(app: web.Application) -> tuple[list[TopicLag], str | None]:
+async def lag_of(app: web.Application) -> tuple[list[TopicLag], str | None]:
     try:
         return await asyncio.wait_for(app[ctx.LAG](), app[ctx.OPTIONS].lag_timeout), None
     except TimeoutError:

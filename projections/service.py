@@ -8,8 +8,9 @@ from functools import partial
 from aiohttp import web
 
 from projections.app import create_app
+from projections.console_kafka import CommandProducer, journal_source
 from projections.consumer import Projector, ProjectorOptions
-from projections.context import StatusOptions
+from projections.context import ConsolePorts, StatusOptions
 from projections.dynamo_table import dynamodb_client
 from projections.dynamodb import DynamoStore
 from projections.kafka import KafkaOptions, ensure_state_topic, group_consumer, lag_probe
@@ -56,7 +57,18 @@ def build_app(settings: Settings, options: ServeOptions) -> web.Application:
             prepare=partial(ensure_state_topic, kafka),
         )
     status = StatusOptions(table=settings.dynamodb_table, group=kafka.group)
-    return create_app(settings, store, lag_probe(kafka), projector, status)
+    return create_app(settings, store, lag_probe(kafka), projector, status, console_ports(settings))
+
+
+def console_ports(settings: Settings) -> ConsolePorts:
+    """The console reads the journal and sends commands on this deployment's Kafka."""
+    topics = Topics(settings.kafka_topic_prefix)
+    journal = KafkaOptions(settings.kafka_bootstrap_servers, topics.journal, group="")
+    return ConsolePorts(
+        journal=journal_source(journal),
+        send=CommandProducer(settings.kafka_bootstrap_servers),
+        commands_topic=topics.commands,
+    )
 
 
 def serve(settings: Settings, options: ServeOptions) -> None:

@@ -14,7 +14,10 @@ from botocore.config import Config
 
 
 def port_free(host: str, port: int) -> bool:
+    """Nothing listens on ``port``. ``SO_REUSEADDR``, as every server here binds: the
+    TIME_WAIT sockets a run that just stopped leaves behind do not count as taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -102,6 +102,7 @@ def test_every_command_with_a_settings_file_takes_it_the_same_way() -> None:
     assert set(with_env_file) == {
         "config",
         "doctor",
+        "history",
         "ingress",
         "manual-sync",
         "projections",
