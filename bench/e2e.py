@@ -87,6 +87,7 @@ class Outcome:
     sync_writes: int
     worker_cpu: float
     harness_cpu: float
+    worker_cpu_ms_per_change: float  # the worker's CPU time over the row / changes offered
 
 
 async def offer(
@@ -147,10 +148,11 @@ async def scenario(
     changes = await offer(p, pool, versions, case.rate, plan.duration)
     with contextlib.suppress(AssertionError):  # what is not written shows as not synced
         await p.eventually(lambda: all_written(pool, changes), within=plan.drain)
-    elapsed = time.time() - began
+    elapsed, worked = time.time() - began, cpu_seconds(p.workers[0].pid) - worker
     cpu = (
-        round((cpu_seconds(p.workers[0].pid) - worker) / elapsed, 2),
+        round(worked / elapsed, 2),
         round((time.process_time() - harness) / elapsed, 2),
+        round(worked * 1000 / len(changes), 2),
     )
     settle(changes)
     writes = p.sync_writes(1) + p.sync_writes(2) - writes_before
@@ -160,7 +162,7 @@ async def scenario(
 
 
 def outcome(
-    case: Scenario, changes: list[Change], writes: int, cpu: tuple[float, float]
+    case: Scenario, changes: list[Change], writes: int, cpu: tuple[float, float, float]
 ) -> Outcome:
     done = [c for c in changes if c.synced is not None]
     latencies = [max(0.0, c.synced - c.at) for c in done if c.synced is not None]
@@ -178,6 +180,7 @@ def outcome(
         sync_writes=writes,
         worker_cpu=cpu[0],
         harness_cpu=cpu[1],
+        worker_cpu_ms_per_change=cpu[2],
         **cuts,
     )
 
@@ -185,7 +188,7 @@ def outcome(
 def render(outcomes: list[Outcome]) -> str:
     headers = [
         *("rate/s", "latency ms", "changes", "not synced", "synced/s"),
-        *("p50 ms", "p95 ms", "p99 ms", "max ms", "writes", "CPU worker/rest"),
+        *("p50 ms", "p95 ms", "p99 ms", "max ms", "writes", "CPU worker/rest", "worker ms/change"),
     ]
     rows = [
         (
@@ -200,6 +203,7 @@ def render(outcomes: list[Outcome]) -> str:
             o.max_ms,
             o.sync_writes,
             f"{o.worker_cpu:.0%} / {o.harness_cpu:.0%}",
+            o.worker_cpu_ms_per_change,
         )
         for o in outcomes
     ]

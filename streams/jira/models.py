@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Exactly what ``strptime(..., "%Y-%m-%dT%H:%M:%S.%f%z")`` takes in JIRA's answers, which
+# ``fromisoformat`` reads the same about 10x faster (every issue read parses a few).
+_JIRA_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"  # date and time
+    r"\.[0-9]{1,6}[+-][0-9]{4}"  # fraction (%f: 1 to 6 digits) and offset (%z: +HHMM)
+)
+
 
 def parse_jira_time(value: Any) -> datetime | None:
     """JIRA's ``2024-01-01T12:00:00.000+0000`` as an aware datetime (None stays None)."""
-    return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S.%f%z") if value else None
+    if not value:
+        return None
+    text = str(value)
+    if _JIRA_TIME.fullmatch(text):
+        return datetime.fromisoformat(text)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
 
 
 class _Answer(BaseModel):

@@ -37,9 +37,13 @@ from streams.sync.normalize import message_to_json
 VERSION = 2
 
 
-def digest(state: PairState | None) -> str | None:
-    """A short fingerprint of a pair state: how a replay checks it is where the worker was."""
-    return hashlib.sha256(state.to_bytes()).hexdigest()[:32] if state is not None else None
+def digest(state: PairState | None, encoded: bytes | None = None) -> str | None:
+    """A short fingerprint of a pair state: how a replay checks it is where the worker was.
+    ``encoded``: the state's ``to_bytes()`` when the caller has it already (a step encodes
+    its state once for the table, sync-state and this)."""
+    if state is None:
+        return None
+    return hashlib.sha256(encoded if encoded is not None else state.to_bytes()).hexdigest()[:32]
 
 
 def _time(value: datetime | None) -> str | None:
@@ -57,9 +61,11 @@ def step_record(
     facts: Sequence[events.PairEvent],
     after: PairState | None,
     retry_due: datetime | None,
+    encoded_after: bytes | None = None,
 ) -> bytes:
     """One pair step as the journal keeps it: ``after`` is the pair as the worker keeps it
-    (dead-letter mark and retry due time included), ``facts`` the step's events in order."""
+    (dead-letter mark and retry due time included), ``facts`` the step's events in order;
+    ``encoded_after``: ``after.to_bytes()`` when the caller has it."""
     body = {
         "v": VERSION,
         "kind": "step",
@@ -68,20 +74,21 @@ def step_record(
         "input": message_to_json(message),
         "events": [events.encode(fact) for fact in facts],
         "before": digest(before),
-        "after": digest(after),
+        "after": digest(after, encoded_after),
         "retry_due": _time(retry_due),
     }
     return fitted(body)  # one Kafka message, whatever JIRA answered
 
 
-def intent_record(pair: str, state: PairState) -> bytes:
-    """The pair's state made durable before a step writes to JIRA (a crash may follow it)."""
+def intent_record(pair: str, state: PairState, encoded: bytes | None = None) -> bytes:
+    """The pair's state made durable before a step writes to JIRA (a crash may follow it);
+    ``encoded``: ``state.to_bytes()`` when the caller has it."""
     body = {
         "v": VERSION,
         "kind": "intent",
         "pair": pair,
         "state": state.model_dump(mode="json"),
-        "digest": digest(state),
+        "digest": digest(state, encoded),
     }
     return fitted(body)
 

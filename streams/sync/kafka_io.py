@@ -80,10 +80,14 @@ class Sinks:
         if decided.retry is not None:
             await self.retry.send(key=key, value=decided.retry.to_bytes())
 
-    async def publish(self, pairs: Table, key: bytes, state: PairState) -> None:
-        """The pair's new state in its table and on the sync-state topic."""
-        pairs[key] = state.to_bytes()
-        await self.sync_state.send(key=key, value=state.to_bytes())
+    async def publish(
+        self, pairs: Table, key: bytes, state: PairState, encoded: bytes | None = None
+    ) -> None:
+        """The pair's new state in its table and on the sync-state topic (``encoded``: its
+        ``to_bytes()`` when the caller has it)."""
+        raw = encoded if encoded is not None else state.to_bytes()
+        pairs[key] = raw
+        await self.sync_state.send(key=key, value=raw)
 
 
 def original_record(event: Any) -> dead_letters.Original | None:
@@ -109,11 +113,13 @@ async def durably(
     """The pair's state (table, sync-state, an intent in the journal) on Kafka before the
     step writes to JIRA: written again until the broker has acknowledged it, since a write
     made on a state that is lost would be taken for someone else's after a crash."""
+    raw = state.to_bytes()
+    intent = journal.intent_record(key.decode(), state, raw)
     while True:
-        pairs[key] = state.to_bytes()
+        pairs[key] = raw
         sent = [
-            await sinks.sync_state.send(key=key, value=state.to_bytes()),
-            await sinks.journal.send(key=key, value=journal.intent_record(key.decode(), state)),
+            await sinks.sync_state.send(key=key, value=raw),
+            await sinks.journal.send(key=key, value=intent),
         ]
         await flushed(app)
         problem = unacknowledged(sent)

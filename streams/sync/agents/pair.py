@@ -87,14 +87,16 @@ class PairStep:
             result.writes,
             extra={"pair_id": key.decode(), "note": result.note, "writes": result.writes},
         )
-        decided = follow_up(message, pair, result, self.backoff, now)
+        decided, after = follow_up(message, pair, result, self.backoff, now), None
         await self.sinks.follow(key, message_to_json(message), decided)
+        if decided.state is not None:  # encoded once: the journal's digest, table, sync-state
+            after = decided.state.to_bytes()
         record = journal.step_record(
-            key.decode(), now, message, pair, result.events, decided.state, decided.retry_due
+            key.decode(), now, message, pair, result.events, decided.state, decided.retry_due, after
         )
         await self.sinks.journal.send(key=key, value=record)
         if decided.state is not None and decided.state != pair:
-            await self.sinks.publish(self.pairs, key, decided.state)
+            await self.sinks.publish(self.pairs, key, decided.state, after)
 
     async def _handled(
         self,
