@@ -63,6 +63,7 @@ from streams.sync.merging import (
     moved_away,
     quiet_note,
     stale,
+    statuses,
     writes_for,
 )
 from streams.sync.messages import (
@@ -309,4 +310,4 @@ def _resolve(
     facts: list[PairEvent] = [ConflictsResolved()]
     state = fold(pair, facts, now) or pair
     note = f"resolved towards site {message.winner}"
-    return settled(pair, facts, now, writes_for(state, result, config), note)
+    return settled(pair, facts, now, writes_for(state, result, config, statuses(observed)), note)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.jira.client import JiraClient
+from streams.jira.errors import BadRequest
 from streams.jira.models import Transition
 
 
@@ -27,6 +28,11 @@ class WorkflowGraph:
 
     def learn(self, status: str, available: list[Transition]) -> None:
         self.exits[status.casefold()] = {t.to.name.casefold(): t for t in available}
+
+    def known(self, start: str, target: str) -> Transition | None:
+        """The learned transition out of ``start`` on the shortest known path to ``target``."""
+        hop = self.first_hop(start, target)
+        return None if hop is None else self.exits.get(start.casefold(), {}).get(hop)
 
     def first_hop(self, start: str, target: str) -> str | None:
         """The next status on the shortest known path, or None when no path is known."""
@@ -61,7 +67,9 @@ async def reach(
     """Move ``key`` to ``target``; return the transitions performed (0 when already there,
     or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
     transition's screen fields (it may raise to stop the walk); ``start`` is the status
-    the issue was just read in (not read again)."""
+    the issue was just read in (not read again). A hop the graph has learned from the
+    known status is posted without listing the transitions; only when JIRA refuses it
+    (the issue was elsewhere, the workflow changed) is the status read and listed."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = start if step == 0 and start is not None else await status_of(client, key)
@@ -70,6 +78,16 @@ async def reach(
         if step == 0 and may_move is not None and not await may_move():
             return 0
         visited.add(current.casefold())
+        learned = graph.known(current, target) if step < max_steps else None
+        if learned is not None and await _posted(client, key, learned, fill):
+            if at(learned.to.name, target):
+                return step + 1
+            continue
+        if learned is not None:  # refused: where the issue is now, and what it offers there
+            current = await status_of(client, key)
+            if at(current, target):
+                return step
+            visited.add(current.casefold())
         available = await client.transitions(key)
         graph.learn(current, available)
         chosen = _choose(available, current, target, graph, visited)
@@ -79,6 +97,20 @@ async def reach(
         if at(chosen.to.name, target):
             return step + 1  # JIRA named the status it leads to: no read to confirm it
     raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
+
+
+async def _posted(
+    client: JiraClient,
+    key: str,
+    transition: Transition,
+    fill: Callable[[Transition], dict[str, Any]] | None,
+) -> bool:
+    """``transition`` asked of JIRA; False when JIRA refuses it (400)."""
+    try:
+        await client.transition(key, transition.id, fill(transition) if fill else None)
+    except BadRequest:
+        return False
+    return True
 
 
 def _choose(
