@@ -63,13 +63,21 @@ async def reach(
     may_move: Callable[[], Awaitable[bool]] | None = None,
     fill: Callable[[Transition], dict[str, Any]] | None = None,
     start: str | None = None,
+    believed: str | None = None,
 ) -> int:
     """Move ``key`` to ``target``; return the transitions performed (0 when already there,
     or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
     transition's screen fields (it may raise to stop the walk); ``start`` is the status
-    the issue was just read in (not read again). A hop the graph has learned from the
-    known status is posted without listing the transitions; only when JIRA refuses it
-    (the issue was elsewhere, the workflow changed) is the status read and listed."""
+    the issue was just read in (not read again). ``believed`` is the status it was read in
+    earlier (someone may have moved it since): the transition learned from there is posted
+    without reading or listing anything; only when none is learned, or JIRA refuses it
+    (the issue was elsewhere), is the status read and the transitions listed."""
+    if believed is not None and start is None and not at(believed, target):
+        learned = graph.known(believed, target)
+        if learned is not None and await _posted(client, key, learned, fill):
+            if at(learned.to.name, target):
+                return 1
+            return 1 + await reach(client, key, target, graph, max_steps - 1, None, fill)
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = start if step == 0 and start is not None else await status_of(client, key)
@@ -78,16 +86,6 @@ async def reach(
         if step == 0 and may_move is not None and not await may_move():
             return 0
         visited.add(current.casefold())
-        learned = graph.known(current, target) if step < max_steps else None
-        if learned is not None and await _posted(client, key, learned, fill):
-            if at(learned.to.name, target):
-                return step + 1
-            continue
-        if learned is not None:  # refused: where the issue is now, and what it offers there
-            current = await status_of(client, key)
-            if at(current, target):
-                return step
-            visited.add(current.casefold())
         available = await client.transitions(key)
         graph.learn(current, available)
         chosen = _choose(available, current, target, graph, visited)
