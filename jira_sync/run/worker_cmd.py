@@ -79,7 +79,17 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
 )
 @click.option("--loglevel", default="info", show_default=True)
 @port_option("--web-port", 0, "Serve Faust's web views (health) on this port; 0 = off.")
-def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    envvar="SYNC_METRICS_PORT",
+    show_default=True,
+    help="Serve Prometheus metrics at 127.0.0.1:PORT/metrics; 0 = off [env SYNC_METRICS_PORT].",
+)
+def worker(
+    env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: int, metrics_port: int
+) -> None:
     """Run a sync worker: consumes both sites' events and keeps the sites converged.
 
     Several workers with the same settings form one consumer group and share the
@@ -113,7 +123,9 @@ def worker(env_file: Path, store: str, data_dir: Path, loglevel: str, web_port: 
     asyncio.set_event_loop(loop)
     config = sync_config(settings, mapping)
     prepared = loop.run_until_complete(prepare(settings, config, mapping.custom_fields))
-    app = create_worker_app(settings, prepared, store=store, web_port=web_port)
+    app = create_worker_app(
+        settings, prepared, store=store, web_port=web_port, metrics_port=metrics_port
+    )
     app.conf.datadir = data_dir
     worker_process(app, settings, loglevel, loop).execute_from_commandline()
 

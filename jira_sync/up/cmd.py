@@ -25,6 +25,7 @@ from pathlib import Path
 import click
 
 from jira_sync.config_cmd import (
+    PORT,
     env_file_option,
     home_options,
     port_option,
@@ -76,6 +77,14 @@ SEED_SYNC_TIMEOUT = 30.0
 @port_option("--jira1-port", 8081, "Sandbox only: port of emulated JIRA site 1; 0 = any free one.")
 @port_option("--jira2-port", 8082, "Sandbox only: port of emulated JIRA site 2; 0 = any free one.")
 @click.option(
+    "--metrics-port",
+    type=PORT,
+    default=0,
+    envvar="SYNC_METRICS_PORT",
+    help="Port of the worker's Prometheus metrics (on 127.0.0.1); 0 = any free one "
+    "[default: SYNC_METRICS_PORT, 0].",
+)
+@click.option(
     "--no-seed",
     is_flag=True,
     help="Sandbox only: do not create the demo issues on site 1.",
@@ -105,6 +114,7 @@ def up(
     status_port: int | None,
     jira1_port: int,
     jira2_port: int,
+    metrics_port: int,
     no_seed: bool,
     store: str,
     start_timeout: float,
@@ -119,8 +129,8 @@ def up(
       - emulated JIRA site 1 (project PROJ1) on 127.0.0.1:8081 and site 2 (PROJ2) on :8082,
         user sandbox@example.com / token sandbox-token (also alice@example.com /
         alice-token), their webhooks signed with WEBHOOK_SECRET or a generated secret;
-      - the ingress (:8080), one worker, the projections and status API (:8090), with
-        MANAGEMENT_API_KEY or a generated key;
+      - the ingress (:8080), one worker (its metrics on a free port, printed), the
+        projections and status API (:8090), with MANAGEMENT_API_KEY or a generated key;
       - three demo issues on site 1 (unless --no-seed), synced to site 2.
     With JIRA credentials: ingress, worker and projections against the real sites, and the
     webhook URLs and events to register on each site.
@@ -140,6 +150,7 @@ def up(
         status=settings.status_port if status_port is None else status_port,
         jira1=jira1_port,
         jira2=jira2_port,
+        metrics=metrics_port,
     )
     options = Options(
         env_file=env_file.resolve(),

@@ -49,6 +49,7 @@ def resolve_ports(settings: Settings, ports: Ports) -> Ports:
         status=ports.status or probes.free_port(settings.status_host),
         jira1=ports.jira1 or probes.free_port(),
         jira2=ports.jira2 or probes.free_port(),
+        metrics=ports.metrics or probes.free_port(),
     )
 
 

@@ -31,6 +31,7 @@ class Ports:
     status: int
     jira1: int
     jira2: int
+    metrics: int = 0  # the worker's Prometheus metrics; 0: off
 
     def site(self, number: SiteNumber) -> int:
         return self.jira1 if number == 1 else self.jira2
@@ -55,6 +56,15 @@ def claims(settings: Settings, ports: Ports, sandbox: bool) -> list[Claim]:
             "the status API", settings.status_host, ports.status, "--status-port N or STATUS_PORT"
         ),
     ]
+    if ports.metrics:
+        wanted.append(
+            Claim(
+                "the worker's metrics",
+                "127.0.0.1",
+                ports.metrics,
+                "--metrics-port N or SYNC_METRICS_PORT",
+            )
+        )
     if sandbox:
         wanted += [
             Claim("emulated JIRA site 1", "127.0.0.1", ports.jira1, "--jira1-port N"),
@@ -108,6 +118,10 @@ class Plan:
     def status_url(self) -> str:
         return f"http://{url_host(self.status_host)}:{self.ports.status}"
 
+    @property
+    def metrics_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.ports.metrics}/metrics" if self.ports.metrics else None
+
     def webhook_url(self, number: int) -> str:
         return f"{self.ingress_url}/webhook/jira{number}"
 
@@ -139,6 +153,7 @@ def child_env(plan: Plan, base: Mapping[str, str]) -> dict[str, str]:
         "MANAGEMENT_API_KEY": plan.api_key,
         "INGRESS_PORT": str(plan.ports.ingress),
         "STATUS_PORT": str(plan.ports.status),
+        "SYNC_METRICS_PORT": str(plan.ports.metrics),
         "PYTHONUNBUFFERED": "1",
     }
     if plan.dynamodb_url is not None:

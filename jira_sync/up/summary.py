@@ -60,6 +60,7 @@ def _addresses(plan: Plan) -> list[str]:
         f"  ingress        {plan.ingress_url}   webhooks /webhook/jira1 and /webhook/jira2; "
         "/health, /metrics, POST /manual-sync",
         f"  status API     {plan.status_url}   /status, /syncs?state=..., /syncs/{{sync id}}",
+        *([f"  worker metrics {plan.metrics_url}   Prometheus"] if plan.metrics_url else []),
         f"  Kafka          {plan.kafka}   topics {plan.topic_prefix}.*",
         f"  DynamoDB       {plan.dynamodb_url or 'AWS (boto3 default chain)'}   table {plan.table}",
     ]

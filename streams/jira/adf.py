@@ -1,6 +1,11 @@
-"""Plain/wiki text <-> Atlassian Document Format (ADF).
+"""Atlassian Document Format (ADF): its canonical form, mentions and media mapped between
+sites, and plain text <-> ADF.
 
-Webhooks carry rich text as plain (wiki-style) strings; REST v3 reads and writes ADF.
+The sync carries rich text as ADF documents and compares them in canonical form
+(``canonical_adf``; ``streams.sync.documents``). Plain text is for the rest: text written
+by tests and the sandbox's demo, the marker of a comment copy found by its text, and
+values of pairs made before rich text travelled as ADF (``text_to_adf``/``adf_to_text``).
+Webhooks carry rich text as wiki markup (``streams.jira.wiki``); REST v3 reads and writes ADF.
 
 Lossless in both directions: paragraphs (separated by blank lines), line breaks inside a
 paragraph, bullet lists (``* item``) and numbered lists (``# item``), one level deep, written

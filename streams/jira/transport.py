@@ -6,6 +6,9 @@ issue's writes), never the whole site (``streams.jira.ratelimit``). 5xx, timeout
 409 are retried only for idempotent requests (GET, PUT, DELETE, or a POST the caller marks
 idempotent such as a search); for a create they surface to the caller, which reconciles
 through the link marker instead of risking a duplicate.
+
+``observer`` (None: nothing observed) hears of every call once it is answered (its status,
+None with no answer) and of every retry: the worker's metrics (``streams.sync.metrics``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import random
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from pydantic import SecretStr
@@ -33,6 +37,14 @@ from streams.jira.ratelimit import SiteLimiter
 Params = Mapping[str, str | int | bool | list[str] | None]
 Sleep = Callable[[float], Awaitable[None]]
 IDEMPOTENT_METHODS = frozenset({"GET", "PUT", "DELETE", "HEAD"})
+
+
+class CallObserver(Protocol):
+    def answered(self, method: str, status: int | None, seconds: float) -> None:
+        """A call's answer (``status`` None: none came, a timeout or a connection error)."""
+
+    def retried(self) -> None:
+        """A call is about to be sent again."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class JiraTransport:
         self.retry = retry if retry is not None else RetryPolicy()
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.calls: Counter[str] = Counter()
+        self.observer: CallObserver | None = None
         self._sleep = sleep
 
     async def request(
@@ -108,12 +121,15 @@ class JiraTransport:
     async def _back_off(self, attempt: int, error: RetryableJiraError) -> None:
         delay = self.retry.delay(attempt, error.retry_after)
         self.calls["retries"] += 1
+        if self.observer is not None:
+            self.observer.retried()
         await self._sleep(delay)
 
     async def _once(self, method: str, path: str, params: Params | None, body: Any) -> Any:
         await self.limiter.acquire(method, path)
         self.calls[method] += 1
         url = self.auth.base_url.rstrip("/") + path
+        started = time.perf_counter()
         try:
             async with self.session.request(
                 method,
@@ -127,11 +143,17 @@ class JiraTransport:
                 status, retry_after = response.status, _retry_after(response.headers)
                 self.limiter.answered(method, path, status, response.headers)
         except (TimeoutError, aiohttp.ClientError) as error:
+            self._observed(method, None, started)
             reason = str(error) or type(error).__name__
             raise JiraUnavailable(method, path, None, [reason]) from error
+        self._observed(method, status, started)
         if status < 300:
             return decoded
         raise error_for(method, path, status, decoded, retry_after)
+
+    def _observed(self, method: str, status: int | None, started: float) -> None:
+        if self.observer is not None:
+            self.observer.answered(method, status, time.perf_counter() - started)
 
 
 async def _decode(response: aiohttp.ClientResponse) -> Any:

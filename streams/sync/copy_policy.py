@@ -21,6 +21,7 @@ from streams.sync.comment_actions import (
     UpdateCopy,
 )
 from streams.sync.facts import CommentCopied, CommentUnmapped
+from streams.sync.knowledge import UserMap
 from streams.sync.running import CommentRead, CopyFound, CopyMissing, Followed, Said
 
 
@@ -42,10 +43,13 @@ def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str])
     return copy_id is None and source in set(pending)
 
 
-def next_step(action: CopyComment | CopyStep, said: Said | None) -> Followed:
-    """What follows a step of a comment's copy, from what JIRA said of it."""
+def next_step(
+    action: CopyComment | CopyStep, said: Said | None, users: UserMap | None = None
+) -> Followed:
+    """What follows a step of a comment's copy, from what JIRA said of it (``users``: whose
+    mentions the copy names on the other site)."""
     if isinstance(said, CommentRead) and isinstance(action, CopyComment):
-        return after_read(action, said.original)
+        return after_read(action, said.original, users)
     if isinstance(said, CopyFound) and isinstance(action, FindCopy):
         return after_search(action, said.found)
     if isinstance(said, CopyMissing) and isinstance(action, UpdateCopy):
@@ -55,7 +59,9 @@ def next_step(action: CopyComment | CopyStep, said: Said | None) -> Followed:
     return Followed()
 
 
-def after_read(action: CopyComment, original: Comment | None) -> Followed:
+def after_read(
+    action: CopyComment, original: Comment | None, users: UserMap | None = None
+) -> Followed:
     """The original read: its copy removed (gone or internal), updated (known), looked
     for (asked before), or made."""
     copy_id, pending = action.copy_id, [action.source] if action.pending else []
@@ -66,7 +72,7 @@ def after_read(action: CopyComment, original: Comment | None) -> Followed:
         if copy_id is not None:
             return Followed(then=[DeleteCopy(action, copy_id)])
         return Followed([CommentUnmapped(action.source)])
-    body = comments.copy_body(original, action.source, action.source_key)
+    body = comments.copy_body(original, action.source, action.source_key, users)
     if plan is CommentPlan.UPDATE and copy_id is not None:
         return Followed(then=[UpdateCopy(action, copy_id, body)])
     if look_for_lost_copy(action.source, copy_id, pending):
@@ -84,6 +90,6 @@ def after_search(action: FindCopy, found: Comment | None) -> Followed:
         return Followed(then=[DeleteCopy(copy, found.id)])
     if found is None:
         return Followed(then=[PostCopy(copy, action.body, unmapped=action.unmapped)])
-    if found.body != action.body:
+    if not comments.same_body(found.body, action.body):
         return Followed(then=[UpdateCopy(copy, found.id, action.body, found=True)])
     return Followed([CommentCopied(source, f"{action.site}:{found.id}")])

@@ -3,7 +3,9 @@
 Canonical values are plain JSON in site 1's vocabulary (site 2's names go through the
 maps of the mapping file):
 
-- ``summary`` ``str``; ``description`` normalised plain text (see ``streams.jira.adf``);
+- ``summary`` ``str``; ``description`` a canonical ADF document read through REST
+  (``streams.sync.documents``), or, from a webhook, the wiki text JIRA sent (normalised,
+  ``streams.jira.adf.normalize_text``), which is only ever compared, never written;
 - ``priority``, ``status``, ``resolution`` names (resolution None: unresolved);
   ``labels``, ``components``, ``fixVersions`` sorted lists of names; ``duedate``
   ``"YYYY-MM-DD"`` or None;
@@ -24,8 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.jira.adf import adf_to_text, normalize_text, text_to_adf
+from streams.jira.adf import normalize_text, text_to_adf
 from streams.sites import SiteNumber as SiteNumber
+from streams.sync import documents
 from streams.sync.knowledge import SITE2_USER as SITE2_USER
 from streams.sync.knowledge import UserMap as UserMap
 
@@ -94,7 +97,7 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
     if "summary" in fields:
         values["summary"] = fields.get("summary") or ""
     if "description" in fields:
-        values["description"] = _text(fields.get("description"))
+        values["description"] = _rich(site, fields.get("description"), maps.users)
     if "priority" in fields:
         values["priority"] = maps.priorities.to_canonical(site, _name(fields.get("priority")))
     if "labels" in fields:
@@ -117,7 +120,7 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
     for custom in maps.custom:
         field_id = custom.ids.get(site)
         if field_id is not None and field_id in fields:
-            values[custom.key] = _custom_value(site, custom, fields.get(field_id))
+            values[custom.key] = _custom_value(site, custom, fields.get(field_id), maps)
     if SECURITY in fields:
         values[SECURITY] = security_level(site, _name(fields.get(SECURITY)), maps.security_levels)
     return values
@@ -166,7 +169,7 @@ def render(
     customs = {custom.key: custom for custom in maps.custom}
     for name, value in values.items():
         if name == "description":
-            out.fields[name] = text_to_adf(value)
+            out.fields[name] = _render_rich(site, name, value, maps, out)
         elif name == "priority":
             _render_priority(site, value, maps, priorities, out)
         elif name in ("summary", "labels", "duedate"):
@@ -185,7 +188,7 @@ def render(
         elif name in customs:
             custom = customs[name]
             if site in custom.ids:
-                out.fields[custom.ids[site]] = _custom_rendered(site, custom, value)
+                out.fields[custom.ids[site]] = _custom_rendered(site, custom, value, maps, out)
     return out
 
 
@@ -263,7 +266,7 @@ def _render_assignee(site: SiteNumber, value: str | None, maps: FieldMaps, out: 
     out.fields[ASSIGNEE] = {"accountId": account}
 
 
-def _custom_value(site: SiteNumber, custom: CustomField, raw: Any) -> Any:
+def _custom_value(site: SiteNumber, custom: CustomField, raw: Any, maps: FieldMaps) -> Any:
     kind = custom.type
     if kind == "number":
         return float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else None
@@ -275,11 +278,13 @@ def _custom_value(site: SiteNumber, custom: CustomField, raw: Any) -> Any:
     if kind == "labels":
         return sorted(set(raw or []))
     if kind == "text" and isinstance(raw, dict):  # a paragraph (rich text) field
-        return _text(raw)
+        return _rich(site, raw, maps.users)
     return raw or None  # text, date
 
 
-def _custom_rendered(site: SiteNumber, custom: CustomField, value: Any) -> Any:
+def _custom_rendered(
+    site: SiteNumber, custom: CustomField, value: Any, maps: FieldMaps, out: Rendered
+) -> Any:
     kind = custom.type
     if kind == "select":
         option = custom.options.to_site(site, value)
@@ -288,12 +293,27 @@ def _custom_rendered(site: SiteNumber, custom: CustomField, value: Any) -> Any:
         return [{"value": custom.options.to_site(site, option)} for option in value or []]
     if kind == "labels":
         return list(value or [])
+    if kind == "text" and isinstance(value, dict):
+        return _render_rich(site, custom.key, value, maps, out)
     return value
 
 
-def _text(value: Any) -> str | None:
+def _render_rich(site: SiteNumber, name: str, value: Any, maps: FieldMaps, out: Rendered) -> Any:
+    """A rich text value as ``site``'s ADF; what the site cannot take is held and reported.
+    A string is a plain text value (an older pair's base): written as paragraphs."""
+    if not isinstance(value, dict):
+        return text_to_adf(value)
+    written = documents.for_site(site, value, maps.users)
+    if written.lost:
+        out.held[name] = documents.canonical_document(site, written.document, maps.users)
+        out.problems[name] = documents.lost_note(site, written.lost)
+    return written.document
+
+
+def _rich(site: SiteNumber, value: Any, users: UserMap) -> Any:
+    """A rich text value: a REST document canonical, a webhook's wiki text normalised."""
     if isinstance(value, dict):
-        return normalize_text(adf_to_text(value))
+        return documents.canonical_document(site, value, users)
     return normalize_text(value if isinstance(value, str) else None)
 
 

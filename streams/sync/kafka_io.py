@@ -20,6 +20,7 @@ from streams.settings import Settings
 from streams.sites import SITES, SiteNumber
 from streams.state import PairState
 from streams.sync import journal
+from streams.sync.metrics import METRICS
 from streams.sync.retrying import FollowUp
 from streams.topics import Topics
 
@@ -63,6 +64,7 @@ class Sinks:
             "at": datetime.now(UTC).isoformat(),
         }
         log.warning("dead-lettered", extra={"source": source, "reason": reason})
+        METRICS.dead_letter(source)
         await self.dead_letter.send(key=key, value=json.dumps(record).encode())
 
     async def survived(

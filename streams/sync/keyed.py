@@ -11,7 +11,9 @@ those of a revoked partition that had not started, or that finished behind one t
 not (their partition's new owner reads them again).
 
 ``Ledger`` (one per partition and assignment) is the pure part: which offsets are done,
-and which may be acknowledged.
+and which may be acknowledged, and since when the oldest unfinished one waits. Every live
+scheduler is in ``SCHEDULERS``, so the worker's metrics read them when scraped
+(``streams.sync.metrics``), at no cost to the items.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 log = logging.getLogger(__name__)
 Item = TypeVar("Item")
@@ -51,15 +55,22 @@ class Ledger(Generic[Item]):
     items: dict[int, Item] = field(default_factory=dict)
     done: set[int] = field(default_factory=set)
     cut: int | None = None  # revoked: no acknowledgement from this offset on
+    read_at: dict[int, float] = field(default_factory=dict)  # offset: when it was read
 
     def __len__(self) -> int:
         return len(self.order)
 
-    def add(self, offset: int, item: Item) -> None:
+    def add(self, offset: int, item: Item, read_at: float = 0.0) -> None:
         if self.order and offset <= self.order[-1]:
             raise ValueError(f"offset {offset} after {self.order[-1]}: not in order")
         self.order.append(offset)
         self.items[offset] = item
+        self.read_at[offset] = read_at
+
+    def oldest_age(self, now: float) -> float:
+        """How long the oldest unfinished item (the head: done items are released from the
+        head at once) has been held; 0 with none."""
+        return now - self.read_at[self.order[0]] if self.order else 0.0
 
     def finish(self, offset: int) -> tuple[list[Item], list[Item]]:
         """(acknowledged now, stranded now) once the item at ``offset`` is done."""
@@ -70,6 +81,7 @@ class Ledger(Generic[Item]):
         while self.order and self.order[0] in self.done:
             head = self.order.popleft()
             self.done.discard(head)
+            del self.read_at[head]
             released.append(self.items.pop(head))
         return released, []
 
@@ -86,7 +98,14 @@ class Ledger(Generic[Item]):
     def _drop(self, offset: int) -> Item:
         self.order.remove(offset)
         self.done.discard(offset)
+        self.read_at.pop(offset, None)
         return self.items.pop(offset)
+
+
+class PartitionLoad(NamedTuple):
+    partition: Hashable
+    in_flight: int  # items read and not acknowledged (nor forgotten)
+    oldest_age: float  # seconds the oldest unfinished one has been held
 
 
 @dataclass
@@ -112,8 +131,10 @@ class KeyedScheduler(Generic[Item]):
         limits: Limits,
         ack: Callable[[Item], Awaitable[None]],
         forget: Callable[[Item], None],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits
+        self.clock = clock
         self._ack, self._forget = ack, forget
         self._slots = asyncio.Semaphore(limits.concurrency)
         self._room = asyncio.Condition()
@@ -123,6 +144,17 @@ class KeyedScheduler(Generic[Item]):
         self._waiters: set[_Waiter] = set()
         self._notifying: set[asyncio.Task[None]] = set()
         self.held = 0  # items read and not acknowledged (nor forgotten)
+        SCHEDULERS.add(self)
+
+    @property
+    def keys_in_flight(self) -> int:
+        """Keys with an item queued or running."""
+        return len(self._queues)
+
+    def loads(self) -> list[PartitionLoad]:
+        """Each assigned partition's items in flight and the age of its oldest."""
+        now = self.clock()
+        return [PartitionLoad(p, len(ld), ld.oldest_age(now)) for p, ld in self._ledgers.items()]
 
     def in_flight(self, partition: Hashable) -> int:
         ledger = self._ledgers.get(partition)
@@ -150,7 +182,7 @@ class KeyedScheduler(Generic[Item]):
             self._forget(item)
             return False
         ledger = self._ledgers.setdefault(partition, Ledger())
-        ledger.add(offset, item)
+        ledger.add(offset, item, self.clock())
         self.held += 1
         self._queues.setdefault(key, deque()).append(
             _Entry(partition, offset, item, work, context, ledger)
@@ -238,6 +270,9 @@ class KeyedScheduler(Generic[Item]):
         for task in list(self._runners.values()):
             task.cancel()
         await asyncio.gather(*self._runners.values(), return_exceptions=True)
+
+
+SCHEDULERS: weakref.WeakSet[KeyedScheduler[Any]] = weakref.WeakSet()
 
 
 async def _guarded(work: Callable[[], Awaitable[None]]) -> None:

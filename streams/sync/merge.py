@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from streams.settings import ConflictPolicy
+from streams.sync.documents import unchanged
 from streams.sync.messages import SiteNumber, other
 
 
@@ -58,7 +59,8 @@ def _merge_field(
     if name not in bases[1]:  # never agreed yet: the origin's value is the starting point
         _copy_from(sides.origin, name, sides, result)
         return
-    changed = {site for site, value in ((1, one), (2, two)) if value != bases[site][name]}
+    sides_now = ((1, one), (2, two))
+    changed = {site for site, value in sides_now if not unchanged(value, bases[site][name])}
     if not changed:  # the difference is what one side cannot hold: nothing to do
         return
     if changed == {1} or changed == {2}:

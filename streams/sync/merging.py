@@ -4,6 +4,7 @@ move out of the project or a 404 does to the pair."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from streams.settings import DeletionPolicy
 from streams.state import (
     PairState,
 )
-from streams.sync import moves, visibility
+from streams.sync import documents, moves, visibility
 from streams.sync.decision import Decision, settled
 from streams.sync.events import PairEvent, fold
 from streams.sync.merge import MergeResult, Sides, merge
@@ -58,7 +59,8 @@ def agrees_with_base(change: IssueChanged, pair: PairState, config: SyncConfig) 
         return False
     names = [name for name in config.synced() if name in change.values]
     base = pair.base_of(change.site)
-    return all(name in base and change.values[name] == base[name] for name in names)
+    same = functools.partial(documents.agrees, change.site, users=config.maps.users)
+    return all(name in base and same(change.values[name], base[name]) for name in names)
 
 
 def quiet_note(change: IssueChanged, config: SyncConfig) -> str:

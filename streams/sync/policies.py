@@ -153,7 +153,7 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
     if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
         return guarded_move(action, said, config)
     if isinstance(action, CopyComment | CopyStep):
-        return copy_policy.next_step(action, said)
+        return copy_policy.next_step(action, said, config.maps.users)
     return Followed()
 
 

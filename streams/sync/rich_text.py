@@ -7,8 +7,8 @@ So a value of these fields is never written from webhook text: a counterpart cre
 a webhook takes them from a REST read of its origin. The router's read of an issue it sees
 for the first time (for its link marker) brings them along (``first_look``: no call more);
 otherwise the applier reads the origin before the create. Everything else is written from
-fresh REST reads already (the merge). Converting ADF to the canonical plain text loses
-formatting (headings, marks, link targets), never adds characters.
+fresh REST reads already (the merge), as canonical ADF (``streams.sync.documents``); a
+webhook's wiki text is only ever compared with the agreed document (``documents.agrees``).
 """
 
 from __future__ import annotations

@@ -17,10 +17,15 @@ Offsets are committed by Faust only after the producer is flushed, so a pair's s
 its retry/dead-letter records are durable before its input is marked done; a create's
 intent, and the values a step is about to write, are acknowledged by Kafka before JIRA is
 written (``Applier.before_writes``, ``kafka_io.durably``).
+
+With ``metrics_port`` the worker serves its Prometheus metrics (``streams.sync.metrics``)
+at ``http://127.0.0.1:<port>/metrics``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, cast
 
 import faust
@@ -31,9 +36,12 @@ from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
 from streams.sync.keyed import Limits
+from streams.sync.metrics import METRICS, consumer_offsets, serve
 from streams.sync.prepare import Prepared
 from streams.sync.rebalance import SyncApp
 from streams.sync.retrying import Backoff
+
+log = logging.getLogger(__name__)
 
 
 def create_worker_app(
@@ -42,8 +50,10 @@ def create_worker_app(
     store: str = "rocksdb://",
     web_port: int = 0,
     backoff: Backoff | None = None,
+    metrics_port: int = 0,
 ) -> faust.App:
-    """``web_port`` 0 leaves Faust's web server (health, stats) off."""
+    """``web_port`` 0 leaves Faust's web server (health, stats) off; ``metrics_port`` 0,
+    the metrics."""
     app = _faust_app(settings, store, web_port)
     topics = declare(app, settings)
     sinks, applier, maps = topics.sinks, prepared.applier, prepared.config.maps
@@ -53,14 +63,34 @@ def create_worker_app(
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
     pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff or Backoff(), limits)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
-    retry.install(app, topics.retry, sinks)
+    retry.install(app, topics.retry, sinks, retry.retry_limits(settings))
     commands.install(app, topics.commands, sinks, applier)
 
     async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await prepared.close()
 
     app.on_before_shutdown.connect(cast(Any, close_clients))  # mode types it too narrowly
+    if metrics_port:
+        observed(app, prepared, metrics_port)
     return app
+
+
+def observed(app: faust.App, prepared: Prepared, port: int) -> None:
+    """The JIRA clients and the consumer observed, and ``/metrics`` served on ``port``
+    while the worker runs."""
+    for site, client in prepared.applier.clients.items():
+        client.transport.observer = METRICS.site(site)
+    METRICS.load.offsets = lambda: consumer_offsets(app)
+
+    async def serve_metrics() -> None:
+        runner = await serve(METRICS, port)
+        log.info("worker metrics at http://127.0.0.1:%d/metrics", port, extra={"port": port})
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    app.task(serve_metrics)
 
 
 def pair_limits(settings: Settings) -> Limits | None:

@@ -28,6 +28,7 @@ from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
+from streams.sync.metrics import METRICS
 from streams.sync.normalize import encode_message, message_from_json, message_to_json
 from streams.sync.retrying import Backoff, follow_up
 
@@ -76,6 +77,7 @@ class PairStep:
             return  # sent to the issue's own pair instead
         now = datetime.now(UTC)
         result = await self._handled(key, message, pair, now)
+        METRICS.step(pair, result)
         if result is None:
             return
         log.info(

@@ -1,0 +1,168 @@
+"""Rich text (ADF) as the sync carries it: whole documents, in one vocabulary, compared in
+canonical form.
+
+A description or paragraph custom field read through REST is an ADF document. Its
+canonical value (``canonical_document``) is ``streams.jira.adf.canonical_adf`` of it, in
+site 1's vocabulary like every canonical value: a mention names a site 1 account (or
+``site2:<id>`` for a person known only on site 2, ``UserMap``), a file media node a site 1
+media id, or ``site2:<id>`` for a site 2 file. Two documents that mean the same (only
+``localId``s, default attributes, mark order or split text runs differ) have equal values,
+so JIRA's own normalisations never look like an edit.
+
+Written to a site (``for_site``), the document takes that site's account and file ids. A
+mention of someone with no account there becomes the plain text ``@Name`` (it notifies
+nobody); a file that site does not have (attachments are not synced yet) becomes a
+paragraph naming it, ``[screenshot.png]``. Both are named in ``SiteDocument.lost``: the
+pair is warned and remembers what that site holds (``Rendered.held``), so the difference
+is never taken for an edit. Until attachments are synced, an edit made on the site without
+the file carries the ``[name]`` paragraph back to the other side too.
+
+Webhooks carry rich text as wiki markup, not ADF (``streams.jira.wiki``): such a value is
+never written anywhere; ``agrees`` only says whether it shows the agreed document, else
+the issue is read through REST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from streams.jira.adf import (
+    adf_to_text,
+    canonical_adf,
+    normalize_text,
+    remap_media,
+    remap_mentions,
+)
+from streams.jira.wiki import to_wiki
+from streams.sites import SiteNumber
+from streams.sync.knowledge import UserMap
+
+Node = dict[str, Any]
+SITE2_FILE = "site2:"  # a canonical media id of a file on site 2
+
+
+@dataclass(frozen=True)
+class SiteDocument:
+    """A canonical document as written to one site, and what that site could not take."""
+
+    document: Node | None
+    lost: tuple[str, ...] = ()  # "@Name" of people, "[file]" of files, written as text
+
+
+def canonical_document(site: SiteNumber, value: Any, users: UserMap) -> Node | None:
+    """A REST rich text value of ``site`` in canonical form (None: empty or absent)."""
+    if not isinstance(value, dict):
+        return None
+    accounts = {one: users.to_canonical(site, one) or one for one in ids_of(value, "mention")}
+    files = {} if site == 1 else {one: SITE2_FILE + one for one in ids_of(value, "media")}
+    mapped = _media_ids(remap_mentions(value, accounts) or value, files)
+    document = canonical_adf(mapped)
+    return document if document and document.get("content") else None
+
+
+def for_site(site: SiteNumber, value: Node | None, users: UserMap) -> SiteDocument:
+    """The canonical document ``value`` with ``site``'s account and media ids (canonical
+    itself: a mention made text joins the text around it)."""
+    if value is None:
+        return SiteDocument(None)
+    people = {one: users.to_site(site, one) for one in ids_of(value, "mention")}
+    accounts = {one: account for one, account in people.items() if account is not None}
+    files = {one: own for one in ids_of(value, "media") if (own := _own_file(site, one))}
+    missing = [one for one in ids_of(value, "media") if one not in files]
+    lost = [f"@{name}" for name in _names(value, set(people) - set(accounts))]
+    lost += _file_names(value, missing)
+    document = canonical_adf(remap_media(remap_mentions(value, accounts), files))
+    return SiteDocument(document, tuple(lost))
+
+
+def agrees(site: SiteNumber, value: Any, base: Any, users: UserMap) -> bool:
+    """A webhook's value is the agreed one. Rich text in a webhook is wiki markup (a
+    string) where the agreed value is a document: equal when the wiki rendering of the
+    document as ``site`` holds it is that text; anything else is compared as it is."""
+    if isinstance(value, str) and isinstance(base, dict):
+        shown = to_wiki(for_site(site, base, users).document)
+        return normalize_text(value) == normalize_text(shown)
+    return bool(value == base)
+
+
+def unchanged(value: Any, base: Any) -> bool:
+    """A fresh value is the base. A pair agreed before rich text travelled as ADF holds a
+    plain text base: a document showing that text has not changed (its formatting is
+    carried with the next edit), so upgrading makes no conflict of every formatted text."""
+    if isinstance(base, str) and isinstance(value, dict):
+        return normalize_text(adf_to_text(value)) == base
+    return bool(value == base)
+
+
+def lost_note(site: SiteNumber, lost: tuple[str, ...]) -> str:
+    """The warning for what ``site`` could not take of a document."""
+    return (
+        f"{', '.join(lost)}: no account or file on site {site} (attachments are not synced); "
+        "written as plain text there"
+    )
+
+
+def ids_of(node: Node, kind: str) -> list[str]:
+    """The ``id`` attributes of the ``kind`` nodes in ``node`` (file media only), in order."""
+    found: list[str] = []
+    attrs = node.get("attrs") or {}
+    if node.get("type") == kind and "id" in attrs and attrs.get("type", "file") == "file":
+        found.append(str(attrs["id"]))
+    for child in node.get("content") or []:
+        found += [one for one in ids_of(child, kind) if one not in found]
+    return found
+
+
+def _own_file(site: SiteNumber, media_id: str) -> str | None:
+    """A canonical media id as ``site`` names the file (None: not a file of that site)."""
+    if media_id.startswith(SITE2_FILE):
+        return media_id.removeprefix(SITE2_FILE) if site == 2 else None
+    return media_id if site == 1 else None
+
+
+def _media_ids(node: Node, files: dict[str, str]) -> Node:
+    """``node`` with file media ids renamed through ``files`` (all else kept)."""
+    return _rewrite(node, lambda n: _renamed(n, files) if n.get("type") == "media" else n)
+
+
+def _renamed(media: Node, files: dict[str, str]) -> Node:
+    attrs = media.get("attrs") or {}
+    named = files.get(str(attrs.get("id")))
+    return media if named is None else {**media, "attrs": {**attrs, "id": named}}
+
+
+def _rewrite(node: Node, change: Callable[[Node], Node]) -> Node:
+    changed = change(node)
+    if "content" not in changed:
+        return changed
+    return {**changed, "content": [_rewrite(c, change) for c in changed["content"] or []]}
+
+
+def _names(node: Node, accounts: set[str]) -> list[str]:
+    """Display names of the mentions of ``accounts`` in ``node``."""
+    names: list[str] = []
+
+    def seen(n: Node) -> Node:
+        attrs = n.get("attrs") or {}
+        if n.get("type") == "mention" and str(attrs.get("id")) in accounts:
+            name = str(attrs.get("text") or attrs.get("id")).removeprefix("@")
+            names.extend([name] if name not in names else [])
+        return n
+
+    _rewrite(node, seen)
+    return names
+
+
+def _file_names(node: Node, media_ids: list[str]) -> list[str]:
+    names: list[str] = []
+
+    def seen(n: Node) -> Node:
+        attrs = n.get("attrs") or {}
+        if n.get("type") == "media" and str(attrs.get("id")) in media_ids:
+            names.append(f"[{attrs.get('alt') or attrs.get('id')}]")
+        return n
+
+    _rewrite(node, seen)
+    return names
