@@ -13,8 +13,9 @@ its side only when it provably holds everything the pair knows of that side and 
 - every field the sync wrote to that side since the pair last merged it
   (``PairState.unseen_writes``) holds there what was written: otherwise the webhook may
   predate that write, and its older value would be copied back as a change;
-- its rich text (wiki markup, ``streams.sync.rich_text``) is that of the base, or was read
-  through REST: changed markup is never copied.
+- its rich text (wiki markup, ``streams.sync.rich_text``) was read through REST, or is the
+  wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
+  the side's value); changed markup is never copied, the side is read.
 
 Otherwise both sides are read, as before. The other side is always read fresh: a change
 made there whose webhook is still on its way would otherwise be overwritten unseen.
@@ -26,6 +27,7 @@ from datetime import datetime
 
 from streams.settings import ConflictPolicy
 from streams.state import PairState, PairStatus
+from streams.sync import documents
 from streams.sync.messages import IssueChanged, Observation, SyncConfig
 from streams.sync.rich_text import rich_fields
 
@@ -34,21 +36,19 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
     """The changed side as ``change`` shows it, or None when that side must be read."""
     if change.kind != "updated" or not _quiet(pair) or not _human(change, config):
         return None
-    if config.policy is ConflictPolicy.LATEST:
-        return None
-    if not _newer(change, pair):
+    if config.policy is ConflictPolicy.LATEST or not _newer(change, pair):
         return None
     base = pair.base_of(change.site)
+    values = dict(change.values)
+    if not change.text_read:  # wiki markup: only ever the agreed document, never copied
+        for name in [name for name in rich_fields(config.maps) if name in values]:
+            if not documents.agrees(change.site, values[name], base.get(name), config.maps.users):
+                return None
+            values[name] = base.get(name)
     written = pair.unseen_writes.get(str(change.site), [])
-    if any(name not in base or change.values.get(name) != base[name] for name in written):
+    if any(name not in base or values.get(name) != base[name] for name in written):
         return None
-    if not change.text_read:
-        names = [name for name in rich_fields(config.maps) if name in change.values]
-        if any(change.values[name] != base.get(name) for name in names):
-            return None
-    return Observation(
-        change.site, change.issue_id, change.issue_key, dict(change.values), change.updated
-    )
+    return Observation(change.site, change.issue_id, change.issue_key, values, change.updated)
 
 
 def _quiet(pair: PairState) -> bool:

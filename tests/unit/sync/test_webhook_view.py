@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from streams.jira.adf import text_to_adf
 from streams.settings import ConflictPolicy
 from streams.state import FieldConflict
 from streams.sync import outcomes
 from streams.sync.messages import Fetch, Observation, TransitionTo, WriteFields
 from streams.sync.model import decide
+from streams.sync.views import webhook_view
 from tests.unit.sync.test_model import BASE, CONFIG, T0, change, linked_pair, seen
 
 BOTH = [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
@@ -75,6 +77,20 @@ def test_changed_webhook_rich_text_is_read_unless_it_came_through_rest() -> None
     assert decide(read, pair, CONFIG, T0).actions == [Fetch(2, "PROJ2-1")]
     same = change(1, minutes=2, summary="New", description=BASE["description"])
     assert decide(same, pair, CONFIG, T0).actions == [Fetch(2, "PROJ2-1")]
+
+
+def test_webhook_wiki_showing_the_agreed_document_takes_the_document() -> None:
+    document = text_to_adf("Plain words")
+    agreed = linked_pair()
+    pair = agreed.model_copy(update={"base": {**agreed.base, "description": document}})
+    edit = change(1, minutes=2, summary="New", description="Plain words")
+    view = webhook_view(edit, pair, CONFIG)
+    assert view is not None
+    assert view.values["description"] == document
+    merged = decide(edit, pair, CONFIG, T0, {2: seen(2, description=document)})
+    assert merged.actions == [WriteFields(2, "PROJ2-1", {"summary": "New"})]
+    reworded = change(1, minutes=2, summary="New", description="Other words")
+    assert decide(reworded, pair, CONFIG, T0).actions == BOTH
 
 
 def test_a_pair_not_quiet_or_under_the_latest_policy_reads_both() -> None:
