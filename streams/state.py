@@ -125,6 +125,10 @@ class PairState(_Frozen):
     # and its record recognises its own write on the next read instead of taking it for a
     # change made on that side (a conflict with the next change of the other side).
     pending_writes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    # "1" / "2" -> the fields the sync wrote to that side (their values are the side's
+    # ``base_of``) that no merge of it has seen since: a webhook of that side not holding
+    # them may predate the write, so it is not taken as the side's values (a read is).
+    unseen_writes: dict[str, list[str]] = Field(default_factory=dict)
     updated_at: datetime
 
     @property

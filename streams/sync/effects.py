@@ -249,15 +249,16 @@ class Effects:
         only reads its history (``StatusHistory``: the policies say whether to move)."""
         site, key = action.site, action.issue_key
         target = self.config.maps.statuses.to_site(site, action.status) or action.status
-        start = action.start
+        start, believed = None, action.start  # read earlier in the step: maybe moved since
         if action.guarded:
             start = await status_of(self.clients[site], key)
             if not at(start, target):
                 run.said = StatusHistory(start, await self._status_authors(site, key))
                 return
         fill = ScreenFill(site, action.resolution, self.config.maps)
+        graph = self.graphs[site]
         try:
-            await reach(self.clients[site], key, target, self.graphs[site], fill=fill, start=start)
+            await reach(self.clients[site], key, target, graph, 4, None, fill, start, believed)
         except Unreachable as error:
             run.add(Warned("status-unreachable", str(error), field="status"))
             return

@@ -105,7 +105,7 @@ def merge_reads(
     result = merge(config.synced(), before.base, sides, config.policy, held)
     facts.append(Merged(dict(updated), dict(result.settled), dict(result.conflicts)))
     state = fold(pair, facts, now) or pair
-    writes = writes_for(state, result, config)
+    writes = writes_for(state, result, config, statuses(observed))
     if not writes and state.failure is not None:  # nothing left to write: the failure is over
         facts.append(FailureOver())  # (a comment failing again sets it)
         state = fold(pair, facts, now) or pair
@@ -154,7 +154,20 @@ def _confirmed(pair: PairState, observed: dict[int, Observation]) -> dict[str, A
     }
 
 
-def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list[Action]:
+def statuses(observed: dict[int, Observation]) -> dict[int, str]:
+    """The status each side was just read in, as that site names it (a move starts there)."""
+    found = {site: seen.fields.get("status") for site, seen in observed.items()}
+    return {s: str(f["name"]) for s, f in found.items() if isinstance(f, dict) and f.get("name")}
+
+
+def writes_for(
+    pair: PairState,
+    result: MergeResult,
+    config: SyncConfig,
+    statuses: dict[int, str] | None = None,
+) -> list[Action]:
+    """The writes ``result`` asks for; a status move starts from ``statuses`` (the status
+    each side was just read in), so it is not read again."""
     actions: list[Action] = []
     for site in (1, 2):
         ref = pair.site1 if site == 1 else pair.site2
@@ -165,7 +178,8 @@ def writes_for(pair: PairState, result: MergeResult, config: SyncConfig) -> list
         if wanted:
             actions.append(WriteFields(ref.site, ref.key, wanted))
         if status is not None:
-            actions.append(TransitionTo(ref.site, ref.key, status, resolution=resolution))
+            start = (statuses or {}).get(site)
+            actions.append(TransitionTo(ref.site, ref.key, status, False, resolution, start))
     return actions
 
 

@@ -16,7 +16,9 @@ Messages of a pair are issue changes (webhooks, manual or full-sync snapshots), 
    against the base: one side changed -> copy; both to the same value -> settled; both
    differently -> conflict under ``manual`` (other policies pick a winner). Merging fresh
    reads, never snapshots, is what makes reordered, duplicated and superseded deliveries
-   (including our own older echoes) unable to start a ping-pong.
+   (including our own older echoes) unable to start a ping-pong. The one snapshot merged
+   is a human's webhook provably newer than all the pair knows of its side
+   (``streams.sync.views``): then only the other side is read.
 
 The decision's ``state`` holds what was observed; the base only moves when the applier
 reports a write as done (its facts, ``streams.sync.facts``), so a failed write is retried,
@@ -63,6 +65,7 @@ from streams.sync.merging import (
     moved_away,
     quiet_note,
     stale,
+    statuses,
     writes_for,
 )
 from streams.sync.messages import (
@@ -90,6 +93,7 @@ from streams.sync.settled import (
     Unreachable,
     without,
 )
+from streams.sync.views import webhook_view
 
 __all__ = [
     "DONE",
@@ -226,9 +230,14 @@ def _change_of(
         return settled(pair, facts, now, creating, note="create counterpart")
     if not snapshot and agrees_with_base(change, seen, config):
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
-    if observed is None or set(observed) != {1, 2}:
-        return settled(pair, facts, now, fetch_both(seen), note="read both sides")
-    merged = merge_reads(seen, observed, config, now, quiet_note(change, config))
+    view = None if snapshot else webhook_view(change, pair, config)
+    views: dict[int, Observation] = {change.site: view} if view is not None else {}
+    given = {**views, **(observed or {})}  # a fresh read, when there is one, wins
+    if set(given) != {1, 2}:
+        reads = [f for f in fetch_both(seen) if f.site not in views]
+        note = "read both sides" if len(reads) == 2 else f"read site {reads[0].site}"
+        return settled(pair, facts, now, reads, note=note)
+    merged = merge_reads(seen, given, config, now, quiet_note(change, config))
     return after(facts, dataclasses.replace(merged, actions=[*adopted, *merged.actions]))
 
 
@@ -309,4 +318,4 @@ def _resolve(
     facts: list[PairEvent] = [ConflictsResolved()]
     state = fold(pair, facts, now) or pair
     note = f"resolved towards site {message.winner}"
-    return settled(pair, facts, now, writes_for(state, result, config), note)
+    return settled(pair, facts, now, writes_for(state, result, config, statuses(observed)), note)

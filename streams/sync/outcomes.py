@@ -82,8 +82,15 @@ def written_on(
         base={**pair.base, **values},
         held=_holding(pair, site, values, held),
         pending_writes=_unpending(pair.pending_writes, site, values),
+        unseen_writes=_unseen(pair, site, values),
         **_synced(pair, site, now),
     )
+
+
+def _unseen(pair: PairState, site: int, values: dict[str, Any]) -> dict[str, list[str]]:
+    """The fields written to ``site`` that no merge of it has seen yet, these included."""
+    names = sorted({*pair.unseen_writes.get(str(site), []), *values})
+    return {**pair.unseen_writes, str(site): names}
 
 
 def writes_pending(pair: PairState, actions: list[WriteFields | TransitionTo]) -> PairState:

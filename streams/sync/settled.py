@@ -207,6 +207,7 @@ class Merged(PairEvent):
             "held": without(pair.held, set(self.settled)),
             "conflicts": conflicts,
             "status": PairStatus.CONFLICTED if conflicts else PairStatus.SYNCED,
+            "unseen_writes": {},  # both sides' views merged: every write of ours is seen
         }
         return pair.model_copy(update=update)
 

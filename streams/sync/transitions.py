@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from streams.jira.client import JiraClient
+from streams.jira.errors import BadRequest
 from streams.jira.models import Transition
 
 
@@ -27,6 +28,11 @@ class WorkflowGraph:
 
     def learn(self, status: str, available: list[Transition]) -> None:
         self.exits[status.casefold()] = {t.to.name.casefold(): t for t in available}
+
+    def known(self, start: str, target: str) -> Transition | None:
+        """The learned transition out of ``start`` on the shortest known path to ``target``."""
+        hop = self.first_hop(start, target)
+        return None if hop is None else self.exits.get(start.casefold(), {}).get(hop)
 
     def first_hop(self, start: str, target: str) -> str | None:
         """The next status on the shortest known path, or None when no path is known."""
@@ -57,11 +63,21 @@ async def reach(
     may_move: Callable[[], Awaitable[bool]] | None = None,
     fill: Callable[[Transition], dict[str, Any]] | None = None,
     start: str | None = None,
+    believed: str | None = None,
 ) -> int:
     """Move ``key`` to ``target``; return the transitions performed (0 when already there,
     or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
     transition's screen fields (it may raise to stop the walk); ``start`` is the status
-    the issue was just read in (not read again)."""
+    the issue was just read in (not read again). ``believed`` is the status it was read in
+    earlier (someone may have moved it since): the transition learned from there is posted
+    without reading or listing anything; only when none is learned, or JIRA refuses it
+    (the issue was elsewhere), is the status read and the transitions listed."""
+    if believed is not None and start is None and not at(believed, target):
+        learned = graph.known(believed, target)
+        if learned is not None and await _posted(client, key, learned, fill):
+            if at(learned.to.name, target):
+                return 1
+            return 1 + await reach(client, key, target, graph, max_steps - 1, None, fill)
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = start if step == 0 and start is not None else await status_of(client, key)
@@ -79,6 +95,20 @@ async def reach(
         if at(chosen.to.name, target):
             return step + 1  # JIRA named the status it leads to: no read to confirm it
     raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
+
+
+async def _posted(
+    client: JiraClient,
+    key: str,
+    transition: Transition,
+    fill: Callable[[Transition], dict[str, Any]] | None,
+) -> bool:
+    """``transition`` asked of JIRA; False when JIRA refuses it (400)."""
+    try:
+        await client.transition(key, transition.id, fill(transition) if fill else None)
+    except BadRequest:
+        return False
+    return True
 
 
 def _choose(

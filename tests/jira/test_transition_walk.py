@@ -78,3 +78,57 @@ async def test_a_move_is_asked_for_only_when_one_is_due_and_a_no_stops_it() -> N
             assert client.transport.calls["POST"] == 0
             assert site.emulator.issues[key].fields["status"]["name"] == "To Do"
         assert site.emulator.contract_violations == []
+
+
+async def test_a_learned_transition_from_the_known_status_is_posted_without_listing() -> None:
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        first, second = site.emulator.seed_issues(2)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            graph = WorkflowGraph()
+            assert await reach(client, first, "In Progress", graph) == 1
+            learned = dict(client.transport.calls)
+            assert await reach(client, second, "In Progress", graph, believed="To Do") == 1
+            assert site.emulator.issues[second].fields["status"]["name"] == "In Progress"
+            calls = client.transport.calls
+            spent = {m: n - learned.get(m, 0) for m, n in calls.items() if n > learned.get(m, 0)}
+            assert spent == {"POST": 1}  # no status read, no transitions listed
+        assert site.emulator.contract_violations == []
+
+
+async def test_a_refused_learned_transition_falls_back_to_reading_and_listing() -> None:
+    """The start given is stale (the issue was moved meanwhile): JIRA refuses the learned
+    transition, and the walk reads where the issue is and goes on from there."""
+    config = SiteConfig(project_key="PROJ1", workflow="strict", contract=CONTRACT)
+    async with serve_emulator(config) as site:
+        first, second = site.emulator.seed_issues(2)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            graph = WorkflowGraph()
+            fill = ScreenFill(1, "Won't Do", FieldMaps())
+            assert await reach(client, first, "Done", graph, fill=fill) == 2
+            assert await reach(client, second, "In Progress", graph) == 1
+            # ``second`` is in In Progress now; told it is in To Do, the walk to Done asks
+            # for To Do's learned exit first, which JIRA refuses there.
+            assert await reach(client, second, "Done", graph, fill=fill, believed="To Do") == 1
+            assert site.emulator.issues[second].fields["status"]["name"] == "Done"
+            # what was learned from To Do is still To Do's: the refusal taught nothing wrong
+            assert graph.known("To Do", "In Progress") is not None
+        assert site.emulator.contract_violations == []
+
+
+async def test_a_stale_believed_status_with_nothing_learned_is_read_before_listing() -> None:
+    """Someone moved the issue to the target since it was read: nothing is posted, and
+    the exits listed there are not learned as those of the status it was believed in."""
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        (key,) = site.emulator.seed_issues(1)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            assert await reach(client, key, "In Progress", WorkflowGraph()) == 1
+            graph = WorkflowGraph()
+            before = client.transport.calls["POST"]
+            assert await reach(client, key, "In Progress", graph, believed="To Do") == 0
+            assert client.transport.calls["POST"] == before
+            assert site.emulator.issues[key].fields["status"]["name"] == "In Progress"
+            assert graph.exits == {}
+        assert site.emulator.contract_violations == []

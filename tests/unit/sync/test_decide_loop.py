@@ -15,12 +15,13 @@ from tests.unit.sync.test_model import CONFIG, T0, change, linked_pair, seen
 
 
 def test_a_change_asking_for_reads_has_only_what_the_message_settles() -> None:
-    asking = decide(change(1, minutes=2, summary="New"), linked_pair(), CONFIG, T0)
+    message = change(1, minutes=2, actor=None, summary="New")  # not its side's view
+    asking = decide(message, linked_pair(), CONFIG, T0)
     assert asking.reads == asking.actions == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
     [seen_fact] = asking.events  # the webhook seen: whatever the reads say
     assert isinstance(seen_fact, ChangeSeen)
     given = decide(
-        change(1, minutes=2, summary="New"),
+        message,
         linked_pair(),
         CONFIG,
         T0,

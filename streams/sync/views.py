@@ -1,0 +1,73 @@
+"""When a webhook is its side's view: the changed side's values taken from the webhook
+itself, so only the other side is read before the merge (pure).
+
+A webhook carries the whole issue as it was at its ``updated``. It is taken as the view of
+its side only when it provably holds everything the pair knows of that side and more:
+
+- the pair is quiet (synced; no conflict, failure, unconfirmed write or pause), so the base
+  is what that side held when the pair last saw it;
+- the conflict policy is not ``latest``: it picks by each side's last change, and the
+  webhook's ``updated`` is only a lower bound of its side's (a later edit may be queued);
+- the webhook is newer than the newest change of that side the pair took in (its marker's
+  ``updated``, strictly), and a human's (not the integration account's, not unknown);
+- every field the sync wrote to that side since the pair last merged it
+  (``PairState.unseen_writes``) holds there what was written: otherwise the webhook may
+  predate that write, and its older value would be copied back as a change;
+- its rich text (wiki markup, ``streams.sync.rich_text``) was read through REST, or is the
+  wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
+  the side's value); changed markup is never copied, the side is read.
+
+Otherwise both sides are read, as before. The other side is always read fresh: a change
+made there whose webhook is still on its way would otherwise be overwritten unseen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from streams.settings import ConflictPolicy
+from streams.state import PairState, PairStatus
+from streams.sync import documents
+from streams.sync.messages import IssueChanged, Observation, SyncConfig
+from streams.sync.rich_text import rich_fields
+
+
+def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> Observation | None:
+    """The changed side as ``change`` shows it, or None when that side must be read."""
+    if change.kind != "updated" or not _quiet(pair) or not _human(change, config):
+        return None
+    if config.policy is ConflictPolicy.LATEST or not _newer(change, pair):
+        return None
+    base = pair.base_of(change.site)
+    values = dict(change.values)
+    if not change.text_read:  # wiki markup: only ever the agreed document, never copied
+        for name in [name for name in rich_fields(config.maps) if name in values]:
+            if not documents.agrees(change.site, values[name], base.get(name), config.maps.users):
+                return None
+            values[name] = base.get(name)
+    written = pair.unseen_writes.get(str(change.site), [])
+    if any(name not in base or values.get(name) != base[name] for name in written):
+        return None
+    return Observation(change.site, change.issue_id, change.issue_key, values, change.updated)
+
+
+def _quiet(pair: PairState) -> bool:
+    return (
+        pair.status is PairStatus.SYNCED
+        and not pair.conflicts
+        and pair.failure is None
+        and not pair.pending_writes
+        and pair.pending_create is None
+    )
+
+
+def _human(change: IssueChanged, config: SyncConfig) -> bool:
+    ours = config.integration_accounts.get(change.site)
+    return change.actor is not None and ours is not None and change.actor != ours
+
+
+def _newer(change: IssueChanged, pair: PairState) -> bool:
+    marker = pair.markers.get(str(change.site))
+    if marker is None or marker.updated is None or change.updated is None:
+        return False
+    return change.updated > datetime.fromisoformat(marker.updated)
