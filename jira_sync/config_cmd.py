@@ -1,20 +1,25 @@
 """What every ``jira-sync`` command shares, and ``jira-sync config``.
 
-``settings_or_exit`` builds a command's settings. The option decorators are the options
-several commands take (the settings file, listen addresses, ports, timeouts, the local
-stack's folders, the worker's table store), each spelled once: a command names what it
-takes, and its own help text where that differs.
+``settings_or_exit`` builds a command's settings; ``operator_settings`` also takes what a
+running ``jira-sync up`` wrote for the operator commands (its generated key, its ports, its
+Kafka and table) for every variable that neither the environment nor the settings file
+sets. The option decorators are the options several commands take (the settings file,
+listen addresses, ports, timeouts, the local stack's folders, the worker's table store),
+each spelled once: a command names what it takes, and its own help text where that differs.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import click
+from dotenv import dotenv_values
 from pydantic import SecretStr
 
+from stack import default_home
 from streams.settings import ConfigError, Settings, load_settings
 
 Options = Callable[[Callable[..., None]], Callable[..., None]]  # what an option decorator is
@@ -29,6 +34,55 @@ def settings_or_exit(env_file: Path | None = Path(".env"), both_sites: bool = Tr
     except ConfigError as error:
         click.echo(f"jira-sync: {error.render()}", err=True)
         sys.exit(2)
+
+
+SANDBOX_ENV = "sandbox.env"  # in up's default run folder while it serves
+UP_PID = "JIRA_SYNC_UP_PID"
+
+
+def sandbox_env_file() -> Path:
+    return default_home() / "run" / "up" / SANDBOX_ENV
+
+
+def running_sandbox(path: Path) -> dict[str, str]:
+    """The variables a running ``jira-sync up`` wrote to ``path``; none when no ``up``
+    runs (no file, or the pid it names is gone: a killed ``up`` leaves the file behind)."""
+    if not path.is_file():
+        return {}
+    values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    pid = values.pop(UP_PID, "")
+    return values if pid.isdigit() and _alive(int(pid)) else {}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def unset_of(found: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    """What of ``found`` neither the environment nor ``env_file`` sets."""
+    configured = set(os.environ)
+    if env_file is not None and env_file.is_file():
+        configured |= set(dotenv_values(env_file))
+    return {key: value for key, value in found.items() if key not in configured}
+
+
+def operator_settings(env_file: Path | None = Path(".env"), both_sites: bool = True) -> Settings:
+    """``settings_or_exit`` for an operator command: a running sandbox fills in what is not
+    configured, so ``jira-sync status`` works next to ``make up`` with nothing copied."""
+    path = sandbox_env_file()
+    added = unset_of(running_sandbox(path), env_file)
+    if added:
+        os.environ.update(added)
+        click.echo(
+            f"jira-sync: {len(added)} unset settings taken from the sandbox ({path})", err=True
+        )
+    return settings_or_exit(env_file, both_sites)
 
 
 def env_file_option(help: str | None = None) -> Options:

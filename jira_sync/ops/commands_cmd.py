@@ -13,7 +13,7 @@ import click
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, settings_or_exit, site_option
+from jira_sync.config_cmd import env_file_option, operator_settings, site_option
 from streams.commands import Command, CommandError, parse_command
 from streams.kafka_reach import started
 from streams.kafka_security import client_options
@@ -59,7 +59,7 @@ def resolve(sync_id: str, direction: str, env_file: Path) -> None:
 def send_command(env_file: Path, body: dict[str, Any]) -> None:
     """A command body checked as the worker will check it, then put on the command topic;
     a usage error or Kafka's refusal ends the CLI with its message."""
-    settings = settings_or_exit(env_file)
+    settings = operator_settings(env_file)
     try:
         command = parse_command(body, str(uuid.uuid4()), datetime.now(UTC))
     except CommandError as error:

@@ -14,7 +14,7 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, settings_or_exit
+from jira_sync.config_cmd import env_file_option, operator_settings
 from jira_sync.ops import dead_letters_kafka as kafka
 from jira_sync.ops import dead_letters_plan as plans
 from streams.dead_letters import DeadLetter
@@ -115,7 +115,7 @@ def list_letters(reason: str | None, as_json: bool, env_file: Path) -> None:
       jira-sync dead-letters list
       jira-sync dead-letters list --reason "internal error" --json
     """
-    settings = settings_or_exit(env_file, both_sites=False)
+    settings = operator_settings(env_file, both_sites=False)
     try:
         letters, known = asyncio.run(_listed(settings))
     except KafkaError as error:
@@ -153,7 +153,7 @@ def redrive(reason: str | None, offsets: tuple[str, ...], dry_run: bool, env_fil
     if (reason is None) == (not offsets):
         click.echo("jira-sync dead-letters redrive: give --reason or --offset (one)", err=True)
         sys.exit(2)
-    settings = settings_or_exit(env_file, both_sites=False)
+    settings = operator_settings(env_file, both_sites=False)
 
     def choose(letters: Sequence[DeadLetter]) -> list[DeadLetter]:
         return plans.chosen(letters, reason, offsets)

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from jira_sync.config_cmd import count_option, env_file_option, settings_or_exit
+from jira_sync.config_cmd import count_option, env_file_option, operator_settings
 from jira_sync.ops.replay_events import latest
 from projections.console_kafka import pair_records
 from projections.kafka import KafkaOptions
@@ -73,7 +73,7 @@ def history(sync_id: str, limit: int, as_json: bool, env_file: Path) -> None:
       jira-sync history 'PROJ1-123#PROJ2-456'
       jira-sync history 1:10001 --json
     """
-    settings = settings_or_exit(env_file)
+    settings = operator_settings(env_file)
     pair_id, records = asyncio.run(history_of(settings, sync_id, limit))
     if as_json:
         for record in records:

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, settings_or_exit
+from jira_sync.config_cmd import env_file_option, operator_settings
 from jira_sync.ops.replay_events import Comparison, compare, fold_file, fold_journal, write_back
 from jira_sync.ops.replay_options import ReplayOptions, replay_options
 from jira_sync.ops.replay_whatif import replay_what_if
@@ -175,6 +175,6 @@ def replay(env_file: Path, options: ReplayOptions, **flags: bool) -> None:
     if not chosen:
         click.echo(f"jira-sync replay: say what to replay.\n{supported()}", err=True)
         sys.exit(2)
-    settings = settings_or_exit(env_file)
+    settings = operator_settings(env_file)
     for target in chosen:
         target.run(settings, options)

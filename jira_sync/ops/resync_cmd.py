@@ -15,7 +15,7 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, seconds_option, settings_or_exit, site_option
+from jira_sync.config_cmd import env_file_option, operator_settings, seconds_option, site_option
 from jira_sync.ops.commands_cmd import publish_command, send_command
 from jira_sync.ops.resync_progress import Progress, bar, phase
 from jira_sync.ops.resync_watch import NotDeployed, Watch, watching
@@ -59,7 +59,7 @@ def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None
     if not wait:
         send_command(env_file, body)
         return
-    settings = settings_or_exit(env_file)
+    settings = operator_settings(env_file)
     command = parse_command(body, str(uuid.uuid4()), datetime.now(UTC))
     progress = Progress(command.command_id, time.monotonic())
     try:

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import click
 
-from jira_sync.config_cmd import count_option, env_file_option, seconds_option, settings_or_exit
+from jira_sync.config_cmd import count_option, env_file_option, operator_settings, seconds_option
 from jira_sync.ops.status_view import Snapshot, render
 from streams.httpapi import API_KEY_HEADER
 from streams.settings import Settings
@@ -104,7 +104,7 @@ def status(env_file: Path, url: str | None, as_json: bool, limit: int, seconds: 
       MANAGEMENT_API_KEY=k jira-sync status --limit 50
       jira-sync status --json | jq '.status.counts'
     """
-    settings = settings_or_exit(env_file)
+    settings = operator_settings(env_file)
     key = settings.management_api_key
     if key is None:
         raise click.UsageError("MANAGEMENT_API_KEY is not set: the status endpoint needs it")

@@ -8,7 +8,7 @@ from typing import Literal, cast
 
 import click
 
-from jira_sync.config_cmd import settings_or_exit, site_option
+from jira_sync.config_cmd import operator_settings, site_option
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError
 from streams.jira.models import Transition
@@ -38,7 +38,7 @@ def transitions(issue_key: str, site: str, target: str | None, resolution: str |
       jira-sync transitions PROJ1-7 --site 1 --to "In Progress"
       jira-sync transitions PROJ1-7 --site 1 --to Done --resolution Fixed
     """
-    settings = settings_or_exit(both_sites=False)  # one site at a time
+    settings = operator_settings(both_sites=False)  # one site at a time
     auth = site_auth(settings, cast(Literal[1, 2], int(site)))
     try:
         asyncio.run(_run(auth, issue_key, target, resolution))

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
-from jira_sync.config_cmd import env_file_option, settings_or_exit
+from jira_sync.config_cmd import env_file_option, operator_settings
 from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from streams.settings import Settings
 from streams.wire import Verdict, verify_record
@@ -89,7 +89,7 @@ def verify_log(topic: str, partition: int, offset: int, timeout: float, env_file
     Example:
       jira-sync verify-log --topic jira-sync.jira1.events --partition 3 --offset 1200
     """
-    settings = settings_or_exit(env_file, both_sites=False)
+    settings = operator_settings(env_file, both_sites=False)
     bootstrap = settings.kafka_bootstrap_servers
     try:
         record = asyncio.run(

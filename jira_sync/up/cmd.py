@@ -26,6 +26,7 @@ import click
 
 from jira_sync.config_cmd import (
     PORT,
+    SANDBOX_ENV,
     env_file_option,
     home_options,
     port_option,
@@ -36,8 +37,9 @@ from jira_sync.config_cmd import (
 from jira_sync.up import demo
 from jira_sync.up.console import UpError, progress
 from jira_sync.up.decide import check_sites, make_plan, resolve_ports
+from jira_sync.up.handoff import write_handoff
 from jira_sync.up.infra import Infra, infrastructure
-from jira_sync.up.plan import SITES, Plan, Ports, children, claims, port_problems
+from jira_sync.up.plan import SITES, Plan, Ports, child_env, children, claims, port_problems
 from jira_sync.up.readiness import (
     NotReady,
     basic_auth,
@@ -218,6 +220,7 @@ def run(settings: Settings, options: Options, signals: Signals) -> int:
                 progress("stopping Kafka and DynamoDB Local")
                 infra.stack.down()
             supervisor.record_file.unlink(missing_ok=True)
+            (options.run_dir / SANDBOX_ENV).unlink(missing_ok=True)
 
 
 def _serve(plan: Plan, options: Options, supervisor: Supervisor) -> int:
@@ -239,6 +242,7 @@ def _serve(plan: Plan, options: Options, supervisor: Supervisor) -> int:
     }
     running = {child.name: child for child in supervisor.children}
     wait_ready(checks, running, options.start_timeout, progress)
+    write_handoff(options.run_dir, child_env(plan, {}))
     seeded = _seed(plan) if plan.sandbox and options.seed else []
     pids = {child.name: child.pid for child in supervisor.children}
     pids |= supervisor.extra.get("stack", {})

@@ -149,7 +149,8 @@ def test_up_syncs_a_new_issue_and_ctrl_c_leaves_no_process(
         "DYNAMODB_TABLE": unique_name,
         "KAFKA_PARTITIONS": "2",
     }
-    run_dir = tmp_path / "run"
+    home = tmp_path / "home"
+    run_dir = home / "run" / "up"  # up's default under --home: where operator commands look
     argv = [
         sys.executable,
         "-m",
@@ -158,7 +159,7 @@ def test_up_syncs_a_new_issue_and_ctrl_c_leaves_no_process(
         "--env-file",
         str(tmp_path / "none.env"),
         "--home",
-        str(tmp_path / "home"),
+        str(home),
         "--run-dir",
         str(run_dir),
         *("--ingress-port", str(ingress), "--status-port", str(status)),
@@ -192,11 +193,21 @@ def test_up_syncs_a_new_issue_and_ctrl_c_leaves_no_process(
         assert pair["site1"]["key"] == created
         overview = request_json("GET", f"{status_url}/status", headers={"X-API-Key": key})
         assert overview["counts"]["synced"] >= 4  # three demo issues and ours
+        # an operator command next to it, with nothing configured: up's key and ports
+        command = [sys.executable, "-m", "jira_sync", "status", "--json"]
+        command += ["--env-file", str(tmp_path / "none.env")]
+        asked = subprocess.run(
+            command, env=env | {"JIRA_SYNC_HOME": str(home)}, capture_output=True, text=True
+        )
+        assert asked.returncode == 0, asked.stderr
+        assert "from the sandbox" in asked.stderr
+        assert json.loads(asked.stdout)["status"]["counts"]["synced"] >= 4
 
         up.popen.send_signal(signal.SIGINT)
         assert up.popen.wait(timeout=45) == 0, up.stderr.read_text()[-4000:]
         assert [name for name, pid in children.items() if not gone(pid)] == []
         assert not (run_dir / "up.json").exists()
+        assert not (run_dir / "sandbox.env").exists()
 
 
 def test_a_taken_port_stops_up_before_it_starts_anything(tmp_path: Path) -> None:
