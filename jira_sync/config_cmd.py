@@ -19,7 +19,7 @@ import click
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
-from stack import default_home
+from stack import default_home, process
 from streams.settings import ConfigError, Settings, load_settings
 
 Options = Callable[[Callable[..., None]], Callable[..., None]]  # what an option decorator is
@@ -37,7 +37,7 @@ def settings_or_exit(env_file: Path | None = Path(".env"), both_sites: bool = Tr
 
 
 SANDBOX_ENV = "sandbox.env"  # in up's default run folder while it serves
-UP_PID = "JIRA_SYNC_UP_PID"
+UP_PID, UP_STARTED = "JIRA_SYNC_UP_PID", "JIRA_SYNC_UP_STARTED"  # a recycled pid is no up
 
 
 def sandbox_env_file() -> Path:
@@ -50,18 +50,8 @@ def running_sandbox(path: Path) -> dict[str, str]:
     if not path.is_file():
         return {}
     values = {k: v for k, v in dotenv_values(path).items() if v is not None}
-    pid = values.pop(UP_PID, "")
-    return values if pid.isdigit() and _alive(int(pid)) else {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
+    pid, started = values.pop(UP_PID, ""), values.pop(UP_STARTED, None)
+    return values if pid.isdigit() and process.alive(int(pid), started) else {}
 
 
 def unset_of(found: Mapping[str, str], env_file: Path | None) -> dict[str, str]:

@@ -9,14 +9,15 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from jira_sync.config_cmd import SANDBOX_ENV, UP_PID
+from jira_sync.config_cmd import SANDBOX_ENV, UP_PID, UP_STARTED
+from stack import process
 
 LEFT_OUT = {"PYTHONUNBUFFERED", "SYNC_METRICS_PORT"}  # of the children, not of the commands
 
 
 def handoff_text(env: Mapping[str, str], pid: int) -> str:
     """The file's lines; a value that cannot be one line is refused."""
-    lines = [f"{UP_PID}={pid}"]
+    lines = [f"{UP_PID}={pid}", f"{UP_STARTED}={process.start_time(pid)}"]
     for key, value in sorted(env.items()):
         if key in LEFT_OUT:
             continue
