@@ -106,6 +106,10 @@ def headers_of(
     return tuple((str(name), bytes(value)) for name, value in pairs)
 
 
+PREVIEW_CHARS = 2_000  # of what failed, when the whole record is kept beside it
+MAX_LETTER_BYTES = 900_000  # under the producer's 1 MB request (and the topic's default)
+
+
 def letter(
     reason: str,
     source: str,
@@ -114,17 +118,35 @@ def letter(
     at: datetime,
     original: Original | None,
 ) -> bytes:
-    """A dead letter's value. ``shown``: what failed, readable (as before this format)."""
+    """A dead letter's value. ``shown``: what failed, readable (as before this format); a
+    preview of it when the record itself is kept. A letter that would not fit in one Kafka
+    record keeps where its record is instead of the record (``too_large``): a letter that
+    cannot be sent is a record lost without a trace."""
     record: dict[str, Any] = {
         "reason": reason,
         "source": source,
         "key": key.decode(errors="replace") if key else None,
-        "value": shown,
+        "value": shown if original is None else preview(shown),
         "at": at.isoformat(),
     }
     if original is not None:
         record["record"] = original.to_json()
+    raw = json.dumps(record).encode()
+    if len(raw) <= MAX_LETTER_BYTES:
+        return raw
+    record["value"] = preview(shown)
+    if original is not None:
+        where = {"topic": original.topic, "partition": original.partition}
+        record["record"] = where | {"offset": original.offset}
+    record["too_large"] = len(raw)
     return json.dumps(record).encode()
+
+
+def preview(shown: object) -> object:
+    text = shown if isinstance(shown, str) else json.dumps(shown, default=str)
+    if len(text) <= PREVIEW_CHARS:
+        return shown
+    return text[:PREVIEW_CHARS] + f"... ({len(text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -173,7 +195,13 @@ def read_letter(partition: int, offset: int, value: bytes | None) -> DeadLetter:
         )
     original: Original | None = None
     why_not: str | None = OLDER
-    if "record" in found:
+    if "too_large" in found:
+        where = found.get("record") or {}
+        why_not = (
+            f"its record was too large to keep ({found['too_large']} bytes); it is at "
+            f"{where.get('topic')}:{where.get('partition')}:{where.get('offset')}"
+        )
+    elif "record" in found:
         try:
             original, why_not = Original.from_json(found["record"]), None
         except ValueError as error:

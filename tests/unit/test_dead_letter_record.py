@@ -113,3 +113,33 @@ async def test_reject_keeps_the_record_of_the_event_being_handled() -> None:
     assert inside["record"]["offset"] == 9
     assert inside["record"]["headers"] == [["h", {"text": "v"}]]
     assert (inside["reason"], inside["value"]) == ("no such issue", "shown")
+
+
+def test_a_letter_too_large_for_one_record_keeps_where_its_record_is() -> None:
+    from datetime import UTC, datetime
+
+    from streams.dead_letters import MAX_LETTER_BYTES, Original, letter, read_letter
+
+    body = "x" * 950_000  # near the 1 MB a Kafka record may be: the letter cannot hold it
+    original = Original("p.pair-changes", 3, 77, b"1:10001", body.encode())
+    raw = letter("internal error", "pair-changes", b"1:10001", body, datetime.now(UTC), original)
+    assert len(raw) <= MAX_LETTER_BYTES
+    read = read_letter(0, 5, raw)
+    assert read.original is None
+    assert read.why_not is not None
+    assert "too large" in read.why_not
+    assert "p.pair-changes:3:77" in read.why_not
+    assert read.reason == "internal error"
+
+
+def test_a_letter_keeping_its_record_shows_only_a_preview_beside_it() -> None:
+    from datetime import UTC, datetime
+
+    from streams.dead_letters import PREVIEW_CHARS, Original, letter, read_letter
+
+    body = "y" * 50_000
+    original = Original("p.pair-changes", 0, 1, None, body.encode())
+    read = read_letter(0, 0, letter("r", "pair-changes", None, body, datetime.now(UTC), original))
+    assert read.original == original  # the whole record, to re-drive
+    assert isinstance(read.shown, str)
+    assert len(read.shown) < PREVIEW_CHARS + 40
