@@ -194,15 +194,25 @@ class WorkerLoad(Collector):
             "How long the oldest unfinished event has been held.",
             tp,
         )
+        # summed per label set: an agent restarted while its old scheduler lives on must
+        # not give one series twice (Prometheus refuses such a scrape)
+        counts: dict[tuple[str, str], float] = {}
+        ages: dict[tuple[str, str], float] = {}
+        held: dict[str, float] = {}
         for scheduler in list(SCHEDULERS):
             topics = set()
             for load in scheduler.loads():
                 labels = partition_labels(load.partition)
                 topics.add(labels[0])
-                items.add_metric(labels, load.in_flight)
-                oldest.add_metric(labels, load.oldest_age)
+                counts[labels] = counts.get(labels, 0) + load.in_flight
+                ages[labels] = max(ages.get(labels, 0.0), load.oldest_age)
             for topic in topics:
-                keys.add_metric([topic], scheduler.keys_in_flight)
+                held[topic] = held.get(topic, 0) + scheduler.keys_in_flight
+        for labels, count in counts.items():
+            items.add_metric(list(labels), count)
+            oldest.add_metric(list(labels), ages[labels])
+        for topic, count in held.items():
+            keys.add_metric([topic], count)
         yield from (keys, items, oldest)
         yield from self._lags(tp)
 

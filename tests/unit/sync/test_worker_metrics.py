@@ -212,6 +212,33 @@ async def test_a_scrape_reads_the_schedulers_and_the_consumers_offsets() -> None
     assert samples["jira_sync_worker_keys_in_flight", labels[1:]] == 0
 
 
+async def test_two_schedulers_of_one_partition_give_one_series_summed() -> None:
+    """An agent restarted while its old scheduler lives on: one series per label set."""
+    release = asyncio.Event()
+
+    async def ack(item: str) -> None:
+        pass
+
+    topic = TP("jira-sync.twice", 0)
+    held = []
+    for offset in (1, 2):
+        scheduler: KeyedScheduler[str] = KeyedScheduler(
+            Limits(concurrency=4, in_flight=10, per_partition=10), ack, lambda item: None
+        )
+        await scheduler.submit(topic, offset, f"k{offset}", f"m{offset}", release.wait)
+        held.append(scheduler)
+    text = WorkerMetrics().render().decode()
+    lines = [line for line in text.splitlines() if 'topic="jira-sync.twice"' in line]
+    in_flight = [line for line in lines if line.startswith("jira_sync_worker_events_in_flight")]
+    assert len(in_flight) == 1
+    assert in_flight[0].endswith(" 2.0")
+    keys = [line for line in lines if line.startswith("jira_sync_worker_keys_in_flight")]
+    assert len(keys) == 1
+    release.set()
+    for scheduler in held:
+        await scheduler.idle()
+
+
 # --- the consumer's offsets ------------------------------------------------------------------
 
 
