@@ -8,7 +8,9 @@ webhook reports no change of that field (an echo of our own write dies without a
 Different, for any reason (a real edit, or JIRA rendering something differently from this
 module): the issue is read through REST and merged as ADF. So a rendering that differs from
 JIRA's costs a read, never a wrong value; what wiki markup cannot show at all (a panel's
-type, a status lozenge's colour, text colour) is not seen in a webhook, only in a read.
+type, a status lozenge's colour, text colour) is not seen in a webhook, only in a read:
+``shows_all`` says whether a document has anything of that kind, and when it has, no
+webhook text is taken as agreeing with it (a change there would not show).
 
 Text and block layout follow JIRA's notation (https://jira.atlassian.com/secure/WikiRendererHelpAction.jspa):
 blocks separated by blank lines, lists nested as ``**``/``#*``, ``{code:lang}``, ``bq.``,
@@ -24,6 +26,42 @@ Node = dict[str, Any]
 LIST_MARKERS = {"bulletList": "*", "orderedList": "#"}
 MARK_WRAPS = {"strong": ("*", "*"), "em": ("_", "_"), "code": ("{{", "}}"), "strike": ("-", "-")}
 PANELS = frozenset({"panel", "expand", "nestedExpand"})
+
+
+# What the rendering shows entirely: these nodes with these attributes, these marks.
+SHOWN_ATTRS: dict[str, frozenset[str]] = {
+    "doc": frozenset({"version"}),
+    "paragraph": frozenset(),
+    "text": frozenset(),
+    "hardBreak": frozenset(),
+    "rule": frozenset(),
+    "blockquote": frozenset(),
+    "bulletList": frozenset(),
+    "orderedList": frozenset(),
+    "listItem": frozenset(),
+    "heading": frozenset({"level"}),
+    "codeBlock": frozenset({"language"}),
+    "mention": frozenset({"id", "text", "accessLevel", "userType"}),
+    "inlineCard": frozenset({"url"}),
+}
+SHOWN_MARKS: dict[str, frozenset[str]] = {kind: frozenset() for kind in MARK_WRAPS} | {
+    "link": frozenset({"href"})
+}
+
+
+def shows_all(document: Node | None) -> bool:
+    """Every node, attribute and mark of ``document`` shows in its wiki rendering, so a
+    change to any of them changes the text (an ordered list starting at 1 only)."""
+    if document is None:
+        return True
+    kind = document.get("type")
+    if kind not in SHOWN_ATTRS or set(document.get("attrs") or {}) - SHOWN_ATTRS[kind]:
+        return kind == "orderedList" and (document.get("attrs") or {}) == {"order": 1}
+    for mark in document.get("marks") or []:
+        mark_kind = mark.get("type")
+        if mark_kind not in SHOWN_MARKS or set(mark.get("attrs") or {}) - SHOWN_MARKS[mark_kind]:
+            return False
+    return all(shows_all(child) for child in _children(document))
 
 
 def to_wiki(document: Node | None) -> str | None:

@@ -35,7 +35,7 @@ from streams.jira.adf import (
     remap_media,
     remap_mentions,
 )
-from streams.jira.wiki import to_wiki
+from streams.jira.wiki import shows_all, to_wiki
 from streams.sites import SiteNumber
 from streams.sync.knowledge import UserMap
 
@@ -82,8 +82,10 @@ def agrees(site: SiteNumber, value: Any, base: Any, users: UserMap) -> bool:
     string) where the agreed value is a document: equal when the wiki rendering of the
     document as ``site`` holds it is that text; anything else is compared as it is."""
     if isinstance(value, str) and isinstance(base, dict):
-        shown = to_wiki(for_site(site, base, users).document)
-        return normalize_text(value) == normalize_text(shown)
+        document = for_site(site, base, users).document
+        if not shows_all(document):
+            return False  # a change the text cannot show may be in it: read
+        return normalize_text(value) == normalize_text(to_wiki(document))
     return bool(value == base)
 
 

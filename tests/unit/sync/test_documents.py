@@ -13,7 +13,7 @@ from typing import Any
 from sandbox.adf import to_wiki as emulator_wiki
 from streams.jira.adf import canonical_adf
 from streams.jira.models import Comment
-from streams.jira.wiki import to_wiki
+from streams.jira.wiki import shows_all, to_wiki
 from streams.settings import ConflictPolicy
 from streams.sync import comments
 from streams.sync.comment_actions import CopyComment, FindCopy, UpdateCopy
@@ -34,6 +34,35 @@ MAPS = FieldMaps(users=UserMap({ALICE_ID: ALICE_2}))
 T0 = datetime(2026, 12, 1, tzinfo=UTC)
 MEDIA = EVERY_NODE["content"][-1]
 WITHOUT_MEDIA = {**EVERY_NODE, "content": EVERY_NODE["content"][:-1]}
+# What wiki markup shows entirely (``wiki.shows_all``): only such a document can agree
+# with a webhook's text; any change to it changes the text.
+SHOWN = {
+    "type": "doc",
+    "version": 1,
+    "content": [
+        {"type": "heading", "attrs": {"level": 2}, "content": [text("Overview")]},
+        {
+            "type": "paragraph",
+            "content": [
+                {"type": "text", "text": "bold ", "marks": [{"type": "strong"}]},
+                {"type": "text", "text": "see "},
+                {"type": "text", "text": "the spec", "marks": [
+                    {"type": "link", "attrs": {"href": "https://example.com/spec"}}]},
+                {"type": "hardBreak"},
+                {"type": "mention", "attrs": {"id": ALICE_ID, "text": "@Alice"}},
+                {"type": "text", "text": " x", "marks": [{"type": "code"}]},
+            ],
+        },
+        {"type": "bulletList", "content": [{"type": "listItem", "content": [
+            paragraph(text("outer")),
+            {"type": "bulletList", "content": [{"type": "listItem", "content": [
+                paragraph(text("inner"))]}]},
+        ]}]},
+        {"type": "codeBlock", "attrs": {"language": "python"}, "content": [text("print(1)")]},
+        {"type": "blockquote", "content": [paragraph(text("quoted"))]},
+        {"type": "rule"},
+    ],
+}  # fmt: skip
 
 
 def doc(*content: dict[str, Any]) -> dict[str, Any]:
@@ -127,7 +156,7 @@ def test_the_engines_wiki_rendering_is_the_webhooks() -> None:
 
 
 def test_a_webhooks_wiki_text_agrees_only_with_the_document_it_shows() -> None:
-    base = canonical_document(1, WITHOUT_MEDIA, MAPS.users)
+    base = canonical_document(1, SHOWN, MAPS.users)
     on_two = for_site(2, base, MAPS.users).document
     wiki = canonical(2, {"description": emulator_wiki(on_two)}, MAPS)["description"]
     assert isinstance(wiki, str)
@@ -142,7 +171,7 @@ def test_a_webhooks_wiki_text_agrees_only_with_the_document_it_shows() -> None:
 
 
 def test_webhook_wiki_text_of_the_agreed_document_costs_no_read_else_both_are_read() -> None:
-    base = canonical_document(1, WITHOUT_MEDIA, MAPS.users)
+    base = canonical_document(1, SHOWN, MAPS.users)
     pair = synced(T0).model_copy(update={"base": {"summary": "Rich", "description": base}})
     config = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, maps=MAPS)
     on_two = to_wiki(for_site(2, base, MAPS.users).document)
@@ -154,6 +183,21 @@ def test_webhook_wiki_text_of_the_agreed_document_costs_no_read_else_both_are_re
     )
     reads = decide(dataclasses.replace(edited, webhook_id="w-2"), pair, config, T0).actions
     assert reads == [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+
+
+def test_text_never_agrees_with_a_document_holding_what_the_text_cannot_show() -> None:
+    """A status lozenge's colour, an underline, a panel's type, a table's layout: a change
+    to them leaves the wiki text as it was, so such a document is always read."""
+    base = canonical_document(1, WITHOUT_MEDIA, MAPS.users)
+    on_two = for_site(2, base, MAPS.users).document
+    assert not agrees(2, emulator_wiki(on_two), base, MAPS.users)
+    lozenge = {"type": "status", "attrs": {"text": "DONE", "color": "green"}}
+    with_lozenge = doc({"type": "paragraph", "content": [text("state "), lozenge]})
+    assert not shows_all(with_lozenge)
+    assert not agrees(1, to_wiki(with_lozenge), with_lozenge, MAPS.users)
+    assert shows_all(SHOWN)
+    assert not shows_all(doc({"type": "orderedList", "attrs": {"order": 3}, "content": []}))
+    assert shows_all(doc({"type": "orderedList", "attrs": {"order": 1}, "content": []}))
 
 
 # --- comment copies: the attribution header as ADF, then the original as it was written --
