@@ -16,7 +16,9 @@ from streams.dead_letter_redrive import Outcome
 from streams.dead_letters import DeadLetter
 
 NEWEST = 5  # letters shown per group
+NAMED = 10  # re-driven letters named in the note (it travels in the redirect's URL)
 STATES: tuple[plans.State, ...] = get_args(plans.State)
+LOOK = {"waiting": "pending", "redriven": "synced", "in doubt": "conflicted", "cannot": "skipped"}
 
 
 def of_reason(reason: str) -> Chooser:
@@ -83,10 +85,11 @@ def _row(letter: DeadLetter, state: plans.State) -> tuple[str, ...]:
         if original is not None
         else f'<span class="none">{esc(letter.why_not or "no record kept")}</span>'
     )
+    shown = f'class="badge state-{LOOK[state]}" data-letter="{esc(letter.id)}"'
     return (
         f"<code>{esc(letter.id)}</code>",
         esc(letter.at or "?"),
-        f'<span class="letter-state" data-letter="{esc(letter.id)}">{esc(state)}</span>',
+        f"<span {shown}>{esc(state)}</span>",
         source,
         esc(letter.key) if letter.key else '<span class="none">-</span>',
     )
@@ -95,7 +98,8 @@ def _row(letter: DeadLetter, state: plans.State) -> tuple[str, ...]:
 def redrive_note(outcome: Outcome, reason: str) -> str:
     """What a group's re-drive did, in a sentence or two."""
     done = outcome.done
-    which = f": {', '.join(done)}." if done else "."
+    more = f" and {len(done) - NAMED} more" if len(done) > NAMED else ""
+    which = f": {', '.join(done[:NAMED])}{more}." if done else "."
     parts = [f"Re-drove {len(done)} letter(s) of {reason!r}{which}"]
     skipped = Counter(step.why for step in outcome.steps if not step.redrive)
     parts += [f"Skipped {n}: {why}." for why, n in sorted(skipped.items())]

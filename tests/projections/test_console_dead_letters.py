@@ -65,3 +65,11 @@ def test_the_note_says_what_was_re_driven_skipped_settled_and_stopped() -> None:
     assert "Re-drove 0 letter(s)" in stopped
     assert "No letter of that reason is left." in stopped
     assert stopped.endswith("The redrive stopped: another redrive took over.")
+
+
+def test_the_note_names_a_bounded_number_of_letters() -> None:
+    done = [f"0:{n}" for n in range(500)]
+    note = redrive_note(Outcome(steps=[], done=done), "r")
+    assert note.startswith("Re-drove 500 letter(s) of 'r': 0:0, 0:1,")
+    assert "0:9 and 490 more." in note
+    assert len(note) < 300
