@@ -1,4 +1,5 @@
-"""The console's two Kafka ports: one pair's journal records, and operator commands.
+"""The console's Kafka ports: one pair's journal records, operator commands, and the dead
+letters with their re-drive (``streams.dead_letter_redrive``, as ``jira-sync dead-letters``).
 
 The journal is keyed by pair id, and the worker's producer puts a key where the default
 partitioner does (murmur2 of the key), so a pair's records are all on one partition: only
@@ -11,16 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import murmur2
 
 from projections.kafka import KafkaOptions, partitions_of
+from streams import dead_letter_plan as plans
+from streams import dead_letter_redrive as kafka
+from streams.dead_letters import DeadLetter
+from streams.settings import Settings
 
 JournalSource = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
 CommandSender = Callable[[str, bytes, bytes], Awaitable[None]]  # topic, key, value
+Letters = tuple[list[DeadLetter], dict[str, plans.State]]  # every letter, and known states
+LetterSource = Callable[[], Awaitable[Letters]]
+Chooser = Callable[[Sequence[DeadLetter]], list[DeadLetter]]
+Redriver = Callable[[Chooser], Awaitable[kafka.Outcome]]
 
 
 def partition_of(key: bytes, partitions: int) -> int:
@@ -39,6 +48,35 @@ async def no_journal(pair_id: str, limit: int) -> list[dict[str, Any]]:
 
 async def no_commands(topic: str, key: bytes, value: bytes) -> None:
     raise Unconfigured("this status app sends no commands")
+
+
+async def no_letters() -> Letters:
+    raise Unconfigured("this status app reads no dead letters")
+
+
+async def no_redrive(choose: Chooser) -> kafka.Outcome:
+    raise Unconfigured("this status app re-drives no dead letters")
+
+
+def letter_source(settings: Settings, timeout: float = 30.0) -> LetterSource:
+    """The dead letters and their re-drive markers, read as ``dead-letters list`` does."""
+
+    async def read() -> Letters:
+        letters, markers = await asyncio.wait_for(
+            asyncio.gather(kafka.read_letters(settings), kafka.read_markers(settings)), timeout
+        )
+        return letters, plans.states(markers)[0]
+
+    return read
+
+
+def redriver(settings: Settings) -> Redriver:
+    """A redrive of the letters ``choose`` picks (fencing any other redrive, as the CLI's)."""
+
+    async def run(choose: Chooser) -> kafka.Outcome:
+        return await kafka.redrive(settings, choose)
+
+    return run
 
 
 def journal_source(options: KafkaOptions, timeout: float = 20.0) -> JournalSource:

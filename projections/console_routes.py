@@ -1,11 +1,12 @@
-"""The console's routes under ``/console``: sign-in, the pages, and the two actions.
+"""The console's routes under ``/console``: sign-in, the pages, and the three actions.
 
 The JSON API keeps its ``X-API-Key`` header (``projections.http``); these routes take the
 session cookie instead (``projections.console_auth``), and every POST but the sign-in's
 needs the session's CSRF token: without it the answer is 403 and nothing is sent. An
 action puts the same command on the command topic as ``jira-sync resolve`` /
 ``manual-sync`` and redirects to the pair's page, which refreshes itself while the worker
-carries the command out.
+carries the command out. A group's "re-drive" runs ``jira-sync dead-letters redrive`` on
+the letters of exactly that reason and redirects back to the dead letters with what it did.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from aiohttp import web
 
 from projections import console_auth as auth
 from projections import context as ctx
+from projections.console_dead_letters import dead_letters_page, of_reason, redrive_note
 from projections.console_html import esc, layout
 from projections.console_pair import pair_page
 from projections.console_search import overview_of, search_pairs
 from projections.console_views import (
     conflicts,
-    dead_letters,
     failures,
     not_found,
     overview,
@@ -56,6 +57,7 @@ def console_routes() -> list[web.AbstractRouteDef]:
         web.get("/console/conflicts", signed_in(conflicts_handler)),
         web.get("/console/failures", signed_in(failures_handler)),
         web.get("/console/dead-letters", signed_in(dead_letters_handler)),
+        web.post("/console/dead-letters/redrive", signed_in(redrive, post=True)),
         web.get("/console/search", signed_in(search_handler)),
         web.get("/console/pairs/{pair_id}", signed_in(pair_handler)),
         web.post("/console/pairs/{pair_id}/resolve", signed_in(resolve, post=True)),
@@ -163,7 +165,27 @@ async def _listed(request: web.Request, state: PairStatus) -> StorePage:
 
 
 async def dead_letters_handler(request: web.Request, csrf: str) -> web.Response:
-    return html(dead_letters(csrf))
+    note = request.query.get("done")
+    try:
+        letters, known = await request.app[ctx.CONSOLE].letters()
+    except Exception as error:  # Kafka down or slow: say so on the page
+        problem = f"{type(error).__name__}: {error}"
+        return html(dead_letters_page(None, {}, csrf, note, problem))
+    return html(dead_letters_page(letters, known, csrf, note))
+
+
+async def redrive(request: web.Request, csrf: str) -> web.StreamResponse:
+    reason = (await request.post()).get("reason")
+    if not isinstance(reason, str):
+        return refusal(400, "no reason: which group to re-drive?")
+    try:
+        outcome = await request.app[ctx.CONSOLE].redrive(of_reason(reason))
+    except Exception as error:
+        log.warning("console redrive failed", extra={"reason": reason, "error": str(error)})
+        return refusal(503, f"the redrive did not run: {type(error).__name__}: {error}")
+    log.info("console redrive", extra={"reason": reason, "done": outcome.done})
+    note = quote(redrive_note(outcome, reason))
+    raise web.HTTPSeeOther(f"/console/dead-letters?done={note}")
 
 
 async def search_handler(request: web.Request, csrf: str) -> web.Response:

@@ -175,16 +175,6 @@ def search(query: str, items: Sequence[PairItem], csrf: str, looked_at: int) -> 
     return layout(f"Search: {query}", found, "", csrf)
 
 
-def dead_letters(csrf: str) -> str:
-    body = (
-        '<section class="not-wired" aria-labelledby="dl"><h2 id="dl">Not wired yet</h2>'
-        "<p>Dead letters grouped by reason, with re-drive, will be shown here once the "
-        "dead-letter reader (<code>jira_sync/ops/dead_letters</code>) is connected to the "
-        "console. Until then: <code>jira-sync dead-letters list</code>.</p></section>"
-    )
-    return layout("Dead letters", body, "dead-letters", csrf)
-
-
 def not_found(ident: str, csrf: str) -> str:
     body = empty(f"No pair {ident!r}. Search for it by issue key or sync id above.")
     return layout("Pair not found", body, "", csrf)

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from aiohttp import web
 from pydantic import SecretStr
 
-from projections.console_kafka import CommandSender, JournalSource, no_commands, no_journal
+from projections.console_kafka import (
+    CommandSender,
+    JournalSource,
+    LetterSource,
+    Redriver,
+    no_commands,
+    no_journal,
+    no_letters,
+    no_redrive,
+)
 from projections.consumer import Projector
 from projections.kafka import LagProbe, TopicLag
 from projections.store import ProjectionStore
@@ -44,12 +53,15 @@ class Runtime:
 @dataclass(frozen=True)
 class ConsolePorts:
     """What the console needs beyond the store: one pair's journal, a command sender, the
-    command topic, and a clock (seconds since the epoch) for the session cookies."""
+    command topic, a clock (seconds since the epoch) for the session cookies, the dead
+    letters with their states, and their re-drive."""
 
     journal: JournalSource = no_journal
     send: CommandSender = no_commands
     commands_topic: str = ""
     clock: Callable[[], float] = time.time
+    letters: LetterSource = no_letters
+    redrive: Redriver = no_redrive
 
 
 async def no_lag() -> list[TopicLag]:

@@ -8,7 +8,7 @@ from functools import partial
 from aiohttp import web
 
 from projections.app import create_app
-from projections.console_kafka import CommandProducer, journal_source
+from projections.console_kafka import CommandProducer, journal_source, letter_source, redriver
 from projections.consumer import Projector, ProjectorOptions
 from projections.context import ConsolePorts, StatusOptions
 from projections.dynamo_table import dynamodb_client
@@ -61,13 +61,16 @@ def build_app(settings: Settings, options: ServeOptions) -> web.Application:
 
 
 def console_ports(settings: Settings) -> ConsolePorts:
-    """The console reads the journal and sends commands on this deployment's Kafka."""
+    """The console reads the journal and the dead letters, sends commands and re-drives
+    dead letters on this deployment's Kafka."""
     topics = Topics(settings.kafka_topic_prefix)
     journal = KafkaOptions(settings.kafka_bootstrap_servers, topics.journal, group="")
     return ConsolePorts(
         journal=journal_source(journal),
         send=CommandProducer(settings.kafka_bootstrap_servers),
         commands_topic=topics.commands,
+        letters=letter_source(settings),
+        redrive=redriver(settings),
     )
 
 

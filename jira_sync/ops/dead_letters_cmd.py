@@ -1,6 +1,6 @@
 """``jira-sync dead-letters list`` and ``redrive``: the dead-letter topic grouped by reason,
 and its records fed back through the path they came from, each once
-(``dead_letters_kafka`` says how; ``dead_letters_plan`` decides)."""
+(``streams.dead_letter_redrive`` says how; ``streams.dead_letter_plan`` decides)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import click
 from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import env_file_option, operator_settings
-from jira_sync.ops import dead_letters_kafka as kafka
-from jira_sync.ops import dead_letters_plan as plans
+from streams import dead_letter_plan as plans
+from streams import dead_letter_redrive as kafka
 from streams.dead_letters import DeadLetter
 from streams.settings import Settings
 

@@ -3,7 +3,10 @@ Local, a worker process, two emulated sites, the projections app serving the con
 
 Headless Chromium (Debian's ``chromium``, installed by ``.ci/run``) driven by Playwright
 with ``executable_path`` (no browser download): it signs in, finds the conflicted pair,
-clicks "keep site 2", and sees the pair synced while both sites hold site 2's value. The
+clicks "keep site 2", and sees the pair synced while both sites hold site 2's value; then,
+on the same pipeline, re-drives a dead letter (a pair-changes ``Reexamine`` of that pair,
+put on the dead-letter topic in the worker's format) from the dead-letters page, sees it
+marked re-driven, and finds the record back on pair-changes exactly once. The
 pages pass axe-core (shipped by ``axe-playwright-python``, so offline). Screenshots land in
 ``.jira-sync/screenshots/``; with ``JIRA_SYNC_CONSOLE_DOCS=1`` the conflicts page is also
 written to ``docs/console.png`` (see docs/console.md).
@@ -16,16 +19,25 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+from aiokafka import AIOKafkaProducer
 
 from harness.infra import ROOT
 from harness.pipeline import Pipeline, fields_of, pipeline
+from projections.console_kafka import partition_of
 from projections.service import ServeOptions, build_app
 from sandbox.config import Faults
+from streams.dead_letter_plan import REDRIVE_OF
+from streams.dead_letter_redrive import read_topic
+from streams.dead_letters import Original, letter
+from streams.sync.messages import Reexamine
+from streams.sync.normalize import encode_message
+from streams.topics import Topics
 from tests.projections.conftest import API_KEY, make_settings
 
 pytestmark = pytest.mark.integration
@@ -79,10 +91,34 @@ async def conflicted_pair(p: Pipeline) -> tuple[str, str]:
     return key1, twin.key
 
 
-async def status_of(p: Pipeline, base: str, sync_id: str) -> Any:
+async def status_of(p: Pipeline, base: str, sync_id: str, field: str = "state") -> Any:
     ident = sync_id.replace("#", "%23")
     async with p.session.get(f"{base}/syncs/{ident}", headers={"X-API-Key": API_KEY}) as answer:
-        return (await answer.json()).get("state") if answer.status == 200 else None
+        return (await answer.json()).get(field) if answer.status == 200 else None
+
+
+async def dead_letter_of(p: Pipeline, pair_id: str, reason: str) -> str:
+    """A dead letter as the worker writes one, of a pair-changes ``Reexamine`` of the pair
+    (harmless to re-drive: the pair reads both sides and finds them equal); its id."""
+    topics = Topics(p.prefix)
+    key = pair_id.encode()
+    where = (topics.pair_changes, partition_of(key, p.partitions), 0)
+    original = Original(*where, key, encode_message(Reexamine("console browser test")))
+    value = letter(reason, "pair-changes", key, {"pair": pair_id}, datetime.now(UTC), original)
+    producer = AIOKafkaProducer(bootstrap_servers=p.kafka, acks="all")
+    await producer.start()
+    try:
+        sent = await producer.send_and_wait(topics.dead_letter, value, key=key)
+    finally:
+        await producer.stop()
+    return f"{sent.partition}:{sent.offset}"
+
+
+async def redriven_records(p: Pipeline, letter_id: str) -> int:
+    """How many committed records on pair-changes say they are the re-drive of the letter."""
+    records = await read_topic(p.kafka, Topics(p.prefix).pair_changes, committed=True)
+    mark = (REDRIVE_OF, letter_id.encode())
+    return sum(mark in (record.headers or ()) for record in records)
 
 
 async def accessible(page: Page, name: str) -> None:
@@ -98,7 +134,7 @@ async def shoot(page: Page, name: str) -> None:
 
 
 @needs_browser
-async def test_an_operator_signs_in_and_settles_a_conflict_with_keep_site_2(
+async def test_an_operator_settles_a_conflict_with_keep_site_2_and_re_drives_a_dead_letter(
     kafka_bootstrap: str, dynamodb_endpoint: str, unique_name: str, tmp_path: Path
 ) -> None:
     async with (
@@ -114,14 +150,18 @@ async def test_an_operator_signs_in_and_settles_a_conflict_with_keep_site_2(
         await p.eventually(shown_conflicted, within=60)
         for site in p.sites.values():
             site.emulator.faults = Faults()
+        pair_id = await status_of(p, base, sync_id, "pair_id")
+        letter_id = await dead_letter_of(p, pair_id, REASON)
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True)
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await operate(page, base, sync_id)
+            await redrive(page, letter_id)
             await browser.close()
         one, two = p.issues(1)[key1], p.issues(2)[key2]
         await p.eventually(lambda: fields_of(one) == fields_of(two))
         assert one.fields["priority"]["name"] == "Low"
+        assert await redriven_records(p, letter_id) == 1
 
 
 async def timeline_shows(page: Page, text: str, within: float = 30.0) -> None:
@@ -153,3 +193,21 @@ async def operate(page: Page, base: str, sync_id: str) -> None:
     await timeline_shows(page, f"resolve {sync_id}: site 2 wins")
     await accessible(page, "pair")
     await shoot(page, "pair")
+
+
+REASON = "console browser test: re-drive me"
+
+
+async def redrive(page: Page, letter_id: str) -> None:
+    await page.get_by_role("link", name="Dead letters").click()
+    group = page.get_by_role("region", name=REASON)
+    state = group.locator(f'[data-letter="{letter_id}"]')
+    await expect(state).to_have_text("waiting")
+    await accessible(page, "dead-letters")
+    await group.get_by_role("button", name="Re-drive 1").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        f"Re-drove 1 letter(s) of {REASON!r}: {letter_id}.", timeout=60_000
+    )
+    await expect(state).to_have_text("redriven")
+    await expect(group.get_by_role("button")).to_have_count(0)
+    await shoot(page, "dead-letters")

@@ -16,9 +16,9 @@ from aiokafka import AIOKafkaProducer
 from click.testing import CliRunner
 
 from jira_sync.cli import main
-from jira_sync.ops import dead_letters_kafka as kafka
-from jira_sync.ops import dead_letters_plan as plans
-from jira_sync.ops.dead_letters_kafka import read_topic
+from streams import dead_letter_plan as plans
+from streams import dead_letter_redrive as kafka
+from streams.dead_letter_redrive import read_topic
 from streams.dead_letters import DeadLetter, Original, letter, redriven_shape
 from streams.kafka_admin import TopicShape, ensure_topics
 from streams.settings import Settings

@@ -1,5 +1,6 @@
-"""The console over HTTP on the in-memory store, with a recording command sender and a
-journal fake: sign-in, cookies, CSRF refusals, the actions' commands, the pages."""
+"""The console over HTTP on the in-memory store, with a recording command sender, a
+journal fake and a dead-letter fake: sign-in, cookies, CSRF refusals, the actions'
+commands and re-drives, the pages."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from projections.app import create_app
 from projections.console_auth import SESSION_COOKIE, SIGNIN_COOKIE
+from projections.console_kafka import Chooser, Letters
 from projections.context import ConsolePorts, StatusOptions
 from projections.fold import project
 from projections.store import MemoryStore
+from streams import dead_letter_plan as plans
+from streams.dead_letter_redrive import Outcome
+from streams.dead_letters import DeadLetter, Original
 from streams.state import PairStatus
 from tests.projections.conftest import API_KEY, make_settings, pair_state
 
@@ -34,10 +39,39 @@ STEP = {
 }
 
 
+def dead_letter(offset: int, reason: str, key: str = "1:10001") -> DeadLetter:
+    original = Original("t.pair-changes", 2, 40 + offset, key.encode(), b"{}")
+    at = f"2026-01-02T03:04:{offset:02d}+00:00"
+    return DeadLetter(0, offset, reason, "pair-changes", key, {}, at, original)
+
+
+LETTERS = [
+    dead_letter(0, "HTTP 400: summary not on screen"),
+    dead_letter(1, "internal error <b>"),
+    dead_letter(2, "HTTP 400: summary not on screen", key="<script>x</script>"),
+    dead_letter(3, "HTTP 400: summary not on screen"),
+]
+
+
 class Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[str, bytes, dict[str, Any]]] = []
         self.journal_asked: list[str] = []
+        self.letters: list[DeadLetter] = []
+        self.known: dict[str, plans.State] = {}
+        self.redriven: list[list[DeadLetter]] = []
+        self.stopped: str | None = None
+
+    async def read_letters(self) -> Letters:
+        return self.letters, self.known
+
+    async def redrive(self, choose: Chooser) -> Outcome:
+        picked = choose(self.letters)
+        self.redriven.append(picked)
+        steps = plans.plan(picked, self.known)
+        done = [step.letter.id for step in steps if step.redrive]
+        self.known |= dict.fromkeys(done, "redriven")
+        return Outcome(steps=steps, done=done, stopped=self.stopped)
 
     async def send(self, topic: str, key: bytes, value: bytes) -> None:
         self.sent.append((topic, key, json.loads(value)))
@@ -58,7 +92,13 @@ async def client(recorder: Recorder) -> AsyncIterator[Client]:
     states = [pair_state(1, status=PairStatus.CONFLICTED), pair_state(2)]
     states.append(pair_state(3, status=PairStatus.FAILED, origin=2))
     await store.write([project(state) for state in states])
-    ports = ConsolePorts(journal=recorder.journal, send=recorder.send, commands_topic="t.cmd")
+    ports = ConsolePorts(
+        journal=recorder.journal,
+        send=recorder.send,
+        commands_topic="t.cmd",
+        letters=recorder.read_letters,
+        redrive=recorder.redrive,
+    )
     app = create_app(make_settings(), store, options=StatusOptions(), console=ports)
     async with TestClient(TestServer(app)) as client:
         yield client
@@ -164,7 +204,7 @@ async def test_the_pages_show_what_the_store_and_the_journal_hold(client: Client
     assert "FieldsUnagreed: fields=[1 item]" in pair
     assert "PROJ1-1 updated on site 1" in pair
     dead = await (await client.get("/console/dead-letters")).text()
-    assert "Not wired yet" in dead
+    assert "No dead letters" in dead
 
 
 async def test_search_finds_a_pair_by_issue_key_sync_id_or_pair_id(client: Client) -> None:
@@ -194,3 +234,71 @@ async def test_a_console_looking_path_never_reaches_the_json_api_without_the_key
     answer = await client.get(path, allow_redirects=False)
     assert answer.status in (401, 404), (path, answer.status)
     assert "counts" not in await answer.text()
+
+
+@pytest.mark.parametrize("csrf", [None, "", "forged"])
+async def test_a_redrive_without_the_csrf_token_is_refused_and_redrives_nothing(
+    client: Client, recorder: Recorder, csrf: str | None
+) -> None:
+    recorder.letters = list(LETTERS)
+    await signed_in(client)
+    data = {"reason": "internal error <b>"} | ({"csrf": csrf} if csrf is not None else {})
+    answer = await client.post("/console/dead-letters/redrive", data=data, allow_redirects=False)
+    assert answer.status == 403
+    assert recorder.redriven == []
+
+
+async def test_the_dead_letters_page_groups_by_reason_largest_first_escaped(
+    client: Client, recorder: Recorder
+) -> None:
+    recorder.letters = list(LETTERS)
+    recorder.known = {"0:3": "redriven"}
+    await signed_in(client)
+    page = await (await client.get("/console/dead-letters")).text()
+    assert "4 dead letter(s), 2 reason(s)" in page
+    assert page.index("3 x HTTP 400") < page.index("1 x internal error &lt;b&gt;")
+    assert "internal error <b>" not in page
+    assert "<script>x</script>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "2 waiting, 1 redriven" in page
+    assert "t.pair-changes:2:43" in page
+    assert "Re-drive 2" in page  # the group's waiting letters
+    assert "Re-drive 1" in page
+
+
+async def test_re_drive_picks_exactly_its_group_and_says_what_it_did(
+    client: Client, recorder: Recorder
+) -> None:
+    recorder.letters = [*LETTERS, dead_letter(4, "HTTP 400: summary not on screen (again)")]
+    recorder.known = {"0:3": "redriven"}
+    csrf = await signed_in(client)
+    data = {"csrf": csrf, "reason": "HTTP 400: summary not on screen"}
+    answer = await client.post("/console/dead-letters/redrive", data=data, allow_redirects=False)
+    assert answer.status == 303
+    assert answer.headers["Location"].startswith("/console/dead-letters?done=")
+    [picked] = recorder.redriven
+    assert [letter.id for letter in picked] == ["0:0", "0:2", "0:3"]  # not 0:4, not 0:1
+    page = await (await client.get(answer.headers["Location"])).text()
+    assert "Re-drove 2 letter(s) of" in page
+    assert "0:0, 0:2." in page
+    assert "Skipped 1: already re-driven." in page
+    assert "Re-drive 2" not in page  # nothing of that group waits any more
+
+
+async def test_a_redrive_another_took_over_says_so(client: Client, recorder: Recorder) -> None:
+    recorder.letters = list(LETTERS)
+    recorder.stopped = "stopped: another redrive took over, or Kafka failed: fenced"
+    csrf = await signed_in(client)
+    data = {"csrf": csrf, "reason": "internal error <b>"}
+    page = await (await client.post("/console/dead-letters/redrive", data=data)).text()
+    assert "The redrive stopped: another redrive took over" in page
+
+
+async def test_unreadable_dead_letters_say_why_and_an_unwired_redrive_is_refused() -> None:
+    app = create_app(make_settings(), MemoryStore(), options=StatusOptions())
+    async with TestClient(TestServer(app)) as client:
+        csrf = await signed_in(client)
+        page = await (await client.get("/console/dead-letters")).text()
+        assert "Dead letters unknown: Unconfigured" in page
+        data = {"csrf": csrf, "reason": "x"}
+        assert (await client.post("/console/dead-letters/redrive", data=data)).status == 503

@@ -1,4 +1,4 @@
-"""``jira-sync dead-letters``' decisions (``jira_sync.ops.dead_letters_plan``): grouping
+"""``jira-sync dead-letters``' decisions (``streams.dead_letter_plan``): grouping
 and filtering by reason, each letter's state from the re-drive markers (committed or
 aborted), which letters a redrive picks and what it does with each."""
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jira_sync.ops import dead_letters_plan as plans
 from jira_sync.ops.dead_letters_cmd import letter_json, render_groups, render_outcome
-from jira_sync.ops.dead_letters_kafka import Outcome
+from streams import dead_letter_plan as plans
+from streams.dead_letter_redrive import Outcome
 from streams.dead_letters import OLDER, DeadLetter, Original, read_letter
 from streams.dead_letters import letter as make_letter
 from streams.sync.messages import IssueChanged, PairMessage, Reexamine, Resolve

@@ -1,5 +1,5 @@
 """``jira-sync dead-letters``' Kafka side: reading the dead-letter and marker topics, and
-the redrive itself (the decisions are ``dead_letters_plan``'s).
+the redrive itself (the decisions are ``streams.dead_letter_plan``'s).
 
 A redrive is one transactional producer with a fixed transactional id per deployment.
 Starting it fences any other redrive (Kafka aborts that one's open transaction and refuses
@@ -22,7 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import ConsumerRecord
 
-from jira_sync.ops import dead_letters_plan as plans
+from streams import dead_letter_plan as plans
 from streams.dead_letters import DeadLetter, read_letter, redriven_shape
 from streams.kafka_admin import ensure_topics
 from streams.kafka_reach import started
