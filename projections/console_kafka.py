@@ -22,6 +22,7 @@ from projections.kafka import KafkaOptions, partitions_of
 from streams import dead_letter_plan as plans
 from streams import dead_letter_redrive as kafka
 from streams.dead_letters import DeadLetter
+from streams.kafka_security import PLAINTEXT, KafkaSecurity, client_options
 from streams.settings import Settings
 
 JournalSource = Callable[[str, int], Awaitable[list[dict[str, Any]]]]
@@ -101,9 +102,10 @@ async def pair_records(options: KafkaOptions, pair_id: str, limit: int) -> list[
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
+        **client_options(options.security),
     )
-    await consumer.start()
-    try:
+    try:  # started inside: a timeout cancelling the start still stops the consumer
+        await consumer.start()
         consumer.assign([tp])
         start = int((await consumer.beginning_offsets([tp]))[tp])
         end = int((await consumer.end_offsets([tp]))[tp])
@@ -137,8 +139,8 @@ def _object(value: bytes | None) -> dict[str, Any] | None:
 class CommandProducer:
     """One producer, started on the first command, stopped with the app."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
-        self._servers = bootstrap_servers
+    def __init__(self, bootstrap_servers: str, security: KafkaSecurity = PLAINTEXT) -> None:
+        self._servers, self._security = bootstrap_servers, security
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
@@ -146,7 +148,10 @@ class CommandProducer:
         async with self._lock:
             if self._producer is None:
                 producer = AIOKafkaProducer(
-                    bootstrap_servers=self._servers, acks="all", request_timeout_ms=10000
+                    bootstrap_servers=self._servers,
+                    acks="all",
+                    request_timeout_ms=10000,
+                    **client_options(self._security),
                 )
                 await producer.start()
                 self._producer = producer

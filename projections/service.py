@@ -64,10 +64,13 @@ def console_ports(settings: Settings) -> ConsolePorts:
     """The console reads the journal and the dead letters, sends commands and re-drives
     dead letters on this deployment's Kafka."""
     topics = Topics(settings.kafka_topic_prefix)
-    journal = KafkaOptions(settings.kafka_bootstrap_servers, topics.journal, group="")
+    security = settings.kafka_security()
+    journal = KafkaOptions(
+        settings.kafka_bootstrap_servers, topics.journal, group="", security=security
+    )
     return ConsolePorts(
         journal=journal_source(journal),
-        send=CommandProducer(settings.kafka_bootstrap_servers),
+        send=CommandProducer(settings.kafka_bootstrap_servers, security),
         commands_topic=topics.commands,
         letters=letter_source(settings),
         redrive=redriver(settings),

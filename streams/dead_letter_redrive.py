@@ -47,6 +47,7 @@ async def read_topic(
         bootstrap_servers=servers,
         enable_auto_commit=False,
         isolation_level=isolation,
+        auto_offset_reset="earliest",  # offset 0 gone with retention: from the first kept
         **client_options(security),
     )
     await started(consumer, servers, security, START_WAIT)
@@ -156,6 +157,9 @@ async def redrive(
     """Re-drives the letters ``choose`` picks that were not re-driven yet."""
     servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
     await ensure_topics(servers, [redriven_shape(settings)], 30.0, security)
+    if dry_run:  # without the transactional id: a look must not fence a real redrive
+        known, _ = plans.states(await read_markers(settings))
+        return Outcome(steps=plans.plan(choose(await read_letters(settings)), known))
     producer = AIOKafkaProducer(
         bootstrap_servers=servers,
         transactional_id=transactional_id(settings),
@@ -165,19 +169,17 @@ async def redrive(
     await producer.start()  # fences any other redrive; its open transaction is aborted
     outcome = Outcome()
     try:
-        known, doubts = plans.states(await read_markers(settings))
-        if not dry_run:
-            for doubt in doubts.values():
-                found = await was_delivered(servers, doubt, security)
-                await _commit(producer, settings, [plans.settled(doubt, found, _now())])
-                outcome.settled.append((doubt.letter, found))
-            known, _ = plans.states(await read_markers(settings))
+        _, doubts = plans.states(await read_markers(settings))
+        for doubt in doubts.values():
+            found = await was_delivered(servers, doubt, security)
+            await _commit(producer, settings, [plans.settled(doubt, found, _now())])
+            outcome.settled.append((doubt.letter, found))
+        known, _ = plans.states(await read_markers(settings))
         outcome.steps = plans.plan(choose(await read_letters(settings)), known)
-        if not dry_run:
-            for step in outcome.steps:
-                if step.redrive:
-                    await _redrive_one(producer, settings, step.letter)
-                    outcome.done.append(step.letter.id)
+        for step in outcome.steps:
+            if step.redrive:
+                await _redrive_one(producer, settings, step.letter)
+                outcome.done.append(step.letter.id)
     except KafkaError as error:
         outcome.stopped = f"stopped: another redrive took over, or Kafka failed: {error!r}"
     finally:

@@ -54,7 +54,10 @@ async def history_of(
     if pair_id is None:
         raise click.ClickException(f"no pair {ident!r} in the projections or the sync-state topic")
     journal = KafkaOptions(
-        settings.kafka_bootstrap_servers, Topics(settings.kafka_topic_prefix).journal, ""
+        settings.kafka_bootstrap_servers,
+        Topics(settings.kafka_topic_prefix).journal,
+        "",
+        security=settings.kafka_security(),
     )
     return pair_id, await pair_records(journal, pair_id, limit)
 
