@@ -149,11 +149,17 @@ class SiteConfig(BaseModel):
     default_priority: str = "Medium"
     issue_types: tuple[str, ...] = Field(default=("Task", "Bug", "Story"), min_length=1)
     # Issue types above and below the standard ones (hierarchy levels 1 and -1): an epic may
-    # parent a standard issue, a sub-task needs a standard parent. None by default, so the
-    # project's types stay the three above; a partner site names its own ("Sub-task",
-    # "Subtask", "Teilaufgabe").
-    epic_types: tuple[str, ...] = ()
-    subtask_types: tuple[str, ...] = ()
+    # parent a standard issue, a sub-task needs a standard parent. On by default as JIRA Cloud
+    # has them: every company-managed project's scheme holds an Epic (level 1) and a Sub-task
+    # type (level -1) ("Configure the issue type hierarchy",
+    # https://support.atlassian.com/jira-cloud-administration/docs/configure-the-issue-type-hierarchy/),
+    # and creating a sub-task needs ``fields.parent`` ("Create issue", POST
+    # /rest/api/3/issue, https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post:
+    # "the parent field ... must contain the ID or key of the parent issue" for a sub-task);
+    # without it the answer is 400 (sandbox.hierarchy). A partner site names its own
+    # ("Subtask", "Teilaufgabe"); ``()`` leaves a project without that level.
+    epic_types: tuple[str, ...] = ("Epic",)
+    subtask_types: tuple[str, ...] = ("Sub-task",)
     # The largest file an upload may carry, in bytes (JIRA Cloud's default: 1 GB a file,
     # sandbox.attachments); None: no limit.
     attachment_limit: int | None = Field(default=2**30, gt=0)

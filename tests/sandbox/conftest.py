@@ -156,6 +156,13 @@ def jira(session: aiohttp.ClientSession, site: RunningSite) -> Jira:
     return Jira(session, site.base_url)
 
 
+@pytest.fixture
+async def flat_jira(session: aiohttp.ClientSession, start_site: StartSite) -> Jira:
+    """A client of a site whose project has no Epic and no Sub-task type (the default has
+    both, as JIRA Cloud does): for tests that list the standard types alone."""
+    return Jira(session, (await start_site(epic_types=(), subtask_types=())).base_url)
+
+
 @dataclass
 class Received:
     headers: dict[str, str]

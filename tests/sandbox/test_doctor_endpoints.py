@@ -8,7 +8,8 @@ from tests.sandbox.conftest import Jira, StartSite, basic
 CREATEMETA = "/rest/api/3/issue/createmeta/PROJ1/issuetypes"
 
 
-async def test_createmeta_pages_the_issue_types(jira: Jira) -> None:
+async def test_createmeta_pages_the_issue_types(flat_jira: Jira) -> None:
+    jira = flat_jira
     answer = await jira.get(CREATEMETA)
     assert answer.status == 200
     assert [t["name"] for t in answer.body["issueTypes"]] == ["Task", "Bug", "Story"]

@@ -123,7 +123,8 @@ async def test_malformed_adf_is_invalid_input(jira: Jira) -> None:
     assert (answer.status, answer.body["errors"]) == (400, {"description": "INVALID_INPUT"})
 
 
-async def test_create_checks_project_type_and_summary(jira: Jira) -> None:
+async def test_create_checks_project_type_and_summary(flat_jira: Jira) -> None:
+    jira = flat_jira
     cases = {
         "project": {"fields": {"project": {"key": "NOPE"}, "issuetype": {"name": "Task"}}},
         "issuetype": {"fields": {"project": {"key": "PROJ1"}, "summary": "S"}},

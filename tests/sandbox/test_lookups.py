@@ -58,7 +58,8 @@ async def test_an_everyday_call_answers_as_the_description_says(
     assert _checked(contract, path, 200, answer.body) == []
 
 
-async def test_the_project_lists_name_the_site_project(jira: Jira) -> None:
+async def test_the_project_lists_name_the_site_project(flat_jira: Jira) -> None:
+    jira = flat_jira
     listed = (await jira.get("/rest/api/3/project")).body
     assert [(p["key"], p["id"]) for p in listed] == [("PROJ1", "10000")]
     assert "issueTypes" not in listed[0]
@@ -76,7 +77,8 @@ async def test_the_project_lists_name_the_site_project(jira: Jira) -> None:
     assert (await jira.get("/rest/api/3/project/search?startAt=1")).body["values"] == []
 
 
-async def test_lookups_follow_the_site(jira: Jira) -> None:
+async def test_lookups_follow_the_site(flat_jira: Jira) -> None:
+    jira = flat_jira
     statuses = (await jira.get("/rest/api/3/status")).body
     expected = ["To Do", "In Progress", "In Review", "Done", "Escalated"]
     assert [s["name"] for s in statuses] == expected

@@ -34,7 +34,8 @@ async def test_custom_field_ids_differ_per_site(
     assert (elsewhere.status, list(elsewhere.body["errors"])) == (400, ["customfield_10107"])
 
 
-async def test_priorities_project_components_versions(jira: Jira) -> None:
+async def test_priorities_project_components_versions(flat_jira: Jira) -> None:
+    jira = flat_jira
     priorities = (await jira.get("/rest/api/3/priority")).body
     assert [p["name"] for p in priorities] == ["Highest", "High", "Medium", "Low", "Lowest"]
     project = (await jira.get("/rest/api/3/project/PROJ1")).body
