@@ -55,6 +55,7 @@ async def sites(
                                         "labels", "components", "fixVersions", "duedate"}),
             "edit_screen": frozenset({"summary", "description", "priority", "components",
                                       "fixVersions", "duedate"}),
+            "epic_types": (), "subtask_types": (),  # a flat project: Task, Bug, Story only
         }  # fmt: skip
         two = await stack.enter_async_context(
             serve_emulator(SiteConfig(project_key="PROJ2", contract=contract, **narrow))
