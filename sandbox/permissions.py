@@ -93,6 +93,12 @@ PERMISSIONS: dict[str, tuple[str, str, str, str]] = {
         "Ability to delete own comments made on issues.",
     ),
     "TRANSITION_ISSUES": ("46", "Transition Issues", "PROJECT", "Ability to transition issues."),
+    "MODIFY_REPORTER": (
+        "30",
+        "Modify Reporter",
+        "PROJECT",
+        "Ability to modify the reporter when creating or editing an issue.",
+    ),
     "ADMINISTER_PROJECTS": (
         "23",
         "Administer Projects",
@@ -133,6 +139,8 @@ def _holds(actor: User, key: str, site: Site) -> bool:
         return actor.site_admin
     if key == "ADMINISTER_PROJECTS":
         return site.config.project_key in actor.admin_of
+    if key == "MODIFY_REPORTER":
+        return actor.administers(site.config.project_key)
     if key == "BROWSE_PROJECTS":
         return site.security.may_browse(actor.account_id)
     return PERMISSIONS[key][2] == "PROJECT"

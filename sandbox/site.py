@@ -94,7 +94,7 @@ class Site:
         properties = _create_properties(body)
         issuetype = self._create_basics(fields)
         parent = hierarchy.parent_for(self, issuetype, fields)
-        planned = self._plan_create(body, fields)
+        planned = self._plan_create(actor, body, fields)
         self.security.check_settable(actor.account_id, planned)
         project = self.catalog.project_key_of(_wanted_project(fields))
         issue = self._new_issue(actor, issuetype, planned, properties, project)
@@ -116,13 +116,23 @@ class Site:
         except FieldError as error:
             raise field_errors({"issuetype": error.message}) from None
 
-    def _plan_create(self, body: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    def _plan_create(
+        self, actor: User, body: dict[str, Any], fields: dict[str, Any]
+    ) -> dict[str, Any]:
         rest = {"fields": {k: v for k, v in fields.items() if k not in CREATE_ONLY}}
         rest["update"] = body.get("update") or {}
-        planned = plan({}, rest, screen=self.screens.create, values=self.values)
+        screen = self._for(actor, self.screens.create)
+        planned = plan({}, rest, screen=screen, values=self.values)
         if not planned.get("summary"):
             raise field_errors({"summary": "You must specify a summary of the issue."})
         return planned
+
+    def _for(self, actor: User, screen: frozenset[str]) -> frozenset[str]:
+        """The screen as ``actor`` sees it: the reporter only with Modify Reporter (held
+        here by the project's admins, as JIRA's default permission scheme grants it)."""
+        if actor.administers(self.config.project_key):
+            return screen
+        return screen - {"reporter"}
 
     def _announce_created(self, issue: Issue, actor: User, planned: dict[str, Any]) -> None:
         set_fields = {k: v for k, v in issue.fields.items() if k in planned}
@@ -166,7 +176,8 @@ class Site:
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
         body, parent = hierarchy.wanted_parent(self, issue, body)
-        planned = plan(issue.fields, body, screen=self.screens.edit, values=self.values)
+        screen = self._for(actor, self.screens.edit)
+        planned = plan(issue.fields, body, screen=screen, values=self.values)
         self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
         if parent is not None:

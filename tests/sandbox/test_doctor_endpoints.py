@@ -76,3 +76,14 @@ async def test_mypermissions_answers_per_key_and_checks_the_request(jira: Jira) 
         "/rest/api/3/mypermissions?permissions=EDIT_ISSUES", authorization=basic("x@y.z", "no")
     )
     assert stranger.status == 401
+
+
+async def test_reporter_is_set_only_with_modify_reporter(jira: Jira) -> None:
+    query = "?projectKey=PROJ1&permissions=MODIFY_REPORTER"
+    answer = await jira.get("/rest/api/3/mypermissions" + query)
+    assert answer.body["permissions"]["MODIFY_REPORTER"]["havePermission"] is False
+    key = await jira.create()
+    refused = await jira.put(
+        f"/rest/api/3/issue/{key}", {"fields": {"reporter": {"accountId": "someone"}}}
+    )
+    assert refused.status == 400  # without Modify Reporter the field is not on the screen
