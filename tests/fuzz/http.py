@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientResponseError, ClientSession, ClientTimeout, web
 from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, Phase, settings
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -115,6 +115,18 @@ class Served:
         return list(await asyncio.gather(*(self._send(request) for request in requests)))
 
     async def _send(self, request: Request) -> Answer:
+        try:
+            return await self._exchange(request)
+        except ClientResponseError as error:
+            # aiohttp's server refuses a body that does not decompress with its own plain-text
+            # 400 before the app sees it; from 3.14.5 its client cannot parse that answer
+            # ("Data after `Connection: close`"). Counted as the parser's refusal it is.
+            encoding = (request.header("Content-Encoding") or "").strip().lower()
+            if error.status != 400 or encoding not in DECODED:
+                raise
+            return Answer(request, 400, "text/plain", b"", CIMultiDictProxy(CIMultiDict()))
+
+    async def _exchange(self, request: Request) -> Answer:
         data: Any = _chunks(request.body) if request.chunked else request.body
         async with self.session.request(
             request.method,
