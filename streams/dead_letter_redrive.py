@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalOperation, KafkaError
 from aiokafka.structs import ConsumerRecord
 
 from streams import dead_letter_plan as plans
@@ -180,7 +180,9 @@ async def redrive(
             if step.redrive:
                 await _redrive_one(producer, settings, step.letter)
                 outcome.done.append(step.letter.id)
-    except KafkaError as error:
+    except (KafkaError, IllegalOperation) as error:
+        # A fence shows as ProducerFenced, or, when it lands between two sends of one
+        # transaction, as aiokafka's IllegalOperation ("not in transaction"): both stop.
         outcome.stopped = f"stopped: another redrive took over, or Kafka failed: {error!r}"
     finally:
         await producer.stop()

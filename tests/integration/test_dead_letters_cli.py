@@ -159,6 +159,54 @@ def test_two_redrives_at_once_redrive_each_letter_once(
     assert asyncio.run(kafka.redrive(settings, every)).done == []
 
 
+def test_a_redrive_fenced_between_two_sends_stops_and_the_next_finishes(
+    kafka_bootstrap: str, unique_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another redrive taking the transactional id between the marker's send and the
+    record's (CI saw aiokafka's IllegalOperation there): this one stops with a reason,
+    never an exception, and the next re-drives each letter once."""
+    settings = settings_for(kafka_bootstrap, unique_name)
+    topics = asyncio.run(prepare(settings))
+    originals = [
+        Original(topics.commands, 0, n, b"c", f'{{"n": {n}}}'.encode(), ()) for n in range(3)
+    ]
+    asyncio.run(put_letters(settings, [("bad", original) for original in originals]))
+    fences: list[str] = []
+
+    class FencedAfterFirstSend(AIOKafkaProducer):
+        async def send(self, topic: str, *args: object, **kwargs: object) -> object:
+            if (
+                fences
+                or topic != topics.dead_letter_redriven
+                or not self._txn_manager.is_in_transaction()
+            ):
+                return await super().send(topic, *args, **kwargs)
+            fences.append(topic)
+            other = AIOKafkaProducer(
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                transactional_id=kafka.transactional_id(settings),
+            )
+            await other.start()  # the fence, before this send reaches the broker
+            sent = await super().send(topic, *args, **kwargs)
+            for _ in range(200):  # the broker refuses the fenced producer's partitions
+                if not self._txn_manager.is_in_transaction():
+                    break
+                await asyncio.sleep(0.05)
+            await other.stop()
+            return sent
+
+    monkeypatch.setattr(kafka, "AIOKafkaProducer", FencedAfterFirstSend)
+    fenced = asyncio.run(kafka.redrive(settings, every))
+    assert fences, "the redrive never reached a letter's transaction"
+    assert fenced.stopped is not None
+    assert fenced.done == []
+    monkeypatch.setattr(kafka, "AIOKafkaProducer", AIOKafkaProducer)
+    again = asyncio.run(kafka.redrive(settings, every))
+    assert again.stopped is None
+    values = sorted(v or b"" for v, _ in arrivals(settings, topics.commands))
+    assert values == sorted(original.value or b"" for original in originals)
+
+
 async def crash_midway(settings: Settings, letter_id: str, original: Original, send: bool) -> None:
     """What a redrive that died inside its transaction leaves: the marker, and (``send``)
     the record, in a transaction never committed."""
