@@ -173,6 +173,11 @@ class JiraClient(PartnerCalls):
         body = {"globalId": global_id, "object": {"url": url, "title": title}}
         await self.request("POST", f"{issue_path(key)}/remotelink", json=body, idempotent=True)
 
+    async def remote_link(self, key: str, global_id: str) -> dict[str, Any]:
+        """The issue's remote link with ``global_id`` (``NotFound``: it has none)."""
+        path = f"{issue_path(key)}/remotelink"
+        return obj(await self.request("GET", path, params={"globalId": global_id}), "GET", path)
+
     async def delete_remote_link(self, key: str, global_id: str) -> None:
         await self.request(
             "DELETE",

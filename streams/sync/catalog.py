@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 REFRESH_ON_MISS = 30.0  # seconds: a missing name re-reads the project at most this often
 UNKNOWN_USER_TTL = 600.0  # seconds before a person with no match is looked up again
 PROJECT_TYPE = "projectTypeKey"  # in ``available``'s answer: the project's type, one name
+SUBTASKS = "subtasks"  # in ``available``'s answer: the project's sub-task types
 
 
 @dataclass
@@ -98,6 +99,9 @@ class SiteCatalogs:
             "components": frozenset(c["name"] for c in body.get("components") or []),
             "fixVersions": frozenset(v["name"] for v in body.get("versions") or []),
             "issuetype": frozenset(t["name"] for t in body.get("issueTypes") or []),
+            SUBTASKS: frozenset(
+                t["name"] for t in body.get("issueTypes") or [] if t.get("subtask")
+            ),
             PROJECT_TYPE: frozenset({str(body.get("projectTypeKey") or "software")}),
         }
         project = _Project(int(body["id"]), names, self.clock())

@@ -10,9 +10,11 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from streams.jira.errors import JiraError, PermanentJiraError, RetryableJiraError
+from streams.jira.errors import BadRequest, JiraError, PermanentJiraError, RetryableJiraError
+from streams.jira.models import CreatedIssue
 from streams.state import PendingCreate
-from streams.sync import differences, markers, rich_text
+from streams.sync import differences, hierarchy, markers, parents, rich_text
+from streams.sync.catalog import SUBTASKS
 from streams.sync.facts import (
     Cleared,
     CounterpartCreated,
@@ -20,7 +22,7 @@ from streams.sync.facts import (
     Warned,
     WriteFailed,
 )
-from streams.sync.fields import issue_type_for
+from streams.sync.fields import PARENT, issue_type_for
 from streams.sync.messages import (
     LINK_PROPERTY,
     CreateCounterpart,
@@ -57,6 +59,9 @@ async def create(
         if fresh is None:
             return retry
         action = fresh
+    under, waiting = await _parent_fields(applier, run, action)
+    if waiting is not None:
+        return waiting
     nonce = action.link.get("nonce")  # a create made again keeps its intent's nonce
     nonce = nonce if isinstance(nonce, str) else applier.nonce()
     link = markers.signed(action.link, nonce, applier.config.marker_secret)
@@ -73,15 +78,13 @@ async def create(
     before = run.checkpoint()  # a refused create leaves no intent
     run.add(CreateIntended(intent))
     await durable(run.events)
-    synced = {k: v for k, v in action.values.items() if k != "issuetype"}
+    synced = {k: v for k, v in action.values.items() if k not in ("issuetype", PARENT)}
     rendered = await applier.render_for(action.site, synced)
     fields = {k: v for k, v in rendered.fields.items() if v is not None}
     issue_type, type_problem = await _issue_type(applier, action.site, action.values)
     fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
     try:
-        created, left_out = await differences.create_within_screens(
-            applier.clients[action.site], fields, {LINK_PROPERTY: link}
-        )
+        created, left_out = await _made(applier, run, action.site, fields | under, link)
     except PermanentJiraError as error:  # JIRA refused: nothing was created
         run.rollback(before)
         run.add(failed(action, error))
@@ -101,6 +104,55 @@ async def create(
     await applier.linked(run, pair_id, [origin, (action.site, created.key)])
     run.said = LeftOut(action, created.key, left_out)
     return None
+
+
+async def _parent_fields(
+    applier: Effects, run: Answer, action: CreateCounterpart
+) -> tuple[dict[str, Any], Retry | None]:
+    """``fields.parent`` for the create (``hierarchy.parent_plan``): under the parent's
+    counterpart, none, or a wait (a retryable failure: the parent is not synced yet)."""
+    origin_parent = action.values.get(PARENT)
+    if not isinstance(origin_parent, dict):
+        return {}, None
+    try:
+        found = await parents.counterpart(applier, action.site, origin_parent)
+    except JiraError as error:
+        run.add(failed(action, error))
+        return {}, retry_of(error) if isinstance(error, RetryableJiraError) else Retry(
+            str(error), None
+        )
+    plan = hierarchy.parent_plan(origin_parent, found)
+    if isinstance(plan, hierarchy.WaitForParent):
+        run.add(WriteFailed(type(action).__name__, action.site, plan.reason, retryable=True))
+        return {}, Retry(plan.reason, None)
+    if isinstance(plan, hierarchy.UnderParent):
+        return {PARENT: {"id": plan.parent_id}}, None
+    return {}, None
+
+
+async def _made(
+    applier: Effects, run: Answer, site: SiteNumber, fields: dict[str, Any], link: dict[str, Any]
+) -> tuple[CreatedIssue, list[str]]:
+    """The create; a standard issue JIRA refuses under its parent's counterpart (an epic
+    copied at another level: an unmapped epic type) is made without it, with a warning."""
+    client, properties = applier.clients[site], {LINK_PROPERTY: link}
+    try:
+        return await differences.create_within_screens(client, fields, properties)
+    except BadRequest as error:
+        if PARENT not in fields or not hierarchy.refused_parent(error.errors):
+            raise
+        if fields.get("issuetype", {}).get("name") in await _subtask_types(applier, site):
+            raise
+        why = f"not put under its parent on site {site}: {'; '.join(error.errors.values())}"
+        run.add(Warned("parent-not-set", why, field=PARENT))
+        unparented = {k: v for k, v in fields.items() if k != PARENT}
+        return await differences.create_within_screens(client, unparented, properties)
+
+
+async def _subtask_types(applier: Effects, site: SiteNumber) -> frozenset[str]:
+    if applier.catalogs is None:
+        return frozenset()
+    return (await applier.catalogs.available(site)).get(SUBTASKS, frozenset())
 
 
 async def _with_origin_text(
@@ -134,7 +186,11 @@ async def _issue_type(
     wanted = issue_type_for(site, origin_type, maps) if origin_type else None
     if applier.catalogs is None:
         return wanted or applier.issue_type, None
-    types = (await applier.catalogs.available(site)).get("issuetype", frozenset())
+    available = await applier.catalogs.available(site)
+    parent = values.get(PARENT)
+    if isinstance(parent, dict) and parent.get("subtask"):  # only a sub-task type will do
+        return hierarchy.subtask_type(site, wanted or "", available.get(SUBTASKS, frozenset()))
+    types = available.get("issuetype", frozenset()) - available.get(SUBTASKS, frozenset())
     return differences.issue_type(site, origin_type, wanted, types, applier.issue_type)
 
 

@@ -79,6 +79,7 @@ READ_FIELDS = [
     "duedate",
     "assignee",
     "issuetype",
+    "parent",  # carried at the create (streams.sync.hierarchy), never merged
     "status",
     "resolution",
     "updated",

@@ -11,6 +11,7 @@ maps of the mapping file):
   ``"YYYY-MM-DD"`` or None;
 - ``assignee``: a site 1 account id, or ``"site2:<account id>"`` for a site 2 user with no
   known site 1 account (``UserMap``);
+- ``parent`` (``{"id", "key", "subtask"}``): never merged, carried at the create;
 - custom fields under ``"cf:<site 1 name>"``: text, number (float), date, select (option
   value), multiselect and labels (sorted lists).
 
@@ -37,6 +38,7 @@ DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
 RESOLUTION = "resolution"  # set through transition screens; synced with the status
 ASSIGNEE = "assignee"
+PARENT = "parent"  # ``{"id", "key", "subtask"}`` of the origin's parent: carried at the create
 SECURITY = "security"
 NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
@@ -123,7 +125,17 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
             values[custom.key] = _custom_value(site, custom, fields.get(field_id), maps)
     if SECURITY in fields:
         values[SECURITY] = security_level(site, _name(fields.get(SECURITY)), maps.security_levels)
+    if fields.get(PARENT):  # never merged: a key of this site (``streams.sync.hierarchy``)
+        values[PARENT] = parent_ref(fields[PARENT], fields.get("issuetype"))
     return values
+
+
+def parent_ref(parent: Any, issue_type: Any) -> dict[str, Any] | None:
+    """``fields.parent`` (REST or webhook) as carried (``streams.sync.hierarchy``)."""
+    if not isinstance(parent, dict) or not parent.get("id"):
+        return None
+    subtask = isinstance(issue_type, dict) and bool(issue_type.get("subtask"))
+    return {"id": str(parent["id"]), "key": str(parent.get("key") or ""), "subtask": subtask}
 
 
 def security_level(site: SiteNumber, name: str | None, levels: NameMap) -> str | None:

@@ -1,0 +1,58 @@
+"""Where a parent's counterpart is (the reads; what they prove is ``streams.sync.hierarchy``'s).
+
+A parent is synced when one of its two issues carries this deployment's signed link marker
+naming the other and the other carries the sync's remote link naming it back: a parent
+copied from the target (its marker on the origin, the remote link on the target), or a
+parent copied to the target (the remote link on the origin, the marker on the target).
+Anything less (no marker, a marker copied from another issue, a link to an issue that is
+not the copy) is "not synced yet": the child waits rather than land under a wrong parent."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from streams.jira.errors import NotFound
+from streams.sync import hierarchy
+from streams.sync.messages import LINK_PROPERTY, SiteNumber, other
+
+if TYPE_CHECKING:
+    from streams.sync.effects import Effects
+
+
+async def counterpart(applier: Effects, target: SiteNumber, parent: dict[str, Any]) -> str | None:
+    """The id on ``target`` of the counterpart of ``parent`` (an issue of the other site,
+    ``hierarchy.parent_ref``); None when it has none that can be proved."""
+    origin, parent_id, key = other(target), str(parent["id"]), str(parent.get("key") or "")
+    secret = applier.config.marker_secret
+    try:
+        seen = await applier.clients[origin].get_issue(
+            parent_id, fields=["updated"], properties=[LINK_PROPERTY]
+        )
+    except NotFound:  # gone, or out of the sync account's sight
+        return None
+    key = seen.key or key
+    source = hierarchy.copied_from(seen.properties.get(LINK_PROPERTY), target, secret)
+    if source is not None:
+        pair_id = str(seen.properties[LINK_PROPERTY]["pair_id"])
+        back = await _link(applier, target, source, f"jira-sync:{pair_id}")
+        if hierarchy.names(back, key):
+            return source
+    link = await _link(applier, origin, parent_id, hierarchy.global_id(origin, parent_id))
+    copy_key = hierarchy.linked_key(link)
+    if copy_key is None:
+        return None
+    try:
+        copy = await applier.clients[target].get_issue(
+            copy_key, fields=["updated"], properties=[LINK_PROPERTY]
+        )
+    except NotFound:
+        return None
+    marker = copy.properties.get(LINK_PROPERTY)
+    return copy.id if hierarchy.copy_of(marker, origin, parent_id, secret) else None
+
+
+async def _link(applier: Effects, site: SiteNumber, issue: str, global_id: str) -> Any:
+    try:
+        return await applier.clients[site].remote_link(issue, global_id)
+    except NotFound:
+        return None
