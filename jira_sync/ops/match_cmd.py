@@ -12,10 +12,11 @@ from pathlib import Path
 import click
 
 from jira_sync.config_cmd import env_file_option, operator_settings
-from jira_sync.ops.match_plan import plan
+from jira_sync.ops.match_plan import Issue, Plan, plan
 from jira_sync.ops.match_read import MatchError, Query, read_both
 from jira_sync.ops.match_view import csv_text, summary_line, table
 from streams.jira.errors import JiraError
+from streams.settings import Settings
 
 NAMED_RULES = ("key-in-summary", "summary-created", "jql")
 NOT_BUILT = "jira-sync match: --apply is not built yet; --dry-run shows the plan"
@@ -64,19 +65,31 @@ def match(
         raise click.UsageError("give --dry-run: only the plan is built (--apply is not yet)")
     query = _query(rule, jql1, jql2)
     settings = operator_settings(env_file)
+    one, two = _read(settings, query)
+    shown = "jql (same summary)" if rule == "jql" else rule
+    _show(plan(query.rule, one, two), settings, shown, as_csv)
+
+
+def _read(settings: Settings, query: Query) -> tuple[list[Issue], list[Issue]]:
     try:
-        one, two = asyncio.run(read_both(settings, query))
+        sides = asyncio.run(read_both(settings, query))
     except (MatchError, JiraError) as error:
         click.echo(f"jira-sync match: {error}", err=True)
         sys.exit(1)
-    proposed = plan(query.rule, one, two)
-    shown = "jql (same summary)" if rule == "jql" else rule
+    for site, side in zip((1, 2), sides, strict=True):
+        if not side.has_field:
+            name = query.rule.removeprefix("field:")
+            click.echo(f"jira-sync match: site {site} has no field {name!r}", err=True)
+    return sides[0].issues, sides[1].issues
+
+
+def _show(proposed: Plan, settings: Settings, rule: str, as_csv: bool) -> None:
     if as_csv:
-        click.echo(csv_text(proposed, shown), nl=False)
+        click.echo(csv_text(proposed, rule), nl=False)
         click.echo(summary_line(proposed), err=True)
         return
     projects = (settings.site(1).project_key, settings.site(2).project_key)
-    click.echo(table(proposed, projects, shown))
+    click.echo(table(proposed, projects, rule))
 
 
 def _query(rule: str, jql1: str, jql2: str) -> Query:

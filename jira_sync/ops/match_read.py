@@ -45,13 +45,23 @@ def jql_of(project: str, where: str) -> str:
     return f'project = "{project}"{extra} ORDER BY id ASC'
 
 
-async def read_both(settings: Settings, query: Query) -> tuple[list[Issue], list[Issue]]:
-    """Both sides' issues, read at the same time."""
+@dataclass(frozen=True)
+class Side:
+    issues: list[Issue]
+    has_field: bool  # the rule's field exists on this site (True for the other rules)
+
+
+async def read_both(settings: Settings, query: Query) -> tuple[Side, Side]:
+    """Both sides' issues, read at the same time; a field rule needs its field on at
+    least one site."""
     one, two = await asyncio.gather(*(read_side(settings, site, query) for site in SITES))
+    if not (one.has_field or two.has_field):
+        name = query.rule.removeprefix("field:")
+        raise MatchError(f"neither site has a field {name!r} (by id or by name)")
     return one, two
 
 
-async def read_side(settings: Settings, site: SiteNumber, query: Query) -> list[Issue]:
+async def read_side(settings: Settings, site: SiteNumber, query: Query) -> Side:
     rates = {m: r * settings.jira_rate_limit_scale for m, r in JIRA_CLOUD_BURST.items()}
     timeout = settings.jira_request_timeout_seconds
     auth = site_auth(settings, site)
@@ -61,7 +71,8 @@ async def read_side(settings: Settings, site: SiteNumber, query: Query) -> list[
         fields = ["summary", "created", *([field_id] if field_id else [])]
         jql = jql_of(project, query.where.get(site, ""))
         found = client.search(jql, fields=fields, properties=[LINK_PROPERTY])
-        return [planned(issue, query.rule, field_id) async for issue in found]
+        issues = [planned(issue, query.rule, field_id) async for issue in found]
+    return Side(issues, field_id is not None or not query.rule.startswith("field:"))
 
 
 async def field_id_of(client: JiraClient, rule: str) -> str | None:

@@ -204,3 +204,58 @@ async def test_a_thousand_issues_a_side_plan_950_pairs(tmp_path: Path) -> None:
         assert [c for site in calls.values() for c in site if c.write] == []  # a dry run
         searches = [c.status for c in calls[1] if c.path == "/rest/api/3/search/jql"]
         assert 429 in searches  # and the command waited them out: the plans above
+
+
+async def put_marker(http: aiohttp.ClientSession, site: RunningSite, key: str, pair: str) -> None:
+    url = f"{site.base_url}/rest/api/3/issue/{key}/properties/jira-sync.link"
+    async with http.put(url, json={"pair_id": pair}) as answer:
+        assert answer.status in (200, 201), await answer.text()
+
+
+async def test_key_in_summary_jql_linked_pairs_and_refusals(tmp_path: Path) -> None:
+    async with two_sites() as sites, aiohttp.ClientSession(headers=AUTH) as http:
+        b = await create_many(http, sites[2], 2, [("Printer", ""), ("Fax", ""), ("Scanner", "")])
+        a = await create_many(
+            http, sites[1], 1, [(f"Copy of {b[0]}", ""), (f"{b[1]} again", ""), ("Scanner", "")]
+        )
+        a += await create_many(http, sites[1], 1, [("Scanner", "")])
+        for key, site in ((a[0], sites[1]), (b[0], sites[2])):
+            await put_marker(http, site, key, f"{a[0]}#{b[0]}")
+        await put_marker(http, sites[1], a[1], "another pair")
+        for site, count in ((sites[1], 4), (sites[2], 3)):
+            await index_caught_up(http, site, count)
+        env = env_of(sites, tmp_path)
+
+        shown = await run_match(env, tmp_path, "--rule", "key-in-summary", "--dry-run")
+        assert shown.exit_code == 0, shown.output
+        assert f"  {a[0]}  {b[0]}  (already linked)" in shown.stdout.splitlines()
+        assert f"  {a[1]}  {b[1]}" in shown.stdout.splitlines()  # one marker only: not linked
+        assert shown.stdout.splitlines()[-1].startswith("2 pairs (1 already linked);")
+
+        jql = ["--rule", "jql", "--dry-run", "--csv"]
+        unrestricted = await run_match(env, tmp_path, *jql, "--jql1", "id > 0", "--jql2", "id > 0")
+        assert unrestricted.exit_code == 0, unrestricted.output
+        assert plan_of(unrestricted.stdout)[0] == set()  # "Scanner" twice on site 1
+        restricted = [*jql, "--jql1", f"key != {a[3]}", "--jql2", 'summary ~ "scanner"']
+        found = await run_match(env, tmp_path, *restricted)
+        assert found.exit_code == 0, found.output
+        assert plan_of(found.stdout) == ({(a[2], b[2])}, [set(), set()], [{a[0], a[1]}, set()])
+
+        missing = await run_match(env, tmp_path, "--rule", "field:No such field", "--dry-run")
+        assert missing.exit_code == 1
+        assert "neither site has a field 'No such field'" in missing.stderr
+        bad_jql = await run_match(env, tmp_path, *jql, "--jql1", "nonsense ~~", "--jql2", "id > 0")
+        assert bad_jql.exit_code == 1
+        assert "jira-sync match: " in bad_jql.stderr
+        assert "Traceback" not in bad_jql.output
+
+        refused = {
+            ("--rule", "key-in-summary", "--apply"): "--apply is not built yet",
+            ("--rule", "key-in-summary"): "give --dry-run",
+            ("--rule", "summary", "--dry-run"): "one of field:NAME",
+            ("--rule", "jql", "--dry-run", "--jql1", "id > 0"): "needs --jql1 and --jql2",
+            ("--rule", "key-in-summary", "--dry-run", "--jql1", "x"): "with --rule jql only",
+        }
+        for args, reason in refused.items():
+            result = await run_match(env, tmp_path, *args)
+            assert (result.exit_code, reason in result.output) == (2, True), result.output
