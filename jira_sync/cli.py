@@ -9,6 +9,7 @@ from jira_sync.doctor.cmd import doctor
 from jira_sync.ops.commands_cmd import manual_sync, resolve
 from jira_sync.ops.dead_letters_cmd import dead_letters
 from jira_sync.ops.history_cmd import history
+from jira_sync.ops.match_cmd import match
 from jira_sync.ops.replay_cmd import replay
 from jira_sync.ops.resync_cmd import resync
 from jira_sync.ops.status_cmd import status
@@ -52,3 +53,4 @@ main.add_command(resync)
 main.add_command(verify_log)
 main.add_command(dead_letters)
 main.add_command(history)
+main.add_command(match)

@@ -105,6 +105,7 @@ def test_every_command_with_a_settings_file_takes_it_the_same_way() -> None:
         "history",
         "ingress",
         "manual-sync",
+        "match",
         "projections",
         "replay",
         "resolve",
