@@ -64,6 +64,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         ),
         create_missing=settings.sync_create_missing_values,
         sync_comments=settings.sync_comments,
+        attribution=settings.sync_reporter_attribution,
         marker_secret=settings.marker_secret(),
     )
 

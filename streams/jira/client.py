@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # nor project admin (the edit is not applied): see ``may_discard_notifications``.
 DISCARD_REFUSED = "discard the user notification"
 ADMIN_PERMISSIONS = ("ADMINISTER", "ADMINISTER_PROJECTS")
+MODIFY_REPORTER = "MODIFY_REPORTER"  # may set ``reporter`` on a create or an edit
 
 
 class JiraClient(PartnerCalls):
@@ -27,17 +28,20 @@ class JiraClient(PartnerCalls):
         self.request = transport.request
         # May edits ask JIRA not to email watchers? None: not known yet (try, fall back).
         self.discards_notifications: bool | None = None
+        self.sets_reporter = False  # Modify Reporter, asked with the admin permissions
 
     async def may_discard_notifications(self, project_key: str) -> bool:
         """Whether this account may send ``notifyUsers=false`` in ``project_key``: JIRA
         allows it to a site admin (ADMINISTER) or a project admin (ADMINISTER_PROJECTS)
         only. Remembered for ``edit_issue``. https://developer.atlassian.com/cloud/jira/
         platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put"""
-        params = {"projectKey": project_key, "permissions": ",".join(ADMIN_PERMISSIONS)}
+        asked = (*ADMIN_PERMISSIONS, MODIFY_REPORTER)
+        params = {"projectKey": project_key, "permissions": ",".join(asked)}
         answer = await self.request("GET", f"{API}/mypermissions", params=params)
         held = answer.get("permissions") if isinstance(answer, dict) else None
         held = held if isinstance(held, dict) else {}
         allowed = any(_have(held.get(key)) for key in ADMIN_PERMISSIONS)
+        self.sets_reporter = _have(held.get(MODIFY_REPORTER))
         self.discards_notifications = allowed
         return allowed
 

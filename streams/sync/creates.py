@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from streams.jira.errors import BadRequest, JiraError, PermanentJiraError, RetryableJiraError
 from streams.jira.models import CreatedIssue
 from streams.state import PendingCreate
-from streams.sync import differences, hierarchy, markers, parents, rich_text
+from streams.sync import at_create, differences, hierarchy, markers, parents, rich_text
+from streams.sync.at_create import PARENT
 from streams.sync.catalog import SUBTASKS
 from streams.sync.facts import (
     Cleared,
@@ -22,7 +23,7 @@ from streams.sync.facts import (
     Warned,
     WriteFailed,
 )
-from streams.sync.fields import PARENT, issue_type_for
+from streams.sync.fields import issue_type_for
 from streams.sync.messages import (
     LINK_PROPERTY,
     CreateCounterpart,
@@ -78,9 +79,10 @@ async def create(
     before = run.checkpoint()  # a refused create leaves no intent
     run.add(CreateIntended(intent))
     await durable(run.events)
-    synced = {k: v for k, v in action.values.items() if k not in ("issuetype", PARENT)}
+    synced = {k: v for k, v in action.values.items() if k not in at_create.ONLY_AT_CREATE}
     rendered = await applier.render_for(action.site, synced)
     fields = {k: v for k, v in rendered.fields.items() if v is not None}
+    fields |= await _reporter(applier, action.site, action.values)
     issue_type, type_problem = await _issue_type(applier, action.site, action.values)
     fields |= {"project": {"key": action.project_key}, "issuetype": {"name": issue_type}}
     try:
@@ -147,6 +149,18 @@ async def _made(
         run.add(Warned("parent-not-set", why, field=PARENT))
         unparented = {k: v for k, v in fields.items() if k != PARENT}
         return await differences.create_within_screens(client, unparented, properties)
+
+
+async def _reporter(applier: Effects, site: SiteNumber, values: dict[str, Any]) -> dict[str, Any]:
+    """``fields.reporter``: the origin's reporter's account on ``site``, when known there
+    (learned by email like an assignee); else none, and the attribution names the person."""
+    reporter = values.get(at_create.REPORTER)
+    if site not in applier.config.reporter_sites:  # JIRA would refuse it (400): not asked
+        return {}
+    account = reporter.get("account") if isinstance(reporter, dict) else None
+    if account and applier.catalogs is not None:
+        await applier.catalogs.learn_user(site, str(account))
+    return at_create.reporter_field(site, reporter, applier.config.maps.users)
 
 
 async def _subtask_types(applier: Effects, site: SiteNumber) -> frozenset[str]:

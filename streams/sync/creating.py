@@ -16,9 +16,9 @@ from streams.state import (
     PendingCreate,
 )
 from streams.sync import visibility
+from streams.sync.at_create import ONLY_AT_CREATE
 from streams.sync.decision import Decision, settled
 from streams.sync.events import PairEvent
-from streams.sync.fields import PARENT
 from streams.sync.messages import (
     Action,
     CopyComments,
@@ -68,7 +68,7 @@ def _create(
         raise ValueError(f"pair {pair.pair_id} does not know its origin issue")
     target = other(pair.origin)
     link = {"pair_id": pair.pair_id, "site": origin.site, "id": origin.id, "key": origin.key}
-    carried = {*config.fields, "issuetype", PARENT}  # type and parent: set at the create
+    carried = {*config.fields, *ONLY_AT_CREATE}  # type, parent, reporter: set at the create
     wanted = {k: v for k, v in values.items() if k in carried}
     return CreateCounterpart(target, config.project_keys[target], wanted, link, origin.key, status)
 

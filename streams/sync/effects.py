@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from streams.jira.adf import text_to_adf
 from streams.jira.client import JiraClient
 from streams.jira.errors import (
     BadRequest,
@@ -38,6 +39,7 @@ from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, rende
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
+    Attribute,
     CopyComments,
     CreateCounterpart,
     CrossLink,
@@ -80,6 +82,7 @@ READ_FIELDS = [
     "assignee",
     "issuetype",
     "parent",  # carried at the create (streams.sync.hierarchy), never merged
+    "reporter",  # carried at the create (streams.sync.at_create), never merged
     "status",
     "resolution",
     "updated",
@@ -201,6 +204,10 @@ class Effects:
             run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)
+        elif isinstance(action, Attribute):
+            body = text_to_adf(action.text)
+            if body is not None:
+                await self.clients[action.site].add_comment(action.issue_key, body)
         elif isinstance(action, ReadResolution):
             holds = await self.resolution_of(action.site, action.move.issue_key)
             run.said = Moved(None, holds)

@@ -11,7 +11,7 @@ maps of the mapping file):
   ``"YYYY-MM-DD"`` or None;
 - ``assignee``: a site 1 account id, or ``"site2:<account id>"`` for a site 2 user with no
   known site 1 account (``UserMap``);
-- ``parent`` (``{"id", "key", "subtask"}``): never merged, carried at the create;
+- ``parent`` and ``reporter``: carried at the create only, never merged (``at_create``);
 - custom fields under ``"cf:<site 1 name>"``: text, number (float), date, select (option
   value), multiselect and labels (sorted lists).
 
@@ -29,7 +29,7 @@ from typing import Any
 
 from streams.jira.adf import normalize_text, text_to_adf
 from streams.sites import SiteNumber as SiteNumber
-from streams.sync import documents
+from streams.sync import at_create, documents
 from streams.sync.knowledge import SITE2_USER as SITE2_USER
 from streams.sync.knowledge import UserMap as UserMap
 
@@ -38,7 +38,6 @@ DEFAULT_FIELDS = (*CORE_FIELDS, "components", "fixVersions", "duedate")
 STATUS = "status"
 RESOLUTION = "resolution"  # set through transition screens; synced with the status
 ASSIGNEE = "assignee"
-PARENT = "parent"  # ``{"id", "key", "subtask"}`` of the origin's parent: carried at the create
 SECURITY = "security"
 NAMED_LISTS = {"components": "components", "fixVersions": "versions"}  # field -> catalogue
 
@@ -125,17 +124,7 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
             values[custom.key] = _custom_value(site, custom, fields.get(field_id), maps)
     if SECURITY in fields:
         values[SECURITY] = security_level(site, _name(fields.get(SECURITY)), maps.security_levels)
-    if fields.get(PARENT):  # never merged: a key of this site (``streams.sync.hierarchy``)
-        values[PARENT] = parent_ref(fields[PARENT], fields.get("issuetype"))
-    return values
-
-
-def parent_ref(parent: Any, issue_type: Any) -> dict[str, Any] | None:
-    """``fields.parent`` (REST or webhook) as carried (``streams.sync.hierarchy``)."""
-    if not isinstance(parent, dict) or not parent.get("id"):
-        return None
-    subtask = isinstance(issue_type, dict) and bool(issue_type.get("subtask"))
-    return {"id": str(parent["id"]), "key": str(parent.get("key") or ""), "subtask": subtask}
+    return values | at_create.values(site, fields, maps.users)  # parent, reporter: never merged
 
 
 def security_level(site: SiteNumber, name: str | None, levels: NameMap) -> str | None:

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from streams.sync import markers
-from streams.sync.fields import PARENT as PARENT
-from streams.sync.fields import parent_ref as parent_ref
+from streams.sync.at_create import PARENT as PARENT
+from streams.sync.at_create import parent_ref as parent_ref
 from streams.sync.messages import SiteNumber, pair_id_for
 
 
@@ -46,7 +46,7 @@ ParentPlan = UnderParent | TopLevel | WaitForParent
 
 
 def parent_plan(origin_parent: dict[str, Any] | None, counterpart: str | None) -> ParentPlan:
-    """``origin_parent``: the origin's parent (``fields.parent_ref``); ``counterpart``: the id of
+    """``origin_parent``: the origin's parent (``at_create.parent_ref``); ``counterpart``: the id of
     that parent's counterpart on the target, None when it has none (not synced yet)."""
     if origin_parent is None:
         return TopLevel()

@@ -165,6 +165,10 @@ class SyncConfig:
     filters: IssueFilter = field(default_factory=lambda: IssueFilter())
     create_missing: bool = False  # components and versions the target project lacks
     sync_comments: bool = True
+    # Sites where the sync account holds Modify Reporter (asked at start): a counterpart
+    # there gets its origin's reporter; elsewhere, with ``attribution``, a comment names them.
+    reporter_sites: frozenset[int] = frozenset()
+    attribution: bool = False  # the worker's default is SYNC_REPORTER_ATTRIBUTION's (on)
     # Signs the link markers of creates (``streams.sync.markers``).
     marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
@@ -228,6 +232,16 @@ class WriteFields:
 
 
 @dataclass(frozen=True)
+class Attribute:
+    """A line on the counterpart naming who did what on the origin (a reporter the site
+    would not take), written as a comment by the sync account: it never comes back."""
+
+    site: SiteNumber
+    issue_key: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TransitionTo:
     site: SiteNumber
     issue_key: str
@@ -285,6 +299,7 @@ Action = (
     | RecoverCreate
     | CrossLink
     | WriteFields
+    | Attribute
     | TransitionTo
     | ReadResolution
     | Unlink

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.sync import copy_policy, differences, markers, screens
+from streams.sync import at_create, copy_policy, differences, markers, screens
 from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
 from streams.sync.copy_policy import comment_plan as comment_plan
@@ -37,6 +37,7 @@ from streams.sync.facts import (
 from streams.sync.fields import RESOLUTION, FieldMaps
 from streams.sync.messages import (
     Action,
+    Attribute,
     CopyComment,
     CreateCounterpart,
     CrossLink,
@@ -47,6 +48,7 @@ from streams.sync.messages import (
     TransitionTo,
     WriteFields,
     carried,
+    other,
 )
 from streams.sync.running import (
     REFUSED_WARNING,
@@ -143,7 +145,7 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
     if isinstance(said, Refused) and isinstance(action, WriteFields):
         return refused_write(action, said.field_ids, said.reason, config.maps)
     if isinstance(said, LeftOut):
-        return left_out_of_create(said.create, said.issue_key, said.field_ids, config.maps)
+        return left_out_of_create(said.create, said.issue_key, said.field_ids, config)
     if isinstance(said, Searched) and isinstance(action, RecoverCreate):
         return recovered(action, recovery(action, said.candidates, config, now))
     if isinstance(said, Moved) and isinstance(action, TransitionTo | ReadResolution):
@@ -213,17 +215,40 @@ def refused_write(
 
 
 def left_out_of_create(
-    action: CreateCounterpart | RecoverCreate, key: str, field_ids: list[str], maps: FieldMaps
+    action: CreateCounterpart | RecoverCreate, key: str, field_ids: list[str], config: SyncConfig
 ) -> Followed:
     """The values the create screen refused: not agreed (a later merge sets them), warned
-    about, and set by an edit of the new issue (whose screen may have them)."""
+    about, and set by an edit of the new issue (whose screen may have them); a value only a
+    create carries (the reporter) is not asked again: an attribution names the reporter
+    where the counterpart could not be given them."""
+    maps = config.maps
     names = differences.canonical_names(action.site, field_ids, maps)
-    dropped = {name: action.values[name] for name in names if name in action.values}
+    dropped = {
+        name: action.values[name]
+        for name in names
+        if name in action.values and name not in at_create.ONLY_AT_CREATE
+    }
     facts: list[PairEvent] = [FieldsUnagreed(dropped)] if dropped else []
     for name, field_id in names.items():
         message = differences.not_on_create_screen(action.site, name, field_id)
         facts.append(Warned(LEFT_OUT_WARNING, message, name))
-    return Followed(facts, [WriteFields(action.site, key, dropped)] if dropped else [])
+    then: list[Action] = [WriteFields(action.site, key, dropped)] if dropped else []
+    return Followed(facts, then + attributed(action, key, at_create.REPORTER in names, config))
+
+
+def attributed(
+    action: CreateCounterpart | RecoverCreate, key: str, refused: bool, config: SyncConfig
+) -> list[Action]:
+    """The attribution comment, when the counterpart could not be given the reporter (no
+    Modify Reporter there, the screen refused it, or the person has no account there)."""
+    if not config.attribution:
+        return []
+    reporter = action.values.get(at_create.REPORTER)
+    settable = action.site in config.reporter_sites and not refused
+    if settable and at_create.reporter_field(action.site, reporter, config.maps.users):
+        return []
+    text = at_create.attribution(reporter, action.origin_key, other(action.site))
+    return [] if text is None else [Attribute(action.site, key, text)]
 
 
 def resolution_held(

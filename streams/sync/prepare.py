@@ -75,6 +75,8 @@ async def prepare(
         clients[site], urls[site] = _client(settings, site, session)
     try:
         config = completed(config, knowledge, *await _asked(clients, config, custom_fields))
+        reporters = frozenset(site for site in SITES if clients[site].sets_reporter)
+        config = dataclasses.replace(config, reporter_sites=reporters)
     except BaseException:  # nothing runs on them: closed before the error goes on
         for session in sessions:
             await session.close()

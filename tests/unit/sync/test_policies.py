@@ -21,8 +21,10 @@ from streams.sync.facts import (
     WriteFailed,
 )
 from streams.sync.fields import FieldMaps, NameMap
+from streams.sync.knowledge import UserMap
 from streams.sync.markers import signed
 from streams.sync.messages import (
+    Attribute,
     CopyComment,
     CopyComments,
     CreateCounterpart,
@@ -168,7 +170,7 @@ def test_a_refusal_naming_no_field_written_fails_the_pair() -> None:
 
 def test_values_the_create_screen_left_out_are_unagreed_warned_and_written_after() -> None:
     create = CreateCounterpart(2, "PROJ2", {"summary": "S", "duedate": "2026-12-24"}, LINK, "X")
-    chosen = left_out_of_create(create, "PROJ2-1", ["duedate"], FieldMaps())
+    chosen = left_out_of_create(create, "PROJ2-1", ["duedate"], CONFIG)
     assert chosen.facts[0] == FieldsUnagreed({"duedate": "2026-12-24"})
     assert [(w.code, w.field) for w in chosen.facts[1:] if isinstance(w, Warned)] == [
         ("field-not-on-create-screen", "duedate")
@@ -178,7 +180,31 @@ def test_values_the_create_screen_left_out_are_unagreed_warned_and_written_after
     state = fold(agreed, chosen.facts, T0)
     assert state is not None
     assert state.base == {"summary": "S"}  # a later merge sets it if the edit fails
-    assert left_out_of_create(create, "PROJ2-1", [], FieldMaps()).then == []
+    assert left_out_of_create(create, "PROJ2-1", [], CONFIG).then == []
+
+
+BOB_REPORTED = {"reporter": {"account": "712020:bob", "name": "Bob"}, "summary": "S"}
+
+
+def test_a_reporter_the_target_takes_needs_no_attribution() -> None:
+    create = CreateCounterpart(2, "PROJ2", BOB_REPORTED, LINK, "PROJ1-4")
+    maps = FieldMaps(users=UserMap({"712020:bob": "712020:bob-two"}))
+    config = dataclasses.replace(CONFIG, reporter_sites=frozenset({2}), attribution=True)
+    assert left_out_of_create(create, "PROJ2-1", [], config).then != []  # no account there
+    known = dataclasses.replace(config, maps=maps)
+    assert left_out_of_create(create, "PROJ2-1", [], known).then == []
+
+
+def test_a_reporter_the_target_cannot_take_is_named_never_asked_again() -> None:
+    create = CreateCounterpart(2, "PROJ2", BOB_REPORTED, LINK, "PROJ1-4")
+    line = Attribute(2, "PROJ2-1", "Bob reported this as PROJ1-4 (site 1). [jira-sync]")
+    attributing = dataclasses.replace(CONFIG, attribution=True)
+    assert left_out_of_create(create, "PROJ2-1", [], attributing).then == [line]  # no right
+    allowed = dataclasses.replace(attributing, reporter_sites=frozenset({2}))
+    refused = left_out_of_create(create, "PROJ2-1", ["reporter"], allowed)
+    assert refused.then == [line]  # the screen refused it: no edit asks for it again
+    assert not any(isinstance(f, FieldsUnagreed) for f in refused.facts)
+    assert left_out_of_create(create, "PROJ2-1", [], CONFIG).then == []  # attribution off
 
 
 def test_the_resolution_held_is_what_the_screen_gave_or_what_the_issue_holds() -> None:
