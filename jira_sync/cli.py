@@ -6,7 +6,7 @@ import click
 
 from jira_sync.config_cmd import config
 from jira_sync.doctor.cmd import doctor
-from jira_sync.ops.commands_cmd import manual_sync, resolve
+from jira_sync.ops.commands_cmd import manual_sync, resolve, unlink
 from jira_sync.ops.dead_letters_cmd import dead_letters
 from jira_sync.ops.history_cmd import history
 from jira_sync.ops.match_cmd import match
@@ -47,6 +47,7 @@ main.add_command(projections)
 main.add_command(replay)
 main.add_command(manual_sync)
 main.add_command(resolve)
+main.add_command(unlink)
 main.add_command(doctor)
 main.add_command(status)
 main.add_command(resync)

@@ -89,13 +89,10 @@ class ManualSync(_Command):
         return self.issue_key
 
 
-class ResolveConflict(_Command):
-    """Settle the conflicted fields of a pair by copying one side onto the other."""
+class _PairCommand(_Command):
+    """A command about one pair, named by its sync id (``KEY1#KEY2``)."""
 
-    command: Literal["resolve_conflict"] = "resolve_conflict"
     sync_id: str
-    resolve_conflict: Literal[True] = True
-    resolution_direction: Literal["jira_1_to_2", "jira_2_to_1"]
 
     @field_validator("sync_id")
     @classmethod
@@ -107,6 +104,14 @@ class ResolveConflict(_Command):
     @property
     def key(self) -> str:
         return self.sync_id
+
+
+class ResolveConflict(_PairCommand):
+    """Settle the conflicted fields of a pair by copying one side onto the other."""
+
+    command: Literal["resolve_conflict"] = "resolve_conflict"
+    resolve_conflict: Literal[True] = True
+    resolution_direction: Literal["jira_1_to_2", "jira_2_to_1"]
 
 
 class FullResync(_Command):
@@ -126,11 +131,27 @@ class FullResync(_Command):
         return "full-resync"
 
 
-Command = ManualSync | ResolveConflict | FullResync
-KINDS: dict[str, type[ManualSync] | type[ResolveConflict] | type[FullResync]] = {
+class LinkPair(_PairCommand):
+    """Link two issues that already exist (``jira-sync match --apply``): one pair, merged
+    with no agreed value, so every field that differs is a conflict, never an overwrite."""
+
+    command: Literal["link_pair"] = "link_pair"
+
+
+class UnlinkPair(_PairCommand):
+    """End a pair (``jira-sync unlink``): both issues lose the sync's marker and remote
+    links and stay as they are; later changes of either are not synced."""
+
+    command: Literal["unlink_pair"] = "unlink_pair"
+
+
+Command = ManualSync | ResolveConflict | FullResync | LinkPair | UnlinkPair
+KINDS: dict[str, type[Command]] = {
     "manual_sync": ManualSync,
     "resolve_conflict": ResolveConflict,
     "full_resync": FullResync,
+    "link_pair": LinkPair,
+    "unlink_pair": UnlinkPair,
 }
 
 

@@ -1,10 +1,11 @@
-"""``jira-sync manual-sync`` and ``jira-sync resolve``: operator commands onto the command
-topic, the same bodies as the seed's and as ``POST /manual-sync``."""
+"""``jira-sync manual-sync``, ``resolve`` and ``unlink``: operator commands onto the
+command topic, the same bodies as the seed's and as ``POST /manual-sync``."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,20 @@ def resolve(sync_id: str, direction: str, env_file: Path) -> None:
     send_command(env_file, body)
 
 
+@click.command("unlink")
+@click.argument("sync_id")
+@env_file_option()
+def unlink(sync_id: str, env_file: Path) -> None:
+    """End a pair: both issues lose the sync's link marker and remote links and stay as
+    they are; later changes of either are not synced.
+
+    \b
+    Example:
+      jira-sync unlink PROJ1-123#PROJ2-456
+    """
+    send_command(env_file, {"command": "unlink_pair", "sync_id": sync_id})
+
+
 def send_command(env_file: Path, body: dict[str, Any]) -> None:
     """A command body checked as the worker will check it, then put on the command topic;
     a usage error or Kafka's refusal ends the CLI with its message."""
@@ -76,6 +91,11 @@ def send_command(env_file: Path, body: dict[str, Any]) -> None:
 
 async def publish_command(settings: Settings, command: Command) -> None:
     """One command on the command topic, acknowledged by every in-sync replica."""
+    await publish_commands(settings, [command])
+
+
+async def publish_commands(settings: Settings, commands: Sequence[Command]) -> None:
+    """Commands on the command topic in order, each acknowledged by every in-sync replica."""
     servers, security = settings.kafka_bootstrap_servers, settings.kafka_security()
     producer = AIOKafkaProducer(
         bootstrap_servers=servers,
@@ -86,6 +106,11 @@ async def publish_command(settings: Settings, command: Command) -> None:
     await started(producer, servers, security, 30.0)
     try:
         topic = Topics(settings.kafka_topic_prefix).commands
-        await producer.send_and_wait(topic, command.to_bytes(), key=command.key.encode())
+        sent = [
+            await producer.send(topic, command.to_bytes(), key=command.key.encode())
+            for command in commands
+        ]
+        for delivery in sent:
+            await delivery
     finally:
         await producer.stop()

@@ -1,25 +1,31 @@
-"""``jira-sync match --dry-run``: propose pairs between issues that existed on both sites
-before the sync (``jira_sync.ops.match_plan`` decides; ``match_read`` reads JIRA;
-``match_view`` prints). Nothing is written: ``--apply`` (linking the pairs) is not built
-yet and exits 2."""
+"""``jira-sync match``: propose pairs between issues that existed on both sites before the
+sync (``jira_sync.ops.match_plan`` decides; ``match_read`` reads JIRA; ``match_view``
+prints). ``--dry-run`` writes nothing; ``--apply`` sends one ``link_pair`` command per
+proposed pair not linked yet onto the command topic: the worker links them
+(``streams.sync.linking``: fields that differ become conflicts), and a pair linked already
+is left as it is, so applying twice changes nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from aiokafka.errors import KafkaError
 
 from jira_sync.config_cmd import env_file_option, operator_settings
+from jira_sync.ops.commands_cmd import publish_commands
 from jira_sync.ops.match_plan import Issue, Plan, plan
 from jira_sync.ops.match_read import MatchError, Query, read_both
 from jira_sync.ops.match_view import csv_text, summary_line, table
+from streams.commands import LinkPair
 from streams.jira.errors import JiraError
 from streams.settings import Settings
 
 NAMED_RULES = ("key-in-summary", "summary-created", "jql")
-NOT_BUILT = "jira-sync match: --apply is not built yet; --dry-run shows the plan"
 
 
 def _rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -40,8 +46,10 @@ def _rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
 )
 @click.option("--jql1", default="", help="With --rule jql: the condition on site 1's issues.")
 @click.option("--jql2", default="", help="With --rule jql: the condition on site 2's issues.")
-@click.option("--dry-run", is_flag=True, help="Show the plan, write nothing (required for now).")
-@click.option("--apply", is_flag=True, help="Link the pairs: not built yet (exit 2).")
+@click.option("--dry-run", is_flag=True, help="Show the plan, write nothing.")
+@click.option(
+    "--apply", is_flag=True, help="Link the proposed pairs (the worker does it; needs Kafka)."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="The plan as CSV on stdout, counts on stderr.")
 @env_file_option()
 def match(
@@ -58,16 +66,33 @@ def match(
       jira-sync match --rule key-in-summary --dry-run --csv > plan.csv
       jira-sync match --rule jql --jql1 'labels = migrated' --jql2 'labels = migrated' --dry-run
     """
-    if apply:
-        click.echo(NOT_BUILT, err=True)
-        sys.exit(2)
-    if not dry_run:
-        raise click.UsageError("give --dry-run: only the plan is built (--apply is not yet)")
+    if apply == dry_run:
+        raise click.UsageError("give --dry-run (show the plan) or --apply (link its pairs)")
     query = _query(rule, jql1, jql2)
     settings = operator_settings(env_file)
     one, two = _read(settings, query)
     shown = "jql (same summary)" if rule == "jql" else rule
-    _show(plan(query.rule, one, two), settings, shown, as_csv)
+    proposed = plan(query.rule, one, two)
+    _show(proposed, settings, shown, as_csv)
+    if apply:
+        _apply(settings, proposed)
+
+
+def _apply(settings: Settings, proposed: Plan) -> None:
+    """A ``link_pair`` command for each pair not linked yet (ambiguous ones never)."""
+    now = datetime.now(UTC)
+    wanted = [p for p in proposed.pairs if not p.linked]
+    commands = [
+        LinkPair(command_id=f"match:{uuid.uuid4()}", issued_at=now, sync_id=p.sync_id)
+        for p in wanted
+    ]
+    try:
+        asyncio.run(publish_commands(settings, commands))
+    except KafkaError as error:
+        click.echo(f"jira-sync match: Kafka did not take the link commands: {error}", err=True)
+        sys.exit(1)
+    linked = len(proposed.pairs) - len(wanted)
+    click.echo(f"sent {len(commands)} link commands ({linked} pairs linked already)", err=True)
 
 
 def _read(settings: Settings, query: Query) -> tuple[list[Issue], list[Issue]]:

@@ -40,6 +40,7 @@ class Issue:
     created: str = ""  # ISO time in UTC; the date (first 10 characters) is compared
     fields: dict[str, str] = field(default_factory=dict)  # the rule's field as text
     link: str | None = None  # the pair id its link marker names, if it carries one
+    id: str = ""  # JIRA's issue id (a pair id is "<site>:<the origin's id>")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Pair:
     key1: str
     key2: str
     why: str  # the rule that proposed it
-    linked: bool = False  # both issues already carry markers naming the same pair
+    linked: bool = False  # one issue's marker names the pair the other one started
 
     @property
     def sync_id(self) -> str:
@@ -147,21 +148,22 @@ def _paired(found: set[str], back: Edges) -> str | None:
     return other if len(back.get(other, ())) == 1 else None
 
 
-def _linked(key1: str, key2: str, links: dict[str, str | None]) -> bool:
-    one, two = links.get(f"1:{key1}"), links.get(f"2:{key2}")
-    return one is not None and one == two
+def _linked(one: Issue, two: Issue) -> bool:
+    """Synced already: the counterpart's marker names its origin's pair (a pair made by the
+    sync, or linked by ``--apply``: site 2's issue names site 1's)."""
+    return bool((one.id and two.link == f"1:{one.id}") or (two.id and one.link == f"2:{two.id}"))
 
 
 def plan(rule: str, one: Sequence[Issue], two: Sequence[Issue]) -> Plan:
     """The pairs ``rule`` proposes, the issues set apart as ambiguous, the unmatched."""
     edges, one, two = candidates(rule, one, two), _sorted(one), _sorted(two)
     back = _reverse(edges)
-    links = {f"{s}:{i.key}": i.link for s, side in ((1, one), (2, two)) for i in side}
+    by_key = {i.key: i for i in two}
     pairs = []
     for issue in one:
         other = _paired(edges.get(issue.key, set()), back)
         if other is not None:
-            pairs.append(Pair(issue.key, other, rule, _linked(issue.key, other, links)))
+            pairs.append(Pair(issue.key, other, rule, _linked(issue, by_key[other])))
     ambiguous = [*_apart(1, one, edges, back), *_apart(2, two, back, edges)]
     unmatched1 = tuple(i.key for i in one if not edges.get(i.key))
     unmatched2 = tuple(i.key for i in two if not back.get(i.key))

@@ -103,6 +103,7 @@ def planned(issue: JiraIssue, rule: str, field_id: str | None) -> Issue:
         created=created.astimezone(UTC).isoformat() if created else "",
         fields={rule.removeprefix("field:"): text_of(fields.get(field_id))} if field_id else {},
         link=link if isinstance(link, str) else None,
+        id=issue.id,
     )
 
 

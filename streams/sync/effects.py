@@ -45,6 +45,7 @@ from streams.sync.messages import (
     CrossLink,
     DeleteIssue,
     Fetch,
+    Mark,
     Observation,
     ReadResolution,
     RecoverCreate,
@@ -204,6 +205,9 @@ class Effects:
             run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)
+        elif isinstance(action, Mark):
+            marker = markers.signed(action.link, self.nonce(), self.config.marker_secret)
+            await self.clients[action.site].set_property(action.issue_key, LINK_PROPERTY, marker)
         elif isinstance(action, Attribute):
             body = text_to_adf(action.text)
             if body is not None:

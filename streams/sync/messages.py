@@ -108,7 +108,24 @@ class CommentChanged:
         return f"{self.site}:{self.comment_id}"
 
 
-PairMessage = IssueChanged | Reexamine | Resolve | CommentChanged
+@dataclass(frozen=True)
+class LinkExisting:
+    """The operator links two issues that already exist (``jira-sync match --apply``):
+    the pair starts with both sides and no agreed value (``streams.sync.linking``)."""
+
+    sync_id: str  # KEY1#KEY2 as the operator named it
+    site1_id: str
+    site2_id: str
+
+
+@dataclass(frozen=True)
+class EndPair:
+    """The operator ends the pair (``jira-sync unlink``): both issues stay as they are."""
+
+    sync_id: str
+
+
+PairMessage = IssueChanged | Reexamine | Resolve | CommentChanged | LinkExisting | EndPair
 
 
 @dataclass(frozen=True)
@@ -232,6 +249,16 @@ class WriteFields:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """The link marker on an issue the pair did not create (a linked existing issue):
+    ``link`` names the pair and its other issue; the effect signs it."""
+
+    site: SiteNumber
+    issue_key: str
+    link: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Attribute:
     """A line on the counterpart naming who did what on the origin (a reporter the site
     would not take), written as a comment by the sync account: it never comes back."""
@@ -299,6 +326,7 @@ Action = (
     | RecoverCreate
     | CrossLink
     | WriteFields
+    | Mark
     | Attribute
     | TransitionTo
     | ReadResolution

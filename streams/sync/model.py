@@ -36,7 +36,7 @@ from streams.state import (
     PairState,
     PairStatus,
 )
-from streams.sync import moves, visibility
+from streams.sync import linking, moves, visibility
 from streams.sync.creating import (
     create_actions,
     earlier_comments,
@@ -74,7 +74,9 @@ from streams.sync.messages import (
     CopyComment,
     CrossLink,
     DeleteComment,
+    EndPair,
     IssueChanged,
+    LinkExisting,
     Observation,
     PairMessage,
     Reexamine,
@@ -125,6 +127,10 @@ def decide(
         return _reexamine(message, pair, config, now, observed)
     if isinstance(message, CommentChanged):
         return _comment(message, pair, config, now)
+    if isinstance(message, LinkExisting):
+        return linking.link_existing(message, pair, config, now, observed)
+    if isinstance(message, EndPair):
+        return linking.end_pair(message, pair, now)
     return _changed(message, pair, config, now, observed)
 
 

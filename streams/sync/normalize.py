@@ -18,7 +18,9 @@ from streams.sync.fields import FieldMaps, canonical
 from streams.sync.messages import (
     ChangeKind,
     CommentChanged,
+    EndPair,
     IssueChanged,
+    LinkExisting,
     PairMessage,
     Reexamine,
     Resolve,
@@ -36,6 +38,24 @@ COMMENT_KINDS: dict[str, Literal["created", "updated", "deleted"]] = {
     EventKind.COMMENT_UPDATED: "updated",
     EventKind.COMMENT_DELETED: "deleted",
 }
+
+
+ROUTE_EVENT = "jira-sync:route"  # the worker's own: an issue's pair, set by a link command
+
+
+def route_envelope(
+    site: SiteNumber, issue_id: str, pair_id: str, event_id: str, now: datetime
+) -> WebhookEnvelope:
+    """An instruction to site ``site``'s route agent: ``issue_id`` belongs to ``pair_id``
+    from now on (an envelope: only the worker writes them, never the ingress)."""
+    return WebhookEnvelope(
+        site=site,
+        webhook_id=event_id,
+        received_at=now,
+        event_type=ROUTE_EVENT,
+        issue_id=issue_id,
+        payload={"pair_id": pair_id},
+    )
 
 
 def snapshot_envelope(
@@ -154,6 +174,10 @@ def message_to_json(message: PairMessage) -> dict[str, Any]:
         return {"type": "resolve", "winner": message.winner, "sync_id": message.sync_id}
     if isinstance(message, CommentChanged):
         return {"type": "comment", **dataclasses.asdict(message)}
+    if isinstance(message, LinkExisting):
+        return {"type": "link", **dataclasses.asdict(message)}
+    if isinstance(message, EndPair):
+        return {"type": "end", "sync_id": message.sync_id}
     return {"type": "change", **change_to_json(message)}
 
 
@@ -165,6 +189,10 @@ def message_from_json(raw: dict[str, Any]) -> PairMessage:
         return Resolve(winner=raw["winner"], sync_id=raw["sync_id"])
     if kind == "comment":
         return CommentChanged(**{k: v for k, v in raw.items() if k != "type"})
+    if kind == "link":
+        return LinkExisting(raw["sync_id"], str(raw["site1_id"]), str(raw["site2_id"]))
+    if kind == "end":
+        return EndPair(raw["sync_id"])
     return change_from_json(raw)
 
 

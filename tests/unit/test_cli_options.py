@@ -111,6 +111,7 @@ def test_every_command_with_a_settings_file_takes_it_the_same_way() -> None:
         "resolve",
         "resync",
         "status",
+        "unlink",
         "up",
         "verify-log",
         "worker",

@@ -178,10 +178,19 @@ def test_a_key_read_twice_counts_once() -> None:
 
 
 def test_pairs_already_linked_are_marked() -> None:
-    one = [Issue("A-1", "x", link="p-1"), Issue("A-2", "y", link="p-2")]
-    two = [Issue("B-1", "x", link="p-1"), Issue("B-2", "y", link="p-9"), Issue("B-3", "z")]
+    one = [Issue("A-1", "x", id="11"), Issue("A-2", "y", id="12"), Issue("A-4", "w", link="2:24")]
+    two = [
+        Issue("B-1", "x", link="1:11", id="21"),  # linked (or created) from site 1
+        Issue("B-2", "y", link="1:99", id="22"),  # a marker naming another pair
+        Issue("B-3", "z", id="23"),
+        Issue("B-4", "w", id="24"),  # created from site 2: site 1's copy names it
+    ]
     result = plan("summary", one, two)
-    assert [(p.sync_id, p.linked) for p in result.pairs] == [("A-1#B-1", True), ("A-2#B-2", False)]
+    assert [(p.sync_id, p.linked) for p in result.pairs] == [
+        ("A-1#B-1", True),
+        ("A-2#B-2", False),
+        ("A-4#B-4", True),
+    ]
 
 
 def test_empty_projects_plan_nothing() -> None:

@@ -1,6 +1,8 @@
 """``commands``: the operator's commands. A manual sync puts a snapshot of the issue on its
 site's events topic (the same path as webhooks); a full resync does so for every issue of
-the project(s); a resolve sends a ``Resolve`` message to the pair."""
+the project(s); a resolve sends a ``Resolve`` message to the pair; a link of two existing
+issues a ``LinkExisting`` message (and routes site 2's issue to the pair); an unlink an
+``EndPair``."""
 
 from __future__ import annotations
 
@@ -10,14 +12,30 @@ from typing import Any
 
 import faust
 
-from streams.commands import CommandError, FullResync, ManualSync, ResolveConflict, parse_command
+from streams.commands import (
+    CommandError,
+    FullResync,
+    LinkPair,
+    ManualSync,
+    ResolveConflict,
+    UnlinkPair,
+    parse_command,
+)
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.models import Issue
 from streams.sites import SITES, SiteNumber
+from streams.sync import hierarchy
 from streams.sync.applier import Applier
 from streams.sync.kafka_io import Sinks
-from streams.sync.messages import Resolve, pair_id_for, resync_event_id
-from streams.sync.normalize import encode_message, snapshot_envelope
+from streams.sync.messages import (
+    LINK_PROPERTY,
+    EndPair,
+    LinkExisting,
+    Resolve,
+    pair_id_for,
+    resync_event_id,
+)
+from streams.sync.normalize import encode_message, route_envelope, snapshot_envelope
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +78,14 @@ async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: ob
         resolve = Resolve(winner=winner, sync_id=command.sync_id)
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(resolve))
         return
+    if isinstance(command, LinkPair):
+        await link_pair(applier, sinks, command_id, command)
+        return
+    if isinstance(command, UnlinkPair):
+        pair_id = await pair_of(applier, command.sync_id)
+        end = EndPair(command.sync_id)
+        await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(end))
+        return
     if isinstance(command, FullResync):
         sites = SITES if command.source_instance is None else (command.source_instance,)
         for site in sites:
@@ -67,6 +93,55 @@ async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: ob
             log.info("full resync of site %d: %d issues fed", site, count)
         return
     raise CommandError(f"{type(command).__name__} is not carried out by this worker")
+
+
+async def link_pair(applier: Applier, sinks: Sinks, command_id: str, command: LinkPair) -> None:
+    """Two existing issues become one pair (its decisions: ``streams.sync.linking``), unless
+    either is synced already; site 2's issue is routed to the pair from now on."""
+    key1, key2 = command.sync_id.split("#")
+    one, two = await _linkable(applier, 1, key1), await _linkable(applier, 2, key2)
+    pair_id = pair_id_for(1, one.id)
+    problem = await _synced_elsewhere(applier, one, two, pair_id)
+    if problem is not None:
+        raise CommandError(problem)
+    link = LinkExisting(command.sync_id, one.id, two.id)
+    await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(link))
+    route = route_envelope(2, two.id, pair_id, f"link:{command_id}", datetime.now(UTC))
+    await sinks.events[2].send(key=two.id.encode(), value=route.to_bytes())
+    log.info("link", extra={"sync_id": command.sync_id, "pair": pair_id})
+
+
+async def _linkable(applier: Applier, site: SiteNumber, key: str) -> Issue:
+    try:
+        return await applier.clients[site].get_issue(
+            key, fields=["updated"], properties=[LINK_PROPERTY]
+        )
+    except NotFound:
+        raise CommandError(f"{key} does not exist on site {site}") from None
+
+
+async def _synced_elsewhere(applier: Applier, one: Issue, two: Issue, pair_id: str) -> str | None:
+    """Why the two issues cannot be linked: either is in another pair already (its marker,
+    or the remote link the sync adds to an origin); None when they can (or are linked)."""
+    for issue in (one, two):
+        marker = issue.properties.get(LINK_PROPERTY)
+        claimed = marker.get("pair_id") if isinstance(marker, dict) else None
+        if claimed is not None and claimed != pair_id:
+            return f"{issue.key} is synced already (pair {claimed}); unlink it first"
+    ours = await _remote_link(applier, 1, one.id, f"jira-sync:{pair_id}")
+    if ours is not None and not hierarchy.names(ours, two.key or ""):
+        return f"{one.key} is synced already with {hierarchy.linked_key(ours)}; unlink it first"
+    theirs = await _remote_link(applier, 2, two.id, f"jira-sync:{pair_id_for(2, two.id)}")
+    if theirs is not None:
+        return f"{two.key} is synced already with {hierarchy.linked_key(theirs)}; unlink it first"
+    return None
+
+
+async def _remote_link(applier: Applier, site: SiteNumber, issue: str, global_id: str) -> Any:
+    try:
+        return await applier.clients[site].remote_link(issue, global_id)
+    except NotFound:
+        return None
 
 
 async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id: str) -> int:

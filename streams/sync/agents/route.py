@@ -22,7 +22,7 @@ from streams.sync.fields import FieldMaps
 from streams.sync.kafka_io import Sinks, Table
 from streams.sync.keyed import Limits
 from streams.sync.messages import pair_id_for
-from streams.sync.normalize import change_from_envelope, encode_message
+from streams.sync.normalize import ROUTE_EVENT, change_from_envelope, encode_message
 from streams.wire import BadRecord, decode_event
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,9 @@ def install(
         except BadRecord as error:
             await sinks.reject(f"events-{site}", key, error.reason, None)
             return
+        if envelope.event_type == ROUTE_EVENT:  # a link command moved the issue to a pair
+            await routed(key, str(envelope.payload.get("pair_id")))
+            return
         change = change_from_envelope(envelope, maps)
         if change is None:
             return
@@ -62,11 +65,14 @@ def install(
         else:  # its first sight: the read of its marker brings its rich text along
             pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
             change = rich_text.read_through_rest(change, rich)
-            links[key] = pair_id.encode()
-            record = journal.route_record(site, key.decode(), pair_id)
-            await sinks.journal.send(key=key, value=record)
+            await routed(key, pair_id)
         log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
+
+    async def routed(key: bytes, pair_id: str) -> None:
+        links[key] = pair_id.encode()
+        record = journal.route_record(site, key.decode(), pair_id)
+        await sinks.journal.send(key=key, value=record)
 
     app.agent(source, name=f"route-{site}")(agent_for(app, limits, route))
 
