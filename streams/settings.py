@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     sync_status_transitions: bool = True
     sync_assignee: bool = False
     sync_comments: bool = True
+    sync_attachments: bool = True
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None
