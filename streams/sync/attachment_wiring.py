@@ -55,7 +55,8 @@ def wanted(
     if not any(isinstance(fact, ChangeSeen) for fact in decision.events):
         return False  # a duplicate, a stale event, a pair merged already in this resync
     ours = config.integration_accounts.get(message.site)
-    return message.kind == "snapshot" or (message.attachments and message.actor != ours)
+    by_us = ours is not None and message.actor == ours
+    return message.kind == "snapshot" or (message.attachments and not by_us)
 
 
 def complete(state: PairState | None) -> bool:
