@@ -26,7 +26,7 @@ from streams.sync.messages import (
     SyncAttachments,
     SyncConfig,
 )
-from streams.sync.settled import ChangeSeen
+from streams.sync.settled import ChangeSeen, PairStarted
 from streams.sync.visibility import PAUSED
 
 
@@ -52,7 +52,7 @@ def wanted(
         return failure is not None and failure.reason.startswith(COPY_ACTIONS)
     if not isinstance(message, IssueChanged) or message.kind == "deleted":
         return False
-    if not any(isinstance(fact, ChangeSeen) for fact in decision.events):
+    if not any(isinstance(fact, ChangeSeen | PairStarted) for fact in decision.events):
         return False  # a duplicate, a stale event, a pair merged already in this resync
     ours = config.integration_accounts.get(message.site)
     by_us = ours is not None and message.actor == ours

@@ -7,6 +7,7 @@ grows by a fraction of it."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -130,6 +131,13 @@ async def test_attachments_travel_both_ways_once_with_limits_and_deletions(
         assert "reply.txt" in files(p, 2, two)
         assert "reply.txt" not in files(p, 1, one)
         assert (uploads_by_sync(p, 1), uploads_by_sync(p, 2)) == (1, 1)
+
+        await p.send_command({"full_resync": True})  # every file looked at again: no change
+        await asyncio.sleep(2)
+        await p.quiet()
+        assert (uploads_by_sync(p, 1), uploads_by_sync(p, 2)) == (1, 1)
+        assert sorted(files(p, 1, one)) == ["scratch.tmp"]
+        assert sorted(files(p, 2, two)) == ["big.log", "reply.txt", "wide.txt"]
 
 
 def async_has_warnings(p: Pipeline, count: int) -> Any:
