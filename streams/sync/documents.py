@@ -15,8 +15,9 @@ nobody); a file that site does not have becomes a paragraph naming it,
 ``[screenshot.png]``: attachments are copied (``streams.sync.attachment_plan``), but a media
 node is not pointed at the copy yet (the copy's media id is per pair, these maps are not).
 Both are named in ``SiteDocument.lost``: the pair is warned and remembers what that site
-holds (``Rendered.held``), so the difference is never taken for an edit. Until media nodes are pointed at the copies, an edit made on the
-site without the file carries the ``[name]`` paragraph back to the other side too.
+holds (``Rendered.held``), so the difference is never taken for an edit. Until media nodes
+are pointed at the copies, an edit made on the site without the file carries the
+``[name]`` paragraph back to the other side too.
 
 Webhooks carry rich text as wiki markup, not ADF (``streams.jira.wiki``): such a value is
 never written anywhere; ``agrees`` only says whether it shows the agreed document, else
