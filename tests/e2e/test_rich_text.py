@@ -55,7 +55,7 @@ def mention(account: str, name: str) -> dict[str, Any]:
 
 
 def rich_document() -> dict[str, Any]:
-    """Every node type a partner writes (files aside: media nodes are not pointed at the copies), Alice
+    """Every node type a partner writes (files aside: attachments are not synced), Alice
     mentioned by her account (the same person on both sites, through the user map)."""
     document = copy.deepcopy(EVERY_NODE)
     document["content"] = [b for b in document["content"] if b["type"] != "mediaSingle"]
