@@ -5,8 +5,8 @@ a decision that carries no reads when the mapping file turns attachments on and
   an issue created with files), by someone other than the sync account (its own uploads
   are copies: their echo would find nothing to do);
 - a full resync or manual sync (a snapshot) looks at the pair;
-- a counterpart is made from a snapshot or from a created issue with files (then after the
-  create, on the issue it made);
+- a counterpart is made from a snapshot, a retry, a created issue with files, or a change
+  of files (then after the create, on the issue it made);
 - a retry follows an attachment action that failed.
 
 Never for a paused (restricted or unreachable) or orphaned pair."""
@@ -47,9 +47,9 @@ def wanted(
     creating = any(isinstance(action, CreateCounterpart) for action in decision.actions)
     if not creating and not complete(decision.state):
         return False
-    if isinstance(message, Reexamine):
+    if isinstance(message, Reexamine):  # a create retried, or an attachment action
         failure = pair.failure if pair is not None else None
-        return failure is not None and failure.reason.startswith(COPY_ACTIONS)
+        return creating or (failure is not None and failure.reason.startswith(COPY_ACTIONS))
     if not isinstance(message, IssueChanged) or message.kind == "deleted":
         return False
     if not any(isinstance(fact, ChangeSeen | PairStarted) for fact in decision.events):

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import UTC, datetime
 
 from streams.jira.models import Attachment
+from streams.records import WebhookEnvelope
 from streams.state import PairFailure
 from streams.sync.attachment_actions import (
     AttachmentRules,
@@ -22,9 +23,10 @@ from streams.sync.attachment_wiring import with_attachments
 from streams.sync.decision import Decision
 from streams.sync.events import fold
 from streams.sync.facts import Warned
+from streams.sync.fields import FieldMaps
 from streams.sync.messages import CreateCounterpart, IssueChanged, Reexamine, SyncConfig
 from streams.sync.model import decide
-from streams.sync.normalize import change_from_json, change_to_json
+from streams.sync.normalize import change_from_envelope, change_from_json, change_to_json
 from streams.sync.running import prepared
 from streams.sync.settled import ChangeSeen
 from tests.unit.sync import pairs
@@ -163,6 +165,10 @@ def test_a_counterpart_made_and_a_failed_copy_retried_look_at_attachments() -> N
     making = dataclasses.replace(seen_decision(pair), actions=[create])
     made = with_attachments(change(kind="snapshot"), pair, making, CONFIG)
     assert made.actions == [create, SyncAttachments()]
+    remade = with_attachments(Reexamine("retry"), pair, making, CONFIG)
+    assert remade.actions == [create, SyncAttachments()]
+    plain = with_attachments(change(kind="created"), pair, making, CONFIG)
+    assert plain.actions == [create]  # a new issue without files: nothing to look at
     failure = PairFailure(reason="CopyAttachment on site 2: HTTP 503", retryable=True, at=T0)
     failed = pairs.synced(T0).model_copy(update={"failure": failure})
     retry = Decision(failed, [], "in sync")
@@ -184,3 +190,27 @@ def test_the_attachments_flag_survives_the_pair_topic() -> None:
     flagged = change(attachments=True)
     assert change_from_json(change_to_json(flagged)) == flagged
     assert "attachments" not in change_to_json(change())
+
+
+def envelope(event: str, items: list[dict[str, str]], files: list[object]) -> WebhookEnvelope:
+    issue = {"id": "10001", "key": "PROJ1-1", "fields": {"summary": "S", "attachment": files}}
+    payload = {"timestamp": 1, "webhookEvent": event, "issue": issue, "changelog": {"items": items}}
+    return WebhookEnvelope(
+        site=1, webhook_id="w-1", received_at=T0, event_type=event, payload=payload
+    )
+
+
+def test_a_webhook_says_files_changed_by_its_attachment_items() -> None:
+    added = {"field": "Attachment", "fieldId": "attachment", "to": "10007", "toString": "a.txt"}
+    summary = {"field": "summary", "fieldId": "summary", "toString": "S"}
+    listed = [{"id": "10007", "filename": "a.txt", "size": 1}]
+
+    def flag(event: str, items: list[dict[str, str]], files: list[object]) -> bool:
+        found = change_from_envelope(envelope(event, items, files), FieldMaps())
+        assert isinstance(found, IssueChanged)
+        return found.attachments
+
+    assert flag("jira:issue_updated", [added], listed)
+    assert not flag("jira:issue_updated", [summary], listed)  # an edit of an issue with files
+    assert flag("jira:issue_created", [], listed)
+    assert not flag("jira:issue_created", [], [])
