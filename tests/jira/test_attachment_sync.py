@@ -18,6 +18,7 @@ from sandbox import Faults, SiteConfig
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
 from streams.jira.client import JiraClient
+from streams.jira.errors import JiraUnavailable
 from streams.jira.sites import open_client
 from streams.jira.transport import RetryPolicy, SiteAuth
 from streams.state import PairState
@@ -144,3 +145,25 @@ async def test_a_look_that_failed_is_done_again_by_the_retry() -> None:
         assert again.retry is None
         assert r.files(2) == {"spec.pdf": hashlib.sha256(DATA).hexdigest()}
         assert r.pair.failure is None
+
+
+async def test_a_download_broken_mid_file_copies_nothing_and_the_retry_copies_it() -> None:
+    async with rig() as r:
+        await r.snapshot()
+        await r.alice.add_attachment(r.key, "spec.pdf", chunks(DATA))
+        source = r.applier.clients[1]
+        whole = source.attachment_content
+
+        async def broken(attachment_id: str) -> AsyncIterator[bytes]:
+            async for chunk in whole(attachment_id):
+                yield chunk[:10]
+                raise JiraUnavailable("GET", "/media", None, ["connection reset"])
+
+        source.attachment_content = broken  # type: ignore[method-assign,assignment]
+        failed = await r.webhook()
+        assert failed.retry is not None
+        assert r.files(2) == {}  # no half file
+        source.attachment_content = whole  # type: ignore[method-assign]
+        again = await r.step(Reexamine("retry"))
+        assert again.retry is None
+        assert r.files(2) == {"spec.pdf": hashlib.sha256(DATA).hexdigest()}
