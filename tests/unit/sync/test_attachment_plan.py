@@ -96,7 +96,7 @@ def test_both_gone_leave_the_map_and_a_file_left_out_for_good_stays_out() -> Non
 
 
 def test_the_rules_leave_files_out_by_name_and_warn_about_size() -> None:
-    rules = AttachmentRules(True, max_bytes=100, include=["*.PDF", "*.txt"], exclude=["secret*"])
+    rules = AttachmentRules(True, max_bytes=100, include=("*.PDF", "*.txt"), exclude=("secret*",))
     one = [file("11", "a.pdf", 100), file("12", "b.exe"), file("13", "secret.txt")]
     one.append(file("14", "c.txt", 101))
     chosen = planned(sync(), listed(one, []), rules)
