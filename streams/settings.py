@@ -110,6 +110,7 @@ class Settings(BaseSettings):
     sync_assignee: bool = False
     sync_comments: bool = True
     sync_reporter_attribution: bool = True
+    sync_attachments: bool = True
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None

@@ -114,6 +114,9 @@ class PairState(_Frozen):
     # for by its marker before it is made again); a copy, edit or removal that failed for
     # good stays here, and is done again when both sides are next read.
     pending_comments: dict[str, datetime] = Field(default_factory=dict)
+    # Attachments: original ("1:10001", the side that added it) -> its copy ("2:10007";
+    # "2:" a file the other site refused as too large). Deletions follow originals only.
+    attachment_map: dict[str, str] = Field(default_factory=dict)
     warnings: list[PairWarning] = Field(default_factory=list)
     failure: PairFailure | None = None
     last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"

@@ -12,6 +12,7 @@ import click
 from jira_sync.config_cmd import env_file_option, port_option, settings_or_exit, store_option
 from streams.logs import configure_logging, secrets_of
 from streams.settings import Settings
+from streams.sync.attachment_actions import AttachmentRules
 from streams.sync.fields import (
     ASSIGNEE,
     DEFAULT_FIELDS,
@@ -65,6 +66,12 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         create_missing=settings.sync_create_missing_values,
         sync_comments=settings.sync_comments,
         attribution=settings.sync_reporter_attribution,
+        attachments=AttachmentRules(
+            settings.sync_attachments,
+            mapping.attachments.max_bytes,
+            tuple(mapping.attachments.include),
+            tuple(mapping.attachments.exclude),
+        ),
         marker_secret=settings.marker_secret(),
     )
 

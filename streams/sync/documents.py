@@ -11,11 +11,13 @@ so JIRA's own normalisations never look like an edit.
 
 Written to a site (``for_site``), the document takes that site's account and file ids. A
 mention of someone with no account there becomes the plain text ``@Name`` (it notifies
-nobody); a file that site does not have (attachments are not synced yet) becomes a
-paragraph naming it, ``[screenshot.png]``. Both are named in ``SiteDocument.lost``: the
-pair is warned and remembers what that site holds (``Rendered.held``), so the difference
-is never taken for an edit. Until attachments are synced, an edit made on the site without
-the file carries the ``[name]`` paragraph back to the other side too.
+nobody); a file that site does not have becomes a paragraph naming it,
+``[screenshot.png]``: attachments are copied (``streams.sync.attachment_plan``), but a media
+node is not pointed at the copy yet (the copy's media id is per pair, these maps are not).
+Both are named in ``SiteDocument.lost``: the pair is warned and remembers what that site
+holds (``Rendered.held``), so the difference is never taken for an edit. Until media nodes
+are pointed at the copies, an edit made on the site without the file carries the
+``[name]`` paragraph back to the other side too.
 
 Webhooks carry rich text as wiki markup, not ADF (``streams.jira.wiki``): such a value is
 never written anywhere; ``agrees`` only says whether it shows the agreed document, else
@@ -101,8 +103,8 @@ def unchanged(value: Any, base: Any) -> bool:
 def lost_note(site: SiteNumber, lost: tuple[str, ...]) -> str:
     """The warning for what ``site`` could not take of a document."""
     return (
-        f"{', '.join(lost)}: no account or file on site {site} (attachments are not synced); "
-        "written as plain text there"
+        f"{', '.join(lost)}: no account or file on site {site} (files in rich text are not "
+        "pointed at their copies); written as plain text there"
     )
 
 

@@ -31,7 +31,8 @@ from streams.jira.errors import (
 )
 from streams.jira.models import parse_jira_time
 from streams.jira.transport import RetryPolicy
-from streams.sync import comment_copies, creates, markers, screens
+from streams.sync import attachment_copies, comment_copies, creates, markers, screens
+from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, FieldsWritten, Warned
@@ -173,6 +174,8 @@ class Effects:
             return await creates.create(self, answer, action, at, durable)
         if isinstance(action, RecoverCreate):
             return await creates.recover(self, answer, action, at)
+        if isinstance(action, AttachmentAction):
+            return await attachment_copies.attachments(self, answer, action)
         start = answer.checkpoint()
         try:
             if isinstance(action, comment_copies.CommentEffect):

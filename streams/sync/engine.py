@@ -30,6 +30,7 @@ from streams.sync.messages import (
     PairMessage,
     RecoverCreate,
     Reexamine,
+    SyncAttachments,
     SyncConfig,
     TransitionTo,
     WriteFields,
@@ -116,7 +117,7 @@ async def _step(
     for action in decision.actions:
         if state is None:  # the pair is gone: nothing to carry out
             break
-        writes += 0 if isinstance(action, RecoverCreate) else 1
+        writes += 0 if isinstance(action, RecoverCreate | SyncAttachments) else 1
         carried = await applier.carry(state, action, now)  # with what it called for
         state = carried.state
         facts.extend(carried.events)

@@ -27,6 +27,10 @@ sides. Custom fields are named by their display name (resolved to each site's ow
       include_labels: [partner]               # only issues carrying one of these labels
       exclude_labels: [internal]              # never issues carrying one of these
       issue_types: [Bug, Task]                # only these types (site 1 names)
+    attachments:                              # which files travel (SYNC_ATTACHMENTS=true)
+      max_bytes: 10485760                     # larger ones: a warning on the pair, no copy
+      include: ["*.pdf", "*.png"]             # name globs (case-insensitive); empty: all
+      exclude: ["*.exe"]
 """
 
 from __future__ import annotations
@@ -61,6 +65,12 @@ class Filters(_Strict):
     issue_types: list[str] = Field(default_factory=list)
 
 
+class AttachmentsSpec(_Strict):
+    max_bytes: int | None = Field(default=None, ge=0)  # larger files: a warning, no copy
+    include: list[str] = Field(default_factory=list)  # name globs; empty: every file
+    exclude: list[str] = Field(default_factory=list)
+
+
 DefaultValue = str | float | list[str]
 
 
@@ -84,6 +94,7 @@ class MappingFile(_Strict):
     filters: Filters = Field(default_factory=Filters)
     resolutions: dict[str, str] = Field(default_factory=dict)
     transition_defaults: TransitionDefaults = Field(default_factory=TransitionDefaults)
+    attachments: AttachmentsSpec = Field(default_factory=AttachmentsSpec)
 
 
 class MappingError(ValueError):

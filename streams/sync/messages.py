@@ -11,6 +11,8 @@ from pydantic import SecretStr
 
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sites import SiteNumber as SiteNumber
+from streams.sync.attachment_actions import AttachmentRules, CopyAttachment, DeleteAttachment
+from streams.sync.attachment_actions import SyncAttachments as SyncAttachments
 from streams.sync.comment_actions import CopyComment as CopyComment
 from streams.sync.comment_actions import CopyComments as CopyComments
 from streams.sync.comment_actions import DeleteComment as DeleteComment
@@ -70,6 +72,9 @@ class IssueChanged:
     # Set when the pair its link marker named refused it (``streams.sync.markers``): the
     # issue starts a pair of its own, which warns why.
     refused: str | None = None
+    # A file was added or deleted (the changelog's ``Attachment`` items; a created issue
+    # with files), by someone other than the sync account (``streams.sync.normalize``).
+    attachments: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,7 @@ class SyncConfig:
     # there gets its origin's reporter; elsewhere, with ``attribution``, a comment names them.
     reporter_sites: frozenset[int] = frozenset()
     attribution: bool = False  # the worker's default is SYNC_REPORTER_ATTRIBUTION's (on)
+    attachments: AttachmentRules = field(default_factory=AttachmentRules)  # off by default
     # Signs the link markers of creates (``streams.sync.markers``).
     marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
@@ -332,4 +338,7 @@ Action = (
     | ReadResolution
     | Unlink
     | DeleteIssue
+    | SyncAttachments
+    | CopyAttachment
+    | DeleteAttachment
 )

@@ -37,6 +37,7 @@ from streams.state import (
     PairStatus,
 )
 from streams.sync import linking, moves, visibility
+from streams.sync.attachment_wiring import with_attachments
 from streams.sync.creating import (
     create_actions,
     earlier_comments,
@@ -121,6 +122,17 @@ def decide(
 ) -> Decision:
     """What to do about one message of a pair. Called again with ``observed`` filled in
     when the first answer asked for fresh reads (``Fetch``)."""
+    decision = _decided(message, pair, config, now, observed)
+    return with_attachments(message, pair, decision, config)
+
+
+def _decided(
+    message: PairMessage,
+    pair: PairState | None,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+) -> Decision:
     if isinstance(message, Resolve):
         return _resolve(message, pair, config, now, observed)
     if isinstance(message, Reexamine):

@@ -110,7 +110,18 @@ def change_from_envelope(
         updated=parse_jira_time(issue.fields.get("updated")),
         webhook_id=envelope.webhook_id,
         actor=webhook.user.account_id if webhook.user else None,
+        attachments=files_changed(webhook, kind),
     )
+
+
+def files_changed(webhook: JiraWebhook, kind: ChangeKind) -> bool:
+    """A file was added or deleted (an ``Attachment`` changelog item), or an issue was
+    created with files."""
+    items = webhook.changelog.items if webhook.changelog is not None else []
+    if any((item.field_id or item.field).lower() == "attachment" for item in items):
+        return True
+    files = webhook.issue.fields.get("attachment") if webhook.issue is not None else None
+    return kind == "created" and bool(files)
 
 
 def _comment_change(
@@ -137,6 +148,7 @@ def _comment_change(
 
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
     refused = {"refused": change.refused} if change.refused is not None else {}
+    files = {"attachments": True} if change.attachments else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -148,6 +160,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "actor": change.actor,
         "text_read": change.text_read,
         **refused,
+        **files,
     }
 
 
@@ -164,6 +177,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         actor=raw.get("actor"),
         text_read=bool(raw.get("text_read", False)),
         refused=raw.get("refused"),
+        attachments=bool(raw.get("attachments", False)),
     )
 
 

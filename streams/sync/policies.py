@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.sync import at_create, copy_policy, differences, markers, screens
+from streams.sync import at_create, attachment_plan, copy_policy, differences, markers, screens
+from streams.sync.attachment_actions import CopyAttachment, SyncAttachments
 from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
 from streams.sync.copy_policy import comment_plan as comment_plan
@@ -156,6 +157,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return guarded_move(action, said, config)
     if isinstance(action, CopyComment | CopyStep):
         return copy_policy.next_step(action, said, config.maps.users)
+    if isinstance(action, SyncAttachments | CopyAttachment):
+        return attachment_plan.after(action, said, config)
     return Followed()
 
 

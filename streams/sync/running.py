@@ -17,6 +17,7 @@ from typing import Any
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.jira.models import Comment
 from streams.state import PairState
+from streams.sync.attachment_actions import AttachmentsListed, SyncAttachments, UploadRefused
 from streams.sync.comment_actions import CopyStep
 from streams.sync.events import IssueObserved, PairEvent
 from streams.sync.facts import Cleared, Warned, WriteFailed
@@ -116,7 +117,18 @@ class CopyMissing:
     """The copy an update was asked of is gone (someone deleted it)."""
 
 
-Said = Refused | LeftOut | Searched | Moved | StatusHistory | CommentRead | CopyFound | CopyMissing
+Said = (
+    Refused
+    | LeftOut
+    | Searched
+    | Moved
+    | StatusHistory
+    | CommentRead
+    | CopyFound
+    | CopyMissing
+    | AttachmentsListed
+    | UploadRefused
+)
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,10 @@ def prepared(action: Action, pair: PairState) -> Action:
         return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
     if isinstance(action, Unlink):
         return dataclasses.replace(action, pair_id=pair.pair_id)
+    if isinstance(action, SyncAttachments):
+        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        keys = keys if all(keys) else ("", "")
+        return dataclasses.replace(action, keys=keys, known=dict(pair.attachment_map))
     return action
 
 

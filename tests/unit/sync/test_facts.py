@@ -13,6 +13,7 @@ import pytest
 
 from streams.state import PairState, PendingCreate
 from streams.sync.applier import Applied, Applier
+from streams.sync.attachment_facts import AttachmentCopied, AttachmentUnmapped
 from streams.sync.engine import FoldMismatch, Rejected, handle
 from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
 from streams.sync.facts import (
@@ -103,6 +104,8 @@ SAMPLES: list[PairEvent] = [
     CommentCopied("1:10010", "2:20010"),
     CommentUpdated("1:10010"),
     CommentUnmapped("1:10010"),
+    AttachmentCopied("1:10001", "2:20007", "ab" * 32, 5),
+    AttachmentUnmapped("1:10001"),
     IssueObserved(1, "10001", "PROJ1-1", {"summary": "S"}, {"summary": "S"}, T0),
 ]
 

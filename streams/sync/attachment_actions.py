@@ -1,0 +1,101 @@
+"""The attachment actions, what JIRA says of them, and the mapping file's rules.
+
+``SyncAttachments`` lists both issues' files (``fields.attachment``); the pure plan
+(``streams.sync.attachment_plan``) turns the listings into ``CopyAttachment`` (streamed from
+one side to the other) and ``DeleteAttachment`` (a copy whose original was deleted on the
+side that added it); ``streams.sync.attachment_copies`` carries them out."""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+from streams.jira.models import Attachment
+from streams.sites import SiteNumber
+
+COPY_ACTIONS = ("SyncAttachments", "CopyAttachment", "DeleteAttachment")  # failure names
+
+
+@dataclass(frozen=True)
+class AttachmentRules:
+    """Which files travel (the mapping file's ``attachments:``): none when not ``enabled``;
+    over ``max_bytes`` never (a warning on the pair); ``include`` (when given) and
+    ``exclude`` are globs on the file name (``*.pdf``, ``screenshot-*``), case-insensitive."""
+
+    enabled: bool = False
+    max_bytes: int | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def admits(self, filename: str) -> bool:
+        name = filename.lower()
+        if any(fnmatch.fnmatchcase(name, glob.lower()) for glob in self.exclude):
+            return False
+        return not self.include or any(
+            fnmatch.fnmatchcase(name, glob.lower()) for glob in self.include
+        )
+
+    def too_large(self, size: int) -> bool:
+        return self.max_bytes is not None and size > self.max_bytes
+
+
+@dataclass(frozen=True)
+class SyncAttachments:
+    """List both issues' attachments and copy or delete what the plan says. Filled in from
+    the pair before it is carried out (``running.prepared``): both keys (empty: the pair is
+    not complete, nothing is done), the attachment map and the files left out."""
+
+    keys: tuple[str, str] = ("", "")
+    known: dict[str, str] = field(default_factory=dict)  # "1:10001" -> "2:10005"
+
+    @property
+    def site(self) -> SiteNumber:
+        return 1
+
+
+@dataclass(frozen=True)
+class CopyAttachment:
+    """Stream attachment ``attachment_id`` of ``source_site`` to issue ``issue_key`` of
+    ``site`` (same name and type)."""
+
+    source_site: SiteNumber
+    attachment_id: str
+    filename: str
+    size: int
+    mime_type: str
+    site: SiteNumber
+    issue_key: str
+
+    @property
+    def source(self) -> str:
+        return f"{self.source_site}:{self.attachment_id}"
+
+
+@dataclass(frozen=True)
+class DeleteAttachment:
+    """Delete the copy ``attachment_id`` on ``site``: its original ``source`` is gone."""
+
+    site: SiteNumber
+    attachment_id: str
+    source: str
+
+
+AttachmentAction = SyncAttachments | CopyAttachment | DeleteAttachment
+
+
+@dataclass(frozen=True)
+class AttachmentsListed:
+    """Both issues' attachments as JIRA listed them (site 1, site 2)."""
+
+    one: list[Attachment]
+    two: list[Attachment]
+
+    def on(self, site: int) -> list[Attachment]:
+        return self.one if site == 1 else self.two
+
+
+@dataclass(frozen=True)
+class UploadRefused:
+    """The target site refused the file as too large (413): JIRA's reason."""
+
+    reason: str

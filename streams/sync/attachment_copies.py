@@ -1,0 +1,106 @@
+"""The attachment effects, each what JIRA answered: both issues' files listed
+(``AttachmentsListed``, for ``streams.sync.attachment_plan`` to judge), a file streamed from
+one site to the other (downloaded and uploaded chunk by chunk, its sha256 taken on the
+way: never whole in memory), a copy deleted. A copy JIRA failed (a 5xx, a time-out: it may
+have been made) is not sent again here: the pair's retry lists both sides again, and the
+plan takes a file of the same name and size on the target as the copy instead."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from streams.jira.errors import JiraError, NotFound, PermanentJiraError, RetryableJiraError
+from streams.jira.files import AttachmentTooLarge
+from streams.jira.models import Attachment
+from streams.sync.attachment_actions import (
+    AttachmentAction,
+    AttachmentsListed,
+    CopyAttachment,
+    DeleteAttachment,
+    SyncAttachments,
+    UploadRefused,
+)
+from streams.sync.attachment_facts import AttachmentCopied, AttachmentUnmapped
+from streams.sync.facts import WriteFailed
+from streams.sync.running import Answer, Retry, retry_of
+
+if TYPE_CHECKING:
+    from streams.sync.effects import Effects
+
+ATTACHMENT_FIELD = "attachment"
+
+
+async def attachments(applier: Effects, run: Answer, action: AttachmentAction) -> Retry | None:
+    """One attachment action; a failure is the pair's (retried when JIRA may do it later)."""
+    site = action.site
+    try:
+        if isinstance(action, SyncAttachments):
+            if all(action.keys):  # else the counterpart was not made: nothing to look at
+                site = 1
+                one = await listed(applier, 1, action.keys[0])
+                site = 2
+                run.said = AttachmentsListed(one, await listed(applier, 2, action.keys[1]))
+        elif isinstance(action, CopyAttachment):
+            await copied(applier, run, action)
+        else:
+            await deleted(applier, run, action)
+    except AttachmentTooLarge as error:
+        run.said = UploadRefused(str(error))
+    except RetryableJiraError as error:
+        run.add(_failed(action, site, error))
+        return retry_of(error)
+    except PermanentJiraError as error:
+        run.add(_failed(action, site, error))
+    return None
+
+
+async def listed(applier: Effects, site: int, key: str) -> list[Attachment]:
+    issue = await applier.clients[site].get_issue(key, fields=[ATTACHMENT_FIELD])
+    found = issue.fields.get(ATTACHMENT_FIELD) or []
+    return [Attachment.model_validate(one) for one in found if isinstance(one, dict)]
+
+
+async def copied(applier: Effects, run: Answer, action: CopyAttachment) -> None:
+    """The file streamed across. Its download is opened first, so an original gone since
+    it was listed (404) copies nothing (the next listing settles it)."""
+    source = applier.clients[action.source_site].attachment_content(action.attachment_id)
+    digest, sent = hashlib.sha256(), [0]
+    try:
+        first = await anext(source, b"")
+    except NotFound:
+        return
+
+    async def chunks() -> AsyncIterator[bytes]:
+        chunk: bytes | None = first
+        while chunk is not None:
+            digest.update(chunk)
+            sent[0] += len(chunk)
+            yield chunk
+            chunk = await anext(source, None)
+
+    target = applier.clients[action.site]
+    try:
+        made = await target.add_attachment(
+            action.issue_key, action.filename, chunks(), action.mime_type
+        )
+    finally:
+        closing = getattr(source, "aclose", None)
+        if closing is not None:
+            await closing()
+    copy = f"{action.site}:{made.id}"
+    run.add(AttachmentCopied(action.source, copy, digest.hexdigest(), sent[0]))
+
+
+async def deleted(applier: Effects, run: Answer, action: DeleteAttachment) -> None:
+    with contextlib.suppress(NotFound):
+        await applier.clients[action.site].delete_attachment(action.attachment_id)
+    run.add(AttachmentUnmapped(action.source))
+
+
+def _failed(action: AttachmentAction, site: int, error: JiraError) -> WriteFailed:
+    retryable = isinstance(error, RetryableJiraError)
+    after = error.retry_after if isinstance(error, RetryableJiraError) else None
+    return WriteFailed(type(action).__name__, 1 if site == 1 else 2, str(error), retryable, after)

@@ -1,0 +1,57 @@
+"""The pair's attachment facts (``streams.sync.events``): the original ``source``
+(``"1:10001"``: the side that added the file, and its id there) has its copy, or its copy
+is gone. The pair's ``attachment_map`` reads original -> copy, like its comment map; a copy
+``"2:"`` (no id) is a file left out for good (the target site refused it as too large)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from streams.state import PairState
+from streams.sync.events import PairEvent, event
+
+
+def _need(pair: PairState | None, fact: PairEvent) -> PairState:
+    if pair is None:
+        raise ValueError(f"{type(fact).__name__} needs a pair")
+    return pair
+
+
+def _mapped(pair: PairState, at: datetime, mapping: dict[str, str], copied: int) -> PairState:
+    counters = dict(pair.counters)
+    if copied:
+        counters["attachments"] = counters.get("attachments", 0) + copied
+    update = {"attachment_map": mapping, "counters": counters}
+    return pair.model_copy(update={**update, "version": pair.version + 1, "updated_at": at})
+
+
+@event
+@dataclass(frozen=True)
+class AttachmentCopied(PairEvent):
+    """``copy`` (``"2:10007"``) holds the bytes of ``source``: streamed there (``sha256``
+    of what was sent, ``size`` bytes), or found there already (same name and size: the
+    copy of a step that died before recording it, or the same file added on both sides)."""
+
+    source: str
+    copy: str
+    sha256: str | None = None
+    size: int | None = None
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        state = _need(pair, self)
+        made = 1 if self.sha256 is not None else 0
+        return _mapped(state, at, {**state.attachment_map, self.source: self.copy}, made)
+
+
+@event
+@dataclass(frozen=True)
+class AttachmentUnmapped(PairEvent):
+    """The original ``source`` and its copy are both gone (the copy deleted with it)."""
+
+    source: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        state = _need(pair, self)
+        kept = {k: v for k, v in state.attachment_map.items() if k != self.source}
+        return _mapped(state, at, kept, 0)
