@@ -43,6 +43,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         users=UserMap(dict(mapping.users)),
         security_levels=NameMap(dict(mapping.security_levels)),
         resolutions=NameMap(dict(mapping.resolutions)),
+        link_types=NameMap(dict(mapping.link_types)),
         transition_defaults={site: mapping.transition_defaults.on(site) for site in (1, 2)},
     )
     filters = mapping.filters

@@ -1,6 +1,7 @@
-"""Values carried only when a counterpart is created, never merged afterwards: the parent
-(a key of its own site, ``streams.sync.hierarchy``) and the reporter (who reported the issue
-on its origin).
+"""Values carried beside the merge, never merged: the parent (a key of its own site,
+``streams.sync.hierarchy``) and the reporter (who reported the issue on its origin), both
+set only when a counterpart is created, and the issue's outward links (ids of its own
+site; synced by ``streams.sync.issue_links``, after a create too).
 
 The reporter is set on the counterpart from the user map where the sync account may set it
 (JIRA's Modify Reporter permission; without it JIRA refuses the field as not on the screen,
@@ -13,13 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from streams.sites import SiteNumber
+from streams.sync import issue_links
 
 if TYPE_CHECKING:
     from streams.sync.knowledge import UserMap
 
 PARENT = "parent"  # ``{"id", "key", "subtask"}`` of the origin's parent
 REPORTER = "reporter"  # ``{"account": canonical account id or None, "name": display name}``
-ONLY_AT_CREATE = frozenset({"issuetype", PARENT, REPORTER})
+ISSUELINKS = "issuelinks"  # the side's outward links (``streams.sync.issue_links``)
+ONLY_AT_CREATE = frozenset({"issuetype", PARENT, REPORTER, ISSUELINKS})
 
 
 def values(site: SiteNumber, fields: dict[str, Any], users: UserMap) -> dict[str, Any]:
@@ -27,6 +30,8 @@ def values(site: SiteNumber, fields: dict[str, Any], users: UserMap) -> dict[str
     found: dict[str, Any] = {}
     if fields.get(PARENT):
         found[PARENT] = parent_ref(fields[PARENT], fields.get("issuetype"))
+    if ISSUELINKS in fields:
+        found[ISSUELINKS] = issue_links.seen_of(fields[ISSUELINKS])
     person = fields.get(REPORTER)
     if isinstance(person, dict):
         account = person.get("accountId")

@@ -31,12 +31,13 @@ from streams.jira.errors import (
 )
 from streams.jira.models import parse_jira_time
 from streams.jira.transport import RetryPolicy
-from streams.sync import attachment_copies, comment_copies, creates, markers, screens
+from streams.sync import attachment_copies, comment_copies, creates, link_effects, markers, screens
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, FieldsWritten, Warned
 from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
+from streams.sync.issue_links import LinkAction
 from streams.sync.messages import (
     LINK_PROPERTY,
     Action,
@@ -85,6 +86,7 @@ READ_FIELDS = [
     "issuetype",
     "parent",  # carried at the create (streams.sync.hierarchy), never merged
     "reporter",  # carried at the create (streams.sync.at_create), never merged
+    "issuelinks",  # synced by streams.sync.issue_links, never merged
     "status",
     "resolution",
     "updated",
@@ -176,6 +178,8 @@ class Effects:
             return await creates.recover(self, answer, action, at)
         if isinstance(action, AttachmentAction):
             return await attachment_copies.attachments(self, answer, action)
+        if isinstance(action, LinkAction):
+            return await self._linked(answer, action)
         start = answer.checkpoint()
         try:
             if isinstance(action, comment_copies.CommentEffect):
@@ -199,6 +203,16 @@ class Effects:
             answer.rollback(start)
             answer.add(failed(action, error))
             return retry_of(error)
+
+    async def _linked(self, answer: Answer, action: LinkAction) -> Retry | None:
+        try:
+            await link_effects.perform(self, answer, action)
+        except RetryableJiraError as error:
+            answer.add(failed(action, error))
+            return retry_of(error)
+        except PermanentJiraError as error:
+            answer.add(failed(action, error))
+        return None
 
     async def _perform(self, run: Answer, action: Action) -> None:
         if isinstance(action, WriteFields):

@@ -111,4 +111,5 @@ class IssueObserved(PairEvent):
 # The event classes of the pair (registered on import, so ``decode`` knows every one).
 import streams.sync.attachment_facts  # noqa: E402
 import streams.sync.facts  # noqa: E402
+import streams.sync.link_facts  # noqa: E402
 import streams.sync.settled  # noqa: E402, F401

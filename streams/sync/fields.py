@@ -85,6 +85,7 @@ class FieldMaps:
     custom: tuple[CustomField, ...] = ()
     security_levels: NameMap = field(default_factory=NameMap)  # see streams.sync.visibility
     resolutions: NameMap = field(default_factory=NameMap)
+    link_types: NameMap = field(default_factory=NameMap)  # issue link types, by name
     # site -> field name or id -> value for a transition screen's required field
     transition_defaults: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
 

@@ -13,6 +13,7 @@ sides. Custom fields are named by their display name (resolved to each site's ow
     security_levels: {"Partner visible": "Partner"}  # issues with these levels are copied,
                                           # with the mapped level; any other level: never
     resolutions: {"Fixed": "Done", "Won't Do": "Won't Fix"}   # set through transition screens
+    link_types:  {"Blocks": "Blocker"}        # issue link types
     transition_defaults:                      # a transition screen's required fields, per
       site1: {Resolution: "Fixed"}            # site, by field name or id: used when the
       site2: {Severity: "Major"}              # origin has no (mappable) value
@@ -93,6 +94,7 @@ class MappingFile(_Strict):
     custom_fields: list[CustomFieldSpec] = Field(default_factory=list)
     filters: Filters = Field(default_factory=Filters)
     resolutions: dict[str, str] = Field(default_factory=dict)
+    link_types: dict[str, str] = Field(default_factory=dict)  # issue link types, by name
     transition_defaults: TransitionDefaults = Field(default_factory=TransitionDefaults)
     attachments: AttachmentsSpec = Field(default_factory=AttachmentsSpec)
 

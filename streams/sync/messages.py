@@ -18,6 +18,7 @@ from streams.sync.comment_actions import CopyComments as CopyComments
 from streams.sync.comment_actions import DeleteComment as DeleteComment
 from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
+from streams.sync.issue_links import MakeLink, RemoveLink, SyncLinks
 
 D = TypeVar("D")
 
@@ -341,4 +342,7 @@ Action = (
     | SyncAttachments
     | CopyAttachment
     | DeleteAttachment
+    | SyncLinks
+    | MakeLink
+    | RemoveLink
 )

@@ -56,6 +56,7 @@ from streams.sync.decision import (
     settled,
 )
 from streams.sync.events import PairEvent, fold
+from streams.sync.link_wiring import with_links
 from streams.sync.merge import MergeResult
 from streams.sync.merging import (
     agrees_with_base,
@@ -123,7 +124,7 @@ def decide(
     """What to do about one message of a pair. Called again with ``observed`` filled in
     when the first answer asked for fresh reads (``Fetch``)."""
     decision = _decided(message, pair, config, now, observed)
-    return with_attachments(message, pair, decision, config)
+    return with_links(message, pair, with_attachments(message, pair, decision, config))
 
 
 def _decided(

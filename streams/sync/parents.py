@@ -22,6 +22,14 @@ if TYPE_CHECKING:
 async def counterpart(applier: Effects, target: SiteNumber, parent: dict[str, Any]) -> str | None:
     """The id on ``target`` of the counterpart of ``parent`` (an issue of the other site,
     ``hierarchy.parent_ref``); None when it has none that can be proved."""
+    found = await counterpart_ref(applier, target, parent)
+    return found[0] if found is not None else None
+
+
+async def counterpart_ref(
+    applier: Effects, target: SiteNumber, parent: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The counterpart's id and key on ``target`` (``counterpart``)."""
     origin, parent_id, key = other(target), str(parent["id"]), str(parent.get("key") or "")
     secret = applier.config.marker_secret
     try:
@@ -36,7 +44,7 @@ async def counterpart(applier: Effects, target: SiteNumber, parent: dict[str, An
         pair_id = str(seen.properties[LINK_PROPERTY]["pair_id"])
         back = await _link(applier, target, source, f"jira-sync:{pair_id}")
         if hierarchy.names(back, key):
-            return source
+            return source, str(seen.properties[LINK_PROPERTY].get("key") or source)
     link = await _link(applier, origin, parent_id, hierarchy.global_id(origin, parent_id))
     copy_key = hierarchy.linked_key(link)
     if copy_key is None:
@@ -48,7 +56,9 @@ async def counterpart(applier: Effects, target: SiteNumber, parent: dict[str, An
     except NotFound:
         return None
     marker = copy.properties.get(LINK_PROPERTY)
-    return copy.id if hierarchy.copy_of(marker, origin, parent_id, secret) else None
+    if not hierarchy.copy_of(marker, origin, parent_id, secret):
+        return None
+    return copy.id, copy.key or copy_key
 
 
 async def _link(applier: Effects, site: SiteNumber, issue: str, global_id: str) -> Any:

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.sync import at_create, attachment_plan, copy_policy, differences, markers, screens
+from streams.sync import (
+    at_create,
+    attachment_plan,
+    copy_policy,
+    differences,
+    link_policy,
+    markers,
+    screens,
+)
 from streams.sync.attachment_actions import CopyAttachment, SyncAttachments
 from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
@@ -36,6 +44,7 @@ from streams.sync.facts import (
     WriteFailed,
 )
 from streams.sync.fields import RESOLUTION, FieldMaps
+from streams.sync.issue_links import SyncLinks
 from streams.sync.messages import (
     Action,
     Attribute,
@@ -159,6 +168,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return copy_policy.next_step(action, said, config.maps.users)
     if isinstance(action, SyncAttachments | CopyAttachment):
         return attachment_plan.after(action, said, config)
+    if isinstance(action, SyncLinks):
+        return link_policy.after(action, said, config)
     return Followed()
 
 

@@ -22,6 +22,7 @@ from streams.sync.comment_actions import CopyStep
 from streams.sync.events import IssueObserved, PairEvent
 from streams.sync.facts import Cleared, Warned, WriteFailed
 from streams.sync.fields import Rendered
+from streams.sync.issue_links import LinksRead, SyncLinks
 from streams.sync.messages import (
     JUST_MADE,
     Action,
@@ -128,6 +129,7 @@ Said = (
     | CopyMissing
     | AttachmentsListed
     | UploadRefused
+    | LinksRead
 )
 
 
@@ -188,6 +190,9 @@ def prepared(action: Action, pair: PairState) -> Action:
         return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
     if isinstance(action, Unlink):
         return dataclasses.replace(action, pair_id=pair.pair_id)
+    if isinstance(action, SyncLinks):
+        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        return dataclasses.replace(action, keys=keys, made=frozenset(pair.links_made))
     if isinstance(action, SyncAttachments):
         keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
         keys = keys if all(keys) else ("", "")

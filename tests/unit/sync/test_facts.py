@@ -34,6 +34,7 @@ from streams.sync.facts import (
     WriteFailed,
     WritesIntended,
 )
+from streams.sync.link_facts import LinkMade, LinkRemoved, LinksSeen
 from streams.sync.messages import (
     Action,
     CommentChanged,
@@ -106,6 +107,9 @@ SAMPLES: list[PairEvent] = [
     CommentUnmapped("1:10010"),
     AttachmentCopied("1:10001", "2:20007", "ab" * 32, 5),
     AttachmentUnmapped("1:10001"),
+    LinksSeen({"1": ["Blocks|10002"], "2": []}, ["2|Blocker|20009"]),
+    LinkMade(2, "Blocker|20002"),
+    LinkRemoved(1, "Blocks|10002", "1|Blocks|10002"),
     IssueObserved(1, "10001", "PROJ1-1", {"summary": "S"}, {"summary": "S"}, T0),
 ]
 
