@@ -215,6 +215,10 @@ async def pipeline(
             "KAFKA_PARTITIONS": str(partitions),
             "KAFKA_SESSION_TIMEOUT_SECONDS": "8",
             "SYNC_CREATE_GRACE_SECONDS": "3",
+            # The attribution comment where the reporter cannot be set is one more write a
+            # create; tests of other things count writes without it (tests/e2e/test_people.py
+            # turns it on).
+            "SYNC_REPORTER_ATTRIBUTION": "false",
             **(env or {}),
         }
         for number, site in sites.items():

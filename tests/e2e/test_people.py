@@ -39,7 +39,8 @@ def comment_texts(issue: Issue) -> list[str]:
 async def test_the_reporter_is_set_where_the_sync_may_and_named_where_it_may_not(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
-    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=ROLES) as p:
+    env = {"SYNC_REPORTER_ATTRIBUTION": "true"}  # the worker's default; the harness's is off
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=ROLES, env=env) as p:
         await p.create(1, "Reported by Alice")
         await p.eventually(lambda: p.find(2, "Reported by Alice") is not None)
         origin_key = await p.create(2, "Reported by Bob")

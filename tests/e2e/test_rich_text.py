@@ -110,3 +110,10 @@ async def test_rich_text_travels_as_adf_both_ways_and_settles(
         assert (p.sync_writes(1), p.sync_writes(2)) == writes  # nothing loops
         assert description(origin) == description(twin) == canonical_adf(edited)
         assert len(origin.comments) == 1  # the copy never comes back
+
+        back = await p.create(2, "Rich ADF from site 2", description=rich_document())
+        await p.eventually(lambda: p.find(1, "Rich ADF from site 2") is not None)
+        arrived = p.find(1, "Rich ADF from site 2")
+        assert arrived is not None  # every node type the other way too
+        await p.eventually(lambda: description(arrived) == canonical_adf(rich_document()))
+        assert description(p.issues(2)[back]) == canonical_adf(rich_document())
