@@ -121,6 +121,8 @@ class PairState(_Frozen):
     # ("1" -> ["<type>|<other issue id>"]) and those the sync made ("2|<type>|<other id>").
     links: dict[str, list[str]] = Field(default_factory=dict)
     links_made: list[str] = Field(default_factory=list)
+    # The parent each side was last seen under ("1" -> parent id there, "" none).
+    parents: dict[str, str] = Field(default_factory=dict)
     warnings: list[PairWarning] = Field(default_factory=list)
     failure: PairFailure | None = None
     last_synced_at: dict[str, datetime] = Field(default_factory=dict)  # "1" / "2"

@@ -28,7 +28,7 @@ ONLY_AT_CREATE = frozenset({"issuetype", PARENT, REPORTER, ISSUELINKS})
 def values(site: SiteNumber, fields: dict[str, Any], users: UserMap) -> dict[str, Any]:
     """The parent and reporter in ``fields`` (REST or webhook), as the sync carries them."""
     found: dict[str, Any] = {}
-    if fields.get(PARENT):
+    if PARENT in fields:  # None: no parent (a webhook and a REST read list it as null)
         found[PARENT] = parent_ref(fields[PARENT], fields.get("issuetype"))
     if ISSUELINKS in fields:
         found[ISSUELINKS] = issue_links.seen_of(fields[ISSUELINKS])

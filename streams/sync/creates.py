@@ -32,6 +32,7 @@ from streams.sync.messages import (
     SiteNumber,
     other,
 )
+from streams.sync.parent_facts import ParentsSeen
 from streams.sync.running import (
     Answer,
     Candidate,
@@ -96,6 +97,7 @@ async def create(
         return retry_of(error)
     values, held = action.values, rendered.held
     run.add(CounterpartCreated(action.site, created.id, created.key, values, held))
+    run.add(_parents_seen(action, under, run))
     run.add(*reported(synced, rendered))
     if type_problem is None:
         run.add(Cleared("value-missing", "issuetype"))
@@ -149,6 +151,15 @@ async def _made(
         run.add(Warned("parent-not-set", why, field=PARENT))
         unparented = {k: v for k, v in fields.items() if k != PARENT}
         return await differences.create_within_screens(client, unparented, properties)
+
+
+def _parents_seen(action: CreateCounterpart, under: dict[str, Any], run: Answer) -> ParentsSeen:
+    """The parent each new issue is under (a later move is followed from there)."""
+    origin = action.values.get(PARENT)
+    unparented = any(isinstance(e, Warned) and e.code == "parent-not-set" for e in run.events)
+    made = "" if unparented else str(under.get(PARENT, {}).get("id", ""))
+    origin_id = str(origin["id"]) if isinstance(origin, dict) else ""
+    return ParentsSeen({str(other(action.site)): origin_id, str(action.site): made})
 
 
 async def _reporter(applier: Effects, site: SiteNumber, values: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,15 @@ from streams.jira.errors import (
 )
 from streams.jira.models import parse_jira_time
 from streams.jira.transport import RetryPolicy
-from streams.sync import attachment_copies, comment_copies, creates, link_effects, markers, screens
+from streams.sync import (
+    attachment_copies,
+    comment_copies,
+    creates,
+    link_effects,
+    markers,
+    parents,
+    screens,
+)
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.events import PairEvent
@@ -57,6 +65,7 @@ from streams.sync.messages import (
     Unlink,
     WriteFields,
 )
+from streams.sync.parent_actions import ParentAction
 from streams.sync.running import (
     REFUSED_WARNING,
     Answer,
@@ -178,8 +187,8 @@ class Effects:
             return await creates.recover(self, answer, action, at)
         if isinstance(action, AttachmentAction):
             return await attachment_copies.attachments(self, answer, action)
-        if isinstance(action, LinkAction):
-            return await self._linked(answer, action)
+        if isinstance(action, LinkAction | ParentAction):
+            return await self._related(answer, action)
         start = answer.checkpoint()
         try:
             if isinstance(action, comment_copies.CommentEffect):
@@ -204,9 +213,13 @@ class Effects:
             answer.add(failed(action, error))
             return retry_of(error)
 
-    async def _linked(self, answer: Answer, action: LinkAction) -> Retry | None:
+    async def _related(self, answer: Answer, action: LinkAction | ParentAction) -> Retry | None:
+        """Issue links and parents: reads, and the writes their policies chose."""
         try:
-            await link_effects.perform(self, answer, action)
+            if isinstance(action, LinkAction):
+                await link_effects.perform(self, answer, action)
+            else:
+                await parents.perform(self, answer, action)
         except RetryableJiraError as error:
             answer.add(failed(action, error))
             return retry_of(error)

@@ -19,6 +19,9 @@ from streams.sync.comment_actions import DeleteComment as DeleteComment
 from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 from streams.sync.issue_links import MakeLink, RemoveLink, SyncLinks
+from streams.sync.own_notes import Attribute as Attribute
+from streams.sync.own_notes import Mark as Mark
+from streams.sync.parent_actions import SyncParent, WriteParent
 
 D = TypeVar("D")
 
@@ -256,26 +259,6 @@ class WriteFields:
 
 
 @dataclass(frozen=True)
-class Mark:
-    """The link marker on an issue the pair did not create (a linked existing issue):
-    ``link`` names the pair and its other issue; the effect signs it."""
-
-    site: SiteNumber
-    issue_key: str
-    link: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Attribute:
-    """A line on the counterpart naming who did what on the origin (a reporter the site
-    would not take), written as a comment by the sync account: it never comes back."""
-
-    site: SiteNumber
-    issue_key: str
-    text: str
-
-
-@dataclass(frozen=True)
 class TransitionTo:
     site: SiteNumber
     issue_key: str
@@ -345,4 +328,6 @@ Action = (
     | SyncLinks
     | MakeLink
     | RemoveLink
+    | SyncParent
+    | WriteParent
 )

@@ -87,6 +87,7 @@ from streams.sync.messages import (
     TransitionTo,
     other,
 )
+from streams.sync.parent_wiring import with_parent
 from streams.sync.settled import (
     ChangeSeen,
     CommentSeen,
@@ -124,7 +125,8 @@ def decide(
     """What to do about one message of a pair. Called again with ``observed`` filled in
     when the first answer asked for fresh reads (``Fetch``)."""
     decision = _decided(message, pair, config, now, observed)
-    return with_links(message, pair, with_attachments(message, pair, decision, config))
+    decision = with_attachments(message, pair, decision, config)
+    return with_parent(message, pair, with_links(message, pair, decision))
 
 
 def _decided(

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from streams.jira.errors import NotFound
-from streams.sync import hierarchy
+from streams.jira.errors import BadRequest, NotFound
+from streams.sync import at_create, hierarchy
+from streams.sync.facts import Warned
 from streams.sync.messages import LINK_PROPERTY, SiteNumber, other
+from streams.sync.parent_actions import ParentAction, ParentRead, SyncParent, WriteParent
+from streams.sync.parent_facts import ParentsSeen
+from streams.sync.running import Answer
 
 if TYPE_CHECKING:
     from streams.sync.effects import Effects
@@ -66,3 +70,33 @@ async def _link(applier: Effects, site: SiteNumber, issue: str, global_id: str) 
         return await applier.clients[site].remote_link(issue, global_id)
     except NotFound:
         return None
+
+
+async def perform(applier: Effects, run: Answer, action: ParentAction) -> None:
+    """A move: where both issues are now (``SyncParent``), or the other one moved."""
+    if isinstance(action, WriteParent):
+        value = {"id": action.parent_id} if action.parent_id else None
+        try:
+            await applier.clients[action.site].edit_issue(
+                action.issue_key, fields={"parent": value}
+            )
+        except BadRequest as error:  # a parent at a level JIRA refuses there
+            why = f"not moved on site {action.site}: {error}"
+            run.add(Warned("parent-not-set", why, field="parent"))
+            return
+        run.add(ParentsSeen({str(action.site): action.parent_id or ""}))
+    elif all(action.keys):
+        run.said = await _where(applier, action)
+
+
+async def _where(applier: Effects, action: SyncParent) -> ParentRead:
+    here, there = action.site, other(action.site)
+    wanted = ["parent", "issuetype"]
+    issue = await applier.clients[here].get_issue(action.keys[here - 1], fields=wanted)
+    parent = at_create.parent_ref(issue.fields.get("parent"), issue.fields.get("issuetype"))
+    found = await counterpart_ref(applier, there, parent) if parent is not None else None
+    theirs = await applier.clients[there].get_issue(action.keys[there - 1], fields=wanted)
+    now = theirs.fields.get("parent")
+    there_id = str(now["id"]) if isinstance(now, dict) and now.get("id") else ""
+    kind = theirs.fields.get("issuetype")
+    return ParentRead(parent, found, there_id, isinstance(kind, dict) and bool(kind.get("subtask")))

@@ -27,6 +27,7 @@ from streams.sync import (
     differences,
     link_policy,
     markers,
+    parent_policy,
     screens,
 )
 from streams.sync.attachment_actions import CopyAttachment, SyncAttachments
@@ -60,6 +61,7 @@ from streams.sync.messages import (
     carried,
     other,
 )
+from streams.sync.parent_actions import SyncParent
 from streams.sync.running import (
     REFUSED_WARNING,
     Candidate,
@@ -170,6 +172,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return attachment_plan.after(action, said, config)
     if isinstance(action, SyncLinks):
         return link_policy.after(action, said, config)
+    if isinstance(action, SyncParent):
+        return parent_policy.after(action, said)
     return Followed()
 
 

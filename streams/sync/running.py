@@ -35,6 +35,7 @@ from streams.sync.messages import (
     Unlink,
     carried,
 )
+from streams.sync.parent_actions import ParentRead, SyncParent
 
 REFUSED_WARNING = "field-not-on-screen"  # a write's fields the edit screen refused
 
@@ -130,6 +131,7 @@ Said = (
     | AttachmentsListed
     | UploadRefused
     | LinksRead
+    | ParentRead
 )
 
 
@@ -190,6 +192,9 @@ def prepared(action: Action, pair: PairState) -> Action:
         return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
     if isinstance(action, Unlink):
         return dataclasses.replace(action, pair_id=pair.pair_id)
+    if isinstance(action, SyncParent):
+        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        return dataclasses.replace(action, keys=keys)
     if isinstance(action, SyncLinks):
         keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
         return dataclasses.replace(action, keys=keys, made=frozenset(pair.links_made))

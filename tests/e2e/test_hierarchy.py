@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from harness.pipeline import Pipeline, pipeline
+from harness.sites import SYNC_ACCOUNT
 from sandbox.model import Issue
 
 pytestmark = pytest.mark.integration
@@ -104,3 +105,32 @@ async def test_a_forged_marker_on_a_parent_never_puts_a_child_under_the_wrong_is
         child = await arrived(p, 2, "Child of forged")
         assert parent_key(child) == p.find(2, "Forged parent").key  # type: ignore[union-attr]
         assert parent_key(child) != target.key
+
+
+async def test_a_move_to_another_epic_or_out_of_it_follows_on_the_other_side(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=PARTNERS) as p:
+        first = await p.create(1, "First epic", issuetype={"name": "Epic"})
+        second = await p.create(1, "Second epic", issuetype={"name": "Epic"})
+        story = await p.create(1, "Loose story", issuetype={"name": "Story"})
+        first2, second2 = await arrived(p, 2, "First epic"), await arrived(p, 2, "Second epic")
+        copy = await arrived(p, 2, "Loose story")
+        await p.quiet()
+
+        await p.edit(1, story, parent={"key": first})  # put into an epic on site 1
+        await p.eventually(lambda: parent_key(p.issues(2)[str(copy.key)]) == first2.key)
+        await p.edit(2, str(copy.key), parent={"key": second2.key})  # moved on site 2
+        await p.eventually(lambda: parent_key(p.issues(1)[story]) == second)
+        await p.edit(1, story, parent=None)  # taken out of its epic
+        await p.eventually(lambda: parent_key(p.issues(2)[str(copy.key)]) is None)
+        await p.quiet()
+        moves = [
+            c
+            for n in (1, 2)
+            for c in p.sites[n].emulator.calls
+            if c.email == SYNC_ACCOUNT and c.method == "PUT"
+        ]
+        assert len(moves) == 3  # one move each time, and no echo moved anything back
+        failures = [s for s in (await p.pair_states()).values() if s.get("failure")]
+        assert failures == []

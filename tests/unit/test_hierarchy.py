@@ -27,7 +27,7 @@ def test_the_parent_is_read_with_the_childs_level_and_never_without_an_id() -> N
     }
     story = {"parent": {"id": "7", "key": "A-7"}, "issuetype": {"name": "Story"}}
     assert canonical(2, story, FieldMaps())["parent"]["subtask"] is False
-    assert "parent" not in canonical(1, {"parent": None, "summary": "x"}, FieldMaps())
+    assert canonical(1, {"parent": None, "summary": "x"}, FieldMaps())["parent"] is None
     assert hierarchy.parent_ref({"key": "A-1"}, SUBTASK) is None
 
 

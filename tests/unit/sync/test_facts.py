@@ -45,6 +45,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import Decision, decide
+from streams.sync.parent_facts import ParentsSeen
 from streams.sync.settled import (
     ChangeSeen,
     CommentSeen,
@@ -110,6 +111,7 @@ SAMPLES: list[PairEvent] = [
     LinksSeen({"1": ["Blocks|10002"], "2": []}, ["2|Blocker|20009"]),
     LinkMade(2, "Blocker|20002"),
     LinkRemoved(1, "Blocks|10002", "1|Blocks|10002"),
+    ParentsSeen({"1": "10001", "2": ""}),
     IssueObserved(1, "10001", "PROJ1-1", {"summary": "S"}, {"summary": "S"}, T0),
 ]
 
