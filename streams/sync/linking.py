@@ -18,6 +18,7 @@ from datetime import datetime
 
 from streams.state import FieldConflict, IssueRef, PairState, PairStatus
 from streams.sync import visibility
+from streams.sync.at_create import PARENT
 from streams.sync.decision import Decision, Rejected, settled
 from streams.sync.messages import (
     Action,
@@ -103,8 +104,14 @@ def linked_state(
         base=base,
         conflicts=conflicts,
         markers={"1": side_marker(one.updated), "2": side_marker(two.updated)},
+        parents={"1": _parent_id(one), "2": _parent_id(two)},  # where each is: no move
         updated_at=now,
     )
+
+
+def _parent_id(seen: Observation) -> str:
+    parent = seen.values.get(PARENT)
+    return str(parent["id"]) if isinstance(parent, dict) else ""
 
 
 def end_pair(message: EndPair, pair: PairState | None, now: datetime) -> Decision:

@@ -49,6 +49,7 @@ def test_both_sides_are_read_then_the_pair_starts_with_its_differences_in_confli
     assert set(state.conflicts) == {"priority"}
     assert (state.conflicts["priority"].site1, state.conflicts["priority"].site2) == ("High", "Low")
     assert state.base == {"summary": "Printer", "labels": []}
+    assert state.parents == {"1": "", "2": ""}  # where each is: a later change moves nothing
     link = {"pair_id": "1:10005", "site": 1, "id": "10005", "key": "PROJ1-5"}
     assert linked.actions == [Mark(2, "PROJ2-9", link), CrossLink(2, best_effort=True)]
 
@@ -103,3 +104,11 @@ def test_an_unlink_orphans_the_pair_and_unlinks_both_issues_once() -> None:
     relinked = decide(LINK, ended.state, CONFIG, T0, BOTH)  # an ended pair may start again
     assert relinked.state is not None
     assert relinked.state.status is PairStatus.CONFLICTED
+
+
+def test_the_parents_the_issues_are_under_when_linked_are_kept_not_moved() -> None:
+    epic = {"id": "10099", "key": "PROJ1-99", "subtask": False}
+    under = {1: seen(1, "PROJ1-5", "10005", parent=epic), 2: BOTH[2]}
+    state = decide(LINK, None, CONFIG, T0, under).state
+    assert state is not None
+    assert state.parents == {"1": "10099", "2": ""}
