@@ -46,10 +46,10 @@ async def counterpart_ref(
     source = hierarchy.copied_from(seen.properties.get(LINK_PROPERTY), target, secret)
     if source is not None:
         pair_id = str(seen.properties[LINK_PROPERTY]["pair_id"])
-        back = await _link(applier, target, source, f"jira-sync:{pair_id}")
+        back = await remote_link(applier, target, source, f"jira-sync:{pair_id}")
         if hierarchy.names(back, key):
             return source, str(seen.properties[LINK_PROPERTY].get("key") or source)
-    link = await _link(applier, origin, parent_id, hierarchy.global_id(origin, parent_id))
+    link = await remote_link(applier, origin, parent_id, hierarchy.global_id(origin, parent_id))
     copy_key = hierarchy.linked_key(link)
     if copy_key is None:
         return None
@@ -65,7 +65,8 @@ async def counterpart_ref(
     return copy.id, copy.key or copy_key
 
 
-async def _link(applier: Effects, site: SiteNumber, issue: str, global_id: str) -> Any:
+async def remote_link(applier: Effects, site: SiteNumber, issue: str, global_id: str) -> Any:
+    """The issue's remote link with ``global_id`` (None: it has none)."""
     try:
         return await applier.clients[site].remote_link(issue, global_id)
     except NotFound:

@@ -24,7 +24,7 @@ from streams.commands import (
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.models import Issue
 from streams.sites import SITES, SiteNumber
-from streams.sync import hierarchy
+from streams.sync import hierarchy, parents
 from streams.sync.applier import Applier
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import (
@@ -128,20 +128,13 @@ async def _synced_elsewhere(applier: Applier, one: Issue, two: Issue, pair_id: s
         claimed = marker.get("pair_id") if isinstance(marker, dict) else None
         if claimed is not None and claimed != pair_id:
             return f"{issue.key} is synced already (pair {claimed}); unlink it first"
-    ours = await _remote_link(applier, 1, one.id, f"jira-sync:{pair_id}")
+    ours = await parents.remote_link(applier, 1, one.id, f"jira-sync:{pair_id}")
     if ours is not None and not hierarchy.names(ours, two.key or ""):
         return f"{one.key} is synced already with {hierarchy.linked_key(ours)}; unlink it first"
-    theirs = await _remote_link(applier, 2, two.id, f"jira-sync:{pair_id_for(2, two.id)}")
+    theirs = await parents.remote_link(applier, 2, two.id, f"jira-sync:{pair_id_for(2, two.id)}")
     if theirs is not None:
         return f"{two.key} is synced already with {hierarchy.linked_key(theirs)}; unlink it first"
     return None
-
-
-async def _remote_link(applier: Applier, site: SiteNumber, issue: str, global_id: str) -> Any:
-    try:
-        return await applier.clients[site].remote_link(issue, global_id)
-    except NotFound:
-        return None
 
 
 async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id: str) -> int:
