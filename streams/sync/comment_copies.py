@@ -67,10 +67,12 @@ async def copy_earlier(
     again at the next merge."""
     if not action.issue_key:  # still ``JUST_MADE``: no counterpart was made
         return None
+    ours = applier.config.integration_accounts.get(action.source_site)
     try:
         async for one in applier.clients[action.source_site].comments(action.source_key):
             ref = f"{action.source_site}:{one.id}"
-            if one.internal or ref in action.known:
+            by_us = ours is not None and (one.author or {}).get("accountId") == ours
+            if one.internal or ref in action.known or by_us:
                 continue
             key, pending = action.issue_key, ref in action.pending
             copy = CopyComment(

@@ -25,6 +25,7 @@ from streams.sync.messages import (
     CreateCounterpart,
     IssueChanged,
     RecoverCreate,
+    SiteNumber,
     SyncConfig,
     TransitionTo,
     carried,
@@ -50,6 +51,17 @@ def create_actions(
         resolution = values.get("resolution")
         actions.append(TransitionTo(create.site, "", status, guarded=True, resolution=resolution))
     return [*actions, *earlier_comments(pair, config)]
+
+
+def adopted_comments(
+    site: SiteNumber, key: str, origin_key: str, config: SyncConfig
+) -> list[Action]:
+    """Once a lost create is adopted: the comments people wrote on it before (their own
+    events, reaching the pair before the create was confirmed, found no pair to copy to);
+    the sync's own comments there are copies or attributions, never copied back."""
+    if not config.sync_comments:
+        return []
+    return [CopyComments(site, key, other(site), origin_key)]
 
 
 def earlier_comments(pair: PairState, config: SyncConfig) -> list[Action]:

@@ -39,6 +39,7 @@ from streams.state import (
 from streams.sync import linking, moves, visibility
 from streams.sync.attachment_wiring import with_attachments
 from streams.sync.creating import (
+    adopted_comments,
     create_actions,
     earlier_comments,
     first_sight,
@@ -208,6 +209,8 @@ def _changed(
     if pending.status is not None:  # the create's status may never have been applied
         adopted.append(TransitionTo(change.site, change.issue_key, pending.status, True))
     adopted.extend(earlier_comments(adopted_pair, config))
+    origin_key = pending.origin_key
+    adopted.extend(adopted_comments(change.site, change.issue_key, origin_key, config))
     return after(facts, _change_of(change, adopted_pair, config, now, observed, adopted))
 
 

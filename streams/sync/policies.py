@@ -35,6 +35,7 @@ from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
 from streams.sync.copy_policy import comment_plan as comment_plan
 from streams.sync.copy_policy import look_for_lost_copy as look_for_lost_copy
+from streams.sync.creating import adopted_comments
 from streams.sync.events import PairEvent
 from streams.sync.facts import (
     Cleared,
@@ -159,7 +160,7 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
     if isinstance(said, LeftOut):
         return left_out_of_create(said.create, said.issue_key, said.field_ids, config)
     if isinstance(said, Searched) and isinstance(action, RecoverCreate):
-        return recovered(action, recovery(action, said.candidates, config, now))
+        return recovered(action, recovery(action, said.candidates, config, now), config)
     if isinstance(said, Moved) and isinstance(action, TransitionTo | ReadResolution):
         return reached(
             action if isinstance(action, TransitionTo) else action.move, said, config.maps
@@ -197,7 +198,7 @@ def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:
     return Followed([status, cleared, *screens.reported(action, said.given, held)])
 
 
-def recovered(action: RecoverCreate, chosen: Recovery) -> Followed:
+def recovered(action: RecoverCreate, chosen: Recovery, config: SyncConfig) -> Followed:
     """A recovery's choice as facts and next actions: the found issue adopted and linked,
     or made again; either way its status reached (guarded); a wait is a retry."""
     if isinstance(chosen, Wait):
@@ -208,10 +209,12 @@ def recovered(action: RecoverCreate, chosen: Recovery) -> Followed:
         key = chosen.issue_key
         facts.append(CreateFound(action.site, chosen.issue_id, key, action.values))
         then = [CrossLink(action.site, best_effort=True)]
+        comments = adopted_comments(action.site, key, action.origin_key, config)
     else:
         key = ""  # messages.JUST_MADE: the issue the create makes
-        then = [chosen.create]
-    return Followed(facts, [*then, *status_after_create(action.site, key, action.status)])
+        then, comments = [chosen.create], []
+    moved = status_after_create(action.site, key, action.status)
+    return Followed(facts, [*then, *moved, *comments])
 
 
 def refused_write(

@@ -17,6 +17,7 @@ from sandbox import SiteConfig
 from sandbox.config import Faults
 from sandbox.contract import OpenApiContract
 from sandbox.emulator import Emulator
+from sandbox.model import Comment
 from sandbox.users import ALICE
 from streams.jira.sites import open_client
 from streams.jira.transport import RetryPolicy
@@ -37,6 +38,7 @@ from tests.infra import OPENAPI_SPEC
 from tests.jira.rig import recorded, sync_auth, two_sites
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
+SYNC_ACCOUNT_ID = SiteConfig(project_key="PROJ2").integration_account_id
 NO_FAULTS = Faults(search_lag=0.0)  # search lag has its own test below
 T0 = datetime.now(UTC)
 CONFIG = SyncConfig(project_keys={1: "PROJ1", 2: "PROJ2"}, create_grace=timedelta(seconds=30))
@@ -100,6 +102,39 @@ async def test_a_create_done_but_not_recorded_is_found_by_its_marker() -> None:
         assert state.base["summary"] == "Printer on fire"
         [link] = r.target.issues["PROJ2-1"].remote_links  # one, though linked twice
         assert "PROJ1-1" in str(link)
+
+
+async def test_a_comment_made_on_a_lost_create_before_it_is_found_is_copied_once() -> None:
+    """Someone comments on the new issue before the sync knows it made it (the comment's
+    own event reached a pair without that side): the recovery that finds the issue copies
+    the comment to the origin, once; the sync's own comments there are never copied back."""
+    config = dataclasses.replace(CONFIG, integration_accounts={2: SYNC_ACCOUNT_ID})
+    async with rig() as r:
+        pair, create = first_create()
+        await r.applier.apply(pair, create, T0)  # JIRA created it ... and the worker died
+        [intent] = r.intents
+        r.applier.config = config  # the worker knows its account (asked at start)
+        paragraph = {"type": "paragraph", "content": [{"type": "text", "text": "Seen it"}]}
+        body = {"type": "doc", "version": 1, "content": [paragraph]}
+        issue, site = r.target.issues["PROJ2-1"], r.target.site
+        for author in (ALICE, SYNC_ACCOUNT_ID):  # the sync's own: a copy or an attribution
+            now = site.stamper.now_ms()
+            made = Comment(site.next_id("comment"), issue.id, author, body, now, now, author)
+            issue.comments.append(made)
+        later = T0 + timedelta(seconds=1)
+        result = await handle(Reexamine("retry"), intent, config, r.applier, later)
+        assert result.retry is None
+        state = result.state
+        assert state is not None
+        assert state.site2 is not None
+        origin = r.applier.clients[1]
+        copies = [c async for c in origin.comments("PROJ1-1")]
+        assert len(copies) == 1
+        assert "Seen it" in str(copies[0].body)
+        assert len(state.comment_map) == 1
+        again = await handle(Reexamine("retry"), state, config, r.applier, later)
+        assert [c async for c in origin.comments("PROJ1-1")] == copies
+        assert again.state is not None
 
 
 async def test_a_create_that_never_reached_jira_waits_out_the_grace_then_creates() -> None:

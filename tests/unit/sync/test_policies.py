@@ -305,6 +305,7 @@ def test_after_a_recovery_search_finding_ours_it_is_adopted_linked_and_moved() -
     assert chosen.then == [
         CrossLink(2, best_effort=True),
         TransitionTo(2, "PROJ2-1", "Done", guarded=True),
+        CopyComments(2, "PROJ2-1", 1, "PROJ1-1"),  # what people wrote on it meanwhile
     ]
     assert chosen.retry is None
     state = fold(PAIR, chosen.facts, T0)
