@@ -9,13 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streams.state import PairState
-from streams.sync.events import PairEvent, event
-
-
-def _need(pair: PairState | None, fact: PairEvent) -> PairState:
-    if pair is None:
-        raise ValueError(f"{type(fact).__name__} needs a pair")
-    return pair
+from streams.sync.events import PairEvent, event, needs_pair
 
 
 def _mapped(pair: PairState, at: datetime, mapping: dict[str, str], copied: int) -> PairState:
@@ -39,7 +33,7 @@ class AttachmentCopied(PairEvent):
     size: int | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        state = _need(pair, self)
+        state = needs_pair(pair, self)
         made = 1 if self.sha256 is not None else 0
         return _mapped(state, at, {**state.attachment_map, self.source: self.copy}, made)
 
@@ -52,6 +46,6 @@ class AttachmentUnmapped(PairEvent):
     source: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        state = _need(pair, self)
+        state = needs_pair(pair, self)
         kept = {k: v for k, v in state.attachment_map.items() if k != self.source}
         return _mapped(state, at, kept, 0)

@@ -48,6 +48,13 @@ def event(cls: E) -> E:
     return cls
 
 
+def needs_pair(pair: PairState | None, fact: PairEvent) -> PairState:
+    """The pair a fact moves; a fact that needs one and finds none is a bug."""
+    if pair is None:
+        raise ValueError(f"{type(fact).__name__} needs a pair")
+    return pair
+
+
 def evolve(pair: PairState | None, fact: PairEvent, at: datetime) -> PairState | None:
     return fact.applied_to(pair, at)
 

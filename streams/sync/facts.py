@@ -11,13 +11,7 @@ from typing import Any
 
 from streams.state import PairState, PendingCreate, SiteNumber
 from streams.sync import outcomes
-from streams.sync.events import PairEvent, event
-
-
-def _need(pair: PairState | None, fact: PairEvent) -> PairState:
-    if pair is None:
-        raise ValueError(f"{type(fact).__name__} needs a pair")
-    return pair
+from streams.sync.events import PairEvent, event, needs_pair
 
 
 @event
@@ -29,7 +23,7 @@ class WritesIntended(PairEvent):
     writes: dict[str, dict[str, Any]]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.pending_on(_need(pair, self), self.writes)
+        return outcomes.pending_on(needs_pair(pair, self), self.writes)
 
 
 @event
@@ -40,7 +34,7 @@ class CreateIntended(PairEvent):
     intent: PendingCreate
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return _need(pair, self).model_copy(update={"pending_create": self.intent})
+        return needs_pair(pair, self).model_copy(update={"pending_create": self.intent})
 
 
 @event
@@ -55,7 +49,7 @@ class CounterpartCreated(PairEvent):
     held: dict[str, Any] | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         return outcomes.created_on(
             pair, self.site, self.issue_id, self.issue_key, self.values, at, self.held
         )
@@ -72,7 +66,7 @@ class CreateFound(PairEvent):
     values: dict[str, Any]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         return outcomes.created_on(pair, self.site, self.issue_id, self.issue_key, self.values, at)
 
 
@@ -84,7 +78,7 @@ class FieldsUnagreed(PairEvent):
     values: dict[str, Any]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.unagreed(_need(pair, self), self.values, at)
+        return outcomes.unagreed(needs_pair(pair, self), self.values, at)
 
 
 @event
@@ -97,7 +91,7 @@ class FieldsWritten(PairEvent):
     held: dict[str, Any] | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.written_on(_need(pair, self), self.site, self.values, at, self.held)
+        return outcomes.written_on(needs_pair(pair, self), self.site, self.values, at, self.held)
 
 
 @event
@@ -112,7 +106,7 @@ class StatusReached(PairEvent):
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         values = {"status": self.status, "resolution": self.resolution}
-        return outcomes.written_on(_need(pair, self), self.site, values, at, self.held)
+        return outcomes.written_on(needs_pair(pair, self), self.site, values, at, self.held)
 
 
 @event
@@ -128,7 +122,7 @@ class WriteFailed(PairEvent):
     retry_after: float | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         return outcomes.failed_at(pair, self.action, self.site, self.reason, self.retryable, at)
 
 
@@ -143,7 +137,7 @@ class ReadFailed(PairEvent):
     retry_after: float | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         return outcomes.failed_at(pair, "Fetch", self.site, self.reason, self.retryable, at)
 
 
@@ -157,7 +151,7 @@ class Warned(PairEvent):
     field: str | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.warned(_need(pair, self), self.code, self.message, at, self.field)
+        return outcomes.warned(needs_pair(pair, self), self.code, self.message, at, self.field)
 
 
 @event
@@ -169,7 +163,7 @@ class Cleared(PairEvent):
     field: str | None = None
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.cleared(_need(pair, self), self.code, at, self.field)
+        return outcomes.cleared(needs_pair(pair, self), self.code, at, self.field)
 
 
 @event
@@ -180,7 +174,7 @@ class WarningsCleared(PairEvent):
     code: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        state = _need(pair, self)
+        state = needs_pair(pair, self)
         for warning in [w for w in state.warnings if w.code == self.code]:
             state = outcomes.cleared(state, self.code, at, warning.field)
         return state
@@ -194,7 +188,7 @@ class CommentFact(PairEvent):
     source: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return COMMENT_MOVES[type(self).__name__](_need(pair, self), self.source, at)
+        return COMMENT_MOVES[type(self).__name__](needs_pair(pair, self), self.source, at)
 
 
 @event
@@ -213,7 +207,7 @@ class CommentCopied(PairEvent):
     copy: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.comment_copied(_need(pair, self), self.source, self.copy, at)
+        return outcomes.comment_copied(needs_pair(pair, self), self.source, self.copy, at)
 
 
 @event

@@ -8,13 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streams.state import PairState, SiteNumber
-from streams.sync.events import PairEvent, event
-
-
-def _need(pair: PairState | None, fact: PairEvent) -> PairState:
-    if pair is None:
-        raise ValueError(f"{type(fact).__name__} needs a pair")
-    return pair
+from streams.sync.events import PairEvent, event, needs_pair
 
 
 def _moved(pair: PairState, at: datetime, **update: object) -> PairState:
@@ -31,7 +25,7 @@ class LinksSeen(PairEvent):
     forgotten: list[str]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         made = [m for m in pair.links_made if m not in self.forgotten]
         return _moved(pair, at, links=self.links, links_made=made)
 
@@ -45,7 +39,7 @@ class LinkMade(PairEvent):
     seen: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         side = str(self.site)
         links = {**pair.links, side: sorted({*pair.links.get(side, []), self.seen})}
         made = sorted({*pair.links_made, f"{side}|{self.seen}"})
@@ -63,7 +57,7 @@ class LinkRemoved(PairEvent):
     made: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         side = str(self.site)
         links = {**pair.links, side: [s for s in pair.links.get(side, []) if s != self.seen]}
         made = [m for m in pair.links_made if m != self.made]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from streams.state import PairState
-from streams.sync.events import PairEvent, event
+from streams.sync.events import PairEvent, event, needs_pair
 
 
 @event
@@ -17,8 +17,7 @@ class ParentsSeen(PairEvent):
     parents: dict[str, str]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        if pair is None:
-            raise ValueError("ParentsSeen needs a pair")
+        pair = needs_pair(pair, self)
         parents = {**pair.parents, **self.parents}
         return pair.model_copy(
             update={"parents": parents, "version": pair.version + 1, "updated_at": at}

@@ -188,21 +188,23 @@ def prepared(action: Action, pair: PairState) -> Action:
         asked = frozenset(pair.pending_comments)
         return dataclasses.replace(action, known=known, pending=asked)
     if isinstance(action, CrossLink):
-        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
-        return dataclasses.replace(action, pair_id=pair.pair_id, keys=keys)
+        return dataclasses.replace(action, pair_id=pair.pair_id, keys=_keys(pair))
     if isinstance(action, Unlink):
         return dataclasses.replace(action, pair_id=pair.pair_id)
     if isinstance(action, SyncParent):
-        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
-        return dataclasses.replace(action, keys=keys)
+        return dataclasses.replace(action, keys=_keys(pair))
     if isinstance(action, SyncLinks):
-        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
-        return dataclasses.replace(action, keys=keys, made=frozenset(pair.links_made))
+        return dataclasses.replace(action, keys=_keys(pair), made=frozenset(pair.links_made))
     if isinstance(action, SyncAttachments):
-        keys = (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
+        keys = _keys(pair)
         keys = keys if all(keys) else ("", "")
         return dataclasses.replace(action, keys=keys, known=dict(pair.attachment_map))
     return action
+
+
+def _keys(pair: PairState) -> tuple[str, str]:
+    """The pair's two issue keys ("" for a side it does not have)."""
+    return (pair.site1.key if pair.site1 else "", pair.site2.key if pair.site2 else "")
 
 
 def failed(action: Action, error: JiraError) -> WriteFailed:

@@ -10,13 +10,7 @@ from typing import Any
 
 from streams.state import FieldConflict, IssueRef, PairState, PairStatus, SideMarker, SiteNumber
 from streams.sync import moves, visibility
-from streams.sync.events import PairEvent, event
-
-
-def _need(pair: PairState | None, fact: PairEvent) -> PairState:
-    if pair is None:
-        raise ValueError(f"{type(fact).__name__} needs a pair")
-    return pair
+from streams.sync.events import PairEvent, event, needs_pair
 
 
 def _bump(pair: PairState, at: datetime, **update: Any) -> PairState:
@@ -78,7 +72,7 @@ class ChangeSeen(PairEvent):
     window: int  # how many delivery ids the pair keeps (``SyncConfig.dedup_window``)
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         markers = {**pair.markers, str(self.site): newer(pair, self.site, self.updated)}
         ref = IssueRef(site=self.site, id=self.issue_id, key=self.issue_key)
         recent = _recent(pair, self.webhook_id, self.window)
@@ -94,7 +88,7 @@ class CommentSeen(PairEvent):
     window: int
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         return _bump(pair, at, recent_webhook_ids=_recent(pair, self.webhook_id, self.window))
 
 
@@ -109,7 +103,7 @@ class CreateAdopted(PairEvent):
     issue_key: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         pending = pair.pending_create
         values = pending.values if pending is not None else {}
         ref = IssueRef(site=self.site, id=self.issue_id, key=self.issue_key)
@@ -134,7 +128,7 @@ class Skipped(PairEvent):
     level: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return visibility.skipped(_need(pair, self), self.site, self.issue_key, self.level, at)
+        return visibility.skipped(needs_pair(pair, self), self.site, self.issue_key, self.level, at)
 
 
 @event
@@ -145,7 +139,7 @@ class Unreachable(PairEvent):
     site: int
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return visibility.unreachable(_need(pair, self), self.site, at)
+        return visibility.unreachable(needs_pair(pair, self), self.site, at)
 
 
 @event
@@ -154,7 +148,7 @@ class Reachable(PairEvent):
     """Both issues read again: the pause's warnings are over."""
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return visibility.reachable(_need(pair, self), at)
+        return visibility.reachable(needs_pair(pair, self), at)
 
 
 @event
@@ -163,7 +157,7 @@ class Resumed(PairEvent):
     """A paused pair whose origin can be copied again: pending its counterpart."""
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return visibility.resumed(_need(pair, self), at)
+        return visibility.resumed(needs_pair(pair, self), at)
 
 
 @event
@@ -175,7 +169,7 @@ class WritesConfirmed(PairEvent):
     done: dict[str, Any]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         update = {
             "base": {**pair.base, **self.done},
             "held": without(pair.held, set(self.done)),
@@ -195,7 +189,7 @@ class Merged(PairEvent):
     conflicts: dict[str, tuple[Any, Any, Any]]
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = _need(pair, self)
+        pair = needs_pair(pair, self)
         markers = {str(site): newer(pair, site, self.updated.get(site)) for site in (1, 2)}
         conflicts = {
             name: FieldConflict(field=name, base=b, site1=one, site2=two, detected_at=at)
@@ -218,7 +212,7 @@ class FailureOver(PairEvent):
     """Nothing the failed step asked is left to write: the failure is over."""
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return _need(pair, self).model_copy(update={"failure": None})
+        return needs_pair(pair, self).model_copy(update={"failure": None})
 
 
 @event
@@ -227,7 +221,7 @@ class ConflictsResolved(PairEvent):
     """The operator chose a side: its values go to the other, the conflicts clear."""
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return _bump(_need(pair, self), at, conflicts={}, status=PairStatus.SYNCED)
+        return _bump(needs_pair(pair, self), at, conflicts={}, status=PairStatus.SYNCED)
 
 
 @event
@@ -236,7 +230,7 @@ class Orphaned(PairEvent):
     """One issue of the pair is gone: the pair stops syncing."""
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return _bump(_need(pair, self), at, status=PairStatus.ORPHANED)
+        return _bump(needs_pair(pair, self), at, status=PairStatus.ORPHANED)
 
 
 @event
@@ -248,4 +242,4 @@ class MovedAway(PairEvent):
     issue_key: str
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return moves.orphaned_by_move(_need(pair, self), self.site, self.issue_key, at)
+        return moves.orphaned_by_move(needs_pair(pair, self), self.site, self.issue_key, at)
