@@ -2,8 +2,10 @@
 
 ``SyncAttachments`` lists both issues' files (``fields.attachment``); the pure plan
 (``streams.sync.attachment_plan``) turns the listings into ``CopyAttachment`` (streamed from
-one side to the other) and ``DeleteAttachment`` (a copy whose original was deleted on the
-side that added it); ``streams.sync.attachment_copies`` carries them out."""
+one side to the other), ``DeleteAttachment`` (a copy whose original was deleted on the
+side that added it) and ``FindMedia`` (the media ids of a file and a copy the sync did not
+stream, or whose ids it could not learn then); ``streams.sync.attachment_copies`` carries
+them out."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from streams.jira.models import Attachment
 from streams.sites import SiteNumber
 
-COPY_ACTIONS = ("SyncAttachments", "CopyAttachment", "DeleteAttachment")  # failure names
+# failure names
+COPY_ACTIONS = ("SyncAttachments", "CopyAttachment", "DeleteAttachment", "FindMedia")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class SyncAttachments:
 
     keys: tuple[str, str] = ("", "")
     known: dict[str, str] = field(default_factory=dict)  # "1:10001" -> "2:10005"
+    with_media: frozenset[str] = frozenset()  # the originals whose media ids are known
 
     @property
     def site(self) -> SiteNumber:
@@ -80,7 +84,19 @@ class DeleteAttachment:
     source: str
 
 
-AttachmentAction = SyncAttachments | CopyAttachment | DeleteAttachment
+@dataclass(frozen=True)
+class FindMedia:
+    """Learn the media ids of the original ``source`` ("1:10001") and its copy ``copy``."""
+
+    source: str
+    copy: str
+
+    @property
+    def site(self) -> SiteNumber:
+        return 1
+
+
+AttachmentAction = SyncAttachments | CopyAttachment | DeleteAttachment | FindMedia
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from streams.sync.attachment_actions import (
     AttachmentsListed,
     CopyAttachment,
     DeleteAttachment,
+    FindMedia,
     SyncAttachments,
     UploadRefused,
 )
-from streams.sync.attachment_facts import AttachmentCopied, AttachmentUnmapped
+from streams.sync.attachment_facts import AttachmentCopied, AttachmentMedia, AttachmentUnmapped
 from streams.sync.facts import WriteFailed
 from streams.sync.running import Answer, Retry, retry_of
 
@@ -45,6 +46,8 @@ async def attachments(applier: Effects, run: Answer, action: AttachmentAction) -
                 run.said = AttachmentsListed(one, await listed(applier, 2, action.keys[1]))
         elif isinstance(action, CopyAttachment):
             await copied(applier, run, action)
+        elif isinstance(action, FindMedia):
+            await media_of(applier, run, action.source, action.copy)
         else:
             await deleted(applier, run, action)
     except AttachmentTooLarge as error:
@@ -92,6 +95,18 @@ async def copied(applier: Effects, run: Answer, action: CopyAttachment) -> None:
             await closing()
     copy = f"{action.site}:{made.id}"
     run.add(AttachmentCopied(action.source, copy, digest.hexdigest(), sent[0]))
+    await media_of(applier, run, action.source, copy)
+
+
+async def media_of(applier: Effects, run: Answer, source: str, copy: str) -> None:
+    """The media ids of a file and its copy (one GET each: JIRA's 303 to the media service
+    names the file), recorded when both sites name one. A failure leaves them unknown: the
+    next listing asks again (``FindMedia``)."""
+    ids = {ref.partition(":")[0]: ref.partition(":")[2] for ref in (source, copy)}
+    one = await applier.clients[1].media_id(ids["1"])
+    two = await applier.clients[2].media_id(ids["2"])
+    if one and two:
+        run.add(AttachmentMedia(source, one, two))
 
 
 async def deleted(applier: Effects, run: Answer, action: DeleteAttachment) -> None:

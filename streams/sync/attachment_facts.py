@@ -1,7 +1,8 @@
 """The pair's attachment facts (``streams.sync.events``): the original ``source``
 (``"1:10001"``: the side that added the file, and its id there) has its copy, or its copy
 is gone. The pair's ``attachment_map`` reads original -> copy, like its comment map; a copy
-``"2:"`` (no id) is a file left out for good (the target site refused it as too large)."""
+``"2:"`` (no id) is a file left out for good (the target site refused it as too large).
+``attachment_media`` holds the media ids of an original and its copy, both sides'."""
 
 from __future__ import annotations
 
@@ -48,4 +49,22 @@ class AttachmentUnmapped(PairEvent):
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         state = needs_pair(pair, self)
         kept = {k: v for k, v in state.attachment_map.items() if k != self.source}
-        return _mapped(state, at, kept, 0)
+        media = {k: v for k, v in state.attachment_media.items() if k != self.source}
+        return _mapped(state.model_copy(update={"attachment_media": media}), at, kept, 0)
+
+
+@event
+@dataclass(frozen=True)
+class AttachmentMedia(PairEvent):
+    """The original ``source`` and its copy are the files ``one`` (site 1's media id) and
+    ``two`` (site 2's): rich text naming either is pointed at the other on the other side."""
+
+    source: str
+    one: str
+    two: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        state = needs_pair(pair, self)
+        media = {**state.attachment_media, self.source: [self.one, self.two]}
+        update = {"attachment_media": media, "version": state.version + 1, "updated_at": at}
+        return state.model_copy(update=update)

@@ -12,7 +12,10 @@ its copy is the map's value. From the listings (``AttachmentsListed``):
 - an original that is gone has its copy deleted (the deletion follows from the side that
   added the file only); a copy deleted by hand stays deleted, its original is not copied
   again; an original and copy both gone leave the map;
-- a file the target refused as too large (413) is a warning, and left out for good.
+- a file the target refused as too large (413) is a warning, and left out for good;
+- a file and its copy whose media ids the pair does not know (a twin taken as the copy, a
+  copy whose ids could not be asked when it was made) have them asked (``FindMedia``): rich
+  text names files by them (``streams.sync.documents``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from streams.sync.attachment_actions import (
     AttachmentsListed,
     CopyAttachment,
     DeleteAttachment,
+    FindMedia,
     SyncAttachments,
     UploadRefused,
 )
@@ -58,6 +62,8 @@ def planned(action: SyncAttachments, listed: AttachmentsListed, rules: Attachmen
         followed = following(source, copy, present)
         facts += followed.facts
         then += followed.then
+        if source not in action.with_media and source in present and copy in present:
+            then.append(FindMedia(source, copy))
     taken = set(action.known) | set(action.known.values())
     for site in (1, 2):
         for one in listed.on(site):
@@ -98,7 +104,7 @@ def new_file(
     taken.add(ref)
     if twin is not None:
         taken.add(twin)
-        return Followed([AttachmentCopied(ref, twin)])
+        return Followed([AttachmentCopied(ref, twin)], [FindMedia(ref, twin)])
     mime = one.mime_type or OCTETS
     copy = CopyAttachment(site, one.id, one.filename, one.size, mime, target, keys[target - 1])
     return Followed(then=[copy])

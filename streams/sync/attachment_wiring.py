@@ -3,10 +3,12 @@ a decision that carries no reads when the mapping file turns attachments on and
 
 - a change's webhook says a file was added or deleted (a changelog item ``Attachment``, or
   an issue created with files), by someone other than the sync account (its own uploads
-  are copies: their echo would find nothing to do);
+  are copies: their echo would find nothing to do); also when the event is stale (a newer
+  change was merged first, webhooks come in any order): that merge did not look at files;
 - a full resync or manual sync (a snapshot) looks at the pair;
-- a counterpart is made from a snapshot, a retry, a created issue with files, or a change
-  of files (then after the create, on the issue it made);
+- a counterpart is made (then after the create, on the issue it made): it is made from a
+  fresh read of the origin, which may hold files its queued events are now too stale to
+  bring;
 - a retry follows an attachment action that failed.
 
 Never for a paused (restricted or unreachable) or orphaned pair."""
@@ -44,19 +46,25 @@ def with_attachments(
 def wanted(
     message: PairMessage, pair: PairState | None, decision: Decision, config: SyncConfig
 ) -> bool:
-    creating = any(isinstance(action, CreateCounterpart) for action in decision.actions)
-    if not creating and not complete(decision.state):
+    if any(isinstance(action, CreateCounterpart) for action in decision.actions):
+        return True
+    if not complete(decision.state):
         return False
-    if isinstance(message, Reexamine):  # a create retried, or an attachment action
+    if isinstance(message, Reexamine):  # an attachment action failed
         failure = pair.failure if pair is not None else None
-        return creating or (failure is not None and failure.reason.startswith(COPY_ACTIONS))
+        return failure is not None and failure.reason.startswith(COPY_ACTIONS)
     if not isinstance(message, IssueChanged) or message.kind == "deleted":
         return False
-    if not any(isinstance(fact, ChangeSeen | PairStarted) for fact in decision.events):
-        return False  # a duplicate, a stale event, a pair merged already in this resync
     ours = config.integration_accounts.get(message.site)
-    by_us = ours is not None and message.actor == ours
-    return message.kind == "snapshot" or (message.attachments and not by_us)
+    files = message.attachments and not (ours is not None and message.actor == ours)
+    if not any(isinstance(fact, ChangeSeen | PairStarted) for fact in decision.events):
+        return files and late(message, pair)  # else a duplicate, or merged in this resync
+    return message.kind == "snapshot" or files
+
+
+def late(message: IssueChanged, pair: PairState | None) -> bool:
+    """An event not taken (stale: a newer change came first) that is no duplicate."""
+    return pair is not None and message.webhook_id not in pair.recent_webhook_ids
 
 
 def complete(state: PairState | None) -> bool:

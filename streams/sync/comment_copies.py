@@ -106,8 +106,8 @@ async def _copied(
         retry = await comment(applier, run, step, durable)
         if retry is not None:
             return retry
-        users = applier.config.maps.users
-        chosen, run.said = copy_policy.next_step(step, run.said, users), None
+        maps = applier.config.maps
+        chosen, run.said = copy_policy.next_step(step, run.said, maps.users, maps.files), None
         run.add(*chosen.facts)
         queue[0:0] = [then for then in chosen.then if isinstance(then, Step)]
     return None

@@ -41,18 +41,23 @@ def marker(source: str) -> str:
 
 
 def copy_body(
-    original: Comment, source: str, source_key: str, users: UserMap | None = None
+    original: Comment,
+    source: str,
+    source_key: str,
+    users: UserMap | None = None,
+    files: documents.FileMap = documents.NO_FILES,
 ) -> dict[str, Any]:
     """The copy of ``original`` (ref ``source``, on issue ``source_key``) for the other
     site: the attribution header, then the original's content with that site's accounts
-    (``users``; None: nobody is known there, every mention is plain text)."""
+    (``users``; None: nobody is known there, every mention is plain text) and files
+    (``files``: a file not copied there is named as text)."""
     author = (original.author or {}).get("displayName") or "someone"
     when = (original.created or "")[:16].replace("T", " ")
     site = source.partition(":")[0]
     header = f"{author} wrote on {source_key} (site {site}) at {when} UTC {marker(source)}:"
     paragraph = {"type": "paragraph", "content": [{"type": "text", "text": header}]}
     origin: SiteNumber = 2 if site == "2" else 1
-    content = _content(original.body, origin, users or UserMap())
+    content = _content(original.body, origin, users or UserMap(), files)
     return {"type": "doc", "version": 1, "content": [paragraph, *content]}
 
 
@@ -63,13 +68,15 @@ def same_body(one: dict[str, Any] | str | None, two: dict[str, Any] | str | None
     return one == two
 
 
-def _content(body: dict[str, Any] | str | None, site: SiteNumber, users: UserMap) -> list[Any]:
+def _content(
+    body: dict[str, Any] | str | None, site: SiteNumber, users: UserMap, files: documents.FileMap
+) -> list[Any]:
     """The original's blocks as the other site (of ``site``) can hold them."""
     if not isinstance(body, dict):
         return list((text_to_adf(normalize_text(body)) or {}).get("content", []))
     target: SiteNumber = 1 if site == 2 else 2
-    canonical = documents.canonical_document(site, body, users)
-    written = documents.for_site(target, canonical, users).document
+    canonical = documents.canonical_document(site, body, users, files)
+    written = documents.for_site(target, canonical, users, files).document
     return list((written or {}).get("content") or [])
 
 

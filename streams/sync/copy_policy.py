@@ -20,6 +20,7 @@ from streams.sync.comment_actions import (
     PostCopy,
     UpdateCopy,
 )
+from streams.sync.documents import NO_FILES, FileMap
 from streams.sync.facts import CommentCopied, CommentUnmapped
 from streams.sync.knowledge import UserMap
 from streams.sync.running import CommentRead, CopyFound, CopyMissing, Followed, Said
@@ -44,12 +45,15 @@ def look_for_lost_copy(source: str, copy_id: str | None, pending: Iterable[str])
 
 
 def next_step(
-    action: CopyComment | CopyStep, said: Said | None, users: UserMap | None = None
+    action: CopyComment | CopyStep,
+    said: Said | None,
+    users: UserMap | None = None,
+    files: FileMap = NO_FILES,
 ) -> Followed:
     """What follows a step of a comment's copy, from what JIRA said of it (``users``: whose
     mentions the copy names on the other site)."""
     if isinstance(said, CommentRead) and isinstance(action, CopyComment):
-        return after_read(action, said.original, users)
+        return after_read(action, said.original, users, files)
     if isinstance(said, CopyFound) and isinstance(action, FindCopy):
         return after_search(action, said.found)
     if isinstance(said, CopyMissing) and isinstance(action, UpdateCopy):
@@ -60,7 +64,10 @@ def next_step(
 
 
 def after_read(
-    action: CopyComment, original: Comment | None, users: UserMap | None = None
+    action: CopyComment,
+    original: Comment | None,
+    users: UserMap | None = None,
+    files: FileMap = NO_FILES,
 ) -> Followed:
     """The original read: its copy removed (gone or internal), updated (known), looked
     for (asked before), or made."""
@@ -72,7 +79,7 @@ def after_read(
         if copy_id is not None:
             return Followed(then=[DeleteCopy(action, copy_id)])
         return Followed([CommentUnmapped(action.source)])
-    body = comments.copy_body(original, action.source, action.source_key, users)
+    body = comments.copy_body(original, action.source, action.source_key, users, files)
     if plan is CommentPlan.UPDATE and copy_id is not None:
         return Followed(then=[UpdateCopy(action, copy_id, body)])
     if look_for_lost_copy(action.source, copy_id, pending):

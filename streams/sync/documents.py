@@ -9,15 +9,17 @@ media id, or ``site2:<id>`` for a site 2 file. Two documents that mean the same 
 ``localId``s, default attributes, mark order or split text runs differ) have equal values,
 so JIRA's own normalisations never look like an edit.
 
+A file and its copy (``FileMap``: the pair's attachments, each original's media id and its
+copy's, ``streams.sync.attachment_copies``) are one file: canonically the site 1 media id,
+whichever side added it. So once a file is copied, both documents name it alike.
+
 Written to a site (``for_site``), the document takes that site's account and file ids. A
 mention of someone with no account there becomes the plain text ``@Name`` (it notifies
-nobody); a file that site does not have becomes a paragraph naming it,
-``[screenshot.png]``: attachments are copied (``streams.sync.attachment_plan``), but a media
-node is not pointed at the copy yet (the copy's media id is per pair, these maps are not).
-Both are named in ``SiteDocument.lost``: the pair is warned and remembers what that site
-holds (``Rendered.held``), so the difference is never taken for an edit. Until media nodes
-are pointed at the copies, an edit made on the site without the file carries the
-``[name]`` paragraph back to the other side too.
+nobody); a file that site does not have (not copied, or not yet) becomes a paragraph naming
+it, ``[screenshot.png]``. Both are named in ``SiteDocument.lost``: the pair is warned and
+remembers what that site holds (``Rendered.held``), so the difference is never taken for an
+edit; once the site can take it all (the file copied), the document is written there again
+(``streams.sync.rerender``).
 
 Webhooks carry rich text as wiki markup, not ADF (``streams.jira.wiki``): such a value is
 never written anywhere; ``agrees`` only says whether it shows the agreed document, else
@@ -39,6 +41,8 @@ from streams.jira.adf import (
 )
 from streams.jira.wiki import shows_all, to_wiki
 from streams.sites import SiteNumber
+from streams.sync.knowledge import NO_FILES as NO_FILES
+from streams.sync.knowledge import FileMap as FileMap
 from streams.sync.knowledge import UserMap
 
 Node = dict[str, Any]
@@ -53,38 +57,46 @@ class SiteDocument:
     lost: tuple[str, ...] = ()  # "@Name" of people, "[file]" of files, written as text
 
 
-def canonical_document(site: SiteNumber, value: Any, users: UserMap) -> Node | None:
+def canonical_document(
+    site: SiteNumber, value: Any, users: UserMap, files: FileMap = NO_FILES
+) -> Node | None:
     """A REST rich text value of ``site`` in canonical form (None: empty or absent)."""
     if not isinstance(value, dict):
         return None
     accounts = {one: users.to_canonical(site, one) or one for one in ids_of(value, "mention")}
-    files = {} if site == 1 else {one: SITE2_FILE + one for one in ids_of(value, "media")}
-    mapped = _media_ids(remap_mentions(value, accounts) or value, files)
+    media = ids_of(value, "media")
+    named = {} if site == 1 else {one: _canonical_file(one, files) for one in media}
+    mapped = _media_ids(remap_mentions(value, accounts) or value, named)
     document = canonical_adf(mapped)
     return document if document and document.get("content") else None
 
 
-def for_site(site: SiteNumber, value: Node | None, users: UserMap) -> SiteDocument:
+def for_site(
+    site: SiteNumber, value: Node | None, users: UserMap, files: FileMap = NO_FILES
+) -> SiteDocument:
     """The canonical document ``value`` with ``site``'s account and media ids (canonical
     itself: a mention made text joins the text around it)."""
     if value is None:
         return SiteDocument(None)
     people = {one: users.to_site(site, one) for one in ids_of(value, "mention")}
     accounts = {one: account for one, account in people.items() if account is not None}
-    files = {one: own for one in ids_of(value, "media") if (own := _own_file(site, one))}
-    missing = [one for one in ids_of(value, "media") if one not in files]
+    media = ids_of(value, "media")
+    named = {one: own for one in media if (own := _own_file(site, one, files))}
+    missing = [one for one in media if one not in named]
     lost = [f"@{name}" for name in _names(value, set(people) - set(accounts))]
     lost += _file_names(value, missing)
-    document = canonical_adf(remap_media(remap_mentions(value, accounts), files))
+    document = canonical_adf(remap_media(remap_mentions(value, accounts), named))
     return SiteDocument(document, tuple(lost))
 
 
-def agrees(site: SiteNumber, value: Any, base: Any, users: UserMap) -> bool:
+def agrees(
+    site: SiteNumber, value: Any, base: Any, users: UserMap, files: FileMap = NO_FILES
+) -> bool:
     """A webhook's value is the agreed one. Rich text in a webhook is wiki markup (a
     string) where the agreed value is a document: equal when the wiki rendering of the
     document as ``site`` holds it is that text; anything else is compared as it is."""
     if isinstance(value, str) and isinstance(base, dict):
-        document = for_site(site, base, users).document
+        document = for_site(site, base, users, files).document
         if not shows_all(document):
             return False  # a change the text cannot show may be in it: read
         return normalize_text(value) == normalize_text(to_wiki(document))
@@ -103,8 +115,8 @@ def unchanged(value: Any, base: Any) -> bool:
 def lost_note(site: SiteNumber, lost: tuple[str, ...]) -> str:
     """The warning for what ``site`` could not take of a document."""
     return (
-        f"{', '.join(lost)}: no account or file on site {site} (files in rich text are not "
-        "pointed at their copies); written as plain text there"
+        f"{', '.join(lost)}: no account or file on site {site} (a file not copied, or not "
+        "yet); written as plain text there"
     )
 
 
@@ -119,11 +131,17 @@ def ids_of(node: Node, kind: str) -> list[str]:
     return found
 
 
-def _own_file(site: SiteNumber, media_id: str) -> str | None:
-    """A canonical media id as ``site`` names the file (None: not a file of that site)."""
+def _canonical_file(media_id: str, files: FileMap) -> str:
+    """A site 2 media id in canonical form: the site 1 file it is one with, else its own."""
+    return files.one_of(media_id) or SITE2_FILE + media_id
+
+
+def _own_file(site: SiteNumber, media_id: str, files: FileMap) -> str | None:
+    """A canonical media id as ``site`` names the file (None: that site has no such file)."""
     if media_id.startswith(SITE2_FILE):
-        return media_id.removeprefix(SITE2_FILE) if site == 2 else None
-    return media_id if site == 1 else None
+        two = media_id.removeprefix(SITE2_FILE)
+        return two if site == 2 else files.one_of(two)
+    return media_id if site == 1 else files.two_of(media_id)
 
 
 def _media_ids(node: Node, files: dict[str, str]) -> Node:

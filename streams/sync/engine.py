@@ -20,8 +20,9 @@ from datetime import datetime
 
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState, PairStatus
-from streams.sync import outcomes
+from streams.sync import outcomes, rerender
 from streams.sync.applier import Applier
+from streams.sync.attachment_facts import AttachmentMedia
 from streams.sync.events import PairEvent, fold
 from streams.sync.facts import ReadFailed, WritesIntended
 from streams.sync.messages import (
@@ -75,12 +76,23 @@ async def handle(
         and result.state.pending_create is None
     )
     if recovered:  # the lost create is found (or made): now the message itself is looked at
-        after = await _step(message, result.state, config, applier, now)
-        writes, events = result.writes + after.writes, [*result.events, *after.events]
-        result = StepResult(after.state, after.note, after.retry, writes, events, after.outcome)
+        result = _then(result, await _step(message, result.state, config, applier, now))
+    if _files_learned(result) and rerender.due(rerender.learn(result.state, config.maps)):
+        again = Reexamine(rerender.REASON)  # a document can now be written whole
+        result = _then(result, await _step(again, result.state, config, applier, now))
     if fold(pair, result.events, now) != result.state:
         raise FoldMismatch(f"the events of a step ({result.note}) do not fold to its state")
     return result
+
+
+def _then(first: StepResult, after: StepResult) -> StepResult:
+    """One step made of two: the second's answer, both steps' writes and facts."""
+    writes, events = first.writes + after.writes, [*first.events, *after.events]
+    return StepResult(after.state, after.note, after.retry, writes, events, after.outcome)
+
+
+def _files_learned(result: StepResult) -> bool:
+    return any(isinstance(fact, AttachmentMedia) for fact in result.events)
 
 
 async def _step(
@@ -90,6 +102,7 @@ async def _step(
     applier: Applier,
     now: datetime,
 ) -> StepResult:
+    rerender.learn(pair, config.maps)
     decision = decide(message, pair, config, now)
     facts: list[PairEvent] = []
     observed: dict[int, Observation] = {}

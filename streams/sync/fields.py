@@ -31,6 +31,7 @@ from streams.jira.adf import normalize_text, text_to_adf
 from streams.sites import SiteNumber as SiteNumber
 from streams.sync import at_create, documents
 from streams.sync.knowledge import SITE2_USER as SITE2_USER
+from streams.sync.knowledge import FileMap
 from streams.sync.knowledge import UserMap as UserMap
 
 CORE_FIELDS = ("summary", "description", "priority", "labels")
@@ -82,6 +83,7 @@ class FieldMaps:
     components: NameMap = field(default_factory=NameMap)
     versions: NameMap = field(default_factory=NameMap)
     users: UserMap = field(default_factory=UserMap)
+    files: FileMap = field(default_factory=FileMap, compare=False, repr=False)
     custom: tuple[CustomField, ...] = ()
     security_levels: NameMap = field(default_factory=NameMap)  # see streams.sync.visibility
     resolutions: NameMap = field(default_factory=NameMap)
@@ -99,7 +101,7 @@ def canonical(site: SiteNumber, fields: dict[str, Any], maps: FieldMaps) -> dict
     if "summary" in fields:
         values["summary"] = fields.get("summary") or ""
     if "description" in fields:
-        values["description"] = _rich(site, fields.get("description"), maps.users)
+        values["description"] = _rich(site, fields.get("description"), maps)
     if "priority" in fields:
         values["priority"] = maps.priorities.to_canonical(site, _name(fields.get("priority")))
     if "labels" in fields:
@@ -280,7 +282,7 @@ def _custom_value(site: SiteNumber, custom: CustomField, raw: Any, maps: FieldMa
     if kind == "labels":
         return sorted(set(raw or []))
     if kind == "text" and isinstance(raw, dict):  # a paragraph (rich text) field
-        return _rich(site, raw, maps.users)
+        return _rich(site, raw, maps)
     return raw or None  # text, date
 
 
@@ -305,17 +307,18 @@ def _render_rich(site: SiteNumber, name: str, value: Any, maps: FieldMaps, out: 
     A string is a plain text value (an older pair's base): written as paragraphs."""
     if not isinstance(value, dict):
         return text_to_adf(value)
-    written = documents.for_site(site, value, maps.users)
+    written = documents.for_site(site, value, maps.users, maps.files)
     if written.lost:
-        out.held[name] = documents.canonical_document(site, written.document, maps.users)
+        held = documents.canonical_document(site, written.document, maps.users, maps.files)
+        out.held[name] = held
         out.problems[name] = documents.lost_note(site, written.lost)
     return written.document
 
 
-def _rich(site: SiteNumber, value: Any, users: UserMap) -> Any:
+def _rich(site: SiteNumber, value: Any, maps: FieldMaps) -> Any:
     """A rich text value: a REST document canonical, a webhook's wiki text normalised."""
     if isinstance(value, dict):
-        return documents.canonical_document(site, value, users)
+        return documents.canonical_document(site, value, maps.users, maps.files)
     return normalize_text(value if isinstance(value, str) else None)
 
 

@@ -1,6 +1,7 @@
 """What the worker learns while it runs, in one explicit store: the users it matched across
-the sites (by a visible email address, ``streams.sync.catalog``) and each site's workflow
-graph (the transitions JIRA listed, ``streams.sync.transitions``).
+the sites (by a visible email address, ``streams.sync.catalog``), the media ids of the
+files the pairs copied (``FileMap``) and each site's workflow graph (the transitions JIRA
+listed, ``streams.sync.transitions``).
 
 Made once by the composition root (``streams.sync.prepare``) and passed in: to the field
 maps (``UserMap.learned``, so canonical values and renderings use what was learned) and to
@@ -34,6 +35,36 @@ class LearnedUsers:
 
     def __len__(self) -> int:
         return len(self._one_to_two)
+
+
+class FileMap:
+    """Files and their copies in both sites' media ids: site 1 media id -> site 2 media id,
+    one entry per attachment and its copy (whichever side added it). Media ids are unique
+    across a site, so one store serves every pair: the worker's, which learns each pair's
+    files from the pair before its step (``PairState.attachment_media``,
+    ``streams.sync.rerender``); it only grows."""
+
+    def __init__(self, one_to_two: Mapping[str, str] | None = None) -> None:
+        self._one_to_two: dict[str, str] = {}
+        self._two_to_one: dict[str, str] = {}
+        for one, two in (one_to_two or {}).items():
+            self.learn(one, two)
+
+    def learn(self, one: str, two: str) -> None:
+        self._one_to_two[one] = two
+        self._two_to_one[two] = one
+
+    def two_of(self, one: str) -> str | None:
+        return self._one_to_two.get(one)
+
+    def one_of(self, two: str) -> str | None:
+        return self._two_to_one.get(two)
+
+    def __len__(self) -> int:
+        return len(self._one_to_two)
+
+
+NO_FILES = FileMap()  # never learns: only read
 
 
 @dataclass(frozen=True)
@@ -83,4 +114,5 @@ def _graphs() -> dict[int, WorkflowGraph]:
 @dataclass
 class Knowledge:
     users: LearnedUsers = field(default_factory=LearnedUsers)
+    files: FileMap = field(default_factory=lambda: FileMap())
     graphs: dict[int, WorkflowGraph] = field(default_factory=_graphs)

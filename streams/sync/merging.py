@@ -12,7 +12,7 @@ from streams.settings import DeletionPolicy
 from streams.state import (
     PairState,
 )
-from streams.sync import documents, moves, visibility
+from streams.sync import documents, moves, rerender, visibility
 from streams.sync.decision import Decision, settled
 from streams.sync.events import PairEvent, fold
 from streams.sync.merge import MergeResult, Sides, merge
@@ -59,7 +59,8 @@ def agrees_with_base(change: IssueChanged, pair: PairState, config: SyncConfig) 
         return False
     names = [name for name in config.synced() if name in change.values]
     base = pair.base_of(change.site)
-    same = functools.partial(documents.agrees, change.site, users=config.maps.users)
+    maps = config.maps
+    same = functools.partial(documents.agrees, change.site, users=maps.users, files=maps.files)
     return all(name in base and same(change.values[name], base[name]) for name in names)
 
 
@@ -103,6 +104,7 @@ def merge_reads(
     sides = Sides(values=values, updated=updated, origin=before.origin)
     held = {site: before.held.get(str(site), {}) for site in (1, 2)}
     result = merge(config.synced(), before.base, sides, config.policy, held)
+    rerender.add_rewrites(result, before, values, config.maps)
     facts.append(Merged(dict(updated), dict(result.settled), dict(result.conflicts)))
     state = fold(pair, facts, now) or pair
     writes = writes_for(state, result, config, statuses(observed))

@@ -11,7 +11,12 @@ from pydantic import SecretStr
 
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sites import SiteNumber as SiteNumber
-from streams.sync.attachment_actions import AttachmentRules, CopyAttachment, DeleteAttachment
+from streams.sync.attachment_actions import (
+    AttachmentRules,
+    CopyAttachment,
+    DeleteAttachment,
+    FindMedia,
+)
 from streams.sync.attachment_actions import SyncAttachments as SyncAttachments
 from streams.sync.comment_actions import CopyComment as CopyComment
 from streams.sync.comment_actions import CopyComments as CopyComments
@@ -325,6 +330,7 @@ Action = (
     | SyncAttachments
     | CopyAttachment
     | DeleteAttachment
+    | FindMedia
     | SyncLinks
     | MakeLink
     | RemoveLink

@@ -168,7 +168,7 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
     if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
         return guarded_move(action, said, config)
     if isinstance(action, CopyComment | CopyStep):
-        return copy_policy.next_step(action, said, config.maps.users)
+        return copy_policy.next_step(action, said, config.maps.users, config.maps.files)
     if isinstance(action, SyncAttachments | CopyAttachment):
         return attachment_plan.after(action, said, config)
     if isinstance(action, SyncLinks):

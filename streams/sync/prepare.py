@@ -56,7 +56,8 @@ def completed(
     """``config`` (from the settings and the mapping file) with what JIRA answered at start
     and the knowledge store its user map learns into (pure)."""
     users = dataclasses.replace(config.maps.users, learned=knowledge.users)
-    base = dataclasses.replace(config, maps=dataclasses.replace(config.maps, users=users))
+    maps = dataclasses.replace(config.maps, users=users, files=knowledge.files)
+    base = dataclasses.replace(config, maps=maps)
     changes = with_custom_fields(base, list(custom)) if custom else {}
     return dataclasses.replace(base, integration_accounts=accounts, **changes)
 

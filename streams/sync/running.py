@@ -198,7 +198,8 @@ def prepared(action: Action, pair: PairState) -> Action:
     if isinstance(action, SyncAttachments):
         keys = _keys(pair)
         keys = keys if all(keys) else ("", "")
-        return dataclasses.replace(action, keys=keys, known=dict(pair.attachment_map))
+        media, mapped = frozenset(pair.attachment_media), dict(pair.attachment_map)
+        return dataclasses.replace(action, keys=keys, known=mapped, with_media=media)
     return action
 
 

@@ -42,7 +42,10 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
     values = dict(change.values)
     if not change.text_read:  # wiki markup: only ever the agreed document, never copied
         for name in [name for name in rich_fields(config.maps) if name in values]:
-            if not documents.agrees(change.site, values[name], base.get(name), config.maps.users):
+            maps = config.maps
+            if not documents.agrees(
+                change.site, values[name], base.get(name), maps.users, maps.files
+            ):
                 return None
             values[name] = base.get(name)
     written = pair.unseen_writes.get(str(change.site), [])

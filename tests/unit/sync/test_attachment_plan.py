@@ -14,6 +14,7 @@ from streams.sync.attachment_actions import (
     AttachmentsListed,
     CopyAttachment,
     DeleteAttachment,
+    FindMedia,
     SyncAttachments,
     UploadRefused,
 )
@@ -42,8 +43,11 @@ def file(id_: str, name: str, size: int = 10, mime: str | None = "text/plain") -
     return Attachment.model_validate({"id": id_, "filename": name, "size": size, "mimeType": mime})
 
 
-def sync(known: dict[str, str] | None = None) -> SyncAttachments:
-    return SyncAttachments(KEYS, known or {})
+def sync(known: dict[str, str] | None = None, media: set[str] | None = None) -> SyncAttachments:
+    """The action as prepared from a pair that knows ``known`` (and, unless ``media`` says
+    otherwise, the media ids of each)."""
+    known = known or {}
+    return SyncAttachments(KEYS, known, frozenset(known if media is None else media))
 
 
 def listed(one: list[Attachment], two: list[Attachment]) -> AttachmentsListed:
@@ -75,6 +79,17 @@ def test_a_file_of_the_same_name_and_size_on_the_target_is_taken_as_the_copy() -
         ("1:12", 2),
         ("2:22", 1),
     ]
+    assert [c for c in chosen.then if isinstance(c, FindMedia)] == [FindMedia("1:11", "2:21")]
+
+
+def test_the_media_ids_of_a_file_and_its_copy_are_asked_until_known() -> None:
+    """Rich text names files by media id: a pair whose ids are not known (asking failed
+    when the copy was made, or the pair is older than media ids) asks for them; not for a
+    file whose copy is gone."""
+    one, two = [file("11", "a"), file("12", "b")], [file("21", "a"), file("22", "b")]
+    known = {"1:11": "2:21", "1:12": "2:22", "2:23": "1:13"}
+    chosen = planned(sync(known, media={"1:12"}), listed(one, two), ALL)
+    assert chosen.then == [FindMedia("1:11", "2:21")]
 
 
 def test_an_original_deleted_on_its_side_deletes_its_copy() -> None:
@@ -153,8 +168,15 @@ def test_a_step_looks_at_attachments_when_a_person_changed_files() -> None:
     assert with_attachments(snapshot, pair, seen_decision(pair), config).actions == [
         SyncAttachments()
     ]
-    duplicate = Decision(pair, [], "duplicate")
-    assert with_attachments(change(attachments=True), pair, duplicate, config).actions == []
+    delivered = pair.model_copy(update={"recent_webhook_ids": ["w-1"]})
+    again = change(attachments=True, webhook_id="w-1")
+    assert (
+        with_attachments(again, delivered, Decision(delivered, [], "duplicate"), config).actions
+        == []
+    )
+    late = change(attachments=True, webhook_id="w-0")  # a newer change was merged first
+    stale = Decision(delivered, [], "stale")
+    assert with_attachments(late, delivered, stale, config).actions == [SyncAttachments()]
     off = dataclasses.replace(config, attachments=AttachmentRules())
     assert with_attachments(change(attachments=True), pair, seen_decision(pair), off).actions == []
 
@@ -168,7 +190,7 @@ def test_a_counterpart_made_and_a_failed_copy_retried_look_at_attachments() -> N
     remade = with_attachments(Reexamine("retry"), pair, making, CONFIG)
     assert remade.actions == [create, SyncAttachments()]
     plain = with_attachments(change(kind="created"), pair, making, CONFIG)
-    assert plain.actions == [create]  # a new issue without files: nothing to look at
+    assert plain.actions == [create, SyncAttachments()]  # made from a fresh read of it
     failure = PairFailure(reason="CopyAttachment on site 2: HTTP 503", retryable=True, at=T0)
     failed = pairs.synced(T0).model_copy(update={"failure": failure})
     retry = Decision(failed, [], "in sync")

@@ -13,7 +13,7 @@ import pytest
 
 from streams.state import PairState, PendingCreate
 from streams.sync.applier import Applied, Applier
-from streams.sync.attachment_facts import AttachmentCopied, AttachmentUnmapped
+from streams.sync.attachment_facts import AttachmentCopied, AttachmentMedia, AttachmentUnmapped
 from streams.sync.engine import FoldMismatch, Rejected, handle
 from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
 from streams.sync.facts import (
@@ -108,6 +108,7 @@ SAMPLES: list[PairEvent] = [
     CommentUnmapped("1:10010"),
     AttachmentCopied("1:10001", "2:20007", "ab" * 32, 5),
     AttachmentUnmapped("1:10001"),
+    AttachmentMedia("1:10001", "5f0c-one", "7a1d-two"),
     LinksSeen({"1": ["Blocks|10002"], "2": []}, ["2|Blocker|20009"]),
     LinkMade(2, "Blocker|20002"),
     LinkRemoved(1, "Blocks|10002", "1|Blocks|10002"),
