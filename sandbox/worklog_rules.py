@@ -44,7 +44,6 @@ REFUSED = {
 UNITS = {"w": 5 * 8 * 3600, "d": 8 * 3600, "h": 3600, "m": 60}
 DURATION = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*[wdhm]?\s*)+$")
 PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhm]?)")
-STARTED = "%Y-%m-%dT%H:%M:%S.%f%z"
 
 
 def check_tracking(site: Site) -> None:
@@ -90,7 +89,7 @@ def started_of(body: dict[str, Any], *, required: bool) -> str | None:
     if raw is None and not required:
         return None
     try:
-        moment = datetime.strptime(str(raw), STARTED)
+        moment = datetime.strptime(str(raw), "%Y-%m-%dT%H:%M:%S.%f%z")
     except ValueError:
         raise field_errors({"started": BAD_STARTED}) from None
     return (

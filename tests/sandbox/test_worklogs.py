@@ -93,7 +93,7 @@ async def test_permissions_own_and_all(jira: Jira, site: RunningSite) -> None:
     assert (await jira.delete(f"{base}/{alices.body['id']}")).status == 400
     await jira.put("/_emulator/worklogs", {"withheld": {"WORK_ON_ISSUES": [ours]}})
     assert (await jira.post(base, {"timeSpentSeconds": 60, "started": STARTED})).status == 400
-    held = await jira.get(f"/rest/api/3/mypermissions?permissions=WORK_ON_ISSUES,EDIT_ALL_WORKLOGS")
+    held = await jira.get("/rest/api/3/mypermissions?permissions=WORK_ON_ISSUES,EDIT_ALL_WORKLOGS")
     assert [p["havePermission"] for p in held.body["permissions"].values()] == [False, True]
 
 
@@ -137,7 +137,8 @@ async def test_worklog_webhooks_carry_the_issue_id_only(
         "worklog_deleted",
     }
     for event in worklogs:
-        assert "issue" not in event and "user" not in event
+        assert "issue" not in event
+        assert "user" not in event
         assert event["worklog"]["issueId"] == issue_id
         assert event["worklog"]["id"] == worklog_id
         assert event["worklog"]["updateAuthor"]["accountId"] != ""
