@@ -117,6 +117,8 @@ class PairState(_Frozen):
     # Attachments: original ("1:10001", the side that added it) -> its copy ("2:10007";
     # "2:" a file the other site refused as too large). Deletions follow originals only.
     attachment_map: dict[str, str] = Field(default_factory=dict)
+    # Worklogs (SYNC_WORKLOGS): original ("1:10001", the side that logged it) -> its copy.
+    worklog_map: dict[str, str] = Field(default_factory=dict)
     # Issue links (``streams.sync.issue_links``): each side's outward links as last seen
     # ("1" -> ["<type>|<other issue id>"]) and those the sync made ("2|<type>|<other id>").
     links: dict[str, list[str]] = Field(default_factory=dict)
