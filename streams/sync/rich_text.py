@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound
@@ -31,7 +31,7 @@ from streams.sync.worklog_actions import WorklogChanged
 
 DESCRIPTION = "description"
 
-Change = TypeVar("Change", IssueChanged, CommentChanged, WorklogChanged)
+Change = IssueChanged | CommentChanged | WorklogChanged
 
 
 def rich_fields(maps: FieldMaps) -> list[str]:
