@@ -23,8 +23,8 @@ STARTED = "2026-12-01T09:30:00.000+0000"
 
 
 def note(text: str) -> dict[str, Any]:
-    return {"type": "doc", "version": 1,
-            "content": [{"type": "paragraph", "content": [{"type": "text", "text": text}]}]}  # fmt: skip
+    paragraph = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+    return {"type": "doc", "version": 1, "content": [paragraph]}
 
 
 async def log_work(p: Pipeline, site: int, key: str, seconds: int, text: str) -> str:
