@@ -39,23 +39,25 @@ REFUSED = "worklog-refused"
 
 async def worklogs(applier: Effects, run: Answer, action: WorklogAction) -> Retry | None:
     """One worklog action; a failure is the pair's (retried when JIRA may do it later)."""
+    site = [action.site]  # the site of the call that failed
     try:
         if isinstance(action, SyncWorklogs):
             if all(action.keys):  # else the counterpart was not made: nothing to look at
                 one = await listed(applier, 1, action.keys[0])
+                site[0] = 2
                 run.said = WorklogsListed(one, await listed(applier, 2, action.keys[1]))
         else:
             await written(applier, run, action)
     except BadRequest as error:  # time tracking off, or no permission to log work there
         if isinstance(action, SyncWorklogs):
-            run.add(_failed(action, error))
+            run.add(_failed(action, site[0], error))
         else:
             run.add(Warned(REFUSED, refused_note(action, str(error)), action.source))
     except RetryableJiraError as error:
-        run.add(_failed(action, error))
+        run.add(_failed(action, site[0], error))
         return retry_of(error)
     except PermanentJiraError as error:
-        run.add(_failed(action, error))
+        run.add(_failed(action, site[0], error))
     return None
 
 
@@ -85,7 +87,7 @@ def refused_note(action: CopyWorklog | UpdateWorklog | DeleteWorklog, reason: st
     return f"worklog {action.source} is not {verb or 'deleted'} on site {action.site}: {reason}"
 
 
-def _failed(action: WorklogAction, error: JiraError) -> WriteFailed:
+def _failed(action: WorklogAction, site: int, error: JiraError) -> WriteFailed:
     retryable = isinstance(error, RetryableJiraError)
     after = error.retry_after if isinstance(error, RetryableJiraError) else None
-    return WriteFailed(type(action).__name__, action.site, str(error), retryable, after)
+    return WriteFailed(type(action).__name__, 1 if site == 1 else 2, str(error), retryable, after)

@@ -10,9 +10,11 @@ the user map knows one, else the name as plain text. Each copy carries the prope
 
 - a person's worklog that is neither an original nor a copy is copied (time spent,
   started, comment with mentions mapped as comments are); one restricted to a role or
-  group stays where it is, and the sync account's own worklogs are never copied;
-- a copy of the sync account whose marker names an original the map lacks is taken as its
-  copy (a copy made by a step that died before recording it: never made twice);
+  group stays where it is; the sync account's own worklogs, and any worklog carrying the
+  marker, are never copied;
+- a marked worklog of the sync account whose marker names an original the map lacks is
+  taken as its copy (a copy made by a step that died before recording it: never made
+  twice); a marker on someone else's worklog proves nothing;
 - an original whose digest differs from its copy's marker has its copy updated (an edit
   follows; the copy's echo finds the digests equal);
 - an original that is gone has its copy deleted (a deletion follows only from the side
@@ -68,8 +70,8 @@ def planned(action: SyncWorklogs, listed: WorklogsListed, config: SyncConfig) ->
             then += gone.then
     for site in (1, 2):
         for one in listed.on(site):
-            if one.author_id == ours.get(site) or one.visibility:
-                continue  # the sync's own (copies among them), or restricted
+            if one.author_id == ours.get(site) or marked(one) or one.visibility:
+                continue  # the sync's own, a copy (or what claims to be one), restricted
             chosen = original(site, one, action, copies, config.maps.users)
             facts += chosen.facts
             then += chosen.then
@@ -81,11 +83,15 @@ def copies_of(listed: WorklogsListed, ours: dict[int, str]) -> Copies:
     found: Copies = {}
     for site in (1, 2):
         for one in listed.on(site):
-            mark = one.entity_property(WORKLOG_PROPERTY)
-            if one.author_id != ours.get(site) or not isinstance(mark, dict):
-                continue
+            mark, account = one.entity_property(WORKLOG_PROPERTY), ours.get(site)
+            if account not in (None, one.author_id) or not isinstance(mark, dict):
+                continue  # a marker on someone else's worklog proves nothing
             found[str(mark.get("source"))] = (f"{site}:{one.id}", str(mark.get("digest")))
     return found
+
+
+def marked(one: Worklog) -> bool:
+    return isinstance(one.entity_property(WORKLOG_PROPERTY), dict)
 
 
 def gone_original(source: str, copy: str, present: set[str], keys: tuple[str, str]) -> Followed:

@@ -206,3 +206,12 @@ def test_a_worklog_webhook_becomes_a_change_of_its_issue_by_id() -> None:
                                event_type="worklog_updated", payload=payload)  # fmt: skip
     change = change_from_envelope(envelope, FieldMaps())
     assert change == changed(kind="updated", author=ALICE1, actor="bob")
+
+
+def test_a_marker_on_someone_elses_worklog_is_no_copy_and_is_not_copied() -> None:
+    alices = log("11", ALICE1)
+    forged = log("21", "bob-on-2", properties=[
+        {"key": WORKLOG_PROPERTY, "value": {"source": "1:11", "digest": "x"}}])  # fmt: skip
+    followed = plan([alices], [forged])
+    assert followed.facts == []
+    assert [type(a).__name__ for a in followed.then] == ["CopyWorklog"]  # alice's, only
