@@ -118,12 +118,13 @@ def first_look(body: bytes) -> Look:
         raise NotAWebhook("not a JIRA webhook: webhookEvent must be a non-empty string")
     look = Look(event, issue_id(document))
     if look.synced and look.issue_id is None:
-        raise NotAWebhook(f"{event} names no issue (issue.id or comment.self)")
+        raise NotAWebhook(f"{event} names no issue (issue.id, comment.self or worklog.issueId)")
     return look
 
 
 def issue_id(document: dict[str, object]) -> str | None:
-    """``issue.id``; comment events of JIRA Server carry it only in ``comment.self``."""
+    """``issue.id``; comment events of JIRA Server carry it only in ``comment.self``,
+    worklog events only in ``worklog.issueId``."""
     issue, comment = document.get("issue"), document.get("comment")
     if isinstance(issue, dict) and isinstance(issue.get("id"), str) and issue["id"]:
         return str(issue["id"])
@@ -131,6 +132,9 @@ def issue_id(document: dict[str, object]) -> str | None:
         match = COMMENT_SELF.search(comment["self"])
         if match:
             return match.group(1)
+    worklog = document.get("worklog")
+    if isinstance(worklog, dict) and isinstance(worklog.get("issueId"), str):
+        return str(worklog["issueId"]) or None
     return None
 
 

@@ -171,6 +171,9 @@ class SiteConfig(BaseModel):
         ("Duplicate", "is duplicated by", "duplicates"),
         ("Relates", "relates to", "relates to"),
     )
+    # Time tracking (Jira settings > Time tracking): on, as on every Cloud site by default;
+    # off, every worklog operation answers 400 (sandbox.worklogs).
+    time_tracking: bool = True
     rate_limits: RateLimits | None = RateLimits()
     faults: Faults = Faults()
     webhook_url: str | None = None

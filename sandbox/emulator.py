@@ -29,6 +29,7 @@ from sandbox import (
     moves,
     search,
     transitions,
+    worklogs,
 )
 from sandbox.clock import Clock, Stamper, SystemClock
 from sandbox.comment_properties import ROUTES as COMMENT_PROPERTY_ROUTES
@@ -53,6 +54,7 @@ ROUTE_TABLES = (
     transitions.ROUTES,
     comments.ROUTES,
     COMMENT_PROPERTY_ROUTES,
+    worklogs.ROUTES,
     issue_extras.ROUTES,
     attachments.ROUTES,
     issue_links.ROUTES,

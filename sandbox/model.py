@@ -79,6 +79,24 @@ class Comment:
 
 
 @dataclass
+class Worklog:
+    """Time logged on an issue (``/rest/api/3/issue/{k}/worklog``): its author is always
+    the account that logged it (REST cannot set it), ``comment`` an ADF document or None."""
+
+    id: str
+    issue_id: str
+    author_id: str
+    started: str  # as JIRA answers it: 2021-01-17T12:34:00.000+0000
+    seconds: int
+    comment: dict[str, Any] | None
+    created_ms: int
+    updated_ms: int
+    update_author_id: str
+    visibility: dict[str, Any] | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class RemoteLink:
     id: int
     global_id: str | None
@@ -96,6 +114,7 @@ class Issue:
     changelog: list[ChangeGroup] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     remote_links: list[RemoteLink] = field(default_factory=list)
+    worklogs: list[Worklog] = field(default_factory=list)
 
     @property
     def number(self) -> int:
@@ -107,6 +126,9 @@ class Issue:
 
     def comment(self, comment_id: str) -> Comment | None:
         return next((c for c in self.comments if c.id == comment_id), None)
+
+    def worklog(self, worklog_id: str) -> Worklog | None:
+        return next((w for w in self.worklogs if w.id == worklog_id), None)
 
     def snapshot(self) -> Snapshot:
         return Snapshot(

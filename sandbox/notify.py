@@ -12,8 +12,9 @@ jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put) a
 
 The REST v3 description lists ``notifyUsers`` on one other operation the emulator has,
 ``PUT .../comment/{id}``; it gets the same rule (its description names no permission, so
-the emulator takes the stricter reading). The worklog operations that also take it are
-not emulated.
+the emulator takes the stricter reading). The worklog operations (``sandbox.worklogs``)
+take it too, with the same rule; their ``worklog_*`` events are not issue events, so they
+count no notification here.
 
 ``Mailer`` sits between the site and the webhook dispatcher: every issue event that is
 published counts one notification (``Emulator.notifications``) unless the change was made

@@ -5,7 +5,9 @@ everyday project permission, in every context, except Browse Projects for an acc
 site's security control took it from (``Security.without_browse``: such an account sees no
 issue, and says so here as JIRA does). The administrative ones follow the
 account's role (``sandbox.users``): ADMINISTER (global) only for a site admin,
-ADMINISTER_PROJECTS only for a project admin of the project. What JIRA checks
+ADMINISTER_PROJECTS only for a project admin of the project. A permission can be taken
+from an account at runtime (``Site.withheld``, ``PUT /_emulator/worklogs``: the worklog
+permissions, ``sandbox.worklogs``). What JIRA checks
 about the request itself is checked: ``permissions`` is required and every key must be
 known (400), and a ``projectKey``/``projectId`` or ``issueKey``/``issueId`` that does not
 exist answers 404.
@@ -92,6 +94,26 @@ PERMISSIONS: dict[str, tuple[str, str, str, str]] = {
         "PROJECT",
         "Ability to delete own comments made on issues.",
     ),
+    "WORK_ON_ISSUES": (
+        "20",
+        "Work On Issues",
+        "PROJECT",
+        "Ability to log work done against an issue. Only useful if Time Tracking is turned on.",
+    ),
+    "EDIT_OWN_WORKLOGS": ("40", "Edit Own Worklogs", "PROJECT", "Ability to edit own worklogs."),
+    "EDIT_ALL_WORKLOGS": ("41", "Edit All Worklogs", "PROJECT", "Ability to edit all worklogs."),
+    "DELETE_OWN_WORKLOGS": (
+        "42",
+        "Delete Own Worklogs",
+        "PROJECT",
+        "Ability to delete own worklogs.",
+    ),
+    "DELETE_ALL_WORKLOGS": (
+        "43",
+        "Delete All Worklogs",
+        "PROJECT",
+        "Ability to delete all worklogs.",
+    ),
     "TRANSITION_ISSUES": ("46", "Transition Issues", "PROJECT", "Ability to transition issues."),
     "MODIFY_REPORTER": (
         "30",
@@ -120,7 +142,7 @@ async def my_permissions(request: web.Request) -> web.Response:
     _check_context(site, query.get("projectId") or query.get("projectKey"), "project")
     _check_context(site, query.get("issueId") or query.get("issueKey"), "issue")
     actor = actor_of(request)
-    held = {key: _permission(key, _holds(actor, key, site)) for key in keys}
+    held = {key: _permission(key, holds(actor, key, site)) for key in keys}
     return web.json_response({"permissions": held})
 
 
@@ -132,6 +154,13 @@ def _check_context(site: Site, wanted: str | None, kind: str) -> None:
             raise not_found(f"No project could be found with key '{wanted}'.")
         return
     site.find(wanted)  # 404 as JIRA words it
+
+
+def holds(actor: User, key: str, site: Site) -> bool:
+    """Whether ``actor`` holds permission ``key`` (``Site.withheld`` takes one away)."""
+    if actor.account_id in site.withheld.get(key, set()):
+        return False
+    return _holds(actor, key, site)
 
 
 def _holds(actor: User, key: str, site: Site) -> bool:

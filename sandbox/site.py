@@ -57,7 +57,15 @@ class Site:
         self._keys: dict[str, str] = {}
         self._ids = {
             name: itertools.count(FIRST_ID)
-            for name in ("issue", "history", "comment", "link", "attachment", "issuelink")
+            for name in (
+                "issue",
+                "history",
+                "comment",
+                "link",
+                "attachment",
+                "issuelink",
+                "worklog",
+            )
         }
         self._numbers = {key: itertools.count(1) for key in self.catalog.projects}
         self.screens = _configured_screens(config, self.catalog)
@@ -65,6 +73,8 @@ class Site:
         self.security = Security.for_site(config.integration_account_id)
         self.attachments = AttachmentStore(config.attachment_limit)
         self.links: dict[str, Link] = {}  # issue links by id (sandbox.issue_links)
+        self.time_tracking = config.time_tracking  # off: worklog operations answer 400
+        self.withheld: dict[str, set[str]] = {}  # permission key -> accounts without it
 
     def next_id(self, kind: str) -> str:
         return str(next(self._ids[kind]))

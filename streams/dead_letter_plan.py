@@ -22,6 +22,7 @@ from typing import Any, Literal
 from streams.dead_letters import DeadLetter, Header, Original
 from streams.sync.messages import CommentChanged, IssueChanged, Reexamine
 from streams.sync.normalize import encode_message, message_from_json
+from streams.sync.worklog_actions import WorklogChanged
 
 REDRIVE_OF = "jira-sync.redrive-of"  # header on a re-driven record: the letter's id
 State = Literal["waiting", "redriven", "in doubt", "cannot"]
@@ -190,7 +191,7 @@ def as_sent(original: Original, letter: DeadLetter, pair_changes: str) -> bytes 
         message = message_from_json(json.loads(original.value))
     except (ValueError, KeyError, TypeError, AttributeError):
         return original.value  # not a pair message: as it was (dead-lettered again)
-    if isinstance(message, IssueChanged | CommentChanged) and message.webhook_id is not None:
+    if isinstance(message, IssueChanged | CommentChanged | WorklogChanged) and message.webhook_id:
         return encode_message(Reexamine(f"redrive of dead letter {letter.id}"))
     return original.value
 

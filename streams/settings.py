@@ -111,6 +111,7 @@ class Settings(BaseSettings):
     sync_comments: bool = True
     sync_reporter_attribution: bool = True
     sync_attachments: bool = True
+    sync_worklogs: bool = False
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None

@@ -119,6 +119,8 @@ class PairState(_Frozen):
     attachment_map: dict[str, str] = Field(default_factory=dict)
     # Their media ids (ADF media nodes name files by these): original -> [site 1's, site 2's].
     attachment_media: dict[str, list[str]] = Field(default_factory=dict)
+    # Worklogs (SYNC_WORKLOGS): original ("1:10001", the side that logged it) -> its copy.
+    worklog_map: dict[str, str] = Field(default_factory=dict)
     # Issue links (``streams.sync.issue_links``): each side's outward links as last seen
     # ("1" -> ["<type>|<other issue id>"]) and those the sync made ("2|<type>|<other id>").
     links: dict[str, list[str]] = Field(default_factory=dict)

@@ -73,6 +73,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
             tuple(mapping.attachments.include),
             tuple(mapping.attachments.exclude),
         ),
+        worklogs=settings.sync_worklogs,
         marker_secret=settings.marker_secret(),
     )
 

@@ -13,6 +13,7 @@ from streams.jira.errors import Forbidden
 from streams.jira.models import ChangelogEntry, Comment, CreatedIssue, Issue, Transition, User
 from streams.jira.partner_calls import PartnerCalls
 from streams.jira.transport import JiraTransport, Params
+from streams.jira.worklog_calls import WorklogCalls
 
 log = logging.getLogger(__name__)
 # JIRA Cloud's 403 to ``notifyUsers=false`` from an account that is neither site admin
@@ -22,7 +23,7 @@ ADMIN_PERMISSIONS = ("ADMINISTER", "ADMINISTER_PROJECTS")
 MODIFY_REPORTER = "MODIFY_REPORTER"  # may set ``reporter`` on a create or an edit
 
 
-class JiraClient(PartnerCalls):
+class JiraClient(PartnerCalls, WorklogCalls):
     def __init__(self, transport: JiraTransport) -> None:
         self.transport = transport
         self.request = transport.request

@@ -130,3 +130,25 @@ class IssueLink(_Answer):
     type: IssueLinkType
     inward_issue: dict[str, Any] | None = Field(default=None, alias="inwardIssue")
     outward_issue: dict[str, Any] | None = Field(default=None, alias="outwardIssue")
+
+
+class Worklog(_Answer):
+    """Time logged on an issue (``GET /issue/{key}/worklog`` items): ``properties`` only
+    with ``expand=properties``, as ``[{key, value}]``."""
+
+    id: str
+    author: dict[str, Any] | None = None
+    update_author: dict[str, Any] | None = Field(default=None, alias="updateAuthor")
+    started: str | None = None
+    time_spent_seconds: int = Field(default=0, alias="timeSpentSeconds")
+    comment: dict[str, Any] | None = None
+    visibility: dict[str, Any] | None = None
+    properties: list[dict[str, Any]] = Field(default_factory=list)
+
+    def entity_property(self, key: str) -> Any:
+        """The value of entity property ``key`` (None: not set, or not expanded)."""
+        return next((p.get("value") for p in self.properties if p.get("key") == key), None)
+
+    @property
+    def author_id(self) -> str | None:
+        return (self.author or {}).get("accountId")

@@ -32,6 +32,9 @@ class EventKind(StrEnum):
     COMMENT_CREATED = "comment_created"
     COMMENT_UPDATED = "comment_updated"
     COMMENT_DELETED = "comment_deleted"
+    WORKLOG_CREATED = "worklog_created"
+    WORKLOG_UPDATED = "worklog_updated"
+    WORKLOG_DELETED = "worklog_deleted"
 
 
 SYNCED_EVENTS = frozenset(kind.value for kind in EventKind)
@@ -86,6 +89,15 @@ class WebhookComment(_Open):
         return bool(self.visibility) or self.jsd_public is False
 
 
+class WebhookWorklog(_Open):
+    """A worklog event's worklog: its issue by id only (no key, no ``issue``)."""
+
+    id: str
+    issue_id: str | None = Field(default=None, alias="issueId")
+    author: WebhookUser | None = None
+    update_author: WebhookUser | None = Field(default=None, alias="updateAuthor")
+
+
 class JiraWebhook(_Open):
     timestamp: int
     webhook_event: str = Field(alias="webhookEvent", min_length=1)
@@ -94,6 +106,7 @@ class JiraWebhook(_Open):
     issue: WebhookIssue | None = None
     changelog: Changelog | None = None
     comment: WebhookComment | None = None
+    worklog: WebhookWorklog | None = None
 
     @property
     def synced(self) -> bool:
@@ -109,6 +122,8 @@ class JiraWebhook(_Open):
             match = COMMENT_SELF.search(self.comment.self_url)
             if match:
                 return match.group(1)
+        if self.worklog is not None and self.worklog.issue_id:
+            return self.worklog.issue_id
         return None
 
 
@@ -125,9 +140,13 @@ def parse_webhook(body: bytes | str | dict[str, Any]) -> JiraWebhook:
     except ValidationError as error:
         raise WebhookError(_first_problem(error)) from None
     if webhook.synced and webhook.issue_id is None:
-        raise WebhookError(f"{webhook.webhook_event} names no issue (issue.id or comment.self)")
+        raise WebhookError(
+            f"{webhook.webhook_event} names no issue (issue.id, comment.self or worklog.issueId)"
+        )
     if webhook.webhook_event.startswith("comment_") and webhook.comment is None:
         raise WebhookError(f"{webhook.webhook_event} has no 'comment'")
+    if webhook.webhook_event.startswith("worklog_") and webhook.worklog is None:
+        raise WebhookError(f"{webhook.webhook_event} has no 'worklog'")
     return webhook
 
 

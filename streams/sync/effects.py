@@ -39,6 +39,7 @@ from streams.sync import (
     markers,
     parents,
     screens,
+    worklog_copies,
 )
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
@@ -80,6 +81,7 @@ from streams.sync.running import (
 )
 from streams.sync.screens import ScreenFieldMissing, ScreenFill
 from streams.sync.transitions import Unreachable, WorkflowGraph, at, reach, status_of
+from streams.sync.worklog_actions import WorklogAction
 
 __all__ = ["READ_FIELDS", "Effects"]
 
@@ -187,6 +189,8 @@ class Effects:
             return await creates.recover(self, answer, action, at)
         if isinstance(action, AttachmentAction):
             return await attachment_copies.attachments(self, answer, action)
+        if isinstance(action, WorklogAction):
+            return await worklog_copies.worklogs(self, answer, action)
         if isinstance(action, LinkAction | ParentAction):
             return await self._related(answer, action)
         start = answer.checkpoint()

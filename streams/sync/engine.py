@@ -38,6 +38,7 @@ from streams.sync.messages import (
 )
 from streams.sync.model import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected, decide
 from streams.sync.running import Retry, observation
+from streams.sync.worklog_actions import SyncWorklogs
 
 __all__ = ["Done", "Outcome", "RecoveringCreate", "Rejected", "StepResult", "handle"]
 
@@ -130,7 +131,7 @@ async def _step(
     for action in decision.actions:
         if state is None:  # the pair is gone: nothing to carry out
             break
-        writes += 0 if isinstance(action, RecoverCreate | SyncAttachments) else 1
+        writes += 0 if isinstance(action, RecoverCreate | SyncAttachments | SyncWorklogs) else 1
         carried = await applier.carry(state, action, now)  # with what it called for
         state = carried.state
         facts.extend(carried.events)

@@ -120,4 +120,5 @@ import streams.sync.attachment_facts  # noqa: E402
 import streams.sync.facts  # noqa: E402
 import streams.sync.link_facts  # noqa: E402
 import streams.sync.parent_facts  # noqa: E402
-import streams.sync.settled  # noqa: E402, F401
+import streams.sync.settled  # noqa: E402
+import streams.sync.worklog_facts  # noqa: E402, F401

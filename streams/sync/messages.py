@@ -27,6 +27,7 @@ from streams.sync.issue_links import MakeLink, RemoveLink, SyncLinks
 from streams.sync.own_notes import Attribute as Attribute
 from streams.sync.own_notes import Mark as Mark
 from streams.sync.parent_actions import SyncParent, WriteParent
+from streams.sync.worklog_actions import WorklogAction, WorklogChanged
 
 D = TypeVar("D")
 
@@ -139,7 +140,9 @@ class EndPair:
     sync_id: str
 
 
-PairMessage = IssueChanged | Reexamine | Resolve | CommentChanged | LinkExisting | EndPair
+PairMessage = (
+    IssueChanged | Reexamine | Resolve | CommentChanged | LinkExisting | EndPair | WorklogChanged
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,7 @@ class SyncConfig:
     reporter_sites: frozenset[int] = frozenset()
     attribution: bool = False  # the worker's default is SYNC_REPORTER_ATTRIBUTION's (on)
     attachments: AttachmentRules = field(default_factory=AttachmentRules)  # off by default
+    worklogs: bool = False  # SYNC_WORKLOGS
     # Signs the link markers of creates (``streams.sync.markers``).
     marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))
 
@@ -336,4 +340,5 @@ Action = (
     | RemoveLink
     | SyncParent
     | WriteParent
+    | WorklogAction
 )

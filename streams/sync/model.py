@@ -32,10 +32,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from streams.state import (
-    PairState,
-    PairStatus,
-)
+from streams.state import PairState, PairStatus
 from streams.sync import linking, moves, visibility
 from streams.sync.attachment_wiring import with_attachments
 from streams.sync.creating import (
@@ -100,6 +97,8 @@ from streams.sync.settled import (
     without,
 )
 from streams.sync.views import webhook_view
+from streams.sync.worklog_actions import WorklogChanged
+from streams.sync.worklog_wiring import with_worklogs, worklog_change
 
 __all__ = [
     "DONE",
@@ -127,6 +126,7 @@ def decide(
     when the first answer asked for fresh reads (``Fetch``)."""
     decision = _decided(message, pair, config, now, observed)
     decision = with_attachments(message, pair, decision, config)
+    decision = with_worklogs(message, pair, decision, config)
     return with_parent(message, pair, with_links(message, pair, decision))
 
 
@@ -143,6 +143,8 @@ def _decided(
         return _reexamine(message, pair, config, now, observed)
     if isinstance(message, CommentChanged):
         return _comment(message, pair, config, now)
+    if isinstance(message, WorklogChanged):
+        return worklog_change(message, pair, config, now)
     if isinstance(message, LinkExisting):
         return linking.link_existing(message, pair, config, now, observed)
     if isinstance(message, EndPair):

@@ -25,6 +25,7 @@ from streams.sync.messages import (
     Reexamine,
     Resolve,
 )
+from streams.sync.worklog_actions import WorklogChanged
 
 SNAPSHOT_EVENT = "jira-sync:snapshot"
 KINDS: dict[str, ChangeKind] = {
@@ -37,6 +38,11 @@ COMMENT_KINDS: dict[str, Literal["created", "updated", "deleted"]] = {
     EventKind.COMMENT_CREATED: "created",
     EventKind.COMMENT_UPDATED: "updated",
     EventKind.COMMENT_DELETED: "deleted",
+}
+WORKLOG_KINDS: dict[str, Literal["created", "updated", "deleted"]] = {
+    EventKind.WORKLOG_CREATED: "created",
+    EventKind.WORKLOG_UPDATED: "updated",
+    EventKind.WORKLOG_DELETED: "deleted",
 }
 
 
@@ -84,16 +90,19 @@ def snapshot_envelope(
 
 def change_from_envelope(
     envelope: WebhookEnvelope, maps: FieldMaps
-) -> IssueChanged | CommentChanged | None:
+) -> IssueChanged | CommentChanged | WorklogChanged | None:
     """The change a delivery reports, or None for events the engine does not act on."""
     kind = KINDS.get(envelope.event_type)
     comment_kind = COMMENT_KINDS.get(envelope.event_type)
-    if kind is None and comment_kind is None:
+    worklog_kind = WORKLOG_KINDS.get(envelope.event_type)
+    if kind is None and comment_kind is None and worklog_kind is None:
         return None
     try:
         webhook = parse_webhook(envelope.payload)
     except WebhookError:
         return None
+    if worklog_kind is not None:
+        return _worklog_change(envelope, webhook, worklog_kind)
     if comment_kind is not None:
         return _comment_change(envelope, webhook, comment_kind)
     if kind is None:
@@ -146,6 +155,27 @@ def _comment_change(
     )
 
 
+def _worklog_change(
+    envelope: WebhookEnvelope,
+    webhook: JiraWebhook,
+    kind: Literal["created", "updated", "deleted"],
+) -> WorklogChanged | None:
+    """A worklog event: its issue by id only (worklog webhooks carry no key)."""
+    worklog, issue_id = webhook.worklog, webhook.issue_id
+    if worklog is None or issue_id is None:
+        return None
+    return WorklogChanged(
+        site=envelope.site,
+        kind=kind,
+        issue_id=issue_id,
+        issue_key=issue_id,
+        worklog_id=worklog.id,
+        author=worklog.author.account_id if worklog.author else None,
+        actor=worklog.update_author.account_id if worklog.update_author else None,
+        webhook_id=envelope.webhook_id,
+    )
+
+
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
     refused = {"refused": change.refused} if change.refused is not None else {}
     files = {"attachments": True} if change.attachments else {}
@@ -188,6 +218,8 @@ def message_to_json(message: PairMessage) -> dict[str, Any]:
         return {"type": "resolve", "winner": message.winner, "sync_id": message.sync_id}
     if isinstance(message, CommentChanged):
         return {"type": "comment", **dataclasses.asdict(message)}
+    if isinstance(message, WorklogChanged):
+        return {"type": "worklog", **dataclasses.asdict(message)}
     if isinstance(message, LinkExisting):
         return {"type": "link", **dataclasses.asdict(message)}
     if isinstance(message, EndPair):
@@ -203,6 +235,8 @@ def message_from_json(raw: dict[str, Any]) -> PairMessage:
         return Resolve(winner=raw["winner"], sync_id=raw["sync_id"])
     if kind == "comment":
         return CommentChanged(**{k: v for k, v in raw.items() if k != "type"})
+    if kind == "worklog":
+        return WorklogChanged(**{k: v for k, v in raw.items() if k != "type"})
     if kind == "link":
         return LinkExisting(raw["sync_id"], str(raw["site1_id"]), str(raw["site2_id"]))
     if kind == "end":

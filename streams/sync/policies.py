@@ -29,6 +29,7 @@ from streams.sync import (
     markers,
     parent_policy,
     screens,
+    worklog_plan,
 )
 from streams.sync.attachment_actions import CopyAttachment, SyncAttachments
 from streams.sync.comment_actions import CopyStep
@@ -75,6 +76,7 @@ from streams.sync.running import (
     Searched,
     StatusHistory,
 )
+from streams.sync.worklog_actions import SyncWorklogs
 
 LEFT_OUT_WARNING = "field-not-on-create-screen"
 
@@ -175,6 +177,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return link_policy.after(action, said, config)
     if isinstance(action, SyncParent):
         return parent_policy.after(action, said)
+    if isinstance(action, SyncWorklogs):
+        return worklog_plan.after(action, said, config)
     return Followed()
 
 

@@ -27,8 +27,11 @@ from streams.sync.messages import (
     IssueChanged,
     Observation,
 )
+from streams.sync.worklog_actions import WorklogChanged
 
 DESCRIPTION = "description"
+
+Change = IssueChanged | CommentChanged | WorklogChanged
 
 
 def rich_fields(maps: FieldMaps) -> list[str]:
@@ -70,9 +73,7 @@ async def first_look(
     return (marker if isinstance(marker, dict) else None), rich
 
 
-def read_through_rest(
-    change: IssueChanged | CommentChanged, rich: dict[str, Any] | None
-) -> IssueChanged | CommentChanged:
+def read_through_rest(change: Change, rich: dict[str, Any] | None) -> Change:
     """A webhook's change with its rich text replaced by ``rich`` (a REST read of the same
     issue, at least as fresh): its create needs no read of its own."""
     if rich is None or not isinstance(change, IssueChanged) or change.kind == "snapshot":

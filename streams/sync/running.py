@@ -36,6 +36,7 @@ from streams.sync.messages import (
     carried,
 )
 from streams.sync.parent_actions import ParentRead, SyncParent
+from streams.sync.worklog_actions import SyncWorklogs, WorklogsListed
 
 REFUSED_WARNING = "field-not-on-screen"  # a write's fields the edit screen refused
 
@@ -132,6 +133,7 @@ Said = (
     | UploadRefused
     | LinksRead
     | ParentRead
+    | WorklogsListed
 )
 
 
@@ -200,6 +202,10 @@ def prepared(action: Action, pair: PairState) -> Action:
         keys = keys if all(keys) else ("", "")
         media, mapped = frozenset(pair.attachment_media), dict(pair.attachment_map)
         return dataclasses.replace(action, keys=keys, known=mapped, with_media=media)
+    if isinstance(action, SyncWorklogs):
+        keys = _keys(pair)
+        keys = keys if all(keys) else ("", "")
+        return dataclasses.replace(action, keys=keys, known=dict(pair.worklog_map))
     return action
 
 

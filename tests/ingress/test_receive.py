@@ -111,12 +111,19 @@ def test_json_that_is_not_a_webhook_names_the_reason(body: bytes, reason: str) -
 
 
 def test_kinds_the_sync_does_not_use_are_valid_but_not_synced() -> None:
-    body = webhook("worklog_created", worklog={"id": "1"})
+    body = webhook("issuelink_created", issueLink={"id": "1"})
     delivery = receive(1, signed(body, identifier="w-1"), body, SECRET, NOW)
     assert (delivery.synced, delivery.key) == (False, b"10040")
     without_issue = json.dumps({"timestamp": 1, "webhookEvent": "project_created"}).encode()
     delivery = receive(1, signed(without_issue, identifier="p-1"), without_issue, SECRET, NOW)
     assert (delivery.synced, delivery.key) == (False, b"p-1")
+
+
+def test_a_worklog_event_is_keyed_by_its_worklogs_issue_id() -> None:
+    document = {"timestamp": 1, "webhookEvent": "worklog_updated"}
+    body = json.dumps({**document, "worklog": {"id": "7", "issueId": "10041"}}).encode()
+    delivery = receive(1, signed(body, identifier="w-2"), body, SECRET, NOW)
+    assert (delivery.synced, delivery.key) == (True, b"10041")
 
 
 def test_lone_surrogate_escapes_are_replaced_not_refused() -> None:

@@ -112,7 +112,7 @@ async def test_a_body_over_the_limit_without_content_length_is_413(
 
 async def test_kinds_the_sync_does_not_use_go_to_the_audit_topic_with_202(harness: Harness) -> None:
     body = json.dumps(
-        {"timestamp": 1, "webhookEvent": "worklog_created", "worklog": {"issueId": "10040"}}
+        {"timestamp": 1, "webhookEvent": "issuelink_created", "issueLink": {"id": "10040"}}
     ).encode()
     response = await harness.client.post(
         "/webhook/jira1", data=body, headers=signed(body, identifier="wl-1")

@@ -66,8 +66,19 @@ def test_bodies_that_are_not_webhooks_say_why(body: bytes, reason: str) -> None:
 
 
 def test_kinds_the_sync_does_not_use_still_parse() -> None:
-    webhook = parse_webhook(b'{"webhookEvent": "worklog_created", "timestamp": 1, "worklog": {}}')
+    webhook = parse_webhook(b'{"webhookEvent": "project_created", "timestamp": 1, "project": {}}')
     assert not webhook.synced
+
+
+def test_a_worklog_event_names_its_issue_by_the_worklogs_issue_id() -> None:
+    body = b'{"webhookEvent": "worklog_created", "timestamp": 1, "worklog": '
+    body += b'{"id": "7", "issueId": "10002"}}'
+    webhook = parse_webhook(body)
+    assert (webhook.synced, webhook.issue_id) == (True, "10002")
+    with pytest.raises(WebhookError, match="names no issue"):
+        parse_webhook(
+            b'{"webhookEvent": "worklog_deleted", "timestamp": 1, "worklog": {"id": "7"}}'
+        )
 
 
 def test_atlassian_published_check_value() -> None:

@@ -62,6 +62,7 @@ from streams.sync.settled import (
     Unreachable,
     WritesConfirmed,
 )
+from streams.sync.worklog_facts import WorklogCopied, WorklogSeen, WorklogUnmapped
 from tests.unit.sync import pairs
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -109,6 +110,9 @@ SAMPLES: list[PairEvent] = [
     AttachmentCopied("1:10001", "2:20007", "ab" * 32, 5),
     AttachmentUnmapped("1:10001"),
     AttachmentMedia("1:10001", "5f0c-one", "7a1d-two"),
+    WorklogSeen("w-1", 64),
+    WorklogCopied("1:10001", "2:20007", "edited"),
+    WorklogUnmapped("1:10001"),
     LinksSeen({"1": ["Blocks|10002"], "2": []}, ["2|Blocker|20009"]),
     LinkMade(2, "Blocker|20002"),
     LinkRemoved(1, "Blocks|10002", "1|Blocks|10002"),
