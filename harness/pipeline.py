@@ -114,7 +114,19 @@ class Pipeline(OnTheSites):
             issues = len(site.emulator.issues)
             parts.append(f"site {number}: {issues} issues, webhooks {dict(states)}")
         parts.append(f"unconsumed (committed/end) {await self.lag()}")
+        parts.append(f"pairs not synced {await self.unsettled()}")
+        parts.append(f"dead letters {len(await self.dead_letters())}")
         return "; ".join(parts)
+
+    async def unsettled(self) -> dict[str, str]:
+        """Each pair that is not ``synced``: its status, failure and when it is retried."""
+        found: dict[str, str] = {}
+        for pair_id, state in (await self.pair_states()).items():
+            if state.get("status") != "synced" or state.get("failure"):
+                failure = state.get("failure") or {}
+                reason, due = failure.get("reason"), failure.get("next_retry_at")
+                found[pair_id] = f"{state.get('status')} ({reason}; retried at {due})"
+        return found
 
     async def lag(self) -> dict[str, str]:
         return await worker_lag(self.kafka, self.prefix, self.partitions)
