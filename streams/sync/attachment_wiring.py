@@ -8,7 +8,8 @@ a decision that carries no reads when the mapping file turns attachments on and
 - a full resync or manual sync (a snapshot) looks at the pair;
 - a counterpart is made (then after the create, on the issue it made): it is made from a
   fresh read of the origin, which may hold files its queued events are now too stale to
-  bring;
+  bring. Only a create from the router's first read of the issue (``text_read``) that saw
+  no files there skips the look (that read lists the files too);
 - a retry follows an attachment action that failed.
 
 Never for a paused (restricted or unreachable) or orphaned pair."""
@@ -47,6 +48,8 @@ def wanted(
     message: PairMessage, pair: PairState | None, decision: Decision, config: SyncConfig
 ) -> bool:
     if any(isinstance(action, CreateCounterpart) for action in decision.actions):
+        if isinstance(message, IssueChanged) and message.text_read:
+            return message.attachments
         return True
     if not complete(decision.state):
         return False

@@ -30,6 +30,7 @@ from streams.sync.messages import (
 from streams.sync.worklog_actions import WorklogChanged
 
 DESCRIPTION = "description"
+ATTACHMENT = "attachment"  # the issue's files, listed in the same read
 
 Change = IssueChanged | CommentChanged | WorklogChanged
 
@@ -59,17 +60,20 @@ async def first_look(
     client: JiraClient, site: SiteNumber, issue_id: str, maps: FieldMaps
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The link marker of an issue seen for the first time, and its rich text fields as
-    REST holds them, in the one read the router makes anyway (None, None: not found)."""
+    REST holds them, in the one read the router makes anyway (None, None: not found);
+    ``rich[ATTACHMENT]`` is True when the issue has files (a create then looks at them)."""
     ids = [DESCRIPTION, *(c.ids[site] for c in maps.custom if c.type == "text" and site in c.ids)]
     try:
         issue = await client.get_issue(
-            issue_id, fields=["updated", *ids], properties=[LINK_PROPERTY]
+            issue_id, fields=["updated", ATTACHMENT, *ids], properties=[LINK_PROPERTY]
         )
     except NotFound:
         return None, None
     marker = issue.properties.get(LINK_PROPERTY)
     values = canonical(site, issue.fields, maps)
-    rich = {name: values.get(name) for name in rich_fields(maps)}
+    rich: dict[str, Any] = {name: values.get(name) for name in rich_fields(maps)}
+    if issue.fields.get(ATTACHMENT):
+        rich[ATTACHMENT] = True
     return (marker if isinstance(marker, dict) else None), rich
 
 
@@ -79,4 +83,5 @@ def read_through_rest(change: Change, rich: dict[str, Any] | None) -> Change:
     if rich is None or not isinstance(change, IssueChanged) or change.kind == "snapshot":
         return change
     values = {**change.values, **{k: v for k, v in rich.items() if k in change.values}}
-    return dataclasses.replace(change, values=values, text_read=True)
+    files = change.attachments or bool(rich.get(ATTACHMENT))
+    return dataclasses.replace(change, values=values, text_read=True, attachments=files)

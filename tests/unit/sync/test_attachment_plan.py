@@ -191,6 +191,10 @@ def test_a_counterpart_made_and_a_failed_copy_retried_look_at_attachments() -> N
     assert remade.actions == [create, SyncAttachments()]
     plain = with_attachments(change(kind="created"), pair, making, CONFIG)
     assert plain.actions == [create, SyncAttachments()]  # made from a fresh read of it
+    first = change(kind="created", text_read=True)  # the router's read listed no files
+    assert with_attachments(first, pair, making, CONFIG).actions == [create]
+    listed = change(kind="created", text_read=True, attachments=True)
+    assert with_attachments(listed, pair, making, CONFIG).actions == [create, SyncAttachments()]
     failure = PairFailure(reason="CopyAttachment on site 2: HTTP 503", retryable=True, at=T0)
     failed = pairs.synced(T0).model_copy(update={"failure": failure})
     retry = Decision(failed, [], "in sync")
