@@ -87,7 +87,7 @@ def _block(node: Node) -> str:
     if kind in LIST_MARKERS:
         return "\n".join(_items(node, ""))
     if kind == "heading":
-        return f"h{attrs.get('level', 1)}. " + _inline(node).replace("\n", "\\\\")
+        return f"h{attrs.get('level', 1)}. " + _inline(node, "\\\\")
     if kind == "codeBlock":
         language = attrs.get("language")
         opening = f"{{code:{language}}}" if language else "{code}"
@@ -141,28 +141,29 @@ def _media(node: Node) -> str:
     return "!" + str(attrs.get("alt") or attrs.get("id") or attrs.get("url", "")) + "|thumbnail!"
 
 
-def _inline(node: Node) -> str:
+def _inline(node: Node, line_break: str = "\n") -> str:
     """The children in a row. A marked text takes the braced form (``{*}x{*}``) where the
     plain one would not read back: beside a letter or digit, or with spaces at its edges."""
     children = _children(node)
     starts = [i == 0 or children[i - 1].get("type") == "hardBreak" for i in range(len(children))]
-    loose = [_leaf(child, start) for child, start in zip(children, starts, strict=True)]
+    loose = [_leaf(c, start, "", line_break) for c, start in zip(children, starts, strict=True)]
     pieces = []
     for index, (child, start) in enumerate(zip(children, starts, strict=True)):
         before = "".join(loose[:index])[-1:]
         after = "".join(loose[index + 1 :])[:1]
-        pieces.append(_leaf(child, start, before + after))
+        pieces.append(_leaf(child, start, before + after, line_break))
     return "".join(pieces)
 
 
-def _leaf(node: Node, line_start: bool = False, beside: str = "") -> str:
+def _leaf(node: Node, line_start: bool, beside: str, line_break: str) -> str:
     kind = node.get("type")
     attrs = node.get("attrs") or {}
     if kind == "text":
         text = _escaped(str(node.get("text", "")), line_start)
-        return _marked(text, node.get("marks") or [], any(c.isalnum() for c in beside))
+        tight = any(c.isalnum() or c == "\\" for c in beside)
+        return _marked(text, node.get("marks") or [], tight)
     if kind == "hardBreak":
-        return "\n"
+        return line_break
     if kind == "mention":
         return f"[~accountid:{attrs.get('id', '')}]"
     if kind == "date":

@@ -129,6 +129,8 @@ def find(source: str, token: str, start: int) -> int | None:
 
 def _enclosed(source: str, i: int, opening: str, closing: str, marks: list[Node]) -> Found:
     end = find(source, closing, i + len(opening))
+    while end is not None and closing == "}}" and source[end + 2 : end + 3] == "}":
+        end += 1  # ``{{{*}x{*}}}``: the braces of a phrase inside are its own
     if end is None or "\n" in source[i:end]:
         return None
     return _parse(source[i + len(opening) : end], marks), end + len(closing)

@@ -69,6 +69,9 @@ def losses(document: Node | None) -> list[str]:
 
 
 def _nodes(node: Node) -> list[Node]:
+    """``node`` and all below it (a code block's text is its own: verbatim)."""
+    if node.get("type") == "codeBlock":
+        return [node]
     return [node, *(n for child in node.get("content") or [] for n in _nodes(child))]
 
 
@@ -86,8 +89,13 @@ def _node_losses(node: Node) -> list[str]:
         return [NODES.get(kind, f"{kind} (text only)")]
     if kind == "listItem":
         return _item_losses(node)
-    if kind == "paragraph" and not _shown(node):
-        return ["empty paragraph"]
+    if kind == "paragraph":
+        return _paragraph_losses(node)
+    if kind == "text" and "\\" in str(node.get("text")):
+        return ["backslash in text (it reads as an escape or a line break)"]
+    verbatim = "".join(str(c.get("text")) for c in node.get("content") or [])
+    if kind == "codeBlock" and "{code}" in verbatim:
+        return ["{code} inside a code block"]
     return []
 
 
@@ -110,12 +118,18 @@ def _item_losses(item: Node) -> list[str]:
 LIST_KINDS = frozenset({"bulletList", "orderedList"})
 
 
-def _shown(paragraph: Node) -> bool:
-    """A paragraph with something but spaces in it (else it is a blank line)."""
+def _paragraph_losses(paragraph: Node) -> list[str]:
+    """A paragraph's lines (between its line breaks) with nothing but spaces in them are
+    blank lines in wiki markup: they end the paragraph."""
+    lines: list[bool] = [False]
     for child in paragraph.get("content") or []:
-        if child.get("type") != "text" or str(child.get("text", "")).strip():
-            return True
-    return False
+        if child.get("type") == "hardBreak":
+            lines.append(False)
+        elif child.get("type") != "text" or str(child.get("text", "")).strip():
+            lines[-1] = True
+    if all(lines):
+        return []
+    return ["empty paragraph"] if len(lines) == 1 else ["empty line in a paragraph"]
 
 
 def _mark_loss(mark: Node) -> str | None:

@@ -248,7 +248,7 @@ def _parent(stack: list[Node], roots: list[Node]) -> list[Node]:
         return roots
     items = stack[-1]["content"]
     if not items:
-        items.append({"type": "listItem", "content": []})
+        items.append({"type": "listItem", "content": [{"type": "paragraph", "content": []}]})
     content: list[Node] = items[-1]["content"]
     return content
 
