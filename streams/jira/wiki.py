@@ -89,10 +89,7 @@ def _block(node: Node) -> str:
     if kind == "heading":
         return f"h{attrs.get('level', 1)}. " + _inline(node, "\\\\")
     if kind == "codeBlock":
-        language = attrs.get("language")
-        opening = f"{{code:{language}}}" if language else "{code}"
-        verbatim = "".join(str(child.get("text", "")) for child in _children(node))
-        return f"{opening}\n{verbatim}\n{{code}}"
+        return _code(node)
     if kind == "blockquote":
         return _quote(node)
     if kind == "rule":
@@ -104,6 +101,13 @@ def _block(node: Node) -> str:
     if kind in ("mediaSingle", "mediaGroup"):
         return " ".join(_media(child) for child in _children(node))
     return _inline(node)
+
+
+def _code(node: Node) -> str:
+    language = (node.get("attrs") or {}).get("language")
+    opening = f"{{code:{language}}}" if language else "{code}"
+    verbatim = "".join(str(child.get("text", "")) for child in _children(node))
+    return f"{opening}\n{verbatim}\n{{code}}"
 
 
 def _quote(node: Node) -> str:

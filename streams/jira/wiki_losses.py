@@ -91,10 +91,15 @@ def _node_losses(node: Node) -> list[str]:
         return _item_losses(node)
     if kind == "paragraph":
         return _paragraph_losses(node)
-    if kind == "text" and "\\" in str(node.get("text")):
+    return _text_losses(node)
+
+
+def _text_losses(node: Node) -> list[str]:
+    """Text that reads as markup whatever ``to_wiki`` does."""
+    if node.get("type") == "text" and "\\" in str(node.get("text")):
         return ["backslash in text (it reads as an escape or a line break)"]
     verbatim = "".join(str(c.get("text")) for c in node.get("content") or [])
-    if kind == "codeBlock" and "{code}" in verbatim:
+    if node.get("type") == "codeBlock" and "{code}" in verbatim:
         return ["{code} inside a code block"]
     return []
 
