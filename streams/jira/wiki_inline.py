@@ -15,6 +15,8 @@ become emoji nodes. Anything that does not close (``[`` without ``]``, ``*`` alo
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from typing import Any
 
@@ -62,6 +64,8 @@ COLOURS = {
     "purple": "#800080",
 }
 URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|mailto:)\S+$", re.IGNORECASE)
+# A phrase's closing character: after no space (or backslash), before no letter or digit.
+CLOSINGS = {c: re.compile(rf"(?<![\s\\]){re.escape(c)}(?![^\W_])") for c in PHRASES}
 OPEN_COLOUR = re.compile(r"\{color:([^}\n]*)\}")
 
 
@@ -106,12 +110,12 @@ def _construct(source: str, i: int, marks: list[Node]) -> Found:
     if source.startswith("\\\\", i) or source[i] == "\n":
         return [{"type": "hardBreak"}], i + (1 if source[i] == "\n" else 2)
     if source.startswith("{{", i):
-        return _enclosed(source, i, "{{", "}}", [*marks, CODE])
+        return _enclosed(source, i, "{{", "}}", marks, CODE)
     if source.startswith("{color:", i):
         return _colour(source, i, marks)
     if source[i] == "{" and source[i + 2 : i + 3] == "}" and source[i + 1] in PHRASES:
         tag = source[i : i + 3]
-        return _enclosed(source, i, tag, tag, [*marks, PHRASES[source[i + 1]]])
+        return _enclosed(source, i, tag, tag, marks, PHRASES[source[i + 1]])
     if source[i] in PHRASES:
         return _phrase(source, i, marks)
     if source[i] == "[":
@@ -119,27 +123,36 @@ def _construct(source: str, i: int, marks: list[Node]) -> Found:
     return _emoji(source, i)
 
 
-def find(source: str, token: str, start: int) -> int | None:
-    """The first ``token`` in ``source`` from ``start`` not escaped by a backslash."""
-    at = source.find(token, start)
+def find(source: str, token: str, start: int, end: int | None = None) -> int | None:
+    """The first ``token`` in ``source[start:end]`` not escaped by a backslash."""
+    at = source.find(token, start, end)
     while at > 0 and source[at - 1] == "\\":
-        at = source.find(token, at + 1)
+        at = source.find(token, at + 1, end)
     return None if at < 0 else at
 
 
-def _enclosed(source: str, i: int, opening: str, closing: str, marks: list[Node]) -> Found:
-    end = find(source, closing, i + len(opening))
+def _line_end(source: str, i: int) -> int:
+    end = source.find("\n", i)
+    return len(source) if end < 0 else end
+
+
+def _enclosed(
+    source: str, i: int, opening: str, closing: str, marks: list[Node], mark: Node
+) -> Found:
+    """A phrase between ``opening`` and ``closing`` on one line (a mark is never nested in
+    itself: ADF marks are a set, and it keeps the reading's depth small)."""
+    end = find(source, closing, i + len(opening), _line_end(source, i))
     while end is not None and closing == "}}" and source[end + 2 : end + 3] == "}":
         end += 1  # ``{{{*}x{*}}}``: the braces of a phrase inside are its own
-    if end is None or "\n" in source[i:end]:
+    if end is None or mark in marks:
         return None
-    return _parse(source[i + len(opening) : end], marks), end + len(closing)
+    return _parse(source[i + len(opening) : end], [*marks, mark]), end + len(closing)
 
 
 def _colour(source: str, i: int, marks: list[Node]) -> Found:
     opening = OPEN_COLOUR.match(source, i)
     end = find(source, "{color}", i + 7)
-    if opening is None or end is None:
+    if opening is None or end is None or any(m["type"] == "textColor" for m in marks):
         return None
     value = opening.group(1).strip().lower()
     colour = value if re.fullmatch(r"#[0-9a-f]{6}", value) else COLOURS.get(value)
@@ -149,22 +162,27 @@ def _colour(source: str, i: int, marks: list[Node]) -> Found:
 
 def _phrase(source: str, i: int, marks: list[Node]) -> Found:
     before, after = source[i - 1 : i] if i else "", source[i + 1 : i + 2]
-    if before.isalnum() or before == "\\" or not after or after.isspace():
+    mark = PHRASES[source[i]]
+    if before.isalnum() or before == "\\" or not after or after.isspace() or mark in marks:
         return None
-    end = i + 2
-    while (end := source.find(source[i], end)) > 0:
-        if "\n" in source[i:end]:
-            return None
-        last, beyond = source[end - 1], source[end + 1 : end + 2]
-        if not last.isspace() and last != "\\" and not beyond.isalnum():
-            return _parse(source[i + 1 : end], [*marks, PHRASES[source[i]]]), end + 1
-        end += 1
-    return None
+    closings = _closings(source, source[i])
+    at = bisect.bisect_left(closings, i + 2)
+    if at == len(closings) or closings[at] > _line_end(source, i):
+        return None
+    end = closings[at]
+    return _parse(source[i + 1 : end], [*marks, mark]), end + 1
+
+
+@functools.lru_cache(maxsize=32)
+def _closings(source: str, character: str) -> list[int]:
+    """Where ``character`` could close a phrase in ``source`` (found once per text: a line
+    of many openers that never close costs no more than one)."""
+    return [m.start() for m in CLOSINGS[character].finditer(source)]
 
 
 def _bracket(source: str, i: int, marks: list[Node]) -> Found:
-    end = find(source, "]", i + 1)
-    if end is None or "\n" in source[i:end]:
+    end = find(source, "]", i + 1, _line_end(source, i))
+    if end is None:
         return None
     inner = source[i + 1 : end]
     if inner.startswith("~accountid:"):

@@ -244,3 +244,12 @@ def test_to_wiki_escapes_what_would_read_as_markup_and_no_more() -> None:
         "{quote}\n* x\n{quote}"
     )
     assert canonical_adf(from_wiki(to_wiki(document) or "")) == canonical_adf(document)
+
+
+def test_markup_nested_thousands_deep_or_never_closing_is_read_without_error() -> None:
+    deep = "{*}{_}{+}" * 2000 + "x" + "{+}{_}{*}" * 2000  # a mark is never nested in itself
+    assert "x" in "".join(n.get("text", "") for n in inline(deep))
+    assert inline("*_+x+_*") == [text("x", EM, STRONG, {"type": "underline"})]
+    openers = "*a " * 5000  # no phrase closes: all text
+    assert inline(openers) == [text(openers)]
+    assert inline("[" * 5000 + "]") == [text("[" * 5000 + "]")]
