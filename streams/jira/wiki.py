@@ -13,8 +13,12 @@ type, a status lozenge's colour, text colour) is not seen in a webhook, only in 
 webhook text is taken as agreeing with it (a change there would not show).
 
 Text and block layout follow JIRA's notation (https://jira.atlassian.com/secure/WikiRendererHelpAction.jspa):
-blocks separated by blank lines, lists nested as ``**``/``#*``, ``{code:lang}``, ``bq.``,
-``{panel}``, ``----``, media as ``!name|thumbnail!``, dates as ``YYYY-MM-DD``.
+blocks separated by blank lines, lists nested as ``**``/``#*``, ``{code:lang}``, ``bq.``
+(``{quote}`` around more than one-line paragraphs), ``{panel}``, ``----``, media as
+``!name|thumbnail!``, dates as ``YYYY-MM-DD``, a line break in a heading as ``\\\\``. What
+the rendering shows reads back (``streams.jira.wiki_parse.from_wiki``): a markup character
+in text takes a backslash where it would read as markup, and a mark beside a letter or
+digit or with spaces at its edges takes JIRA's braced form (``{*}bold {*}``).
 """
 
 from __future__ import annotations
