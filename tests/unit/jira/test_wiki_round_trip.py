@@ -175,3 +175,15 @@ def test_layouts_wiki_markup_has_no_form_for_are_losses() -> None:
         "expand (collapsible section) and its title",
         "task list checkboxes",
     ]
+
+
+def test_a_table_without_layout_reads_back_and_a_panel_keeps_its_content() -> None:
+    table, panel = EVERY_NODE["content"][3], EVERY_NODE["content"][5]
+    document = canonical_adf({"type": "doc", "version": 1, "content": [table, panel]})
+    assert losses(document) == ["panel type and colour"]
+    [table_again, panel_again] = (canonical_adf(from_wiki(to_wiki(document) or "")) or {})[
+        "content"
+    ]
+    assert table_again == (document or {})["content"][0]
+    assert panel_again == {"type": "panel", "attrs": {"panelType": "info"},
+                           "content": [paragraph(text("Mind"))]}  # fmt: skip
