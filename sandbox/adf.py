@@ -13,6 +13,7 @@ from sandbox.adf_schema import valid_document
 
 MARKS = {"strong": "*{}*", "em": "_{}_", "code": "{{{{{}}}}}", "strike": "-{}-"}
 BLOCK_JOIN = "\n\n"
+BRACED = {"strong": "{{*}}{}{{*}}", "em": "{{_}}{}{{_}}", "strike": "{{-}}{}{{-}}"}
 LISTS = {"bulletList": "*", "orderedList": "#"}
 
 
@@ -98,10 +99,18 @@ def _list(node: dict[str, Any], outer: str) -> str:
 
 
 def _inline(node: dict[str, Any]) -> str:
-    return "".join(_leaf(child) for child in node.get("content", []))
+    """Marked text beside a letter or digit, or with spaces at its edges, takes JIRA's
+    braced form (``{*}bold {*}``): the plain one would not read as marked."""
+    children = node.get("content", [])
+    loose = [_leaf(child) for child in children]
+    shown = []
+    for index, child in enumerate(children):
+        beside = "".join(loose[:index])[-1:] + "".join(loose[index + 1 :])[:1]
+        shown.append(_leaf(child, any(c.isalnum() for c in beside)))
+    return "".join(shown)
 
 
-def _leaf(node: dict[str, Any]) -> str:
+def _leaf(node: dict[str, Any], tight: bool = False) -> str:
     kind, attrs = node.get("type"), node.get("attrs", {})
     if kind == "hardBreak":
         return "\n"
@@ -115,16 +124,19 @@ def _leaf(node: dict[str, Any]) -> str:
         return f"[{attrs.get('url', '')}]"
     if kind != "text":
         return _inline(node)
-    return _marked(str(node.get("text", "")), node.get("marks", []))
+    return _marked(str(node.get("text", "")), node.get("marks", []), tight)
 
 
-def _marked(text: str, marks: list[dict[str, Any]]) -> str:
-    for mark in marks:
+def _marked(text: str, marks: list[dict[str, Any]], tight: bool) -> str:
+    known = [mark for mark in marks if mark.get("type") in MARKS or mark.get("type") == "link"]
+    for index, mark in enumerate(known):
         kind = mark.get("type")
         if kind == "link":
             text = f"[{text}|{mark.get('attrs', {}).get('href', '')}]"
-        elif kind in MARKS:
-            text = MARKS[kind].format(text)
+            continue
+        edges = not text or text[0].isspace() or text[-1].isspace()
+        braced = kind != "code" and (edges or (tight and index == len(known) - 1))
+        text = (BRACED if braced else MARKS)[str(kind)].format(text)
     return text
 
 

@@ -13,19 +13,29 @@ type, a status lozenge's colour, text colour) is not seen in a webhook, only in 
 webhook text is taken as agreeing with it (a change there would not show).
 
 Text and block layout follow JIRA's notation (https://jira.atlassian.com/secure/WikiRendererHelpAction.jspa):
-blocks separated by blank lines, lists nested as ``**``/``#*``, ``{code:lang}``, ``bq.``,
-``{panel}``, ``----``, media as ``!name|thumbnail!``, dates as ``YYYY-MM-DD``.
+blocks separated by blank lines, lists nested as ``**``/``#*``, ``{code:lang}``, ``bq.``
+(``{quote}`` around more than one-line paragraphs), ``{panel}``, ``----``, media as
+``!name|thumbnail!``, dates as ``YYYY-MM-DD``, a line break in a heading as ``\\\\``. What
+the rendering shows reads back (``streams.jira.wiki_parse.from_wiki``): a markup character
+in text takes a backslash where it would read as markup, and a mark beside a letter or
+digit or with spaces at its edges takes JIRA's braced form (``{*}bold {*}``).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+from streams.jira.wiki_inline import EMOJI
 
 Node = dict[str, Any]
 LIST_MARKERS = {"bulletList": "*", "orderedList": "#"}
 MARK_WRAPS = {"strong": ("*", "*"), "em": ("_", "_"), "code": ("{{", "}}"), "strike": ("-", "-")}
 PANELS = frozenset({"panel", "expand", "nestedExpand"})
+ALWAYS_ESCAPED = frozenset("{}[]|")
+PHRASE_CHARACTERS = frozenset("*_-+^~")
+LINE_START = re.compile(r"\s*(?:(?:h[1-6]|bq)(\.)|([*#|!{-]))")
 
 
 # What the rendering shows entirely: these nodes with these attributes, these marks.
@@ -81,13 +91,11 @@ def _block(node: Node) -> str:
     if kind in LIST_MARKERS:
         return "\n".join(_items(node, ""))
     if kind == "heading":
-        return f"h{attrs.get('level', 1)}. {_inline(node)}"
+        return f"h{attrs.get('level', 1)}. " + _inline(node, "\\\\")
     if kind == "codeBlock":
-        language = attrs.get("language")
-        opening = f"{{code:{language}}}" if language else "{code}"
-        return f"{opening}\n{_inline(node)}\n{{code}}"
+        return _code(node)
     if kind == "blockquote":
-        return "\n".join("bq. " + _block(child) for child in _children(node))
+        return _quote(node)
     if kind == "rule":
         return "----"
     if kind == "table":
@@ -97,6 +105,21 @@ def _block(node: Node) -> str:
     if kind in ("mediaSingle", "mediaGroup"):
         return " ".join(_media(child) for child in _children(node))
     return _inline(node)
+
+
+def _code(node: Node) -> str:
+    language = (node.get("attrs") or {}).get("language")
+    opening = f"{{code:{language}}}" if language else "{code}"
+    verbatim = "".join(str(child.get("text", "")) for child in _children(node))
+    return f"{opening}\n{verbatim}\n{{code}}"
+
+
+def _quote(node: Node) -> str:
+    """``bq.`` lines for one-line paragraphs, else ``{quote}`` around the blocks."""
+    children = _children(node)
+    if all(c.get("type") == "paragraph" and "\n" not in _block(c) for c in children):
+        return "\n".join("bq. " + _block(child) for child in children)
+    return "{quote}\n" + "\n\n".join(_block(c) for c in children) + "\n{quote}"
 
 
 def _items(node: Node, outer: str) -> list[str]:
@@ -126,17 +149,29 @@ def _media(node: Node) -> str:
     return "!" + str(attrs.get("alt") or attrs.get("id") or attrs.get("url", "")) + "|thumbnail!"
 
 
-def _inline(node: Node) -> str:
-    return "".join(_leaf(child) for child in _children(node))
+def _inline(node: Node, line_break: str = "\n") -> str:
+    """The children in a row. A marked text takes the braced form (``{*}x{*}``) where the
+    plain one would not read back: beside a letter or digit, or with spaces at its edges."""
+    children = _children(node)
+    starts = [i == 0 or children[i - 1].get("type") == "hardBreak" for i in range(len(children))]
+    loose = [_leaf(c, start, "", line_break) for c, start in zip(children, starts, strict=True)]
+    pieces = []
+    for index, (child, start) in enumerate(zip(children, starts, strict=True)):
+        before = "".join(loose[:index])[-1:]
+        after = "".join(loose[index + 1 :])[:1]
+        pieces.append(_leaf(child, start, before + after, line_break))
+    return "".join(pieces)
 
 
-def _leaf(node: Node) -> str:
+def _leaf(node: Node, line_start: bool, beside: str, line_break: str) -> str:
     kind = node.get("type")
     attrs = node.get("attrs") or {}
     if kind == "text":
-        return _marked(str(node.get("text", "")), node.get("marks") or [])
+        text = _escaped(str(node.get("text", "")), line_start)
+        tight = any(c.isalnum() or c == "\\" for c in beside)
+        return _marked(text, node.get("marks") or [], tight)
     if kind == "hardBreak":
-        return "\n"
+        return line_break
     if kind == "mention":
         return f"[~accountid:{attrs.get('id', '')}]"
     if kind == "date":
@@ -148,15 +183,40 @@ def _leaf(node: Node) -> str:
     return _inline(node)
 
 
-def _marked(text: str, marks: list[Node]) -> str:
-    for mark in marks:
-        kind = mark.get("type")
+def _marked(text: str, marks: list[Node], tight: bool = False) -> str:
+    shown = [mark for mark in marks if mark.get("type") in MARK_WRAPS or mark.get("type") == "link"]
+    for index, mark in enumerate(shown):
+        kind = str(mark.get("type"))
         if kind == "link":
             text = f"[{text}|{(mark.get('attrs') or {}).get('href', '')}]"
-        elif kind in MARK_WRAPS:
-            before, after = MARK_WRAPS[str(kind)]
-            text = before + text + after
+            continue
+        before, after = MARK_WRAPS[kind]
+        loose = text[:1].isspace() or text[-1:].isspace() or not text
+        if kind != "code" and (loose or (tight and index == len(shown) - 1)):
+            before, after = "{" + before + "}", "{" + after + "}"
+        text = before + text + after
     return text
+
+
+def _escaped(text: str, line_start: bool) -> str:
+    """``text`` with a backslash before each character that would read as markup: braces,
+    brackets and bars, a phrase character that could open or close a phrase, the start of an
+    emoticon, and at the start of a line what would start a block (``h1.``, ``*``, ``#``)."""
+    marked = {k for k, c in enumerate(text) if c in ALWAYS_ESCAPED or _phrase_edge(text, k)}
+    for shortcut in EMOJI:
+        marked |= {m.start() for m in re.finditer(re.escape(shortcut), text)}
+    block = LINE_START.match(text) if line_start else None
+    if block is not None:
+        marked.add(block.start(1) if block.group(1) else block.start(2))
+    return "".join("\\" + c if k in marked else c for k, c in enumerate(text))
+
+
+def _phrase_edge(text: str, k: int) -> bool:
+    if text[k] not in PHRASE_CHARACTERS:
+        return False
+    before, after = text[k - 1 : k] if k else "", text[k + 1 : k + 2]
+    opens = not before.isalnum() and not after.isspace()
+    return opens or (not before.isspace() and not after.isalnum())
 
 
 def _day(timestamp: object) -> str:

@@ -81,7 +81,7 @@ async def test_webhooks_carry_wiki_text_of_rich_fields(
     wiki = created["issue"]["fields"]["description"]
     assert created["issue"]["fields"][TEXTAREA] == wiki
     assert isinstance(wiki, str)
-    for fragment in ("h2. Overview", "*bold *", "[the spec|https://example.com/spec]",
+    for fragment in ("h2. Overview", "{*}bold {*}", "[the spec|https://example.com/spec]",
                      "[~accountid:712020:alice]", "||A||B||", "|1|2|", "{code:python}",
                      "{panel}", "bq. quoted", "----", "!screenshot.png|thumbnail!", "2026-01-01",
                      "IN REVIEW", "* outer", "*# inner", "*#* deep"):  # fmt: skip
