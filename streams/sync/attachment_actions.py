@@ -2,10 +2,11 @@
 
 ``SyncAttachments`` lists both issues' files (``fields.attachment``); the pure plan
 (``streams.sync.attachment_plan``) turns the listings into ``CopyAttachment`` (streamed from
-one side to the other), ``DeleteAttachment`` (a copy whose original was deleted on the
-side that added it) and ``FindMedia`` (the media ids of a file and a copy the sync did not
-stream, or whose ids it could not learn then); ``streams.sync.attachment_copies`` carries
-them out."""
+one side to the other), ``CompareFiles`` (a new file and a file of the same name and size
+on the other side, hashed to learn whether that one is its copy), ``DeleteAttachment`` (a
+copy whose original was deleted on the side that added it) and ``FindMedia`` (the media
+ids of a file and a copy the sync did not stream, or whose ids it could not learn then);
+``streams.sync.attachment_copies`` carries them out."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from streams.jira.models import Attachment
 from streams.sites import SiteNumber
 
 # failure names
-COPY_ACTIONS = ("SyncAttachments", "CopyAttachment", "DeleteAttachment", "FindMedia")
+COPY_ACTIONS = (
+    "SyncAttachments",
+    "CopyAttachment",
+    "CompareFiles",
+    "DeleteAttachment",
+    "FindMedia",
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,25 @@ class CopyAttachment:
 
 
 @dataclass(frozen=True)
+class CompareFiles:
+    """Is ``candidate`` ("2:10005": a file of ``copy.site`` with the name and size of
+    ``copy``'s original, that is no one's copy) the copy of that original? Both files are
+    streamed and hashed (sha256), chunk by chunk: JIRA exposes no hash of an attachment, so
+    reading both is the only way to know. ``copy`` is made when they differ."""
+
+    copy: CopyAttachment
+    candidate: str
+
+    @property
+    def site(self) -> SiteNumber:
+        return self.copy.site
+
+    @property
+    def source(self) -> str:
+        return self.copy.source
+
+
+@dataclass(frozen=True)
 class DeleteAttachment:
     """Delete the copy ``attachment_id`` on ``site``: its original ``source`` is gone."""
 
@@ -96,7 +122,7 @@ class FindMedia:
         return 1
 
 
-AttachmentAction = SyncAttachments | CopyAttachment | DeleteAttachment | FindMedia
+AttachmentAction = SyncAttachments | CopyAttachment | CompareFiles | DeleteAttachment | FindMedia
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,23 @@ class AttachmentsListed:
 
     def on(self, site: int) -> list[Attachment]:
         return self.one if site == 1 else self.two
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """A file's bytes as streamed: their sha256 and count."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FilesCompared:
+    """What a ``CompareFiles`` read: the original and the candidate (None: it was gone,
+    404, when asked)."""
+
+    source: Hashed | None
+    candidate: Hashed | None
 
 
 @dataclass(frozen=True)

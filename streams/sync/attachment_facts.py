@@ -25,8 +25,10 @@ def _mapped(pair: PairState, at: datetime, mapping: dict[str, str], copied: int)
 @dataclass(frozen=True)
 class AttachmentCopied(PairEvent):
     """``copy`` (``"2:10007"``) holds the bytes of ``source``: streamed there (``sha256``
-    of what was sent, ``size`` bytes), or found there already (same name and size: the
-    copy of a step that died before recording it, or the same file added on both sides)."""
+    of what was sent, ``size`` bytes), or found there already (same name, size and sha256:
+    the copy of a step that died before recording it, or the same file added on both
+    sides; an older journal's twin, taken by name and size alone, has no ``sha256``). A
+    copy with a ``sha256`` counts in the pair's ``attachments`` counter."""
 
     source: str
     copy: str

@@ -5,10 +5,15 @@ its copy is the map's value. From the listings (``AttachmentsListed``):
 
 - a file on one side that is neither an original nor a copy is copied to the other side,
   unless the mapping file's rules leave it out (name globs), it is over their size limit (a
-  warning on the pair), or the other side already has a file of the same name and size that
-  is no one's copy: then that file is taken as its copy (the copy of a step that died before
-  recording it; the same file added on both sides). A copy is itself never copied back: it
-  is in the map, so the echo of a copy costs two reads and nothing more;
+  warning on the pair). When the other side already has a file of the same name and size
+  that is no one's copy (a candidate: the copy of a step that died before recording it, the
+  same file added on both sides, or another file: two screenshots ``image.png``), both are
+  hashed first (``CompareFiles``): the same sha256 takes the candidate as the copy, another
+  copies the file and leaves the candidate alone (it is a file of its own, looked at as
+  one by the next listing). Nothing is recorded between the hashing and its answer, so a
+  step that dies there compares again at the next listing. A candidate is compared for one
+  file of a listing at most. A copy is itself never copied back: it is in the map, so the
+  echo of a copy costs two reads and nothing more;
 - an original that is gone has its copy deleted (the deletion follows from the side that
   added the file only); a copy deleted by hand stays deleted, its original is not copied
   again; an original and copy both gone leave the map;
@@ -27,8 +32,10 @@ from streams.sync.attachment_actions import (
     AttachmentAction,
     AttachmentRules,
     AttachmentsListed,
+    CompareFiles,
     CopyAttachment,
     DeleteAttachment,
+    FilesCompared,
     FindMedia,
     SyncAttachments,
     UploadRefused,
@@ -50,7 +57,22 @@ def after(action: AttachmentAction, said: Said | None, config: SyncConfig) -> Fo
     if isinstance(action, CopyAttachment) and isinstance(said, UploadRefused):
         warning = Warned(TOO_LARGE, refused_note(action, said.reason), action.source)
         return Followed([warning, AttachmentCopied(action.source, f"{action.site}:")])
+    if isinstance(action, CompareFiles) and isinstance(said, FilesCompared):
+        return compared(action, said)
     return Followed()
+
+
+def compared(action: CompareFiles, said: FilesCompared) -> Followed:
+    """A candidate whose bytes hash as the original's is its copy (its media ids asked);
+    one that differs, or is gone, is not: the original is copied. An original gone since
+    it was listed is nothing (the next listing settles it)."""
+    source, twin = said.source, said.candidate
+    if source is None:
+        return Followed()
+    if twin is None or twin.sha256 != source.sha256:
+        return Followed(then=[action.copy])
+    found = AttachmentCopied(action.source, action.candidate, twin.sha256, twin.size)
+    return Followed([found], [FindMedia(action.source, action.candidate)])
 
 
 def planned(action: SyncAttachments, listed: AttachmentsListed, rules: AttachmentRules) -> Followed:
@@ -93,8 +115,8 @@ def new_file(
     keys: tuple[str, str],
 ) -> Followed:
     """A file of ``site``: nothing (known, or left out by the rules), a warning (too
-    large), its twin on the other side taken as its copy, or its copy made. ``taken``
-    grows with the files this plan pairs."""
+    large), its copy made, or first compared with a candidate on the other side (same name
+    and size). ``taken`` grows with the files this plan pairs or compares."""
     ref, target = f"{site}:{one.id}", other(site)
     if ref in taken or not rules.admits(one.filename):
         return Followed()
@@ -102,11 +124,11 @@ def new_file(
         return Followed([Warned(TOO_LARGE, over_limit_note(one, rules), ref)])
     twin = twin_of(one, listed.on(target), target, taken)
     taken.add(ref)
-    if twin is not None:
-        taken.add(twin)
-        return Followed([AttachmentCopied(ref, twin)], [FindMedia(ref, twin)])
     mime = one.mime_type or OCTETS
     copy = CopyAttachment(site, one.id, one.filename, one.size, mime, target, keys[target - 1])
+    if twin is not None:
+        taken.add(twin)
+        return Followed(then=[CompareFiles(copy, twin)])
     return Followed(then=[copy])
 
 

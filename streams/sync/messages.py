@@ -11,12 +11,7 @@ from pydantic import SecretStr
 
 from streams.settings import ConflictPolicy, DeletionPolicy
 from streams.sites import SiteNumber as SiteNumber
-from streams.sync.attachment_actions import (
-    AttachmentRules,
-    CopyAttachment,
-    DeleteAttachment,
-    FindMedia,
-)
+from streams.sync.attachment_actions import AttachmentAction, AttachmentRules
 from streams.sync.attachment_actions import SyncAttachments as SyncAttachments
 from streams.sync.comment_actions import CopyComment as CopyComment
 from streams.sync.comment_actions import CopyComments as CopyComments
@@ -331,10 +326,7 @@ Action = (
     | ReadResolution
     | Unlink
     | DeleteIssue
-    | SyncAttachments
-    | CopyAttachment
-    | DeleteAttachment
-    | FindMedia
+    | AttachmentAction
     | SyncLinks
     | MakeLink
     | RemoveLink

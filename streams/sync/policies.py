@@ -31,7 +31,7 @@ from streams.sync import (
     screens,
     worklog_plan,
 )
-from streams.sync.attachment_actions import CopyAttachment, SyncAttachments
+from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
 from streams.sync.copy_policy import comment_plan as comment_plan
@@ -171,7 +171,7 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return guarded_move(action, said, config)
     if isinstance(action, CopyComment | CopyStep):
         return copy_policy.next_step(action, said, config.maps.users, config.maps.files)
-    if isinstance(action, SyncAttachments | CopyAttachment):
+    if isinstance(action, AttachmentAction):
         return attachment_plan.after(action, said, config)
     if isinstance(action, SyncLinks):
         return link_policy.after(action, said, config)

@@ -1,11 +1,10 @@
 """What carrying out one action gives back (``Answer``): its facts, the retry JIRA asked
 for, and what JIRA said that a pure policy still has to judge (``Said``: a refused write,
 what a create screen left out, the candidates of a recovery search, the resolution a move
-left, a guarded move's status history, a comment's original, a lost copy looked for),
-which
-``streams.sync.policies.after`` turns into more facts and the next actions; and the pure
-glue between a pair and its effects: an action given what it needs of the pair
-(``prepared``, ``resolved``), since the effects never see a ``PairState``."""
+left, a guarded move's status history, a comment's original, a lost copy looked for, two
+files hashed), which ``streams.sync.policies.after`` turns into more facts and the next
+actions; and the pure glue between a pair and its effects: an action given what it needs
+of the pair (``prepared``, ``resolved``), since the effects never see a ``PairState``."""
 
 from __future__ import annotations
 
@@ -17,7 +16,12 @@ from typing import Any
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.jira.models import Comment
 from streams.state import PairState
-from streams.sync.attachment_actions import AttachmentsListed, SyncAttachments, UploadRefused
+from streams.sync.attachment_actions import (
+    AttachmentsListed,
+    FilesCompared,
+    SyncAttachments,
+    UploadRefused,
+)
 from streams.sync.comment_actions import CopyStep
 from streams.sync.events import IssueObserved, PairEvent
 from streams.sync.facts import Cleared, Warned, WriteFailed
@@ -130,6 +134,7 @@ Said = (
     | CopyFound
     | CopyMissing
     | AttachmentsListed
+    | FilesCompared
     | UploadRefused
     | LinksRead
     | ParentRead

@@ -1,7 +1,8 @@
 """Attachments through the real engine and applier against two emulated sites over HTTP:
 the files an issue has when its counterpart is made travel with it, byte for byte; a copy
 made by a step that died before recording it is found (same name and size), not made
-twice; a look that fails for a whole step is done again by the pair's retry."""
+twice (once its bytes hash the same: ``test_attachment_hashes``); a look that fails for a
+whole step is done again by the pair's retry."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class Rig:
     sites: dict[int, Emulator]
     alice: JiraClient
     key: str
+    alice2: JiraClient  # Alice on site 2
     pair: PairState | None = None
     clock: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -88,15 +90,16 @@ async def rig() -> AsyncIterator[Rig]:
     configs = {n: SiteConfig(project_key=f"PROJ{n}", contract=CONTRACT) for n in (1, 2)}
     async with two_sites(configs[1], configs[2]) as running:
         one, two = running[1], running[2]
-        human = SiteAuth(one.base_url, "alice@example.com", SecretStr("alice-token"))
+        human, token = "alice@example.com", SecretStr("alice-token")
         async with (
             open_client(sync_auth(one), QUICK) as c1,
             open_client(sync_auth(two), QUICK) as c2,
-            open_client(human) as alice,
+            open_client(SiteAuth(one.base_url, human, token)) as alice,
+            open_client(SiteAuth(two.base_url, human, token)) as alice2,
         ):
             applier = Applier({1: c1, 2: c2}, CONFIG, {n: r.base_url for n, r in running.items()})
             [key] = one.emulator.seed_issues(1)
-            yield Rig(applier, {1: one.emulator, 2: two.emulator}, alice, key)
+            yield Rig(applier, {1: one.emulator, 2: two.emulator}, alice, key, alice2)
 
 
 async def test_the_files_of_an_issue_travel_with_its_new_counterpart() -> None:

@@ -12,6 +12,7 @@ from streams.state import PairFailure
 from streams.sync.attachment_actions import (
     AttachmentRules,
     AttachmentsListed,
+    CompareFiles,
     CopyAttachment,
     DeleteAttachment,
     FindMedia,
@@ -68,18 +69,21 @@ def test_a_copy_is_never_copied_back_and_known_files_cost_nothing() -> None:
     assert (chosen.facts, chosen.then) == ([], [])
 
 
-def test_a_file_of_the_same_name_and_size_on_the_target_is_taken_as_the_copy() -> None:
-    """The copy of a step that died before recording it (or the same file added on both
-    sides) is recorded, not made again; a different size is another file."""
+def test_a_file_of_the_same_name_and_size_on_the_target_is_compared_before_taken() -> None:
+    """The copy of a step that died before recording it, the same file added on both
+    sides, or another file (two screenshots of one size): their hashes tell
+    (``test_attachment_compare``); a different size is another file, copied at once."""
     one = [file("11", "a.txt", 10), file("12", "b.txt", 10)]
     two = [file("21", "a.txt", 10), file("22", "b.txt", 11)]
     chosen = planned(sync(), listed(one, two), ALL)
-    assert chosen.facts == [AttachmentCopied("1:11", "2:21")]
+    assert chosen.facts == []
+    copy = CopyAttachment(1, "11", "a.txt", 10, "text/plain", 2, "PROJ2-1")
+    assert chosen.then[0] == CompareFiles(copy, "2:21")
     assert [(c.source, c.site) for c in chosen.then if isinstance(c, CopyAttachment)] == [
         ("1:12", 2),
         ("2:22", 1),
     ]
-    assert [c for c in chosen.then if isinstance(c, FindMedia)] == [FindMedia("1:11", "2:21")]
+    assert not any(isinstance(c, FindMedia) for c in chosen.then)  # asked once taken
 
 
 def test_the_media_ids_of_a_file_and_its_copy_are_asked_until_known() -> None:
