@@ -13,6 +13,10 @@ its side only when it provably holds everything the pair knows of that side and 
 - every field the sync wrote to that side since the pair last merged it
   (``PairState.unseen_writes``) holds there what was written: otherwise the webhook may
   predate that write, and its older value would be copied back as a change;
+- it says the issue's security level (``fields.security``, null when none): a full issue
+  webhook always carries it, a trimmed one (the ``jira:issue_updated`` of a comment)
+  does not, and a level set since the pair last read the side must never go unseen (the
+  merge holds back a side with an unmapped level, ``streams.sync.visibility``);
 - its rich text (wiki markup, ``streams.sync.rich_text``) was read through REST, or is the
   wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
   the side's value); changed markup is never copied, the side is read.
@@ -28,6 +32,7 @@ from datetime import datetime
 from streams.settings import ConflictPolicy
 from streams.state import PairState, PairStatus
 from streams.sync import documents
+from streams.sync.fields import SECURITY
 from streams.sync.messages import IssueChanged, Observation, SyncConfig
 from streams.sync.rich_text import rich_fields
 
@@ -37,6 +42,8 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
     if change.kind != "updated" or not _quiet(pair) or not _human(change, config):
         return None
     if config.policy is ConflictPolicy.LATEST or not _newer(change, pair):
+        return None
+    if SECURITY not in change.values:  # a trimmed webhook: the level may have changed
         return None
     base = pair.base_of(change.site)
     values = dict(change.values)

@@ -4,17 +4,45 @@ only the other side is read before the merge (pure, ``streams.sync.views``)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from streams.jira.adf import text_to_adf
 from streams.settings import ConflictPolicy
 from streams.state import FieldConflict
 from streams.sync import outcomes
-from streams.sync.messages import Fetch, Observation, TransitionTo, WriteFields
+from streams.sync.messages import (
+    Fetch,
+    IssueChanged,
+    Observation,
+    SiteNumber,
+    TransitionTo,
+    WriteFields,
+)
 from streams.sync.model import decide
 from streams.sync.views import webhook_view
-from tests.unit.sync.test_model import BASE, CONFIG, T0, change, linked_pair, seen
+from tests.unit.sync import test_model
+from tests.unit.sync.test_model import BASE, CONFIG, T0, linked_pair, seen
 
 BOTH = [Fetch(1, "PROJ1-1"), Fetch(2, "PROJ2-1")]
+
+
+def change(site: SiteNumber, minutes: int = 1, **kw: Any) -> IssueChanged:
+    """A full issue webhook: it says the issue's security level (here none)."""
+    return test_model.change(site, minutes, **({"security": None} | kw))
+
+
+def test_a_trimmed_webhook_without_the_security_level_reads_both_sides() -> None:
+    """The ``jira:issue_updated`` of a comment carries some fields only, not ``security``:
+    a level set on the issue since could go unseen, so it is no view of its side."""
+    trimmed = test_model.change(1, minutes=2, summary="New")
+    assert "security" not in trimmed.values
+    assert decide(trimmed, linked_pair(), CONFIG, T0).actions == BOTH
+
+
+def test_a_webhook_showing_an_unmapped_level_holds_the_pair_back() -> None:
+    restricted = change(1, minutes=2, summary="Secret plans", security="Internal")
+    held = decide(restricted, linked_pair(), CONFIG, T0)
+    assert (held.actions, held.note) == ([], "skipped: security level Internal")
 
 
 def test_an_edit_webhook_newer_than_the_pairs_view_reads_the_other_side_only() -> None:
