@@ -50,12 +50,14 @@ async def kafka_findings(settings: Settings, limit: float) -> list[Finding]:
         await started(admin, servers, security, limit / 2)
         cluster = await admin.describe_cluster()
         topics = set(await admin.list_topics())
-        policy = await _cleanup_policy(admin, Topics(settings.kafka_topic_prefix).sync_state)
+        names = Topics(settings.kafka_topic_prefix)
+        policy = await _config(admin, names.sync_state, "cleanup.policy")
+        kept = await _config(admin, names.dead_letter, "retention.ms")
     except KafkaError as error:
         return [fail("kafka", f"no answer from {servers}: {error}", _kafka_fix(settings))]
     finally:
         await admin.close()
-    return [_brokers(settings, cluster), *topic_findings(settings, topics, policy)]
+    return [_brokers(settings, cluster), *topic_findings(settings, topics, policy, kept)]
 
 
 def _kafka_fix(settings: Settings) -> str:
@@ -65,13 +67,13 @@ def _kafka_fix(settings: Settings) -> str:
     return f"check KAFKA_BOOTSTRAP_SERVERS ({servers}) and the settings in docs/kafka-security.md"
 
 
-async def _cleanup_policy(admin: AIOKafkaAdminClient, topic: str) -> str | None:
-    """The topic's ``cleanup.policy``; None when the topic does not exist."""
-    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {"cleanup.policy": None})
+async def _config(admin: AIOKafkaAdminClient, topic: str, name: str) -> str | None:
+    """The topic's setting ``name``; None when the topic does not exist."""
+    resource = ConfigResource(ConfigResourceType.TOPIC, topic, {name: None})
     for response in await admin.describe_configs([resource]):
         for item in response.to_object()["resources"]:
             for entry in item["config_entries"] if item["error_code"] == 0 else []:
-                if entry["config_names"] == "cleanup.policy":
+                if entry["config_names"] == name:
                     return str(entry["config_value"])
     return None
 
@@ -89,8 +91,11 @@ def _brokers(settings: Settings, cluster: dict[str, Any]) -> Finding:
     return ok("kafka", detail)
 
 
-def topic_findings(settings: Settings, existing: set[str], policy: str | None) -> list[Finding]:
-    """The deployment's topics: missing ones (made at start) and the sync-state's policy."""
+def topic_findings(
+    settings: Settings, existing: set[str], policy: str | None, kept: str | None = "-1"
+) -> list[Finding]:
+    """The deployment's topics: missing ones (made at start), the sync-state's policy and
+    the dead letters' retention (``kept``: ``retention.ms``)."""
     from streams.sync.kafka_io import worker_topics  # imports faust: only when checking
 
     wanted = [shape.name for shape in worker_topics(settings)]
@@ -109,6 +114,15 @@ def topic_findings(settings: Settings, existing: set[str], policy: str | None) -
             f"{state} --add-config cleanup.policy=compact"
         )
         findings.append(fail("kafka topics", detail, fix))
+    if kept is not None and kept != "-1":
+        letters = Topics(settings.kafka_topic_prefix).dead_letter
+        detail = f"{letters} has retention.ms={kept}: dead letters are deleted unseen"
+        fix = (
+            f"{KAFKA_TOOLS} kafka.admin.ConfigCommand --bootstrap-server "
+            f"{settings.kafka_bootstrap_servers} --alter --entity-type topics --entity-name "
+            f"{letters} --add-config retention.ms=-1"
+        )
+        findings.append(warn("kafka topics", detail, fix))
     return findings or [ok("kafka topics", f"all {len(wanted)} present; {state} compacted")]
 
 

@@ -209,7 +209,6 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
     size = (settings.kafka_partitions, settings.kafka_replication_factor)
     compacted = {"cleanup.policy": "compact"}
     names = [
-        topics.dead_letter,
         topics.retry,
         topics.pair_changes,
         topics.journal,
@@ -220,9 +219,15 @@ def worker_topics(settings: Settings) -> list[TopicShape]:
     group = worker_group(settings)
     return [
         TopicShape(topics.sync_state, *size, compacted),
+        TopicShape(topics.dead_letter, *size, KEPT),
         *(TopicShape(name, *size) for name in names),
         *(TopicShape(f"{group}-{table}-changelog", *size, compacted) for table in TABLES),
     ]
+
+
+# A dead letter waits for an operator (``jira-sync dead-letters``): it is never deleted by
+# the broker's retention (7 days by default), which would drop work nobody has looked at.
+KEPT = {"retention.ms": "-1"}
 
 
 async def prepare_kafka(settings: Settings) -> None:

@@ -297,6 +297,11 @@ def test_topics_missing_are_a_warning_and_an_uncompacted_state_topic_a_failure()
     assert deleting.fix is not None
     assert "kafka.admin.ConfigCommand --bootstrap-server k:9092 --alter" in deleting.fix
     assert "--entity-name acme.sync-state --add-config cleanup.policy=compact" in deleting.fix
+    [dropping] = topic_findings(settings, everything, "compact", "604800000")
+    assert dropping.outcome is Outcome.WARN
+    assert "dead letters are deleted unseen" in dropping.detail
+    assert dropping.fix is not None
+    assert "--entity-name acme.dead-letter --add-config retention.ms=-1" in dropping.fix
 
 
 def test_a_replication_factor_above_the_broker_count_fails() -> None:

@@ -24,3 +24,12 @@ def test_every_table_changelog_is_made_beforehand_compacted_and_partitioned_like
         assert name in shapes, name
         assert shapes[name].partitions == 6
         assert shapes[name].configs == {"cleanup.policy": "compact"}
+
+
+def test_dead_letters_are_never_deleted_by_retention() -> None:
+    """A dead letter waits for an operator; the broker's default retention (7 days) would
+    drop it unseen."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    shapes = {shape.name: shape for shape in worker_topics(settings)}
+    dead = shapes[f"{settings.kafka_topic_prefix}.dead-letter"]
+    assert dead.configs == {"retention.ms": "-1"}
