@@ -13,9 +13,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from sandbox.errors import not_found
-from sandbox.http import json_body, no_content, site_of
+from sandbox.http import site_of
 from sandbox.model import Comment
-from sandbox.properties import check_property, missing
+from sandbox.property_routes import delete_one, get_one, put_one
 
 ROUTES = web.RouteTableDef()
 KEYS = "/rest/api/3/comment/{commentId}/properties"
@@ -43,26 +43,14 @@ async def property_keys(request: web.Request) -> web.Response:
 
 @ROUTES.put(ONE)
 async def set_property(request: web.Request) -> web.Response:
-    comment = _comment_of(request)
-    key, value = request.match_info["propertyKey"], await json_body(request)
-    check_property(key, value)
-    existed = key in comment.properties
-    comment.properties[key] = value
-    return web.Response(status=200 if existed else 201)
+    return await put_one(_comment_of(request).properties, request)
 
 
 @ROUTES.get(ONE)
 async def get_property(request: web.Request) -> web.Response:
-    comment, key = _comment_of(request), request.match_info["propertyKey"]
-    if key not in comment.properties:
-        raise not_found(missing(key))
-    return web.json_response({"key": key, "value": comment.properties[key]})
+    return get_one(_comment_of(request).properties, request)
 
 
 @ROUTES.delete(ONE)
 async def delete_property(request: web.Request) -> web.Response:
-    comment, key = _comment_of(request), request.match_info["propertyKey"]
-    if key not in comment.properties:
-        raise not_found(missing(key))
-    del comment.properties[key]
-    return no_content()
+    return delete_one(_comment_of(request).properties, request)

@@ -8,9 +8,9 @@ from aiohttp import web
 
 from sandbox import render
 from sandbox.errors import field_errors, not_found
-from sandbox.http import int_param, issue_of, json_body, json_object, no_content, site_of
+from sandbox.http import int_param, issue_of, json_object, no_content, site_of
 from sandbox.model import Issue, RemoteLink
-from sandbox.properties import check_property, missing
+from sandbox.property_routes import delete_one, get_one, put_one
 
 ROUTES = web.RouteTableDef()
 ISSUE = "/rest/api/3/issue/{issueIdOrKey}"
@@ -35,31 +35,22 @@ def _issue_path(issue: Issue) -> str:
 @ROUTES.put(PROPERTY)
 async def set_property(request: web.Request) -> web.Response:
     site, issue = site_of(request), issue_of(request)
-    key, value = request.match_info["propertyKey"], await json_body(request)
-    check_property(key, value)
-    existed = key in issue.properties
-    issue.properties[key] = value
-    site.index.record(issue, site.stamper.now_ms())
-    return web.Response(status=200 if existed else 201)
+    answer = await put_one(issue.properties, request)
+    site.index.record(issue, site.stamper.now_ms())  # search sees properties too
+    return answer
 
 
 @ROUTES.get(PROPERTY)
 async def get_property(request: web.Request) -> web.Response:
-    issue, key = issue_of(request), request.match_info["propertyKey"]
-    if key not in issue.properties:
-        raise not_found(missing(key))
-    return web.json_response({"key": key, "value": issue.properties[key]})
+    return get_one(issue_of(request).properties, request)
 
 
 @ROUTES.delete(PROPERTY)
 async def delete_property(request: web.Request) -> web.Response:
     site, issue = site_of(request), issue_of(request)
-    key = request.match_info["propertyKey"]
-    if key not in issue.properties:
-        raise not_found(missing(key))
-    del issue.properties[key]
+    answer = delete_one(issue.properties, request)
     site.index.record(issue, site.stamper.now_ms())
-    return no_content()
+    return answer
 
 
 @ROUTES.get(ISSUE + "/remotelink")

@@ -19,12 +19,13 @@ from aiohttp import web
 
 from sandbox import worklog_rules as rules
 from sandbox.comments import _visibility
-from sandbox.errors import bad_request, not_found
-from sandbox.http import actor_of, int_param, issue_of, json_body, json_object, no_content, site_of
+from sandbox.errors import bad_request
+from sandbox.http import actor_of, int_param, issue_of, json_object, no_content, site_of
 from sandbox.model import Issue, Worklog
 from sandbox.notify import discards
 from sandbox.permissions import PERMISSIONS
-from sandbox.properties import check_property, entity_properties, missing
+from sandbox.properties import entity_properties
+from sandbox.property_routes import delete_one, get_one, put_one
 from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
@@ -139,29 +140,17 @@ async def property_keys(request: web.Request) -> web.Response:
 
 @ROUTES.put(PROPERTY)
 async def set_property(request: web.Request) -> web.Response:
-    worklog = _property_target(request)
-    key, value = request.match_info["propertyKey"], await json_body(request)
-    check_property(key, value)
-    existed = key in worklog.properties
-    worklog.properties[key] = value
-    return web.Response(status=200 if existed else 201)
+    return await put_one(_property_target(request).properties, request)
 
 
 @ROUTES.get(PROPERTY)
 async def get_property(request: web.Request) -> web.Response:
-    worklog, key = _property_target(request), request.match_info["propertyKey"]
-    if key not in worklog.properties:
-        raise not_found(missing(key))
-    return web.json_response({"key": key, "value": worklog.properties[key]})
+    return get_one(_property_target(request).properties, request)
 
 
 @ROUTES.delete(PROPERTY)
 async def delete_property(request: web.Request) -> web.Response:
-    worklog, key = _property_target(request), request.match_info["propertyKey"]
-    if key not in worklog.properties:
-        raise not_found(missing(key))
-    del worklog.properties[key]
-    return no_content()
+    return delete_one(_property_target(request).properties, request)
 
 
 @ROUTES.put("/_emulator/worklogs")

@@ -108,22 +108,23 @@ def topic_findings(
         findings.append(warn("kafka topics", detail, fix))
     if policy is not None and "compact" not in policy:
         detail = f"{state} has cleanup.policy={policy}: retention deletes pair states"
-        fix = (
-            f"{KAFKA_TOOLS} kafka.admin.ConfigCommand --bootstrap-server "
-            f"{settings.kafka_bootstrap_servers} --alter --entity-type topics --entity-name "
-            f"{state} --add-config cleanup.policy=compact"
+        findings.append(
+            fail("kafka topics", detail, _alter(settings, state, "cleanup.policy=compact"))
         )
-        findings.append(fail("kafka topics", detail, fix))
     if kept is not None and kept != "-1":
         letters = Topics(settings.kafka_topic_prefix).dead_letter
         detail = f"{letters} has retention.ms={kept}: dead letters are deleted unseen"
-        fix = (
-            f"{KAFKA_TOOLS} kafka.admin.ConfigCommand --bootstrap-server "
-            f"{settings.kafka_bootstrap_servers} --alter --entity-type topics --entity-name "
-            f"{letters} --add-config retention.ms=-1"
-        )
-        findings.append(warn("kafka topics", detail, fix))
+        findings.append(warn("kafka topics", detail, _alter(settings, letters, "retention.ms=-1")))
     return findings or [ok("kafka topics", f"all {len(wanted)} present; {state} compacted")]
+
+
+def _alter(settings: Settings, topic: str, setting: str) -> str:
+    """The fix: Kafka's own tool setting ``setting`` on ``topic``."""
+    return (
+        f"{KAFKA_TOOLS} kafka.admin.ConfigCommand --bootstrap-server "
+        f"{settings.kafka_bootstrap_servers} --alter --entity-type topics --entity-name "
+        f"{topic} --add-config {setting}"
+    )
 
 
 async def dynamodb_findings(settings: Settings, limit: float) -> list[Finding]:

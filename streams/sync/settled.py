@@ -79,10 +79,9 @@ class ChangeSeen(PairEvent):
         return _bump(pair, at, **_side(self.site, ref), markers=markers, recent_webhook_ids=recent)
 
 
-@event
 @dataclass(frozen=True)
-class CommentSeen(PairEvent):
-    """A comment change of the pair was taken in (its delivery id kept for dedup)."""
+class DeliverySeen(PairEvent):
+    """A webhook delivery of the pair was taken in: its id kept for dedup (``window``)."""
 
     webhook_id: str | None
     window: int
@@ -90,6 +89,12 @@ class CommentSeen(PairEvent):
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         pair = needs_pair(pair, self)
         return _bump(pair, at, recent_webhook_ids=_recent(pair, self.webhook_id, self.window))
+
+
+@event
+@dataclass(frozen=True)
+class CommentSeen(DeliverySeen):
+    """A comment change of the pair was taken in (its delivery id kept for dedup)."""
 
 
 @event

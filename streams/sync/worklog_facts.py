@@ -11,7 +11,7 @@ from typing import Literal
 
 from streams.state import PairState
 from streams.sync.events import PairEvent, event, needs_pair
-from streams.sync.settled import _bump, _recent
+from streams.sync.settled import DeliverySeen, _bump
 
 
 def _mapped(pair: PairState, at: datetime, mapping: dict[str, str], counted: str) -> PairState:
@@ -23,15 +23,8 @@ def _mapped(pair: PairState, at: datetime, mapping: dict[str, str], counted: str
 
 @event
 @dataclass(frozen=True)
-class WorklogSeen(PairEvent):
-    """A worklog change of the pair was taken in."""
-
-    webhook_id: str | None
-    window: int
-
-    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        pair = needs_pair(pair, self)
-        return _bump(pair, at, recent_webhook_ids=_recent(pair, self.webhook_id, self.window))
+class WorklogSeen(DeliverySeen):
+    """A worklog change of the pair was taken in (its delivery id kept for dedup)."""
 
 
 @event
