@@ -19,7 +19,7 @@ from streams.jira.errors import (
     RetryableJiraError,
 )
 from streams.jira.models import Worklog
-from streams.sync.facts import Warned, WriteFailed
+from streams.sync.facts import Cleared, Warned, WriteFailed
 from streams.sync.running import Answer, Retry, retry_of
 from streams.sync.worklog_actions import (
     CopyWorklog,
@@ -72,10 +72,12 @@ async def written(
     if isinstance(action, CopyWorklog):
         made = await client.add_worklog(action.issue_key, action.body)
         run.add(WorklogCopied(action.source, f"{action.site}:{made.id}", "made"))
+        run.add(Cleared(REFUSED, action.source))  # a refusal before is over
     elif isinstance(action, UpdateWorklog):
         with contextlib.suppress(NotFound):  # deleted by hand since: it stays deleted
             await client.update_worklog(action.issue_key, action.worklog_id, action.body)
             run.add(WorklogCopied(action.source, f"{action.site}:{action.worklog_id}", "edited"))
+            run.add(Cleared(REFUSED, action.source))
     else:
         with contextlib.suppress(NotFound):
             await client.delete_worklog(action.issue_key, action.worklog_id)

@@ -132,6 +132,7 @@ async def test_a_site_without_time_tracking_is_a_warning_and_a_later_look_copies
         r.sites[2].site.time_tracking = True
         await r.snapshot()
         assert r.worklogs(2) == [3600]
+        assert r.pair.warnings == []  # the refusal is over with the copy
 
 
 async def test_a_listing_that_failed_is_done_again_by_the_retry() -> None:
