@@ -179,6 +179,7 @@ def _worklog_change(
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
     refused = {"refused": change.refused} if change.refused is not None else {}
     files = {"attachments": True} if change.attachments else {}
+    matched = {"jql_match": change.jql_match} if change.jql_match is not None else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -191,6 +192,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "text_read": change.text_read,
         **refused,
         **files,
+        **matched,
     }
 
 
@@ -208,6 +210,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         text_read=bool(raw.get("text_read", False)),
         refused=raw.get("refused"),
         attachments=bool(raw.get("attachments", False)),
+        jql_match=raw.get("jql_match"),
     )
 
 

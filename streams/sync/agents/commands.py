@@ -26,6 +26,7 @@ from streams.jira.models import Issue
 from streams.sites import SITES, SiteNumber
 from streams.sync import hierarchy, parents
 from streams.sync.applier import Applier
+from streams.sync.jql_filter import scoped
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -142,7 +143,7 @@ async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id
     webhooks: missing counterparts get made, drifted pairs get merged, pairs in sync cost
     reads only."""
     project = applier.config.project_keys[site]
-    jql = f'project = "{project}" ORDER BY id ASC'
+    jql = scoped(project, applier.config.filters.jql.get(site)) + " ORDER BY id ASC"
     count = 0
     async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
         await feed(sinks, site, issue, resync_event_id(run_id, site, issue.id))
