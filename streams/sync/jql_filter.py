@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from streams.sync.messages import IssueChanged
+from streams.sync.messages import IssueChanged, IssueFilter
 
 CACHE_SIZE = 10_000
 Version = tuple[int, str, str]  # site, issue id, ``updated``
@@ -41,9 +41,12 @@ def question(issue_id: str, jql: str) -> str:
     return f"id = {int(issue_id)} AND ({jql})"
 
 
-def needs_asking(change: IssueChanged, jql: Mapping[int, str]) -> bool:
-    """Only a site with a filter, only an issue that could start a pair, only once."""
-    return change.site in jql and change.kind != "deleted" and change.jql_match is None
+def needs_asking(change: IssueChanged, filters: IssueFilter) -> bool:
+    """Only a site with a filter, only an issue that could start a pair (not deleted, not
+    refused by the label and type filters already), only once."""
+    if change.site not in filters.jql or change.kind == "deleted":
+        return False
+    return change.jql_match is None and filters.admits(change.values) is None
 
 
 def refusal(change: IssueChanged, jql: Mapping[int, str]) -> str | None:

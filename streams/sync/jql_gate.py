@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from streams.jira.client import JiraClient
 from streams.jira.errors import BadRequest, JiraError, PermanentJiraError
 from streams.sync.jql_filter import Answers, needs_asking, question, scoped, version
-from streams.sync.messages import IssueChanged
+from streams.sync.messages import IssueChanged, IssueFilter
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +23,13 @@ class JqlGate:
     """The effect: asks JIRA whether a first-seen issue matches its site's filter."""
 
     clients: Mapping[int, JiraClient]
-    jql: Mapping[int, str]
+    filters: IssueFilter  # its ``jql`` per site
     answers: Answers = field(default_factory=Answers)
     asked: int = 0  # searches made (the rest were answered from the cache)
 
     async def answered(self, change: IssueChanged) -> IssueChanged:
         """``change`` with JIRA's answer, when its site has a filter."""
-        if not needs_asking(change, self.jql):
+        if not needs_asking(change, self.filters):
             return change
         key = version(change)
         answer = self.answers.get(key)
@@ -41,7 +41,7 @@ class JqlGate:
     async def _ask(self, change: IssueChanged) -> bool:
         """Asked until JIRA answers; a permanent refusal (the JQL, the permissions) is a
         no, logged: an issue the filter cannot vouch for starts no pair."""
-        jql, delay = question(change.issue_id, self.jql[change.site]), 1.0
+        jql, delay = question(change.issue_id, self.filters.jql[change.site]), 1.0
         while True:
             try:
                 self.asked += 1

@@ -28,6 +28,7 @@ from streams.sync.messages import (
 from streams.sync.worklog_actions import WorklogChanged
 
 SNAPSHOT_EVENT = "jira-sync:snapshot"
+MATCHED = "jiraSyncJqlMatch"  # a snapshot its site's JQL filter found (``jql_filter``)
 KINDS: dict[str, ChangeKind] = {
     EventKind.ISSUE_CREATED: "created",
     EventKind.ISSUE_UPDATED: "updated",
@@ -71,12 +72,15 @@ def snapshot_envelope(
     fields: dict[str, Any],
     snapshot_id: str,
     now: datetime,
+    matched: bool = False,
 ) -> WebhookEnvelope:
-    """An issue read through REST, as an event on its site's events topic."""
-    payload = {
+    """An issue read through REST, as an event on its site's events topic; ``matched``: a
+    search with its site's JQL filter found it (JIRA need not be asked again)."""
+    payload: dict[str, Any] = {
         "timestamp": int(now.timestamp() * 1000),
         "webhookEvent": SNAPSHOT_EVENT,
         "issue": {"id": issue_id, "key": key, "fields": fields},
+        **({MATCHED: True} if matched else {}),
     }
     return WebhookEnvelope(
         site=site,
@@ -120,7 +124,15 @@ def change_from_envelope(
         webhook_id=envelope.webhook_id,
         actor=webhook.user.account_id if webhook.user else None,
         attachments=files_changed(webhook, kind),
+        jql_match=_matched(envelope),
     )
+
+
+def _matched(envelope: WebhookEnvelope) -> bool | None:
+    """True for a snapshot its site's filter found; None (ask JIRA) for anything else."""
+    if envelope.event_type == SNAPSHOT_EVENT and envelope.payload.get(MATCHED) is True:
+        return True
+    return None
 
 
 def files_changed(webhook: JiraWebhook, kind: ChangeKind) -> bool:

@@ -63,8 +63,8 @@ def create_worker_app(
     for site in SITES:
         route.install(app, site, topics.events[site], sinks, applier.clients, maps, limits)
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
-    jql = prepared.config.filters.jql
-    gate = JqlGate(applier.clients, jql) if jql else None
+    filters = prepared.config.filters
+    gate = JqlGate(applier.clients, filters) if filters.jql else None
     backoff = backoff or Backoff()
     pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff, limits, gate)
     retry.schedules(app, settings, sinks, pairs, topics.commands)

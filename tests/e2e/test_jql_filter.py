@@ -3,8 +3,9 @@ pipeline (ingress, Kafka, the worker process, two emulated sites over HTTP): onl
 JIRA says match start a pair, asked once per issue version (every webhook delivered twice
 here: the duplicate costs no search), through a search index five seconds behind the
 writes (``reconcileIssues`` reads the issue asked about fresh); an issue edited into the
-filter starts its pair then; a full resync searches only matching issues and makes
-nothing more. A filter JIRA refuses stops the worker at start with JIRA's words."""
+filter starts its pair then; a full resync searches only matching issues, asks nothing
+more of them, makes the counterpart of a matching issue whose webhook was lost and nothing
+else. A filter JIRA refuses stops the worker at start with JIRA's words."""
 
 from __future__ import annotations
 
@@ -57,14 +58,19 @@ async def test_only_issues_matching_the_jql_filter_start_a_pair(
         assert searches(p, 1) == 1 + 3 + 2
         assert len(p.issues(2)) == 3
 
+        target = p.sites[1].emulator.dispatcher.target
+        p.sites[1].emulator.set_webhook(None)  # an outage: site 1's webhooks are lost
+        lost = await p.create(1, "Made during the outage", labels=["partner"])
+        await p.create(1, "Made during the outage, ours")
+        p.sites[1].emulator.dispatcher.target = target
         await asyncio.sleep(5)  # the index caught up: the resync search sees every issue
         before = searches(p, 1)
         await p.send_command({"full_resync": True})
-        await p.eventually(lambda: searches(p, 1) == before + 1)  # one page, no question
+        await p.eventually(lambda: p.twin(2, lost) is not None)
         await asyncio.sleep(3)
         await p.quiet()
-        assert searches(p, 1) == before + 1
-        assert (len(p.issues(1)), len(p.issues(2))) == (4, 3)
+        assert searches(p, 1) == before + 1  # one page of matching issues, no question
+        assert (len(p.issues(1)), len(p.issues(2))) == (6, 4)
         assert p.twin(2, plain) is None
         assert await p.unsettled() == {}
         assert await p.dead_letters() == []

@@ -14,12 +14,18 @@ import pytest
 from streams.jira.client import JiraClient
 from streams.jira.errors import BadRequest, Forbidden, ServerError
 from streams.sync import jql_gate
+from streams.sync.fields import FieldMaps
 from streams.sync.jql_filter import Answers, needs_asking, question, refusal, scoped, version
 from streams.sync.jql_gate import JqlFilterError, JqlGate, validate
 from streams.sync.mapping import MappingError, load_mapping
 from streams.sync.messages import CreateCounterpart, IssueChanged, IssueFilter, SyncConfig
 from streams.sync.model import decide
-from streams.sync.normalize import change_from_json, change_to_json
+from streams.sync.normalize import (
+    change_from_envelope,
+    change_from_json,
+    change_to_json,
+    snapshot_envelope,
+)
 
 T0 = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 JQL = {1: "priority = High"}
@@ -49,10 +55,24 @@ def test_the_searches_are_the_project_and_the_issue_narrowed_by_the_filter() -> 
 
 
 def test_only_a_site_with_a_filter_and_an_unanswered_live_issue_is_asked() -> None:
-    assert needs_asking(change(1), JQL)
-    assert not needs_asking(change(2), JQL)
-    assert not needs_asking(change(1, kind="deleted"), JQL)
-    assert not needs_asking(change(1, jql_match=True), JQL)
+    filters = CONFIG.filters
+    assert needs_asking(change(1), filters)
+    assert not needs_asking(change(2), filters)
+    assert not needs_asking(change(1, kind="deleted"), filters)
+    assert not needs_asking(change(1, jql_match=True), filters)
+    labels = dataclasses.replace(filters, include_labels=frozenset({"partner"}))
+    assert not needs_asking(change(1), labels)  # refused by its labels: no call
+
+
+def test_a_resync_snapshot_its_filter_found_is_not_asked_again() -> None:
+    now = T0
+    fields = {"summary": "s", "updated": "2026-12-02T12:00:00.000+0000"}
+    found = snapshot_envelope(1, "10001", "PROJ1-1", fields, "resync:1", now, matched=True)
+    other = snapshot_envelope(1, "10001", "PROJ1-1", fields, "manual:1", now)
+    for envelope, expected in ((found, True), (other, None)):
+        read = change_from_envelope(envelope, FieldMaps())
+        assert isinstance(read, IssueChanged)
+        assert read.jql_match is expected
 
 
 def test_the_first_sight_starts_a_pair_only_when_jira_says_it_matches() -> None:
@@ -108,7 +128,7 @@ class Recorded:
 
 
 def gate(client: Recorded) -> JqlGate:
-    return JqlGate({1: cast(JiraClient, client)}, JQL)
+    return JqlGate({1: cast(JiraClient, client)}, CONFIG.filters)
 
 
 async def test_one_search_per_issue_version_with_the_issue_reconciled() -> None:
