@@ -47,7 +47,7 @@ class JqlGate:
                 self.asked += 1
                 return await self.clients[change.site].any_match(jql, [change.issue_id])
             except PermanentJiraError as error:
-                log.error("JQL filter unanswered: %s", error, extra={"site": change.site})
+                log.warning("JQL filter refused: %s", error, extra={"site": change.site})
                 return False
             except JiraError as error:
                 log.warning("JQL filter not answered; retrying", extra={"error": str(error)})
