@@ -19,10 +19,11 @@ from jira_sync.doctor.report import Check, Finding, ok
 from jira_sync.doctor.rules import SiteView
 from jira_sync.run.worker_cmd import sync_config
 from streams.jira.client import ADMIN_PERMISSIONS, API, JiraClient
-from streams.jira.errors import JiraError, NotFound
+from streams.jira.errors import BadRequest, JiraError, NotFound
 from streams.jira.sites import open_client, site_auth
 from streams.jira.transport import RetryPolicy
 from streams.settings import DeletionPolicy, Settings
+from streams.sync.jql_filter import scoped
 from streams.sync.mapping import load_mapping
 from streams.sync.messages import SyncConfig
 
@@ -51,6 +52,13 @@ def custom_names(settings: Settings, number: Literal[1, 2]) -> tuple[str, ...]:
     return tuple(spec.name_on(number) for spec in mapping.custom_fields)
 
 
+def jql_of(settings: Settings, number: Literal[1, 2]) -> str | None:
+    try:
+        return load_mapping(settings.mapping_file).filters.jql.get(number)
+    except ValueError:
+        return None
+
+
 def site_view(settings: Settings, number: Literal[1, 2]) -> SiteView:
     fields = synced_fields(settings)
     wanted = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]
@@ -66,6 +74,7 @@ def site_view(settings: Settings, number: Literal[1, 2]) -> SiteView:
         fields=fields,
         permissions=tuple(wanted),
         custom_names=custom_names(settings, number),
+        jql=jql_of(settings, number),
     )
 
 
@@ -99,6 +108,8 @@ def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: floa
     ]
     if view.custom_names:
         checks.append(run("custom fields", lambda client: _custom_fields(view, client)))
+    if view.jql:
+        checks.append(run("jql filter", lambda client: _jql_filter(view, client)))
     return checks
 
 
@@ -149,6 +160,15 @@ async def _custom_fields(view: SiteView, client: JiraClient) -> list[Finding]:
         found = ", ".join(f"{name} ({field_id})" for name, field_id in ids.items())
         return [ok(view.check("custom fields"), f"found {found}")]
     return findings
+
+
+async def _jql_filter(view: SiteView, client: JiraClient) -> list[Finding]:
+    """Searched as a full resync searches (one result, no fields)."""
+    try:
+        await client.any_match(scoped(view.project, view.jql))
+    except BadRequest as refused:
+        return [rules.jql_filter(view, refused)]
+    return [rules.jql_filter(view, None)]
 
 
 async def _with_custom_ids(view: SiteView, client: JiraClient) -> SiteView:

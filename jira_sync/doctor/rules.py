@@ -47,6 +47,7 @@ class SiteView:
     fields: tuple[str, ...]  # field ids the sync writes
     permissions: tuple[str, ...]  # keys of NEEDS the sync uses here
     custom_names: tuple[str, ...] = ()  # custom fields of the mapping file, this site's names
+    jql: str | None = None  # the mapping file's JQL filter of this site
 
     def check(self, what: str) -> str:
         return f"site {self.number} {what}"
@@ -110,6 +111,15 @@ def _not_checked(view: SiteView, check: str, error: JiraError) -> Finding:
 
 def _said(error: JiraError) -> str:
     return "; ".join(error.messages + list(error.errors.values())) or "no message"
+
+
+def jql_filter(view: SiteView, refused: JiraError | None) -> Finding:
+    """The site's JQL filter searched once: JIRA accepts it, or says why not (400)."""
+    check = view.check("jql filter")
+    if refused is None:
+        return ok(check, f"JIRA accepts {view.jql}")
+    fix = f"correct filters.jql.{view.number} in the mapping file (MAPPING_FILE)"
+    return fail(check, f"JIRA refuses {view.jql}: {_said(refused)}", fix)
 
 
 def myself(view: SiteView, body: Mapping[str, Any]) -> Finding:

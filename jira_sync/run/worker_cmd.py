@@ -63,6 +63,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
             frozenset(filters.include_labels),
             frozenset(filters.exclude_labels),
             frozenset(filters.issue_types),
+            dict(filters.jql),
         ),
         create_missing=settings.sync_create_missing_values,
         sync_comments=settings.sync_comments,
@@ -109,6 +110,7 @@ def worker(
     Example:
       KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 jira-sync worker
     """
+    from streams.sync.jql_gate import JqlFilterError
     from streams.sync.kafka_io import prepare_kafka
     from streams.sync.prepare import prepare
     from streams.sync.worker import create_worker_app
@@ -132,7 +134,10 @@ def worker(
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     config = sync_config(settings, mapping)
-    prepared = loop.run_until_complete(prepare(settings, config, mapping.custom_fields))
+    try:
+        prepared = loop.run_until_complete(prepare(settings, config, mapping.custom_fields))
+    except JqlFilterError as error:
+        raise click.ClickException(str(error)) from None
     app = create_worker_app(
         settings, prepared, store=store, web_port=web_port, metrics_port=metrics_port
     )

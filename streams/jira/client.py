@@ -216,6 +216,17 @@ class JiraClient(PartnerCalls, WorklogCalls):
             if page.get("isLast", token is None) or not token:
                 return
 
+    async def any_match(self, jql: str, reconcile: list[str] | None = None) -> bool:
+        """Whether ``jql`` matches any issue: one search, one result, no fields. The ids in
+        ``reconcile`` are read fresh (``reconcileIssues``: JIRA's read-after-write option,
+        https://developer.atlassian.com/cloud/jira/platform/search-and-reconcile/)."""
+        body: dict[str, Any] = {"jql": jql, "maxResults": 1, "fields": ["id"]}
+        if reconcile:
+            body["reconcileIssues"] = [int(i) for i in reconcile]
+        path = f"{API}/search/jql"
+        page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
+        return bool(items(page, "POST", path, "issues"))
+
     async def changelog(self, key: str, page_size: int = 100) -> AsyncIterator[ChangelogEntry]:
         """The issue's history, oldest first."""
         start = 0

@@ -19,6 +19,7 @@ from streams.sync import visibility
 from streams.sync.at_create import ONLY_AT_CREATE
 from streams.sync.decision import Decision, settled
 from streams.sync.events import PairEvent
+from streams.sync.jql_filter import refusal
 from streams.sync.messages import (
     Action,
     CopyComments,
@@ -96,7 +97,7 @@ def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Deci
     project = config.project_keys.get(change.site)
     if project is not None and change.issue_key.rpartition("-")[0] != project:
         return Decision(None, note=f"ignored: not in project {project}")
-    refused = config.filters.admits(change.values)
+    refused = config.filters.admits(change.values) or refusal(change, config.filters.jql)
     if refused is not None:
         return Decision(None, note=f"ignored: {refused}")
     origin = IssueRef(site=change.site, id=change.issue_id, key=change.issue_key)

@@ -28,6 +28,9 @@ sides. Custom fields are named by their display name (resolved to each site's ow
       include_labels: [partner]               # only issues carrying one of these labels
       exclude_labels: [internal]              # never issues carrying one of these
       issue_types: [Bug, Task]                # only these types (site 1 names)
+      jql:                                    # per site: only issues JIRA says match
+        1: "priority = High OR labels = partner"  # (searched as project = KEY AND (...))
+        2: "component = Partner"              # TOML: [filters.jql] then 1 = "..."
     attachments:                              # which files travel (SYNC_ATTACHMENTS=true)
       max_bytes: 10485760                     # larger ones: a warning on the pair, no copy
       include: ["*.pdf", "*.png"]             # name globs (case-insensitive); empty: all
@@ -41,7 +44,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CustomType = Literal["text", "number", "date", "select", "multiselect", "labels"]
 
@@ -64,6 +67,17 @@ class Filters(_Strict):
     include_labels: list[str] = Field(default_factory=list)
     exclude_labels: list[str] = Field(default_factory=list)
     issue_types: list[str] = Field(default_factory=list)
+    jql: dict[int, str] = Field(default_factory=dict)  # site number: JQL JIRA evaluates
+
+    @field_validator("jql")
+    @classmethod
+    def _sites(cls, jql: dict[int, str]) -> dict[int, str]:
+        for site, text in jql.items():
+            if site not in (1, 2):
+                raise ValueError(f"a site is 1 or 2, not {site}")
+            if not text.strip():
+                raise ValueError(f"the JQL of site {site} is empty")
+        return {site: text.strip() for site, text in jql.items()}
 
 
 class AttachmentsSpec(_Strict):

@@ -80,6 +80,7 @@ class IssueChanged:
     # A file was added or deleted (the changelog's ``Attachment`` items; a created issue
     # with files), by someone other than the sync account (``streams.sync.normalize``).
     attachments: bool = False
+    jql_match: bool | None = None  # JIRA's answer to the site's JQL filter (``jql_filter``)
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,7 @@ class IssueFilter:
     include_labels: frozenset[str] = frozenset()
     exclude_labels: frozenset[str] = frozenset()
     issue_types: frozenset[str] = frozenset()
+    jql: dict[int, str] = field(default_factory=dict)  # per site, asked of JIRA (jql_filter)
 
     def admits(self, values: dict[str, Any]) -> str | None:
         """None when the issue may sync, else why not."""

@@ -28,6 +28,7 @@ from streams.sync.messages import (
 from streams.sync.worklog_actions import WorklogChanged
 
 SNAPSHOT_EVENT = "jira-sync:snapshot"
+MATCHED = "jiraSyncJqlMatch"  # a snapshot its site's JQL filter found (``jql_filter``)
 KINDS: dict[str, ChangeKind] = {
     EventKind.ISSUE_CREATED: "created",
     EventKind.ISSUE_UPDATED: "updated",
@@ -71,12 +72,15 @@ def snapshot_envelope(
     fields: dict[str, Any],
     snapshot_id: str,
     now: datetime,
+    matched: bool = False,
 ) -> WebhookEnvelope:
-    """An issue read through REST, as an event on its site's events topic."""
-    payload = {
+    """An issue read through REST, as an event on its site's events topic; ``matched``: a
+    search with its site's JQL filter found it (JIRA need not be asked again)."""
+    payload: dict[str, Any] = {
         "timestamp": int(now.timestamp() * 1000),
         "webhookEvent": SNAPSHOT_EVENT,
         "issue": {"id": issue_id, "key": key, "fields": fields},
+        **({MATCHED: True} if matched else {}),
     }
     return WebhookEnvelope(
         site=site,
@@ -120,7 +124,15 @@ def change_from_envelope(
         webhook_id=envelope.webhook_id,
         actor=webhook.user.account_id if webhook.user else None,
         attachments=files_changed(webhook, kind),
+        jql_match=_matched(envelope),
     )
+
+
+def _matched(envelope: WebhookEnvelope) -> bool | None:
+    """True for a snapshot its site's filter found; None (ask JIRA) for anything else."""
+    if envelope.event_type == SNAPSHOT_EVENT and envelope.payload.get(MATCHED) is True:
+        return True
+    return None
 
 
 def files_changed(webhook: JiraWebhook, kind: ChangeKind) -> bool:
@@ -179,6 +191,7 @@ def _worklog_change(
 def change_to_json(change: IssueChanged) -> dict[str, Any]:
     refused = {"refused": change.refused} if change.refused is not None else {}
     files = {"attachments": True} if change.attachments else {}
+    matched = {"jql_match": change.jql_match} if change.jql_match is not None else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -191,6 +204,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         "text_read": change.text_read,
         **refused,
         **files,
+        **matched,
     }
 
 
@@ -208,6 +222,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         text_read=bool(raw.get("text_read", False)),
         refused=raw.get("refused"),
         attachments=bool(raw.get("attachments", False)),
+        jql_match=raw.get("jql_match"),
     )
 
 

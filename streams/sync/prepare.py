@@ -27,6 +27,7 @@ from streams.sites import SITES, SiteNumber
 from streams.sync.applier import Applier
 from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.fields import CustomField
+from streams.sync.jql_gate import validate
 from streams.sync.knowledge import Knowledge
 from streams.sync.mapping import CustomFieldSpec
 from streams.sync.messages import SyncConfig
@@ -78,6 +79,7 @@ async def prepare(
         config = completed(config, knowledge, *await _asked(clients, config, custom_fields))
         reporters = frozenset(site for site in SITES if clients[site].sets_reporter)
         config = dataclasses.replace(config, reporter_sites=reporters)
+        await validate(clients, config.project_keys, config.filters.jql)  # JqlFilterError
     except BaseException:  # nothing runs on them: closed before the error goes on
         for session in sessions:
             await session.close()

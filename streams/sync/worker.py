@@ -35,6 +35,7 @@ from streams.settings import Settings
 from streams.sites import SITES
 from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
+from streams.sync.jql_gate import JqlGate
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
 from streams.sync.keyed import Limits
 from streams.sync.metrics import METRICS, consumer_offsets, serve
@@ -62,7 +63,10 @@ def create_worker_app(
     for site in SITES:
         route.install(app, site, topics.events[site], sinks, applier.clients, maps, limits)
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
-    pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff or Backoff(), limits)
+    filters = prepared.config.filters
+    gate = JqlGate(applier.clients, filters) if filters.jql else None
+    backoff = backoff or Backoff()
+    pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff, limits, gate)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
     retry.install(app, topics.retry, sinks, retry.retry_limits(settings))
     commands.install(app, topics.commands, sinks, applier)

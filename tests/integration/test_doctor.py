@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -170,3 +171,18 @@ async def test_unreachable_kafka_and_dynamodb_fail_without_stopping_the_rest(sit
     assert fix_after(result, "FAIL  dynamodb").startswith("fix: check DYNAMODB_ENDPOINT_URL")
     assert line(result, "OK    site 1 credentials")
     assert line(result, "OK    site 2 permissions")
+
+
+async def test_the_jql_filters_are_searched_once_each(sites: Sites, tmp_path: Path) -> None:
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text('filters: {jql: {1: "labels = partner", 2: "prority = High"}}\n')
+    result = await doctor(sites.env | {"MAPPING_FILE": str(mapping)})
+    assert result.exit_code == 1
+    assert line(result, "OK    site 1 jql filter").endswith("JIRA accepts labels = partner")
+    assert line(result, "FAIL  site 2 jql filter").endswith(
+        "JIRA refuses prority = High: Field 'prority' does not exist or you do not have "
+        "permission to view it."
+    )
+    assert fix_after(result, "FAIL  site 2 jql filter") == (
+        "fix: correct filters.jql.2 in the mapping file (MAPPING_FILE)"
+    )

@@ -3,6 +3,7 @@ settings, Kafka's topics and DynamoDB's refusals. Pure: no I/O."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from jira_sync.doctor.infra import _brokers, _client_error, topic_findings
 from jira_sync.doctor.jira import site_view
 from jira_sync.doctor.report import Finding, Outcome
 from streams.jira.errors import (
+    BadRequest,
     Forbidden,
     JiraUnavailable,
     RateLimited,
@@ -328,3 +330,14 @@ def test_dynamodb_refusals() -> None:
     assert "AccessDeniedException" in denied.detail
     assert denied.fix is not None
     assert "DescribeTable" in denied.fix
+
+
+def test_a_jql_filter_jira_accepts_or_refuses_names_the_mapping_key() -> None:
+    view = dataclasses.replace(VIEW, jql="labels = partner")
+    accepted = rules.jql_filter(view, None)
+    assert (accepted.outcome, accepted.detail) == (Outcome.OK, "JIRA accepts labels = partner")
+    said = "Field 'labelz' does not exist or you do not have permission to view it."
+    refused = rules.jql_filter(view, BadRequest("POST", "/rest/api/3/search/jql", 400, [said]))
+    assert refused.outcome is Outcome.FAIL
+    assert refused.detail == f"JIRA refuses labels = partner: {said}"
+    assert refused.fix == "correct filters.jql.2 in the mapping file (MAPPING_FILE)"

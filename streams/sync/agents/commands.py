@@ -26,6 +26,7 @@ from streams.jira.models import Issue
 from streams.sites import SITES, SiteNumber
 from streams.sync import hierarchy, parents
 from streams.sync.applier import Applier
+from streams.sync.jql_filter import scoped
 from streams.sync.kafka_io import Sinks
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -142,18 +143,24 @@ async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id
     webhooks: missing counterparts get made, drifted pairs get merged, pairs in sync cost
     reads only."""
     project = applier.config.project_keys[site]
-    jql = f'project = "{project}" ORDER BY id ASC'
+    narrowed = applier.config.filters.jql.get(site)
+    jql = scoped(project, narrowed) + " ORDER BY id ASC"
     count = 0
     async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
-        await feed(sinks, site, issue, resync_event_id(run_id, site, issue.id))
+        snapshot_id = resync_event_id(run_id, site, issue.id)
+        await feed(sinks, site, issue, snapshot_id, matched=narrowed is not None)
         count += 1
     return count
 
 
-async def feed(sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str) -> None:
-    """An issue read through REST onto its site's events topic, as a snapshot event."""
+async def feed(
+    sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str, matched: bool = False
+) -> None:
+    """An issue read through REST onto its site's events topic, as a snapshot event
+    (``matched``: found by its site's JQL filter)."""
     key = issue.key or issue.id
-    envelope = snapshot_envelope(site, issue.id, key, issue.fields, snapshot_id, datetime.now(UTC))
+    now = datetime.now(UTC)
+    envelope = snapshot_envelope(site, issue.id, key, issue.fields, snapshot_id, now, matched)
     await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
 
 

@@ -25,6 +25,7 @@ from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
 from streams.sync.guards import crashed
+from streams.sync.jql_gate import JqlGate
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
@@ -43,9 +44,11 @@ def install(
     applier: Applier,
     backoff: Backoff,
     limits: Limits | None = None,
+    gate: JqlGate | None = None,
 ) -> None:
-    """``limits``: pairs handled at once (``keyed_stream``); None, one event at a time."""
-    step = PairStep(app, sinks, pairs, applier, backoff)
+    """``limits``: pairs handled at once (``keyed_stream``); None, one event at a time.
+    ``gate``: the sites' JQL filters, asked of JIRA for an issue with no pair yet."""
+    step = PairStep(app, sinks, pairs, applier, backoff, gate)
 
     async def sync_pair(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
         try:
@@ -64,6 +67,7 @@ class PairStep:
     pairs: Table
     applier: Applier
     backoff: Backoff
+    gate: JqlGate | None = None
 
     async def __call__(self, key: bytes, value: bytes) -> None:
         try:
@@ -75,6 +79,8 @@ class PairStep:
         pair = PairState.from_bytes(stored) if stored else None
         if not await self._claimed(key, pair, message):
             return  # sent to the issue's own pair instead
+        if pair is None and isinstance(message, IssueChanged) and self.gate is not None:
+            message = await self.gate.answered(message)  # data for the first sight
         now = datetime.now(UTC)
         result = await self._handled(key, message, pair, now)
         METRICS.step(pair, result)
