@@ -37,6 +37,17 @@ class DcPayloads(Payloads):
         body["user"] = dc_users.details(actor, self.base, own=True)
         return body
 
+    def comment_event(
+        self, event: str, issue: Issue, comment: Comment, at_ms: int
+    ) -> dict[str, Any]:
+        """As ``webhook-server-comment-*``: no ``issue`` (``comment.self`` names it); an
+        edit names its ``user`` (the comment's update author); a creation names none."""
+        body = super().comment_event(event, issue, comment, at_ms)
+        del body["issue"]
+        if event == "comment_updated":
+            body["user"] = self._dc_person(comment.update_author_id)
+        return body
+
     def issue(self, issue: Issue, *, trimmed: bool) -> dict[str, Any]:
         body = super().issue(issue, trimmed=trimmed)
         body["fields"] = dc_users.translate(body["fields"], self.users, self.base)
