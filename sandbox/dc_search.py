@@ -2,9 +2,9 @@
 ``startAt``, ``maxResults`` and ``total``; no ``/search/jql``, no ``nextPageToken``.
 
 ``maxResults`` defaults to 50 and is capped at 1000 (``jira.search.views.default.max``);
-the answer says the size used. Absent ``fields`` means every navigable field, as Data
-Center's default ``*navigable``. JQL, visibility and index lag: as Cloud's
-(``sandbox.search``).
+the answer says the size used. Users in JQL are usernames or keys (``assignee = alice``).
+Absent ``fields`` means every navigable field (Data Center's default ``*navigable``).
+JQL, visibility and index lag: as Cloud's (``sandbox.search``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import render
+from sandbox import dc_users, render
 from sandbox.dc_routes import API2, issue_json
 from sandbox.errors import BAD_PAYLOAD, bad_request
 from sandbox.http import actor_of, csv, int_param, json_object, site_of
@@ -48,7 +48,7 @@ def search(site: Site, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
     numbers = (isinstance(start, int) and isinstance(size, int)) and not isinstance(size, bool)
     if not isinstance(jql, str) or not numbers or not isinstance(fields, list | None):
         raise bad_request(BAD_PAYLOAD)
-    found = _matching(site, account_id, jql, [])
+    found = _matching(site, account_id, jql, [], dc_users.aliases(site.users))
     start, size = max(start, 0), min(max(size, 0), PAGE_MAX)
     chosen = render.select_fields(fields or ["*navigable"], site.catalog, everything=False)
     page = [issue_json(site, item, chosen) for item in found[start : start + size]]

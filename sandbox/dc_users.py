@@ -40,6 +40,12 @@ def by_key(users: Directory, key: str) -> User | None:
     return next((u for u in users.all() if u.key == key), None)
 
 
+def aliases(users: Directory) -> dict[str, str]:
+    """Usernames (case-folded) and user keys -> accountId, for JQL's user clauses."""
+    names = {user.name.casefold(): user.account_id for user in users.all() if user.name}
+    return names | {user.key.casefold(): user.account_id for user in users.all() if user.key}
+
+
 def translate(value: Any, users: Directory, base: str) -> Any:
     """``value`` with every Cloud user object (``accountId``) as Data Center's."""
     if isinstance(value, list):

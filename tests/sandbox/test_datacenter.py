@@ -140,6 +140,11 @@ async def test_search_pages_with_start_at_and_total(
     last = (await jira.get(f"{API2}/search?jql={jql}&startAt=4&maxResults=2")).body
     assert [i["key"] for i in last["issues"]] == ["PROJ1-5"]
     assert last["issues"][0]["fields"]["summary"] == "Issue 4"  # navigable fields by default
+    await jira.put(f"{ISSUE}/PROJ1-3", {"fields": {"assignee": {"name": "alice"}}})
+    mine = {"jql": "assignee = alice", "fields": ["summary"]}
+    assert [i["key"] for i in (await jira.post(f"{API2}/search", mine)).body["issues"]] == [
+        "PROJ1-3"
+    ]
     capped = (await jira.post(f"{API2}/search", {"jql": jql, "maxResults": 5000})).body
     assert capped["maxResults"] == 1000  # jira.search.views.default.max
 
@@ -160,7 +165,8 @@ async def test_shared_routes_answer_under_v2(
     jira = await _dc(start_site, session)
     key = await _create(jira)
     transitions = await jira.get(f"{ISSUE}/{key}/transitions")
-    assert transitions.status == 200 and transitions.body["transitions"]
+    assert transitions.status == 200
+    assert transitions.body["transitions"]
     assert (await jira.put(f"{ISSUE}/{key}/properties/sync", {"a": 1})).status in {200, 201}
     assert (await jira.get(f"{ISSUE}/{key}/properties/sync")).body["value"] == {"a": 1}
     link = {"object": {"url": "https://example.com", "title": "Partner"}}
