@@ -136,7 +136,8 @@ def _rate_limit(emulator: Emulator) -> Middleware:
         endpoint = _resource(request) or request.path
         refused = limiter.admit(request.method, endpoint, _issue_id(emulator, request))
         if refused is not None:
-            return JiraError(429, ["Rate limit exceeded."], headers=refused.headers()).response()
+            headers = refused.datacenter_headers() if emulator.datacenter else refused.headers()
+            return JiraError(429, ["Rate limit exceeded."], headers=headers).response()
         return await handler(request)
 
     return limit

@@ -208,5 +208,7 @@ async def test_rate_limits_are_on_by_default_with_retry_after(
     answers = [await jira.get(f"{API2}/myself") for _ in range(3)]
     assert [a.status for a in answers] == [200, 200, 429]
     assert answers[-1].headers["Retry-After"] == "1"
+    assert answers[-1].headers["X-RateLimiting-Limit"] == "2"
+    assert "RateLimit-Reason" not in answers[-1].headers  # Cloud's header
     clock.advance(1.0)
     assert (await jira.get(f"{API2}/myself")).status == 200
