@@ -7,7 +7,9 @@ import json
 from typing import Any
 
 import aiohttp
+from click.testing import CliRunner
 
+from jira_sync.cli import main
 from sandbox import Faults, RateLimits
 from sandbox.clock import ManualClock
 from streams.jira.webhooks import parse_webhook
@@ -212,3 +214,25 @@ async def test_rate_limits_are_on_by_default_with_retry_after(
     assert "RateLimit-Reason" not in answers[-1].headers  # Cloud's header
     clock.advance(1.0)
     assert (await jira.get(f"{API2}/myself")).status == 200
+
+
+async def test_seeded_issues_and_added_users_are_data_center_ones(
+    start_site: StartSite, session: aiohttp.ClientSession
+) -> None:
+    running = await start_site(flavour="datacenter")
+    jira = Jira(session, running.base_url)
+    (key,) = running.emulator.seed_issues(1)
+    assert isinstance(running.emulator.issues[key].fields["description"], str)  # wiki
+    carol = running.emulator.add_user("Carol", "carol@example.com", api_token="carol-token")
+    for authorization in (basic("carol", "carol-token"), "Bearer carol-token"):
+        me = await jira.get(f"{API2}/myself", authorization=authorization)
+        assert (me.status, me.body["key"]) == (200, carol.key)
+    assert running.emulator.state()["flavour"] == "datacenter"
+
+
+def test_cli_offers_the_flavour() -> None:
+    assert "--flavour [cloud|datacenter]" in CliRunner().invoke(main, ["emulator", "--help"]).output
+    wrong = CliRunner().invoke(
+        main, ["emulator", "--port", "0", "--project", "P1", "--flavour", "x"]
+    )
+    assert wrong.exit_code == 2
