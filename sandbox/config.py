@@ -113,6 +113,10 @@ class SiteConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
+    # "datacenter": the site answers as JIRA Data Center does (REST v2 only, wiki markup,
+    # users by name and key, PATs): sandbox.dc_routes. The Cloud OpenAPI contract does not
+    # apply to it.
+    flavour: Literal["cloud", "datacenter"] = "cloud"
     project_key: str = Field(default="PROJ1", pattern=r"^[A-Z][A-Z0-9_]{1,9}$")
     project_name: str | None = None
     other_projects: tuple[ProjectKey, ...] = ("OTHER",)
@@ -121,6 +125,9 @@ class SiteConfig(BaseModel):
     project_type: Literal["software", "service_desk"] = "software"
     email: str = "sandbox@example.com"
     api_token: SecretStr = SecretStr("sandbox-token")
+    # The integration account's Data Center personal access token (``Bearer``); on a
+    # datacenter site ``api_token`` is its password (Basic ``username:password``).
+    personal_access_token: SecretStr = SecretStr("sandbox-pat")
     integration_account_id: str = "712020:5e1f0c4a-7d1b-4c1e-9a63-5a4d0b5c0001"
     integration_display_name: str = "Sync Integration"
     # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).

@@ -21,6 +21,10 @@ from sandbox import (
     adf,
     attachments,
     comments,
+    dc_comments,
+    dc_routes,
+    dc_search,
+    dc_users,
     issue_extras,
     issue_links,
     issue_routes,
@@ -67,6 +71,19 @@ ROUTE_TABLES = (
     SECURITY_ROUTES,
     CONTROL_ROUTES,
 )
+# A Data Center site: REST v2 only; Cloud's handlers where the bodies are the same.
+DC_ROUTE_TABLES = (
+    dc_routes.ROUTES,
+    dc_comments.ROUTES,
+    dc_search.ROUTES,
+    dc_routes.v2_copies(
+        transitions.ROUTES,
+        issue_extras.ROUTES,
+        COMMENT_PROPERTY_ROUTES,
+        skip=frozenset({"/changelog"}),  # Data Center has no issue changelog resource
+    ),
+    CONTROL_ROUTES,
+)
 
 
 class Emulator:
@@ -86,12 +103,19 @@ class Emulator:
         )
         self.mailer = Mailer(self.dispatcher.publish)
         self.site = Site(config, self.users, Stamper(self.clock), self.mailer.publish)
-        self.contract = config.contract
+        self.datacenter = config.flavour == "datacenter"
+        self.contract = None if self.datacenter else config.contract  # Cloud's v3 description
         self.contract_violations: list[str] = []
         self.calls: list[Call] = []  # every authenticated REST request, in order
         self._rate_limits = config.rate_limits
         self.limiter = RateLimiter(config.rate_limits, self.clock) if config.rate_limits else None
         self._closing = asyncio.Event()
+
+    def authenticate(self, header: str | None) -> User | None:
+        """The caller: Cloud's Basic email:token; Data Center's Basic or Bearer PAT."""
+        if self.datacenter:
+            return dc_users.authenticate(self.users, header)
+        return self.users.authenticate(header)
 
     @property
     def faults(self) -> Faults:
@@ -156,6 +180,8 @@ class Emulator:
     ) -> User:
         account_id = account_id or f"712020:{uuid.uuid4()}"
         user = User(account_id, display_name, email, email_visible, api_token)
+        user.name, user.key = email.split("@")[0], f"JIRAUSER{10000 + len(self.users.all())}"
+        user.pat = api_token  # a Data Center site takes the token as a PAT too
         return self.users.add(with_role(user, role, self.config.project_key))
 
     def seed_issues(self, count: int, *, author: User | None = None) -> list[str]:
@@ -168,12 +194,16 @@ class Emulator:
                 "project": {"key": self.config.project_key},
                 "issuetype": {"name": "Task"},
                 "summary": f"Seeded issue {number}",
-                "description": adf.document(f"Seeded by the emulator ({number})."),
+                "description": self._rich_text(f"Seeded by the emulator ({number})."),
             }
             issue = self.site.create(author, {"fields": fields}, notify=False)
             self.site.index.record(issue, 0)  # existed long before: the index caught up
             keys.append(issue.key)
         return keys
+
+    def _rich_text(self, text: str) -> dict[str, Any] | str:
+        """``text`` as the site's rich text: wiki markup on Data Center, else ADF."""
+        return text if self.datacenter else adf.document(text)
 
     async def wait_for_webhooks(self, within: float = 5.0) -> bool:
         """Wait until every queued delivery is delivered or given up; False on time-out."""
@@ -189,6 +219,7 @@ class Emulator:
         target = self.dispatcher.target
         return {
             "baseUrl": self.config.base_url,
+            "flavour": self.config.flavour,
             "project": self.config.project_key,
             "workflow": self.site.workflow.name,
             "issues": sorted(self.issues, key=lambda key: int(key.rsplit("-", 1)[1])),
@@ -205,7 +236,7 @@ class Emulator:
         app[SITE] = self.site
         app[EMULATOR] = self
         app[MAILER] = self.mailer
-        for table in ROUTE_TABLES:
+        for table in DC_ROUTE_TABLES if self.datacenter else ROUTE_TABLES:
             app.add_routes(table)
         app.cleanup_ctx.append(self._lifecycle)
         return app

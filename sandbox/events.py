@@ -79,7 +79,7 @@ class Payloads:
             "self": f"{self.base}/rest/api/2/issue/{issue.id}/comment/{comment.id}",
             "id": comment.id,
             "author": self._person(comment.author_id),
-            "body": adf.to_wiki(comment.body),
+            "body": comment.body if isinstance(comment.body, str) else adf.to_wiki(comment.body),
             "updateAuthor": self._person(comment.update_author_id),
             "created": jira_time(comment.created_ms),
             "updated": jira_time(comment.updated_ms),

@@ -92,5 +92,6 @@ class Call:
     @property
     def write(self) -> bool:
         """A successful change of JIRA data (searches are POSTs but read nothing new)."""
-        reads = self.method == "GET" or self.path.endswith("/search/jql")
+        search = self.path.endswith(("/search/jql", "/rest/api/2/search"))  # Data Center's
+        reads = self.method == "GET" or search
         return not reads and self.status < 300

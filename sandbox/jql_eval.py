@@ -40,6 +40,8 @@ class Context:
     # keys of moved issues included (JIRA resolves them: they keep pointing at the issue).
     projects: frozenset[str] = frozenset()
     key_ids: Mapping[str, str] = field(default_factory=dict)
+    # Other names of accounts -> accountId: a Data Center site's usernames and user keys.
+    people: Mapping[str, str] = field(default_factory=dict)
 
 
 def check(query: Query, context: Context) -> None:
@@ -222,6 +224,7 @@ def _person_matcher(name: str) -> Callable[[Clause, Snapshot, Context], bool]:
         if empty is not None:
             return empty
         wanted = [context.current_user if v.function else v.text for v in clause.values]
+        wanted = [context.people.get(text.casefold(), text) for text in wanted]
         return _compare(clause.operator, have, wanted)
 
     return match

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 LOG = logging.getLogger(__name__)
 REMOTE_LINKS = "/rest/api/3/issue/{issueIdOrKey}/remotelink"
 SERVER_ERRORS = (500, 502, 503, 504)
+EDITS = (ISSUE_ROUTE, ISSUE_ROUTE.replace("/api/3/", "/api/2/"))  # Cloud's, Data Center's
 
 
 def _rest(request: web.Request) -> bool:
@@ -97,7 +98,7 @@ def _faults(emulator: Emulator) -> Middleware:
         if error < faults.error_rate:
             status = SERVER_ERRORS[int(error * 1000) % len(SERVER_ERRORS)]
             return JiraError(status, ["Internal server error"]).response()
-        editing = request.method == "PUT" and _resource(request) == ISSUE_ROUTE
+        editing = request.method == "PUT" and _resource(request) in EDITS
         if editing and conflict < faults.conflict_rate:
             message = "Conflicting update: the issue was changed by another request. Retry."
             return JiraError(409, [message]).response()
@@ -114,7 +115,7 @@ def _authenticate(emulator: Emulator) -> Middleware:
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not _rest(request):
             return await handler(request)
-        user = emulator.users.authenticate(request.headers.get("Authorization"))
+        user = emulator.authenticate(request.headers.get("Authorization"))
         if user is None:
             return JiraError(401, [NOT_AUTHENTICATED]).response()
         request[ACTOR] = user
@@ -135,7 +136,8 @@ def _rate_limit(emulator: Emulator) -> Middleware:
         endpoint = _resource(request) or request.path
         refused = limiter.admit(request.method, endpoint, _issue_id(emulator, request))
         if refused is not None:
-            return JiraError(429, ["Rate limit exceeded."], headers=refused.headers()).response()
+            headers = refused.datacenter_headers() if emulator.datacenter else refused.headers()
+            return JiraError(429, ["Rate limit exceeded."], headers=headers).response()
         return await handler(request)
 
     return limit

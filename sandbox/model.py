@@ -65,7 +65,7 @@ class Comment:
     id: str
     issue_id: str
     author_id: str
-    body: dict[str, Any]
+    body: dict[str, Any] | str  # ADF; a Data Center site's wiki markup string
     created_ms: int
     updated_ms: int
     update_author_id: str

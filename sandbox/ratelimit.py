@@ -2,7 +2,8 @@
 windows of writes per issue. Pure bookkeeping over an injected clock.
 
 A refused request gets 429 with ``Retry-After`` (whole seconds), ``RateLimit-Reason``
-(``jira-burst-based`` or ``jira-per-issue-on-write``) and ``X-RateLimit-*``.
+(``jira-burst-based`` or ``jira-per-issue-on-write``) and ``X-RateLimit-*``; on a Data
+Center site ``Retry-After`` and Data Center's ``X-RateLimiting-*``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ class Rejection:
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset": iso_time(self.reset_at),
+        }
+
+    def datacenter_headers(self) -> dict[str, str]:
+        """Data Center's names (its limiter is a token bucket refilled every interval)."""
+        return {
+            "Retry-After": str(max(1, math.ceil(self.retry_after))),
+            "X-RateLimiting-Limit": str(self.limit),
+            "X-RateLimiting-Remaining": "0",
+            "X-RateLimiting-Interval-Seconds": "1",
+            "X-RateLimiting-FillRate": str(self.limit),
         }
 
 

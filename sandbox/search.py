@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -82,7 +83,13 @@ def search(site: Site, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def _matching(site: Site, account_id: str, jql: str, reconcile: list[int]) -> list[Snapshot]:
+def _matching(
+    site: Site,
+    account_id: str,
+    jql: str,
+    reconcile: list[int],
+    people: Mapping[str, str] | None = None,
+) -> list[Snapshot]:
     now = site.stamper.now_ms()
     context = Context(
         site.config.project_key,
@@ -93,6 +100,7 @@ def _matching(site: Site, account_id: str, jql: str, reconcile: list[int]) -> li
         account_id,
         frozenset(site.catalog.projects) | {i for i, _ in site.catalog.projects.values()},
         site.key_ids(),
+        people or {},
     )
     try:
         query = parse(jql)

@@ -15,9 +15,9 @@ from sandbox.attachment_store import AttachmentStore
 from sandbox.catalog import Catalog
 from sandbox.clock import Stamper, jira_time
 from sandbox.config import Faults, SiteConfig
+from sandbox.dc_events import payloads_for
 from sandbox.edits import Screens, changes, plan, sections
 from sandbox.errors import field_errors, not_found
-from sandbox.events import Payloads
 from sandbox.index import SearchIndex
 from sandbox.model import ChangeGroup, ChangeItem, Issue
 from sandbox.properties import entity_properties
@@ -46,11 +46,11 @@ class Site:
         self.config = config
         self.catalog = Catalog(config)
         self.users = users
-        self.values = Values(self.catalog, users)
+        self.values = Values(self.catalog, users, wiki=config.flavour == "datacenter")
         self.workflow: Workflow = config.resolved_workflow()
         self.stamper = stamper
         self.publish = publish
-        self.payloads = Payloads(config.base_url, users)
+        self.payloads = payloads_for(config, users)
         self.index = SearchIndex()
         self.faults: Faults = config.faults
         self.issues: dict[str, Issue] = {}

@@ -36,6 +36,11 @@ class User:
     time_zone: str = "UTC"
     site_admin: bool = False  # the global ADMINISTER permission
     admin_of: frozenset[str] = frozenset()  # project keys with ADMINISTER_PROJECTS
+    # Data Center identities (sandbox.dc_users): the username, the user key, a personal
+    # access token (``Authorization: Bearer``); Cloud answers never show them.
+    name: str = ""
+    key: str = ""
+    pat: str | None = None
 
     def administers(self, project_key: str) -> bool:
         """Site admin, or project admin of ``project_key``."""
@@ -87,8 +92,12 @@ class Directory:
             api_token=config.api_token.get_secret_value(),
         )
         with_role(integration, config.integration_role, config.project_key)
+        integration.name, integration.key = config.email.split("@")[0], "JIRAUSER10000"
+        integration.pat = config.personal_access_token.get_secret_value()
         alice = User(ALICE, "Alice Visible", "alice@example.com", True, "alice-token")
+        alice.name, alice.key, alice.pat = "alice", "JIRAUSER10001", "alice-pat"
         bob = User(BOB, "Bob Private", "bob@example.com", False, "bob-token")
+        bob.name, bob.key, bob.pat = "bob", "JIRAUSER10002", "bob-pat"
         return cls([integration, alice, bob])
 
     def add(self, user: User) -> User:

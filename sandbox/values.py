@@ -30,6 +30,7 @@ class FieldError(Exception):
 class Values:
     catalog: Catalog
     users: Directory
+    wiki: bool = False  # a Data Center site: rich text is a wiki markup string, kept as given
 
     def parse(self, spec: FieldSpec, raw: Any) -> Any:
         """The stored value for ``raw`` given in ``fields`` or as a ``set`` verb."""
@@ -81,8 +82,10 @@ class Values:
             raise FieldError(TOO_LONG.format(limit=LINE_LIMIT))
         return raw
 
-    def _parse_adf(self, spec: FieldSpec, raw: Any) -> dict[str, Any] | None:
-        return None if raw is None else rich_text(raw)
+    def _parse_adf(self, spec: FieldSpec, raw: Any) -> dict[str, Any] | str | None:
+        if raw is None:
+            return None
+        return wiki_text(raw) if self.wiki else rich_text(raw)
 
     def _parse_user(self, spec: FieldSpec, raw: Any) -> dict[str, Any] | None:
         if raw is None and spec.id == "assignee":
@@ -124,6 +127,15 @@ def rich_text(raw: Any) -> dict[str, Any]:
     if len(json.dumps(raw)) > RICH_TEXT_LIMIT:
         raise FieldError(TOO_LONG.format(limit=RICH_TEXT_LIMIT))
     return dict(raw)
+
+
+def wiki_text(raw: Any) -> str:
+    """Data Center's rich text: a string of wiki markup; an object (ADF) is refused."""
+    if not isinstance(raw, str):
+        raise FieldError("Operation value must be a string")
+    if len(raw) > RICH_TEXT_LIMIT:
+        raise FieldError(TOO_LONG.format(limit=RICH_TEXT_LIMIT))
+    return raw
 
 
 def _as_list(raw: Any) -> list[Any]:
@@ -206,7 +218,7 @@ def describe(spec: FieldSpec, value: Any) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
     if spec.kind == "adf":
-        return None, adf.to_wiki(value)
+        return None, value if isinstance(value, str) else adf.to_wiki(value)
     if spec.kind == "labels":
         return None, " ".join(value)
     if spec.kind == "date":

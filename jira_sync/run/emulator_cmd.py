@@ -1,4 +1,5 @@
-"""``jira-sync emulator``: one emulated JIRA Cloud site over HTTP, until Ctrl-C."""
+"""``jira-sync emulator``: one emulated JIRA site (Cloud, or Data Center with
+``--flavour datacenter``) over HTTP, until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -41,13 +42,28 @@ from sandbox import RateLimits, SiteConfig, serve_emulator
     show_default=True,
     help="The --email account's role: only an admin may edit with notifyUsers=false.",
 )
+@click.option(
+    "--flavour",
+    type=click.Choice(["cloud", "datacenter"]),
+    default="cloud",
+    show_default=True,
+    help="cloud: REST v3, ADF, accountIds; datacenter: JIRA Data Center's REST v2, wiki "
+    "markup, users by name and key, Basic username:password or Bearer personal access token.",
+)
 @click.option("--email", default="sandbox@example.com", show_default=True)
 @click.option("--api-token", default="sandbox-token", show_default=True)
+@click.option(
+    "--personal-access-token",
+    default="sandbox-pat",
+    show_default=True,
+    help="datacenter: the --email account's token for Authorization: Bearer.",
+)
 @click.option(
     "--rate-limits/--no-rate-limits",
     default=True,
     show_default=True,
-    help="JIRA Cloud's burst and per-issue write limits (429 with Retry-After).",
+    help="Burst and per-issue write limits (429 with Retry-After); on for datacenter too, "
+    "where an admin may have enabled them.",
 )
 @count_option(
     "--seed-issues",
