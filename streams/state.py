@@ -109,6 +109,9 @@ class PairState(_Frozen):
     markers: dict[str, SideMarker] = Field(default_factory=dict)  # "1" / "2"
     conflicts: dict[str, FieldConflict] = Field(default_factory=dict)
     comment_map: dict[str, str] = Field(default_factory=dict)  # "1:10010" -> "2:10020"
+    # Originals whose copy names files as text (not copied yet): ref -> their canonical
+    # media ids; the copy is written again once one of them is (``streams.sync.rerender``).
+    comment_files: dict[str, list[str]] = Field(default_factory=dict)
     # Originals whose copy is not seen to hold them: "1:10010" -> when. A copy create is
     # recorded here before it is asked of JIRA (a lost answer may have made it: it is looked
     # for by its marker before it is made again); a copy, edit or removal that failed for

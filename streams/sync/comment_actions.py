@@ -23,6 +23,7 @@ class CopyComment:
     # known, and whether a create of it was asked before (its answer may have been lost).
     copy_id: str | None = None
     pending: bool = False
+    lacking: tuple[str, ...] = ()  # the files its copy names as text (``comment_files``)
 
     @property
     def source(self) -> str:

@@ -61,6 +61,18 @@ def copy_body(
     return {"type": "doc", "version": 1, "content": [paragraph, *content]}
 
 
+def files_lacking(
+    original: Comment, source: str, users: UserMap | None, files: documents.FileMap
+) -> list[str]:
+    """The files of ``original`` (ref ``source``) its copy on the other site names as text
+    (canonical media ids: not copied there, or not yet)."""
+    if not isinstance(original.body, dict):
+        return []
+    origin: SiteNumber = 2 if source.startswith("2:") else 1
+    canonical = documents.canonical_document(origin, original.body, users or UserMap(), files)
+    return documents.files_lacking(1 if origin == 2 else 2, canonical, files)
+
+
 def same_body(one: dict[str, Any] | str | None, two: dict[str, Any] | str | None) -> bool:
     """Two comment bodies that mean the same (``canonical_adf``)."""
     if isinstance(one, dict) and isinstance(two, dict):

@@ -21,7 +21,8 @@ from streams.sync.comment_actions import (
     UpdateCopy,
 )
 from streams.sync.documents import NO_FILES, FileMap
-from streams.sync.facts import CommentCopied, CommentUnmapped
+from streams.sync.events import PairEvent
+from streams.sync.facts import CommentCopied, CommentFiles, CommentUnmapped
 from streams.sync.knowledge import UserMap
 from streams.sync.running import CommentRead, CopyFound, CopyMissing, Followed, Said
 
@@ -80,11 +81,17 @@ def after_read(
             return Followed(then=[DeleteCopy(action, copy_id)])
         return Followed([CommentUnmapped(action.source)])
     body = comments.copy_body(original, action.source, action.source_key, users, files)
+    noted = _files_noted(action, comments.files_lacking(original, action.source, users, files))
     if plan is CommentPlan.UPDATE and copy_id is not None:
-        return Followed(then=[UpdateCopy(action, copy_id, body)])
+        return Followed(noted, [UpdateCopy(action, copy_id, body)])
     if look_for_lost_copy(action.source, copy_id, pending):
-        return Followed(then=[FindCopy(action, body)])
-    return Followed(then=[PostCopy(action, body)])
+        return Followed(noted, [FindCopy(action, body)])
+    return Followed(noted, [PostCopy(action, body)])
+
+
+def _files_noted(action: CopyComment, lacking: list[str]) -> list[PairEvent]:
+    """The files the copy will name as text, recorded when they differ from before."""
+    return [] if tuple(lacking) == action.lacking else [CommentFiles(action.source, lacking)]
 
 
 def after_search(action: FindCopy, found: Comment | None) -> Followed:

@@ -81,7 +81,7 @@ def for_site(
     people = {one: users.to_site(site, one) for one in ids_of(value, "mention")}
     accounts = {one: account for one, account in people.items() if account is not None}
     media = ids_of(value, "media")
-    named = {one: own for one in media if (own := _own_file(site, one, files))}
+    named = {one: own for one in media if (own := own_file(site, one, files))}
     missing = [one for one in media if one not in named]
     lost = [f"@{name}" for name in _names(value, set(people) - set(accounts))]
     lost += _file_names(value, missing)
@@ -131,12 +131,18 @@ def ids_of(node: Node, kind: str) -> list[str]:
     return found
 
 
+def files_lacking(site: SiteNumber, value: Node | None, files: FileMap) -> list[str]:
+    """The canonical media ids of the files in ``value`` that ``site`` does not have."""
+    media = ids_of(value, "media") if value is not None else []
+    return [one for one in media if own_file(site, one, files) is None]
+
+
 def _canonical_file(media_id: str, files: FileMap) -> str:
     """A site 2 media id in canonical form: the site 1 file it is one with, else its own."""
     return files.one_of(media_id) or SITE2_FILE + media_id
 
 
-def _own_file(site: SiteNumber, media_id: str, files: FileMap) -> str | None:
+def own_file(site: SiteNumber, media_id: str, files: FileMap) -> str | None:
     """A canonical media id as ``site`` names the file (None: that site has no such file)."""
     if media_id.startswith(SITE2_FILE):
         two = media_id.removeprefix(SITE2_FILE)

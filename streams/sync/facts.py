@@ -200,6 +200,23 @@ class CommentPending(CommentFact):
 
 @event
 @dataclass(frozen=True)
+class CommentFiles(PairEvent):
+    """The copy of ``source`` names these files as text (canonical media ids; none: it
+    shows all its files): it is written again once one of them is copied."""
+
+    source: str
+    lacking: list[str]
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        state = needs_pair(pair, self)
+        kept = {k: v for k, v in state.comment_files.items() if k != self.source}
+        files = {**kept, self.source: list(self.lacking)} if self.lacking else kept
+        update = {"comment_files": files, "version": state.version + 1, "updated_at": at}
+        return state.model_copy(update=update)
+
+
+@event
+@dataclass(frozen=True)
 class CommentCopied(PairEvent):
     """The original ``source`` (``"site:id"``) has its copy ``copy`` (made or found)."""
 

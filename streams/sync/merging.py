@@ -112,6 +112,7 @@ def merge_reads(
         facts.append(FailureOver())  # (a comment failing again sets it)
         state = fold(pair, facts, now) or pair
     comments = _comments_again(state, config) + (_comments_both_ways(state) if resuming else [])
+    comments += rerender.comments_due(state, config.maps) if config.sync_comments else []
     if result.conflicts:
         note = "conflict: " + ", ".join(sorted(result.conflicts))
     elif writes:

@@ -8,9 +8,13 @@ known: ``PairState.attachment_media``), the held value is stale: the agreed docu
 written to that site again, provided the site still holds what the sync wrote there (a
 person's edit of it since is merged as any edit is).
 
+Comments too: a comment copied before its file names the file as text, and the pair keeps
+which files (``PairState.comment_files``); once one of them is there, the copy is written
+again from its original (``comments_due``).
+
 The step that learns a file's media ids looks at the pair again at once when it has such
-a stale value (``streams.sync.engine``), so a description with an image is whole on both
-sides after the step that copied the image."""
+a stale value (``streams.sync.engine``), so a description or comment with an image is whole
+on both sides after the step that copied the image."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from typing import Any
 from streams.sites import SiteNumber
 from streams.state import PairState
 from streams.sync import documents
+from streams.sync.comment_actions import CopyComment
 from streams.sync.fields import FieldMaps
 from streams.sync.merge import MergeResult
 from streams.sync.rich_text import rich_fields
@@ -60,7 +65,27 @@ def stale(pair: PairState, maps: FieldMaps) -> dict[int, list[str]]:
 def due(learned: Learned) -> bool:
     """The pair holds a stand-in on a site that could take the document now."""
     pair = learned.pair
-    return pair is not None and bool(pair.held) and bool(stale(pair, learned.maps))
+    if pair is None:
+        return False
+    return bool(comments_due(pair, learned.maps)) or (
+        bool(pair.held) and bool(stale(pair, learned.maps))
+    )
+
+
+def comments_due(pair: PairState, maps: FieldMaps) -> list[CopyComment]:
+    """The comment copies to write again: one of the files they name as text is there now
+    (each ``CopyComment`` reads its original and updates the copy)."""
+    again: list[CopyComment] = []
+    for source, lacking in pair.comment_files.items():
+        site, _, comment_id = source.partition(":")
+        origin, target = (pair.site1, pair.site2) if site == "1" else (pair.site2, pair.site1)
+        if origin is None or target is None or source not in pair.comment_map:
+            continue
+        if source in pair.pending_comments:  # copied again anyway (``merging``)
+            continue
+        if any(documents.own_file(target.site, one, maps.files) for one in lacking):
+            again.append(CopyComment(origin.site, origin.key, comment_id, target.site, target.key))
+    return again
 
 
 def rewrites(

@@ -189,7 +189,8 @@ def prepared(action: Action, pair: PairState) -> Action:
         copy = pair.comment_map.get(action.source)
         copy_id = copy.partition(":")[2] if copy else None
         pending = action.source in pair.pending_comments
-        return dataclasses.replace(action, copy_id=copy_id, pending=pending)
+        lacking = tuple(pair.comment_files.get(action.source, ()))
+        return dataclasses.replace(action, copy_id=copy_id, pending=pending, lacking=lacking)
     if isinstance(action, CopyComments):
         known = frozenset(pair.comment_map) | frozenset(pair.comment_map.values())
         asked = frozenset(pair.pending_comments)

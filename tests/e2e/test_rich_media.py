@@ -106,3 +106,53 @@ async def test_a_description_written_before_its_image_was_copied_is_written_agai
         await asyncio.sleep(2)
         await p.quiet()
         assert p.sync_writes(1) + p.sync_writes(2) == writes
+
+
+def comment_media(p: Pipeline, site: int, key: str) -> list[list[str]]:
+    """The media ids each comment on the issue shows, in order."""
+    issue = p.issues(site)[key]
+    stored = p.sites[site].emulator.comments
+    found: list[list[str]] = []
+    for comment in [c for c in stored.values() if c.issue_id == issue.id]:
+        ids: list[str] = []
+
+        def walk(node: dict[str, Any], into: list[str] = ids) -> None:
+            if node.get("type") == "media":
+                into.append(str(node["attrs"]["id"]))
+            for child in node.get("content") or []:
+                walk(child, into)
+
+        walk(comment.body if isinstance(comment.body, dict) else {})
+        found.append(ids)
+    return found
+
+
+async def test_a_comment_copied_before_its_image_is_written_again_once_the_file_is(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """The webhook of the file is lost (JIRA drops one now and then): the comment showing
+    the file is copied naming it as text; the next look at the pair's files (here a full
+    resync) copies the file, and the comment's copy is written again showing it."""
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        one = await p.create(1, "A comment with a picture")
+        there = await twin_key(p, 2, "A comment with a picture")
+        await p.quiet()
+        emulator = p.sites[1].emulator
+        usual = emulator.faults
+        emulator.faults = usual.model_copy(update={"webhook_drop_rate": 1.0})
+        await attach(p, 1, one, "shot.png", chunks_of(b"shot" * 100))
+        emulator.faults = usual
+        media_id = str(files(p, 1, one)["shot.png"].media_id)
+        body = with_image("Look at this", media_id, "shot.png")
+        await p.call(1, "POST", f"/rest/api/3/issue/{one}/comment", {"body": body})
+        await p.eventually(lambda: len(comment_media(p, 2, there)) == 1)
+        await p.quiet()
+        assert comment_media(p, 2, there) == [[]]  # the file named as text: not there yet
+        assert "shot.png" not in files(p, 2, there)
+
+        await p.send_command({"full_resync": True})
+        await p.eventually(lambda: "shot.png" in files(p, 2, there), within=60)
+        copy = str(files(p, 2, there)["shot.png"].media_id)
+        await p.eventually(lambda: comment_media(p, 2, there) == [[copy]], within=60)
+        await p.quiet()
+        assert len(p.sites[2].emulator.comments) == 1  # updated, not copied twice

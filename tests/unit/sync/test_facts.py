@@ -19,6 +19,7 @@ from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
 from streams.sync.facts import (
     Cleared,
     CommentCopied,
+    CommentFiles,
     CommentPending,
     CommentUnmapped,
     CommentUpdated,
@@ -105,6 +106,7 @@ SAMPLES: list[PairEvent] = [
     WarningsCleared("transition-screen"),
     CommentPending("1:10010"),
     CommentCopied("1:10010", "2:20010"),
+    CommentFiles("1:10010", ["5f0c-one"]),
     CommentUpdated("1:10010"),
     CommentUnmapped("1:10010"),
     AttachmentCopied("1:10001", "2:20007", "ab" * 32, 5),

@@ -10,11 +10,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from streams.jira.adf import canonical_adf
+from streams.jira.models import Comment
 from streams.sync import rerender
 from streams.sync.attachment_facts import AttachmentMedia
+from streams.sync.comment_actions import CopyComment, PostCopy, UpdateCopy
+from streams.sync.copy_policy import after_read
 from streams.sync.documents import FileMap, canonical_document, for_site
 from streams.sync.events import fold
+from streams.sync.facts import CommentCopied, CommentFiles
 from streams.sync.fields import FieldMaps, render
+from streams.sync.running import prepared
 from tests.sandbox.adf_documents import paragraph, text
 from tests.unit.sync.pairs import synced
 
@@ -96,3 +101,34 @@ def test_a_held_document_edited_since_is_not_written_over() -> None:
     edited = copy.deepcopy(pair.held["2"]["description"])
     edited["content"][0]["content"][0]["text"] = "See the picture, now"
     assert rerender.rewrites(pair, {2: {"description": edited}}, maps) == {}
+
+
+def test_a_comment_copied_before_its_file_is_written_again_once_the_file_is_there() -> None:
+    """The copy names the file as text and the pair keeps which file; once the file's copy
+    is known, the merge copies the comment again (reading its original), and the copy made
+    then shows the file and clears the note."""
+    original = Comment(id="10010", body=described(ONE), author={"displayName": "Al"})
+    copy = CopyComment(1, "PROJ1-1", "10010", 2, "PROJ2-1", copy_id=None)
+    maps = FieldMaps()
+    before = after_read(copy, original, maps.users, maps.files)
+    assert before.facts == [CommentFiles("1:10010", [ONE])]
+    assert isinstance(before.then[0], PostCopy)
+    pair = fold(synced(T0), [*before.facts, CommentCopied("1:10010", "2:20010")], T0)
+    assert pair is not None
+    assert pair.comment_files == {"1:10010": [ONE]}
+    assert rerender.comments_due(pair, maps) == []
+    assert not rerender.due(rerender.learn(pair, maps))
+    known = pair.model_copy(update=MEDIA)
+    assert rerender.due(rerender.learn(known, maps))
+    [again] = rerender.comments_due(known, maps)
+    assert (again.source, again.site, again.issue_key) == ("1:10010", 2, "PROJ2-1")
+    prepared_again = prepared(again, known)
+    assert isinstance(prepared_again, CopyComment)
+    after = after_read(prepared_again, original, maps.users, maps.files)
+    assert after.facts == [CommentFiles("1:10010", [])]
+    [update] = after.then
+    assert isinstance(update, UpdateCopy)
+    assert TWO in str(update.body)
+    cleared = fold(known, after.facts, T0)
+    assert cleared is not None
+    assert cleared.comment_files == {}
