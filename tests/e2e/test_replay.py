@@ -9,6 +9,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -40,10 +41,22 @@ def replay(p: Pipeline) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=p.env, capture_output=True, text=True, timeout=180)
 
 
+# A worker that was killed and replaced can hang in Faust's shutdown: after its partitions
+# were revoked and given back to it, Faust's ``wait_empty`` waits for pair-changes events
+# it had handed over and that were done long before (seen once in CI, every agent idle; a
+# known defect, not this test's subject). The replay is compared after every step was
+# durable (the sites quiet), so such a worker is killed, as kill -9 is safe at any point.
+STOP_WITHIN = 60.0
+
+
 def stop_workers(p: Pipeline) -> None:
     for worker in p.alive():
         worker.send_signal(signal.SIGTERM)
-        worker.wait(timeout=60)
+        try:
+            worker.wait(timeout=STOP_WITHIN)
+        except subprocess.TimeoutExpired:
+            warnings.warn(f"worker {worker.pid} hung on SIGTERM; killed", stacklevel=2)
+            p.kill(worker)
 
 
 async def delete_topics(kafka: str, topics: list[str]) -> None:
