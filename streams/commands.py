@@ -120,6 +120,7 @@ class FullResync(_Command):
     command: Literal["full_resync"] = "full_resync"
     full_resync: Literal[True] = True
     source_instance: SiteNumber | None = None
+    connection: str | None = None  # one connection's projects (``streams.connections``)
 
     @field_validator("source_instance", mode="before")
     @classmethod

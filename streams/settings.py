@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None
+    # Many project pairs in one deployment (``streams.connections``); none: the single pair.
+    sync_connections_file: Path | None = None
     sync_create_missing_values: bool = False
     sync_create_grace_seconds: float = Field(default=60.0, ge=0, le=3600)
     jira_rate_limit_scale: float = Field(default=1.0, gt=0, le=10)

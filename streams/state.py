@@ -99,6 +99,7 @@ class PairState(_Frozen):
     pair_id: str
     version: int = Field(ge=1)
     origin: SiteNumber
+    connection: str = ""  # its project pair (``streams.connections``); "": made before them
     site1: IssueRef | None = None
     site2: IssueRef | None = None
     status: PairStatus

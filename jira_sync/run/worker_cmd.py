@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from jira_sync.config_cmd import env_file_option, port_option, settings_or_exit, store_option
+from streams.connections import Connection, ConnectionsError, load_connections, single
 from streams.logs import configure_logging, secrets_of
 from streams.settings import Settings
 from streams.sync.attachment_actions import AttachmentRules
@@ -21,7 +22,7 @@ from streams.sync.fields import (
     NameMap,
     UserMap,
 )
-from streams.sync.mapping import MappingError, MappingFile, load_mapping
+from streams.sync.mapping import CustomFieldSpec, MappingError, MappingFile, load_mapping
 from streams.sync.messages import IssueFilter, SyncConfig
 
 if TYPE_CHECKING:
@@ -29,11 +30,15 @@ if TYPE_CHECKING:
     from faust.worker import Worker
 
 
-def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncConfig:
-    """The decision model's configuration from the settings and the mapping file. The
-    worker completes it before its app starts (``streams.sync.prepare``: custom field ids,
-    integration accounts, the knowledge store)."""
-    mapping = mapping if mapping is not None else load_mapping(settings.mapping_file)
+def sync_config(
+    settings: Settings, mapping: MappingFile | None = None, connection: Connection | None = None
+) -> SyncConfig:
+    """The decision model's configuration of one connection (by default the single pair
+    settings') from the settings and its mapping file. The worker completes it before its
+    app starts (``streams.sync.prepare``: custom field ids, integration accounts, the
+    knowledge store)."""
+    connection = connection or single(settings)
+    mapping = mapping if mapping is not None else load_mapping(connection.mapping)
     maps = FieldMaps(
         statuses=NameMap(dict(mapping.statuses)),
         priorities=NameMap(dict(mapping.priorities)),
@@ -48,8 +53,9 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
     )
     filters = mapping.filters
     return SyncConfig(
-        project_keys={1: settings.jira_1_project_key, 2: settings.jira_2_project_key},
-        policy=settings.conflict_policy,
+        project_keys=dict(connection.projects),
+        connection=connection.name,
+        policy=connection.policy(settings),
         sync_status=settings.sync_status_transitions,
         maps=maps,
         fields=(
@@ -58,7 +64,7 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
             *((SECURITY,) if mapping.security_levels else ()),  # mapped levels are copied
         ),
         create_grace=timedelta(seconds=settings.sync_create_grace_seconds),
-        deletion=settings.deletion_policy,
+        deletion=connection.deletion(settings),
         filters=IssueFilter(
             frozenset(filters.include_labels),
             frozenset(filters.exclude_labels),
@@ -77,6 +83,16 @@ def sync_config(settings: Settings, mapping: MappingFile | None = None) -> SyncC
         worklogs=settings.sync_worklogs,
         marker_secret=settings.marker_secret(),
     )
+
+
+def connection_configs(settings: Settings) -> list[tuple[SyncConfig, list[CustomFieldSpec]]]:
+    """Every connection's config and its mapping file's custom fields (``MappingError``,
+    ``ConnectionsError``: a file that cannot be used)."""
+    configs = []
+    for connection in load_connections(settings):
+        mapping = load_mapping(connection.mapping)
+        configs.append((sync_config(settings, mapping, connection), list(mapping.custom_fields)))
+    return configs
 
 
 @click.command()
@@ -112,7 +128,7 @@ def worker(
     """
     from streams.sync.jql_gate import JqlFilterError
     from streams.sync.kafka_io import prepare_kafka
-    from streams.sync.prepare import prepare
+    from streams.sync.prepare import prepare_all
     from streams.sync.worker import create_worker_app
 
     settings = settings_or_exit(env_file)
@@ -126,16 +142,15 @@ def worker(
             f"cannot create the topics on Kafka at {settings.kafka_bootstrap_servers}: {error}"
         ) from None
     try:
-        mapping = load_mapping(settings.mapping_file)
-    except MappingError as error:
+        configs = connection_configs(settings)
+    except (MappingError, ConnectionsError) as error:
         raise click.ClickException(str(error)) from None
     configure_logging(loglevel.upper(), secrets=secrets_of(settings))  # ``prepare`` logs
     # The worker's loop: the clients ``prepare`` opens belong to it, and Faust runs on it.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    config = sync_config(settings, mapping)
     try:
-        prepared = loop.run_until_complete(prepare(settings, config, mapping.custom_fields))
+        prepared = loop.run_until_complete(prepare_all(settings, configs))
     except JqlFilterError as error:
         raise click.ClickException(str(error)) from None
     app = create_worker_app(

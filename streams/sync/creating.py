@@ -105,6 +105,7 @@ def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Deci
         pair_id=pair_id_for(change.site, change.issue_id),
         version=1,
         origin=change.site,
+        connection=config.connection,
         site1=origin if change.site == 1 else None,
         site2=origin if change.site == 2 else None,
         status=PairStatus.PENDING,

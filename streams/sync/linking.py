@@ -98,6 +98,7 @@ def linked_state(
         pair_id=pair_id_for(1, one.issue_id),
         version=1,
         origin=1,
+        connection=config.connection,
         site1=IssueRef(site=1, id=one.issue_id, key=one.issue_key),
         site2=IssueRef(site=2, id=two.issue_id, key=two.issue_key),
         status=PairStatus.CONFLICTED if conflicts else PairStatus.SYNCED,

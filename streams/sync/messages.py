@@ -183,6 +183,7 @@ class IssueFilter:
 @dataclass(frozen=True)
 class SyncConfig:
     project_keys: dict[int, str]
+    connection: str = "default"  # its name (``streams.connections``), kept on its pairs
     policy: ConflictPolicy = ConflictPolicy.MANUAL
     sync_status: bool = True
     maps: FieldMaps = field(default_factory=FieldMaps)

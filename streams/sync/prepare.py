@@ -27,21 +27,32 @@ from streams.sites import SITES, SiteNumber
 from streams.sync.applier import Applier
 from streams.sync.catalog import SiteCatalogs, resolve_custom_fields
 from streams.sync.fields import CustomField
-from streams.sync.jql_gate import validate
+from streams.sync.jql_gate import JqlGate, validate
 from streams.sync.knowledge import Knowledge
 from streams.sync.mapping import CustomFieldSpec
 from streams.sync.messages import SyncConfig
 from streams.sync.retrying import with_custom_fields
+from streams.sync.served import Served, Serving
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Prepared:
-    config: SyncConfig  # complete: nothing in it changes while the worker runs
+    config: SyncConfig  # the first connection's, complete: nothing in it changes
     applier: Applier  # over the clients, with ``config`` and the knowledge store
     knowledge: Knowledge
     sessions: tuple[aiohttp.ClientSession, ...] = ()
+    served: Served | None = None  # every connection (None: just ``config``'s)
+
+    @property
+    def connections(self) -> Served:
+        if self.served is not None:
+            return self.served
+        gate = (
+            JqlGate(self.applier.clients, self.config.filters) if self.config.filters.jql else None
+        )
+        return Served.one(self.applier, gate)
 
     async def close(self) -> None:
         for session in self.sessions:
@@ -67,6 +78,14 @@ async def prepare(
     settings: Settings, config: SyncConfig, custom_fields: Sequence[CustomFieldSpec] = ()
 ) -> Prepared:
     """Opens both sites' clients and asks JIRA what the configuration needs, once."""
+    return await prepare_all(settings, [(config, custom_fields)])
+
+
+async def prepare_all(
+    settings: Settings, connections: Sequence[tuple[SyncConfig, Sequence[CustomFieldSpec]]]
+) -> Prepared:
+    """Both sites' clients, opened once, and every connection completed over them (its
+    custom fields resolved, its JQL filters searched once, its catalogs)."""
     knowledge = Knowledge()
     sessions: list[aiohttp.ClientSession] = []
     clients: dict[int, JiraClient] = {}
@@ -76,31 +95,37 @@ async def prepare(
         sessions.append(session)
         clients[site], urls[site] = _client(settings, site, session)
     try:
-        config = completed(config, knowledge, *await _asked(clients, config, custom_fields))
+        first = connections[0][0]
+        accounts = await _accounts(clients, first)
         reporters = frozenset(site for site in SITES if clients[site].sets_reporter)
-        config = dataclasses.replace(config, reporter_sites=reporters)
-        await validate(clients, config.project_keys, config.filters.jql)  # JqlFilterError
+        serving = []
+        for config, custom_fields in connections:
+            custom = await _custom_fields(clients, custom_fields)
+            done = completed(config, knowledge, accounts, custom)
+            done = dataclasses.replace(done, reporter_sites=reporters)
+            await validate(clients, done.project_keys, done.filters.jql)  # JqlFilterError
+            catalogs = SiteCatalogs(clients, done.project_keys, done.maps, done.create_missing)
+            applier = Applier(clients, done, urls, graphs=knowledge.graphs, catalogs=catalogs)
+            gate = JqlGate(clients, done.filters) if done.filters.jql else None
+            serving.append(Serving(done, applier, gate))
     except BaseException:  # nothing runs on them: closed before the error goes on
         for session in sessions:
             await session.close()
         raise
-    catalogs = SiteCatalogs(clients, config.project_keys, config.maps, config.create_missing)
-    applier = Applier(clients, config, urls, graphs=knowledge.graphs, catalogs=catalogs)
-    return Prepared(config, applier, knowledge, tuple(sessions))
+    head = serving[0]
+    return Prepared(head.config, head.applier, knowledge, tuple(sessions), Served(serving))
 
 
-async def _asked(
-    clients: dict[int, JiraClient], config: SyncConfig, custom_fields: Sequence[CustomFieldSpec]
-) -> tuple[dict[int, str], list[CustomField]]:
-    """The integration accounts and the resolved custom fields (and, on the way, whether
-    the sync's edits can skip notifications)."""
+async def _accounts(clients: dict[int, JiraClient], config: SyncConfig) -> dict[int, str]:
+    """The integration accounts (and, on the way, whether the sync's edits can skip
+    notifications: asked in the first connection's projects)."""
     accounts: dict[int, str] = {}
     for site in SITES:
         account = await _integration_account(clients[site], site)
         if account is not None:
             accounts[site] = account
         await ask_notifications(clients[site], site, config.project_keys.get(site))
-    return accounts, await _custom_fields(clients, custom_fields)
+    return accounts
 
 
 def _client(

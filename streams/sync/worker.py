@@ -35,7 +35,6 @@ from streams.settings import Settings
 from streams.sites import SITES
 from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
-from streams.sync.jql_gate import JqlGate
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
 from streams.sync.keyed import Limits
 from streams.sync.metrics import METRICS, consumer_offsets, serve
@@ -58,18 +57,17 @@ def create_worker_app(
     the metrics."""
     app = _faust_app(settings, store, web_port)
     topics = declare(app, settings)
-    sinks, applier, maps = topics.sinks, prepared.applier, prepared.config.maps
+    sinks, served = topics.sinks, prepared.connections
+    clients = prepared.applier.clients
     limits = pair_limits(settings)
     for site in SITES:
-        route.install(app, site, topics.events[site], sinks, applier.clients, maps, limits)
+        route.install(app, site, topics.events[site], sinks, clients, served, limits)
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
-    filters = prepared.config.filters
-    gate = JqlGate(applier.clients, filters) if filters.jql else None
     backoff = backoff or Backoff()
-    pair.install(app, topics.pair_changes, sinks, pairs, applier, backoff, limits, gate)
+    pair.install(app, topics.pair_changes, sinks, pairs, served, backoff, limits)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
     retry.install(app, topics.retry, sinks, retry.retry_limits(settings))
-    commands.install(app, topics.commands, sinks, applier)
+    commands.install(app, topics.commands, sinks, served)
 
     async def close_clients(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
         await prepared.close()

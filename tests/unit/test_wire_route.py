@@ -15,8 +15,8 @@ import pytest
 from ingress.receive import Delivery, receive
 from streams.jira.signature import sign
 from streams.sync.agents import route
+from streams.sync.served import Served
 from tests.unit.sync.test_agents_survive import (
-    CONFIG,
     _envelope,
     _new_pair,
     agent,
@@ -61,7 +61,7 @@ async def routed(records: list[Record], monkeypatch: pytest.MonkeyPatch) -> Any:
     out = sinks()
     app = faust.App("test-wire-route", store="memory://")
     monkeypatch.setattr(app, "Table", lambda *args, **kwargs: {})
-    route.install(app, 1, out.events[1], out, runtime().clients, CONFIG.maps)
+    route.install(app, 1, out.events[1], out, runtime().clients, Served.one(runtime()))
     await agent(app, "route-1")(Stream(records))
     return out
 

@@ -37,11 +37,12 @@ from streams.sync.messages import (
     resync_event_id,
 )
 from streams.sync.normalize import encode_message, route_envelope, snapshot_envelope
+from streams.sync.served import Served, Serving
 
 log = logging.getLogger(__name__)
 
 
-def install(app: faust.App, source: faust.TopicT, sinks: Sinks, applier: Applier) -> None:
+def install(app: faust.App, source: faust.TopicT, sinks: Sinks, served: Served) -> None:
     async def commands(stream: faust.StreamT[Any]) -> None:
         async for event in stream.events():
             message = event.message
@@ -50,7 +51,7 @@ def install(app: faust.App, source: faust.TopicT, sinks: Sinks, applier: Applier
             text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
             try:
                 command = parse_command(raw, command_id, datetime.now(UTC))
-                await carry_out(applier, sinks, command_id, command)
+                await carry_out(served, sinks, command_id, command)
             except CommandError as error:
                 await sinks.reject("commands", event.key, error.reason, text)
             except JiraError as error:
@@ -61,9 +62,11 @@ def install(app: faust.App, source: faust.TopicT, sinks: Sinks, applier: Applier
     app.agent(source, name="commands")(commands)
 
 
-async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: object) -> None:
+async def carry_out(served: Served, sinks: Sinks, command_id: str, command: object) -> None:
+    applier = served.first.applier  # its clients and marker reads are every connection's
     if isinstance(command, ManualSync):
         site = command.source_instance
+        applier = connection_of(served, site, command.issue_key).applier
         try:
             issue = await applier.clients[site].get_issue(
                 command.issue_key, fields=applier.read_fields(site)
@@ -80,6 +83,7 @@ async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: ob
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(resolve))
         return
     if isinstance(command, LinkPair):
+        connection_of(served, 1, command.sync_id.partition("#")[0])
         await link_pair(applier, sinks, command_id, command)
         return
     if isinstance(command, UnlinkPair):
@@ -88,12 +92,39 @@ async def carry_out(applier: Applier, sinks: Sinks, command_id: str, command: ob
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(end))
         return
     if isinstance(command, FullResync):
-        sites = SITES if command.source_instance is None else (command.source_instance,)
-        for site in sites:
-            count = await full_snapshot(applier, site, sinks, command_id)
-            log.info("full resync of site %d: %d issues fed", site, count)
+        await full_resync(served, sinks, command_id, command)
         return
     raise CommandError(f"{type(command).__name__} is not carried out by this worker")
+
+
+def connection_of(served: Served, site: SiteNumber, issue_key: str) -> Serving:
+    """The connection an operator's issue is in; a clear refusal when it is in none."""
+    found = served.of_issue(site, issue_key) if len(served) > 1 else served.first
+    if found is None:
+        projects = ", ".join(sorted(c.config.project_keys[site] for c in served))
+        raise CommandError(f"{issue_key} is in no connection's project on site {site} ({projects})")
+    return found
+
+
+async def full_resync(served: Served, sinks: Sinks, command_id: str, command: FullResync) -> None:
+    """Every connection's projects (or the named connection's), one site or both."""
+    sites = SITES if command.source_instance is None else (command.source_instance,)
+    chosen = list(served)
+    if command.connection is not None:
+        if command.connection not in served.by_name:
+            known = ", ".join(served.by_name)
+            raise CommandError(f"no connection is named {command.connection} (known: {known})")
+        chosen = [served.by_name[command.connection]]
+    for serving in chosen:
+        for site in sites:
+            count = await full_snapshot(serving.applier, site, sinks, command_id)
+            log.info(
+                "full resync of %s on site %d: %d issues fed",
+                serving.name,
+                site,
+                count,
+                extra={"connection": serving.name, "site": site, "issues": count},
+            )
 
 
 async def link_pair(applier: Applier, sinks: Sinks, command_id: str, command: LinkPair) -> None:

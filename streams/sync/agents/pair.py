@@ -25,13 +25,13 @@ from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
 from streams.sync.guards import crashed
-from streams.sync.jql_gate import JqlGate
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
-from streams.sync.messages import CommentChanged, IssueChanged, PairMessage
+from streams.sync.messages import CommentChanged, IssueChanged, PairMessage, SyncConfig
 from streams.sync.metrics import METRICS
 from streams.sync.normalize import encode_message, message_from_json, message_to_json
 from streams.sync.retrying import Backoff, follow_up
+from streams.sync.served import Served
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,14 @@ def install(
     source: faust.TopicT,
     sinks: Sinks,
     pairs: Table,
-    applier: Applier,
+    served: Served,
     backoff: Backoff,
     limits: Limits | None = None,
-    gate: JqlGate | None = None,
 ) -> None:
     """``limits``: pairs handled at once (``keyed_stream``); None, one event at a time.
-    ``gate``: the sites' JQL filters, asked of JIRA for an issue with no pair yet."""
-    step = PairStep(app, sinks, pairs, applier, backoff, gate)
+    ``served``: the connections, each with its config, applier and JQL gate (asked of JIRA
+    for an issue with no pair yet)."""
+    step = PairStep(app, sinks, pairs, served, backoff)
 
     async def sync_pair(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
         try:
@@ -65,9 +65,8 @@ class PairStep:
     app: HasProducer
     sinks: Sinks
     pairs: Table
-    applier: Applier
+    served: Served
     backoff: Backoff
-    gate: JqlGate | None = None
 
     async def __call__(self, key: bytes, value: bytes) -> None:
         try:
@@ -77,12 +76,17 @@ class PairStep:
             return
         stored = self.pairs.get(key)
         pair = PairState.from_bytes(stored) if stored else None
-        if not await self._claimed(key, pair, message):
+        serving = self.served.of_message(message, pair)
+        if serving is None:
+            log.info("pair %s: ignored: in no connection's project", key.decode())
+            return
+        if not await self._claimed(key, pair, message, serving.config):
             return  # sent to the issue's own pair instead
-        if pair is None and isinstance(message, IssueChanged) and self.gate is not None:
-            message = await self.gate.answered(message)  # data for the first sight
+        gate = serving.gate
+        if pair is None and isinstance(message, IssueChanged) and gate is not None:
+            message = await gate.answered(message)  # data for the first sight
         now = datetime.now(UTC)
-        result = await self._handled(key, message, pair, now)
+        result = await self._handled(key, message, pair, now, serving.applier)
         METRICS.step(pair, result)
         if result is None:
             return
@@ -110,11 +114,12 @@ class PairStep:
         message: PairMessage,
         pair: PairState | None,
         now: datetime,
+        applier: Applier,
     ) -> StepResult | None:
         """The engine's step, its pair made durable before JIRA is written; None when it
         crashed (dead-lettered, and the pair says it failed)."""
         persist = functools.partial(durably, self.app, self.sinks, self.pairs, key)
-        applier = dataclasses.replace(self.applier, before_writes=persist)
+        applier = dataclasses.replace(applier, before_writes=persist)
         try:
             return await handle(message, pair, applier.config, applier, now)
         except Exception as error:  # a bug must not stop every other pair
@@ -124,13 +129,15 @@ class PairStep:
             await fail_pair(self.sinks, self.pairs, key, error)
             return None
 
-    async def _claimed(self, key: bytes, pair: PairState | None, message: PairMessage) -> bool:
+    async def _claimed(
+        self, key: bytes, pair: PairState | None, message: PairMessage, config: SyncConfig
+    ) -> bool:
         """The pair takes the issue its link marker routed here (``streams.sync.markers``,
         in the pair's own serial step, so nothing changes its sides meanwhile); else the
         message goes to the issue's own pair, which warns why."""
         if not isinstance(message, IssueChanged | CommentChanged):
             return True
-        client = self.applier.clients[message.site]
+        client = self.served.first.applier.clients[message.site]
 
         async def read() -> markers.Seen:
             delay = 1.0
@@ -148,7 +155,6 @@ class PairStep:
         async def send(pair_id: str, rerouted: PairMessage) -> None:
             await self.sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(rerouted))
 
-        config = self.applier.config
         ours = config.integration_accounts.get(message.site)
         return await markers.checked(
             message, key.decode(), pair, read, ours, config.marker_secret, send

@@ -23,6 +23,7 @@ from streams.sync.kafka_io import Sinks, Table
 from streams.sync.keyed import Limits
 from streams.sync.messages import pair_id_for
 from streams.sync.normalize import ROUTE_EVENT, change_from_envelope, encode_message
+from streams.sync.served import Served
 from streams.wire import BadRecord, decode_event
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def install(
     source: faust.TopicT,
     sinks: Sinks,
     clients: Mapping[int, JiraClient],
-    maps: FieldMaps,
+    served: Served,
     limits: Limits | None = None,
 ) -> None:
     """``limits``: issues looked up at once (``keyed_stream``, by issue); None, one at a
@@ -56,6 +57,7 @@ def install(
         if envelope.event_type == ROUTE_EVENT:  # a link command moved the issue to a pair
             await routed(key, str(envelope.payload.get("pair_id")))
             return
+        maps = served.maps_of(site, issue_key_of(envelope.payload))
         change = change_from_envelope(envelope, maps)
         if change is None:
             return
@@ -75,6 +77,13 @@ def install(
         await sinks.journal.send(key=key, value=record)
 
     app.agent(source, name=f"route-{site}")(agent_for(app, limits, route))
+
+
+def issue_key_of(payload: Mapping[str, Any]) -> str | None:
+    """The issue key a delivery names (comment and worklog events may name none)."""
+    issue = payload.get("issue")
+    key = issue.get("key") if isinstance(issue, dict) else None
+    return key if isinstance(key, str) else None
 
 
 async def find_pair(

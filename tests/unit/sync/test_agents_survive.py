@@ -23,6 +23,7 @@ from streams.sync.kafka_io import Sinks
 from streams.sync.messages import Reexamine, SyncConfig
 from streams.sync.normalize import encode_message
 from streams.sync.retrying import Backoff, needs_another_look
+from streams.sync.served import Served
 from tests.unit.jira.test_unexpected_answers import HTML, Answering
 from tests.unit.sync import pairs
 from tests.unit.sync.test_follow_up import Topic
@@ -69,7 +70,7 @@ def agent(app: faust.App, name: str) -> Any:
 
 def pair_agent(run: Applier, out: Sinks, pairs: dict[bytes, bytes]) -> Any:
     app = faust.App("test-agents", store="memory://")
-    pair.install(app, out.pair_changes, out, pairs, run, Backoff())
+    pair.install(app, out.pair_changes, out, pairs, Served.one(run), Backoff())
     return agent(app, "sync-pair")
 
 
@@ -136,7 +137,7 @@ async def test_the_route_agent_dead_letters_what_it_cannot_route_and_goes_on(
     app = faust.App("test-route", store="memory://")
     links: dict[bytes, bytes] = {}  # the links table, outside a running worker
     monkeypatch.setattr(app, "Table", lambda *args, **kwargs: links)
-    route.install(app, 1, out.events[1], out, runtime().clients, CONFIG.maps)
+    route.install(app, 1, out.events[1], out, runtime().clients, Served.one(runtime()))
     routed = agent(app, "route-1")
     records = [(b"10001", _envelope("bad")), (b"10002", _envelope("good", "10002"))]
     await routed(Stream(records))
@@ -173,7 +174,7 @@ def _envelope(webhook_id: str, issue_id: str = "10001") -> bytes:
 async def test_a_command_meeting_an_unexpected_answer_is_rejected_and_the_next_runs() -> None:
     out = sinks()
     app = faust.App("test-commands", store="memory://")
-    commands.install(app, out.events[1], out, runtime([{"id": "1"}]))
+    commands.install(app, out.events[1], out, Served.one(runtime([{"id": "1"}])))
     handle = agent(app, "commands")
     manual = json.dumps({"issue_key": "PROJ1-1", "source_instance": 1})
     await handle(Stream([(b"c1", manual.encode()), (b"c2", b"{not json")]))
