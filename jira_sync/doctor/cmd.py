@@ -15,16 +15,22 @@ from jira_sync.doctor.config import config_findings, invalid
 from jira_sync.doctor.infra import infra_checks
 from jira_sync.doctor.jira import site_checks
 from jira_sync.doctor.report import Check, Finding, exit_code, render, run_checks
+from streams.connections import Connection, ConnectionsError, load_connections
 from streams.settings import ConfigError, Settings, load_settings
 
 
 def all_checks(settings: Settings, limit: float) -> list[Check]:
+    """Each site's sign-in, every connection's checks on each site, Kafka and DynamoDB."""
     request_timeout = max(1.0, limit - 1.0)  # a JIRA call gives up before its check does
-    return [
-        *site_checks(settings, 1, request_timeout),
-        *site_checks(settings, 2, request_timeout),
-        *infra_checks(settings, limit),
-    ]
+    try:
+        connections: tuple[Connection | None, ...] = load_connections(settings)
+    except ConnectionsError:  # the configuration findings say why
+        connections = (None,)
+    checks = []
+    for number in (1, 2):
+        for n, connection in enumerate(connections):
+            checks += site_checks(settings, number, request_timeout, connection, n == 0)
+    return [*checks, *infra_checks(settings, limit)]
 
 
 def diagnose(env_file: Path | None, limit: float) -> list[Finding]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Literal
 
 from jira_sync.doctor.report import Finding, fail, ok, warn
+from streams.connections import Connection, ConnectionsError, load_connections
 from streams.jira.sites import SANDBOX_URLS
 from streams.settings import ConfigError, Settings
 from streams.sync.mapping import MappingError, load_mapping
@@ -36,6 +37,9 @@ def mode(settings: Settings) -> str:
         urls = " and ".join(SANDBOX_URLS.values())
         return f"valid; sandbox mode: the emulated sites at {urls}"
     sites = [settings.site(n) for n in SITES]
+    if settings.sync_connections_file is not None:
+        urls = "; ".join(f"site {s.number} {s.base_url}" for s in sites)
+        return f"valid; {urls}; projects: see connections"
     described = "; ".join(f"site {s.number} {s.base_url} project {s.project_key}" for s in sites)
     return f"valid; {described}"
 
@@ -81,11 +85,27 @@ def _api_key(settings: Settings) -> list[Finding]:
 
 
 def _mapping_file(settings: Settings) -> list[Finding]:
-    if settings.mapping_file is None:
+    """The connections file (when set) and every connection's mapping file, read."""
+    try:
+        connections = load_connections(settings)
+    except ConnectionsError as error:
+        return [fail("connections", str(error), "correct the file, or SYNC_CONNECTIONS_FILE")]
+    findings = []
+    if settings.sync_connections_file is not None:
+        listed = "; ".join(f"{c.name} ({c.projects[1]} <-> {c.projects[2]})" for c in connections)
+        findings.append(ok("connections", f"{len(connections)}: {listed}"))
+    for connection in connections:
+        findings += _mapping_of(connection, settings.sync_connections_file is not None)
+    return findings
+
+
+def _mapping_of(connection: Connection, named: bool) -> list[Finding]:
+    check = f"{connection.name} mapping file" if named else "mapping file"
+    if connection.mapping is None:
         return []
     try:
-        mapping = load_mapping(settings.mapping_file)
+        mapping = load_mapping(connection.mapping)
     except MappingError as error:
-        return [fail("mapping file", str(error), "correct the file, or MAPPING_FILE")]
+        return [fail(check, str(error), "correct the file, or where it is named")]
     customs = ", ".join(spec.name for spec in mapping.custom_fields) or "none"
-    return [ok("mapping file", f"{settings.mapping_file} read; custom fields: {customs}")]
+    return [ok(check, f"{connection.mapping} read; custom fields: {customs}")]

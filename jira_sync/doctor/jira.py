@@ -18,13 +18,14 @@ from jira_sync.doctor import rules
 from jira_sync.doctor.report import Check, Finding, ok
 from jira_sync.doctor.rules import SiteView
 from jira_sync.run.worker_cmd import sync_config
+from streams.connections import Connection, single
 from streams.jira.client import ADMIN_PERMISSIONS, API, JiraClient
 from streams.jira.errors import BadRequest, JiraError, NotFound
 from streams.jira.sites import open_client, site_auth
 from streams.jira.transport import RetryPolicy
 from streams.settings import DeletionPolicy, Settings
 from streams.sync.jql_filter import scoped
-from streams.sync.mapping import load_mapping
+from streams.sync.mapping import MappingFile, load_mapping
 from streams.sync.messages import SyncConfig
 
 Body = Callable[[JiraClient], Awaitable[list[Finding]]]
@@ -35,55 +36,64 @@ PROJECT_SCOPED = frozenset(
 )  # 404: no such project
 
 
-def synced_fields(settings: Settings) -> tuple[str, ...]:
+def synced_fields(settings: Settings, connection: Connection | None = None) -> tuple[str, ...]:
     """The field ids the worker writes (``jira-sync worker``'s own configuration)."""
     try:
-        fields = sync_config(settings).fields
+        fields = sync_config(settings, connection=connection).fields
     except ValueError:  # an unreadable mapping file: the configuration check reports it
         fields = SyncConfig(project_keys={}).fields
     return tuple(name for name in fields if ":" not in name)
 
 
-def custom_names(settings: Settings, number: Literal[1, 2]) -> tuple[str, ...]:
+def _mapping(connection: Connection) -> MappingFile:
     try:
-        mapping = load_mapping(settings.mapping_file)
-    except ValueError:
-        return ()
-    return tuple(spec.name_on(number) for spec in mapping.custom_fields)
+        return load_mapping(connection.mapping)
+    except ValueError:  # the configuration check reports it
+        return MappingFile()
 
 
-def jql_of(settings: Settings, number: Literal[1, 2]) -> str | None:
-    try:
-        return load_mapping(settings.mapping_file).filters.jql.get(number)
-    except ValueError:
-        return None
-
-
-def site_view(settings: Settings, number: Literal[1, 2]) -> SiteView:
-    fields = synced_fields(settings)
+def site_view(
+    settings: Settings, number: Literal[1, 2], connection: Connection | None = None
+) -> SiteView:
+    """What the worker needs of ``number`` for ``connection`` (default: the single pair);
+    a connection of a connections file is named in every check."""
+    named = connection is not None and settings.sync_connections_file is not None
+    connection = connection or single(settings)
+    mapping = _mapping(connection)
+    fields = synced_fields(settings, connection)
     wanted = ["BROWSE_PROJECTS", "CREATE_ISSUES", "EDIT_ISSUES"]
     wanted += ["TRANSITION_ISSUES"] if settings.sync_status_transitions else []
     wanted += ["LINK_ISSUES"] + (["ASSIGN_ISSUES"] if "assignee" in fields else [])
     wanted += COMMENT_PERMISSIONS if settings.sync_comments else []
-    wanted += ["DELETE_ISSUES"] if settings.deletion_policy is DeletionPolicy.DELETE else []
+    deletes = connection.deletion(settings) is DeletionPolicy.DELETE
+    wanted += ["DELETE_ISSUES"] if deletes else []
     return SiteView(
         number=number,
         base_url=site_auth(settings, number).base_url,
-        project=settings.site(number).project_key,
+        project=connection.projects[number],
         sandbox=not settings.site(number).configured,
         fields=fields,
         permissions=tuple(wanted),
-        custom_names=custom_names(settings, number),
-        jql=jql_of(settings, number),
+        custom_names=tuple(spec.name_on(number) for spec in mapping.custom_fields),
+        jql=mapping.filters.jql.get(number),
+        connection=connection.name if named else "",
     )
 
 
-def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: float) -> list[Check]:
-    view = site_view(settings, number)
+def site_checks(
+    settings: Settings,
+    number: Literal[1, 2],
+    request_timeout: float,
+    connection: Connection | None = None,
+    credentials: bool = True,
+) -> list[Check]:
+    """The checks of one site for one connection (default: the single pair settings');
+    ``credentials``: the site's sign-in too (asked once, with the first connection)."""
+    view = site_view(settings, number, connection)
     auth = site_auth(settings, number)
     retry = RetryPolicy(attempts=1)
 
-    def run(what: str, body: Body, primary: bool = False) -> Check:
+    def run(what: str, body: Body, primary: bool = False, view: SiteView = view) -> Check:
         async def check() -> list[Finding]:
             async with open_client(auth, retry, request_timeout=request_timeout) as client:
                 try:
@@ -99,7 +109,6 @@ def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: floa
         return Check(view.check(what), check, fix)
 
     checks = [
-        run("credentials", lambda client: _credentials(view, client), primary=True),
         run("project", lambda client: _project(view, client)),
         run("permissions", lambda client: _permissions(view, client)),
         run("notifications", lambda client: _notifications(view, client)),
@@ -110,6 +119,10 @@ def site_checks(settings: Settings, number: Literal[1, 2], request_timeout: floa
         checks.append(run("custom fields", lambda client: _custom_fields(view, client)))
     if view.jql:
         checks.append(run("jql filter", lambda client: _jql_filter(view, client)))
+    if credentials:  # the site's, once: not a connection's
+        site_wide = dataclasses.replace(view, connection="")
+        signed_in = run("credentials", lambda c: _credentials(site_wide, c), True, site_wide)
+        checks.insert(0, signed_in)
     return checks
 
 

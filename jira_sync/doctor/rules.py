@@ -48,8 +48,11 @@ class SiteView:
     permissions: tuple[str, ...]  # keys of NEEDS the sync uses here
     custom_names: tuple[str, ...] = ()  # custom fields of the mapping file, this site's names
     jql: str | None = None  # the mapping file's JQL filter of this site
+    connection: str = ""  # named when the deployment serves several (``streams.connections``)
 
     def check(self, what: str) -> str:
+        if self.connection:
+            return f"site {self.number} {self.connection} {what}"
         return f"site {self.number} {what}"
 
     def credentials_fix(self) -> str:
@@ -139,7 +142,12 @@ def project(view: SiteView, body: Mapping[str, Any]) -> Finding:
 
 def missing_project(view: SiteView, error: NotFound) -> Finding:
     detail = f"project {view.project} does not exist or the account cannot browse it"
-    fix = f"check JIRA_{view.number}_PROJECT_KEY; grant the account Browse projects in it"
+    where = (
+        f"connection {view.connection}'s projects.{view.number} in SYNC_CONNECTIONS_FILE"
+        if view.connection
+        else f"JIRA_{view.number}_PROJECT_KEY"
+    )
+    fix = f"check {where}; grant the account Browse projects in it"
     return fail(view.check("project"), detail, fix)
 
 

@@ -186,3 +186,47 @@ async def test_the_jql_filters_are_searched_once_each(sites: Sites, tmp_path: Pa
     assert fix_after(result, "FAIL  site 2 jql filter") == (
         "fix: correct filters.jql.2 in the mapping file (MAPPING_FILE)"
     )
+
+
+async def test_every_connection_is_checked_on_both_sites(sites: Sites, tmp_path: Path) -> None:
+    """A connections file: the sign-in once per site, each connection's project, screens
+    and filters on each site, named by connection; a missing project fails its own lines."""
+    (tmp_path / "alpha.yaml").write_text('filters: {jql: {2: "labels = partner"}}\n')
+    (tmp_path / "connections.yaml").write_text(
+        "connections:\n"
+        "  - {name: alpha, projects: {1: PROJ1, 2: PROJ2}, mapping: alpha.yaml}\n"
+        "  - {name: beta, projects: {1: GONE, 2: GONETOO}}\n"
+    )
+    result = await doctor(sites.env | {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")})
+    assert result.exit_code == 1
+    assert line(result, "OK    configuration").endswith("projects: see connections")
+    assert line(result, "OK    connections").endswith(
+        "2: alpha (PROJ1 <-> PROJ2); beta (GONE <-> GONETOO)"
+    )
+    for number in (1, 2):
+        assert line(result, f"OK    site {number} credentials")
+        assert line(result, f"OK    site {number} alpha project")
+        beta = [text for text in result.output.splitlines() if f"site {number} beta " in text]
+        assert beta
+        assert all(text.startswith("FAIL") for text in beta)
+        assert f"fix: check connection beta's projects.{number} in SYNC_CONNECTIONS_FILE" in (
+            result.output
+        )
+        assert not [text for text in result.output.splitlines() if f"site {number} project" in text]
+    assert line(result, "OK    site 2 alpha jql filter").endswith("JIRA accepts labels = partner")
+    assert "site 1 alpha jql filter" not in result.output
+
+
+async def test_a_project_in_two_connections_fails_the_configuration(
+    sites: Sites, tmp_path: Path
+) -> None:
+    (tmp_path / "connections.yaml").write_text(
+        "connections:\n"
+        "  - {name: alpha, projects: {1: PROJ1, 2: PROJ2}}\n"
+        "  - {name: beta, projects: {1: PROJ1, 2: OTHER}}\n"
+    )
+    result = await doctor(sites.env | {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")})
+    assert result.exit_code == 1
+    assert line(result, "FAIL  connections").endswith(
+        "project PROJ1 on site 1 is in both alpha and beta"
+    )
