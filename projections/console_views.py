@@ -68,9 +68,25 @@ def overview(view: Overview, csrf: str) -> str:
         '<section aria-labelledby="counts"><h2 id="counts">Pairs by state</h2>'
         f"<p>{view.totals.total} pair(s) in all.</p>"
         f"{table(('State', 'Pairs'), rows, 'Pairs by state')}</section>"
-        f"{_lag(view)}{_oldest(view.oldest)}{_last(view.totals)}"
+        f"{_connections(view.totals)}{_lag(view)}{_oldest(view.oldest)}{_last(view.totals)}"
     )
     return layout("Overview", body, "overview", csrf)
+
+
+def _connections(totals: Totals) -> str:
+    """Pairs by connection and state, when the deployment serves more than one."""
+    if len(totals.by_connection) < 2:
+        return ""
+    rows = [
+        (esc(name), *(str(tally.get(state, 0)) for state in STATES), str(sum(tally.values())))
+        for name, tally in sorted(totals.by_connection.items())
+    ]
+    head = ("Connection", *(state.value for state in STATES), "All")
+    inner = table(head, rows, "Pairs by connection")
+    return (
+        '<section aria-labelledby="connections"><h2 id="connections">Pairs by connection</h2>'
+        f"{inner}</section>"
+    )
 
 
 def _lag(view: Overview) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from projections.model import Head, PairItem, Totals
+from projections.model import DEFAULT_CONNECTION, Head, PairItem, Totals
 
 Attributes = dict[str, Any]  # DynamoDB's {"name": {"S": "..."}} form
 PAIR_KEY = "pair_id"
@@ -68,4 +68,9 @@ def decode_totals(attributes: Mapping[str, Any] | None) -> Totals:
 
 
 def decode_head(attributes: Mapping[str, Any]) -> Head:
-    return Head(version=int(attributes["version"]["N"]), state=attributes["state"]["S"])
+    connection = attributes.get("connection", {}).get("S") or DEFAULT_CONNECTION
+    return Head(
+        version=int(attributes["version"]["N"]),
+        state=attributes["state"]["S"],
+        connection=connection,
+    )

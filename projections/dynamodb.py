@@ -43,8 +43,15 @@ MAX_CHUNK_ITEMS = 25  # a transaction takes at most 100 actions and 4 MB
 MAX_CHUNK_BYTES = 2_000_000
 RACE_ATTEMPTS = 8
 LOST_RACE = frozenset({"None", "ConditionalCheckFailed", "TransactionConflict"})
-HEAD_NAMES = {"#p": "pair_id", "#v": "version", "#s": "state", "#c": "counts"}
-HEAD_PROJECTION = "#p, #v, #s, #c, last_synced_at, last_updated_at, version_sum"
+HEAD_NAMES = {
+    "#p": "pair_id",
+    "#v": "version",
+    "#s": "state",
+    "#c": "counts",
+    "#n": "connection",
+    "#b": "by_connection",
+}
+HEAD_PROJECTION = "#p, #v, #s, #c, #n, #b, last_synced_at, last_updated_at, version_sum"
 T = TypeVar("T")
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import JsonValue
 
 from projections.model import (
+    DEFAULT_CONNECTION,
     ConflictView,
     ErrorView,
     Head,
@@ -25,7 +26,7 @@ from projections.model import (
     WarningView,
     to_utc,
 )
-from streams.state import FieldConflict, IssueRef, PairFailure, PairState, PairWarning
+from streams.state import FieldConflict, IssueRef, PairFailure, PairState, PairStatus, PairWarning
 
 MAX_VALUE_CHARS = 4000  # a conflicted value larger than this is kept as a preview
 PREVIEW_CHARS = 1000
@@ -42,6 +43,7 @@ def project(state: PairState) -> PairItem:
         version=state.version,
         state=state.status,
         origin=state.origin,
+        connection=state.connection or DEFAULT_CONNECTION,
         site1=_issue(state.site1),
         site2=_issue(state.site2),
         conflicts=tuple(_conflict(state.conflicts[name]) for name in sorted(state.conflicts)),
@@ -144,18 +146,33 @@ def plan(heads: Mapping[str, Head], totals: Totals, items: Sequence[PairItem]) -
 def advance(totals: Totals, head: Head | None, item: PairItem) -> Totals:
     """The totals once ``item`` replaces the item whose head is ``head``."""
     counts = dict(totals.counts)
+    by_connection = {name: dict(tally) for name, tally in totals.by_connection.items()}
     if head is not None:
         counts[head.state] -= 1
+        _count(by_connection, head.connection, head.state, -1)
     counts[item.state] += 1
+    _count(by_connection, item.connection, item.state, 1)
     last_synced = dict(totals.last_synced_at)
     for side, moment in item.last_synced_at.items():
         last_synced[side] = _later(last_synced.get(side), moment)
     return Totals(
         counts=counts,
+        by_connection=by_connection,
         last_synced_at=last_synced,
         last_updated_at=_later(totals.last_updated_at, item.updated_at),
         version_sum=totals.version_sum + item.version - (head.version if head else 0),
     )
+
+
+def _count(
+    by_connection: dict[str, dict[PairStatus, int]], name: str, state: PairStatus, step: int
+) -> None:
+    tally = by_connection.setdefault(name, {})
+    tally[state] = tally.get(state, 0) + step
+    if tally[state] == 0:
+        del tally[state]
+    if not tally:
+        del by_connection[name]
 
 
 def _later(known: datetime | None, moment: datetime) -> datetime:

@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, Pl
 from streams.state import PairStatus
 
 STATES: tuple[PairStatus, ...] = tuple(PairStatus)
+# The connection of pairs made before connections: a deployment had one, the single pair's.
+DEFAULT_CONNECTION = "default"
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -76,6 +78,7 @@ class PairItem(_Frozen):
     version: int = Field(ge=1)
     state: PairStatus
     origin: int
+    connection: str = DEFAULT_CONNECTION  # its project pair (``streams.connections``)
     site1: IssueView | None = None
     site2: IssueView | None = None
     conflicts: tuple[ConflictView, ...] = ()
@@ -95,6 +98,7 @@ class Head(_Frozen):
 
     version: int
     state: PairStatus
+    connection: str = DEFAULT_CONNECTION
 
 
 def _zero_counts() -> dict[PairStatus, int]:
@@ -112,6 +116,8 @@ class Totals(_Frozen):
     """
 
     counts: dict[PairStatus, int] = Field(default_factory=_zero_counts)
+    # The same counts per connection (only states some pair is in).
+    by_connection: dict[str, dict[PairStatus, int]] = Field(default_factory=dict)
     last_synced_at: dict[str, UtcTime] = Field(default_factory=dict)  # "site1" / "site2"
     last_updated_at: UtcTime | None = None
     version_sum: int = 0

@@ -67,6 +67,10 @@ def _figures(totals: Totals) -> dict[str, Any]:
     return {
         "counts": shown["counts"],
         "total": totals.total,
+        "connections": {
+            name: {"counts": shown["by_connection"][name], "total": sum(tally.values())}
+            for name, tally in sorted(totals.by_connection.items())
+        },
         "last_event": {side: shown["last_synced_at"].get(side) for side in ("site1", "site2")},
         "last_state_update": shown["last_updated_at"],
     }

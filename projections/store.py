@@ -96,7 +96,7 @@ class MemoryStore:
     async def write(self, items: Sequence[PairItem]) -> WriteResult:
         self.writes.append(tuple(items))
         heads = {
-            pair_id: Head(version=item.version, state=item.state)
+            pair_id: Head(version=item.version, state=item.state, connection=item.connection)
             for pair_id, item in self._items.items()
         }
         planned = plan(heads, self._totals, items)

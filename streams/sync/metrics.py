@@ -64,6 +64,12 @@ class WorkerMetrics:
         self.conflicts = Counter(
             "jira_sync_worker_conflicts", "Fields a pair step put in conflict.", registry=registry
         )
+        self.connection_steps = Counter(
+            "jira_sync_worker_connection_pair_steps",
+            "Pair steps by connection and outcome.",
+            ["connection", "outcome"],
+            registry=registry,
+        )
         self.dead_letters = Counter(
             "jira_sync_worker_dead_letters",
             "Records dead-lettered, by source.",
@@ -95,9 +101,14 @@ class WorkerMetrics:
         self._outcomes = {outcome: self.steps.labels(outcome) for outcome in STEP_OUTCOMES}
         self._sources: dict[str, Counter] = {}
 
-    def step(self, before: PairState | None, result: StepResult | None) -> None:
-        """One pair step (``result`` None: it crashed)."""
-        self._outcomes[step_outcome(result)].inc()
+    def step(
+        self, before: PairState | None, result: StepResult | None, connection: str = ""
+    ) -> None:
+        """One pair step (``result`` None: it crashed) in ``connection``."""
+        outcome = step_outcome(result)
+        self._outcomes[outcome].inc()
+        if connection:
+            self.connection_steps.labels(connection, outcome).inc()
         raised = conflicts_raised(before, result.state if result is not None else None)
         if raised:
             self.conflicts.inc(raised)

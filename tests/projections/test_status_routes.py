@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from projections.app import create_app
+from projections.console_views import Overview, overview
 from projections.context import StatusOptions
 from projections.fold import project
 from projections.kafka import TopicLag
@@ -171,3 +172,22 @@ async def test_a_store_that_is_down_answers_503() -> None:
         assert response.status == 503
         assert response.headers["Retry-After"] == "5"
         assert (await response.json())["error"] == "unavailable"
+
+
+async def test_status_counts_pairs_by_connection_and_the_console_shows_them() -> None:
+    store = MemoryStore()
+    states = [pair_state(1, connection="acme"), pair_state(2, connection="acme")]
+    states += [pair_state(3, status=PairStatus.CONFLICTED, connection="globex")]
+    await store.write([project(state) for state in states])
+    async with await _client(store) as client:
+        body = await (await client.get("/status", headers=KEY)).json()
+    assert body["connections"] == {
+        "acme": {"counts": {"synced": 2}, "total": 2},
+        "globex": {"counts": {"conflicted": 1}, "total": 1},
+    }
+    page = overview(Overview(await store.totals(), [], None, []), "csrf")
+    assert "Pairs by connection" in page
+    assert "<td>acme</td><td>0</td><td>2</td>" in page  # pending 0, synced 2
+    single = MemoryStore()
+    await single.write([project(pair_state(1))])
+    assert "Pairs by connection" not in overview(Overview(await single.totals(), [], None, []), "c")

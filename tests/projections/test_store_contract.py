@@ -162,3 +162,19 @@ async def test_concurrent_writers_keep_items_and_totals_consistent(
     assert totals.total == 8
     assert totals.version_sum == 8 * 5
     assert totals.counts == {s: sum(1 for i in stored if i and i.state == s) for s in states}
+
+
+async def test_totals_are_counted_per_connection_too(store: ProjectionStore) -> None:
+    """Each pair counts in its own connection's figures; a pair of before connections (no
+    name) in ``default``'s; a connection whose last pair left a state loses that state."""
+    await store.write([item(1, connection="acme"), item(2, connection="acme"), item(3)])
+    await store.write([item(4, connection="globex", status=CONFLICTED)])
+    await store.write([item(1, 2, FAILED, connection="acme"), item(4, 2, connection="globex")])
+    totals = await store.totals()
+    assert totals.by_connection == {
+        "acme": {SYNCED: 1, FAILED: 1},
+        "default": {SYNCED: 1},
+        "globex": {SYNCED: 1},
+    }
+    assert totals.counts[SYNCED] == 3
+    assert sum(sum(tally.values()) for tally in totals.by_connection.values()) == totals.total

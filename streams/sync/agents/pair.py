@@ -87,7 +87,7 @@ class PairStep:
             message = await gate.answered(message)  # data for the first sight
         now = datetime.now(UTC)
         result = await self._handled(key, message, pair, now, serving.applier)
-        METRICS.step(pair, result)
+        METRICS.step(pair, result, serving.name)
         if result is None:
             return
         log.info(

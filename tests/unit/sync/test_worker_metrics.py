@@ -104,6 +104,18 @@ def test_steps_are_counted_by_outcome_and_their_conflicts_added() -> None:
     assert value("jira_sync_worker_conflicts_total") == 2
 
 
+def test_steps_are_counted_by_connection_too() -> None:
+    metrics = WorkerMetrics()
+    metrics.step(None, StepResult(pair(), "x"), "acme")
+    metrics.step(None, StepResult(pair(), "x"), "acme")
+    metrics.step(pair(), None, "globex")
+    value = metrics.registry.get_sample_value
+    name = "jira_sync_worker_connection_pair_steps_total"
+    assert value(name, {"connection": "acme", "outcome": "synced"}) == 2
+    assert value(name, {"connection": "globex", "outcome": "crashed"}) == 1
+    assert value("jira_sync_worker_pair_steps_total", {"outcome": "synced"}) == 2
+
+
 def test_dead_letters_are_counted_by_source_each_child_bound_once() -> None:
     metrics = WorkerMetrics()
     for source in ("pair-changes", "pair-changes", "events-1"):
