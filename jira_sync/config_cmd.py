@@ -127,6 +127,27 @@ def site_option(*decls: str, help: str, required: bool = False) -> Options:
     return click.option(*decls, type=sites, default=None, help=help)
 
 
+def connection_option() -> Options:
+    """``--connection NAME``: one connection of ``SYNC_CONNECTIONS_FILE``."""
+    return click.option(
+        "--connection",
+        default=None,
+        metavar="NAME",
+        help="Only this connection's projects (SYNC_CONNECTIONS_FILE) [default: all, or the "
+        "single pair].",
+    )
+
+
+def connection_settings(settings: Settings, name: str | None) -> Settings:
+    """The settings of connection ``name`` as a single pair; an unknown name: exit 2."""
+    from streams.connections import ConnectionsError, scoped
+
+    try:
+        return scoped(settings, name)
+    except ConnectionsError as error:
+        raise click.UsageError(str(error)) from None
+
+
 def store_option(help: str) -> Options:
     """``--store``: the worker's Faust table store."""
     return click.option("--store", default="rocksdb://", show_default=True, help=help)

@@ -152,5 +152,25 @@ def _read(path: Path) -> ConnectionsFile:
         raise ConnectionsError(f"connections file {path}: {problems}") from None
 
 
+def scoped(settings: Settings, name: str | None) -> Settings:
+    """``settings`` whose single pair is connection ``name`` (None: as they are), for the
+    commands that work on one project pair (``match``, ``replay --what-if``)."""
+    if name is None:
+        return settings
+    found = {c.name: c for c in load_connections(settings)}
+    if name not in found:
+        raise ConnectionsError(f"no connection is named {name} (known: {', '.join(found)})")
+    connection = found[name]
+    return settings.model_copy(
+        update={
+            "jira_1_project_key": connection.projects[1],
+            "jira_2_project_key": connection.projects[2],
+            "mapping_file": connection.mapping,
+            "conflict_policy": connection.policy(settings),
+            "deletion_policy": connection.deletion(settings),
+        }
+    )
+
+
 def project_of(issue_key: str) -> str:
     return issue_key.rpartition("-")[0]

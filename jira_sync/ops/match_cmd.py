@@ -16,7 +16,12 @@ from pathlib import Path
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, operator_settings
+from jira_sync.config_cmd import (
+    connection_option,
+    connection_settings,
+    env_file_option,
+    operator_settings,
+)
 from jira_sync.ops.commands_cmd import publish_commands
 from jira_sync.ops.match_plan import Issue, Plan, plan
 from jira_sync.ops.match_read import MatchError, Query, read_both
@@ -51,11 +56,20 @@ def _rule(ctx: click.Context, param: click.Parameter, value: str) -> str:
     "--apply", is_flag=True, help="Link the proposed pairs (the worker does it; needs Kafka)."
 )
 @click.option("--csv", "as_csv", is_flag=True, help="The plan as CSV on stdout, counts on stderr.")
+@connection_option()
 @env_file_option()
 def match(
-    rule: str, jql1: str, jql2: str, dry_run: bool, apply: bool, as_csv: bool, env_file: Path
+    rule: str,
+    jql1: str,
+    jql2: str,
+    dry_run: bool,
+    apply: bool,
+    as_csv: bool,
+    connection: str | None,
+    env_file: Path,
 ) -> None:
-    """Propose pairs between existing issues of the two projects (JIRA_1/2_PROJECT_KEY),
+    """Propose pairs between existing issues of the two projects (JIRA_1/2_PROJECT_KEY,
+    or those of --connection),
     by a rule: pairs first, then the issues set apart as ambiguous with their candidates
     (two candidates, or a candidate two issues claim: never paired), then the unmatched
     and the counts. Every issue of each project is read (search/jql).
@@ -69,7 +83,7 @@ def match(
     if apply == dry_run:
         raise click.UsageError("give --dry-run (show the plan) or --apply (link its pairs)")
     query = _query(rule, jql1, jql2)
-    settings = operator_settings(env_file)
+    settings = connection_settings(operator_settings(env_file), connection)
     one, two = _read(settings, query)
     shown = "jql (same summary)" if rule == "jql" else rule
     proposed = plan(query.rule, one, two)

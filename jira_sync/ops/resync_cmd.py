@@ -15,7 +15,13 @@ from typing import Any
 import click
 from aiokafka.errors import KafkaError
 
-from jira_sync.config_cmd import env_file_option, operator_settings, seconds_option, site_option
+from jira_sync.config_cmd import (
+    connection_option,
+    env_file_option,
+    operator_settings,
+    seconds_option,
+    site_option,
+)
 from jira_sync.ops.commands_cmd import publish_command, send_command
 from jira_sync.ops.resync_progress import Progress, bar, phase
 from jira_sync.ops.resync_watch import NotDeployed, Watch, watching
@@ -39,8 +45,11 @@ from streams.topics import Topics
     minimum=1,
     help="Give up waiting after this many seconds (the resync goes on in the worker).",
 )
+@connection_option()
 @env_file_option()
-def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None:
+def resync(
+    site: str | None, wait: bool, seconds: float, connection: str | None, env_file: Path
+) -> None:
     """Full resync: every issue of the project(s) is read and merged with its counterpart;
     missing counterparts are created, drifted pairs repaired, pairs in sync cost reads only.
 
@@ -52,10 +61,13 @@ def resync(site: str | None, wait: bool, seconds: float, env_file: Path) -> None
     Example:
       jira-sync resync                 # both sites, wait with a progress bar
       jira-sync resync --site 2 --no-wait
+      jira-sync resync --connection acme   # one connection of SYNC_CONNECTIONS_FILE
     """
     body: dict[str, Any] = {"full_resync": True}
     if site is not None:
         body["source_instance"] = int(site)
+    if connection is not None:
+        body["connection"] = connection
     if not wait:
         send_command(env_file, body)
         return
