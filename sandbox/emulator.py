@@ -11,7 +11,7 @@ import contextlib
 import random
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +107,9 @@ class Emulator:
         self.contract = None if self.datacenter else config.contract  # Cloud's v3 description
         self.contract_violations: list[str] = []
         self.calls: list[Call] = []  # every authenticated REST request, in order
+        # issue key -> a person's edit made just before the sync's next write of it lands
+        # (``sandbox.middleware``: JIRA has no conditional write, the sync overwrites it)
+        self.races: dict[str, Callable[[], None]] = {}
         self._rate_limits = config.rate_limits
         self.limiter = RateLimiter(config.rate_limits, self.clock) if config.rate_limits else None
         self._closing = asyncio.Event()

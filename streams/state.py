@@ -146,6 +146,9 @@ class PairState(_Frozen):
     # ``base_of``) that no merge of it has seen since: a webhook of that side not holding
     # them may predate the write, so it is not taken as the side's values (a read is).
     unseen_writes: dict[str, list[str]] = Field(default_factory=dict)
+    # "1" / "2" -> field -> [the value read there, the value the sync then wrote]: checked
+    # against its echo's changelog (``streams.sync.overwrites``: a lost update).
+    believed: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
     updated_at: datetime
 
     @property

@@ -235,7 +235,8 @@ class Effects:
         if isinstance(action, WriteFields):
             rendered = await self.render_for(action.site, action.values)
             await self.clients[action.site].edit_issue(action.issue_key, fields=rendered.fields)
-            run.add(FieldsWritten(action.site, action.values, rendered.held))
+            held, before = rendered.held, action.before
+            run.add(FieldsWritten(action.site, action.values, held, before, not action.restore))
             run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from streams.jira.errors import JiraError, RetryableJiraError
 from streams.state import PairState, PairStatus
-from streams.sync import outcomes, rerender
+from streams.sync import outcomes, overwrites, rerender
 from streams.sync.applier import Applier
 from streams.sync.attachment_facts import AttachmentMedia
 from streams.sync.events import PairEvent, fold
@@ -37,6 +37,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected, decide
+from streams.sync.overwrites import EchoChecked
 from streams.sync.running import Retry, observation
 from streams.sync.worklog_actions import SyncWorklogs
 
@@ -80,6 +81,9 @@ async def handle(
         result = _then(result, await _step(message, result.state, config, applier, now))
     if _files_learned(result) and rerender.due(rerender.learn(result.state, config.maps)):
         again = Reexamine(rerender.REASON)  # a document can now be written whole
+        result = _then(result, await _step(again, result.state, config, applier, now))
+    if any(isinstance(fact, EchoChecked) and fact.before for fact in result.events):
+        again = Reexamine(overwrites.REASON)  # the value put back merged with the other side
         result = _then(result, await _step(again, result.state, config, applier, now))
     if fold(pair, result.events, now) != result.state:
         raise FoldMismatch(f"the events of a step ({result.note}) do not fold to its state")

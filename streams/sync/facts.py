@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from streams.state import PairState, PendingCreate, SiteNumber
-from streams.sync import outcomes
+from streams.sync import outcomes, overwrites
 from streams.sync.events import PairEvent, event, needs_pair
 
 
@@ -89,9 +89,14 @@ class FieldsWritten(PairEvent):
     site: SiteNumber
     values: dict[str, Any]
     held: dict[str, Any] | None = None
+    before: dict[str, Any] | None = None  # the side's values read before (``overwrites``)
+    agreed: bool = True  # False: a restore of values the sync overwrote (the base stays)
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
-        return outcomes.written_on(needs_pair(pair, self), self.site, self.values, at, self.held)
+        pair = needs_pair(pair, self)
+        written = outcomes.written_on(pair, self.site, self.values, at, self.held, self.agreed)
+        believed = overwrites.believed_after(pair, self.site, self.values, self.before)
+        return written.model_copy(update={"believed": believed})
 
 
 @event

@@ -107,7 +107,7 @@ def merge_reads(
     rerender.add_rewrites(result, before, values, config.maps)
     facts.append(Merged(dict(updated), dict(result.settled), dict(result.conflicts)))
     state = fold(pair, facts, now) or pair
-    writes = writes_for(state, result, config, statuses(observed))
+    writes = writes_for(state, result, config, statuses(observed), values)
     if not writes and state.failure is not None:  # nothing left to write: the failure is over
         facts.append(FailureOver())  # (a comment failing again sets it)
         state = fold(pair, facts, now) or pair
@@ -168,6 +168,7 @@ def writes_for(
     result: MergeResult,
     config: SyncConfig,
     statuses: dict[int, str] | None = None,
+    before: dict[int, dict[str, Any]] | None = None,
 ) -> list[Action]:
     """The writes ``result`` asks for; a status move starts from ``statuses`` (the status
     each side was just read in), so it is not read again."""
@@ -179,7 +180,9 @@ def writes_for(
             continue
         status, resolution = _moves(pair, wanted)
         if wanted:
-            actions.append(WriteFields(ref.site, ref.key, wanted))
+            read = (before or {}).get(site)
+            was = {name: read.get(name) for name in wanted} if read is not None else None
+            actions.append(WriteFields(ref.site, ref.key, wanted, was))
         if status is not None:
             start = (statuses or {}).get(site)
             actions.append(TransitionTo(ref.site, ref.key, status, False, resolution, start))

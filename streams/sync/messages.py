@@ -81,6 +81,7 @@ class IssueChanged:
     # with files), by someone other than the sync account (``streams.sync.normalize``).
     attachments: bool = False
     jql_match: bool | None = None  # JIRA's answer to the site's JQL filter (``jql_filter``)
+    changelog: dict[str, list[Any]] = field(default_factory=dict)  # field: [from, to]
 
 
 @dataclass(frozen=True)
@@ -263,6 +264,9 @@ class WriteFields:
     site: SiteNumber
     issue_key: str
     values: dict[str, Any]
+    # What the side was read holding (``overwrites``): context, not what is written.
+    before: dict[str, Any] | None = field(default=None, compare=False)
+    restore: bool = False  # values overwritten by the sync put back: not agreed ones
 
 
 @dataclass(frozen=True)

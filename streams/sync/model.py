@@ -33,8 +33,9 @@ import dataclasses
 from datetime import datetime
 
 from streams.state import PairState, PairStatus
-from streams.sync import linking, moves, visibility
+from streams.sync import linking, moves, overwrites, visibility
 from streams.sync.attachment_wiring import with_attachments
+from streams.sync.comment_wiring import comment_change
 from streams.sync.creating import (
     adopted_comments,
     create_actions,
@@ -71,9 +72,7 @@ from streams.sync.merging import (
 from streams.sync.messages import (
     Action,
     CommentChanged,
-    CopyComment,
     CrossLink,
-    DeleteComment,
     EndPair,
     IssueChanged,
     LinkExisting,
@@ -88,7 +87,6 @@ from streams.sync.messages import (
 from streams.sync.parent_wiring import with_parent
 from streams.sync.settled import (
     ChangeSeen,
-    CommentSeen,
     ConflictsResolved,
     CreateAdopted,
     Resumed,
@@ -142,7 +140,7 @@ def _decided(
     if isinstance(message, Reexamine):
         return _reexamine(message, pair, config, now, observed)
     if isinstance(message, CommentChanged):
-        return _comment(message, pair, config, now)
+        return comment_change(message, pair, config, now)
     if isinstance(message, WorklogChanged):
         return worklog_change(message, pair, config, now)
     if isinstance(message, LinkExisting):
@@ -150,44 +148,6 @@ def _decided(
     if isinstance(message, EndPair):
         return linking.end_pair(message, pair, now)
     return _changed(message, pair, config, now, observed)
-
-
-def _comment(
-    change: CommentChanged, pair: PairState | None, config: SyncConfig, now: datetime
-) -> Decision:
-    """Comments are copied one way each: an original goes to the other side with an
-    attribution header; copies (ours) never come back; internal comments never leave."""
-    if not config.sync_comments:
-        return Decision(pair, note="comments are not synced")
-    if pair is None or pair.site1 is None or pair.site2 is None:
-        return Decision(pair, note="comment on an issue that is not synced (yet)")
-    if change.webhook_id is not None and change.webhook_id in pair.recent_webhook_ids:
-        return Decision(pair, note="duplicate")
-    if pair.status is PairStatus.ORPHANED:
-        return Decision(pair, note="orphaned")
-    if moves.moved_out(change.site, change.issue_key, config):  # before its move's webhook
-        return moved_away(pair, change.site, change.issue_key, now)
-    if pair.status in visibility.PAUSED:  # copied when the pair resumes (merge_reads)
-        return Decision(pair, note=f"{pair.status.value}: comment not copied now")
-    seen: list[PairEvent] = [CommentSeen(change.webhook_id, config.dedup_window)]
-    ours = config.integration_accounts.get(change.site)
-    if change.ref in pair.comment_map.values() or (ours and ours in (change.author, change.actor)):
-        return settled(pair, seen, now, note="echo")
-    target = pair.site2 if change.site == 1 else pair.site1
-    copy = pair.comment_map.get(change.ref)
-    if change.kind == "deleted":
-        if copy is None:
-            return settled(pair, seen, now, note="comment never copied")
-        copy_id = copy.partition(":")[2]
-        delete = DeleteComment(target.site, target.key, copy_id, change.ref)
-        return settled(pair, seen, now, [delete], note="comment")
-    if change.kind == "created" and copy is not None:
-        note = "copied already (with the comments before the pair)"
-        return settled(pair, seen, now, note=note)
-    if change.restricted and copy is None:
-        return settled(pair, seen, now, note="internal comment stays on its site")
-    action = CopyComment(change.site, change.issue_key, change.comment_id, target.site, target.key)
-    return settled(pair, seen, now, [action], note="comment")
 
 
 def _changed(
@@ -254,6 +214,13 @@ def _change_of(
         seen = fold(pair, facts, now) or pair
         creating = create_actions(seen, change.values, config, has_webhook_text(change, config))
         return settled(pair, facts, now, creating, note="create counterpart")
+    checked = overwrites.overwritten(change, seen, config)  # the echo of a write of ours
+    if checked is not None:
+        facts.append(checked)
+        seen = fold(pair, facts, now) or pair
+        if checked.before:  # an edit our write overwrote goes back, then both are merged
+            restore = [*adopted, *overwrites.restoring(checked, change)]
+            return settled(pair, facts, now, restore, note="edit overwritten: put back")
     if not snapshot and agrees_with_base(change, seen, config):
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
     view = None if snapshot else webhook_view(change, pair, config)

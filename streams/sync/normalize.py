@@ -25,6 +25,7 @@ from streams.sync.messages import (
     Reexamine,
     Resolve,
 )
+from streams.sync.overwrites import changelog_values
 from streams.sync.worklog_actions import WorklogChanged
 
 SNAPSHOT_EVENT = "jira-sync:snapshot"
@@ -125,6 +126,7 @@ def change_from_envelope(
         actor=webhook.user.account_id if webhook.user else None,
         attachments=files_changed(webhook, kind),
         jql_match=_matched(envelope),
+        changelog=changelog_values(envelope.site, webhook.changelog, maps),
     )
 
 
@@ -192,6 +194,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
     refused = {"refused": change.refused} if change.refused is not None else {}
     files = {"attachments": True} if change.attachments else {}
     matched = {"jql_match": change.jql_match} if change.jql_match is not None else {}
+    changes = {"changelog": change.changelog} if change.changelog else {}
     return {
         "site": change.site,
         "kind": change.kind,
@@ -205,6 +208,7 @@ def change_to_json(change: IssueChanged) -> dict[str, Any]:
         **refused,
         **files,
         **matched,
+        **changes,
     }
 
 
@@ -223,6 +227,7 @@ def change_from_json(raw: dict[str, Any]) -> IssueChanged:
         refused=raw.get("refused"),
         attachments=bool(raw.get("attachments", False)),
         jql_match=raw.get("jql_match"),
+        changelog=raw.get("changelog") or {},
     )
 
 

@@ -75,11 +75,13 @@ def written_on(
     values: dict[str, Any],
     now: datetime,
     held: dict[str, Any] | None = None,
+    agreed: bool = True,
 ) -> PairState:
+    """``agreed`` False: values put back on ``site`` (``overwrites``): the base stays."""
     return _bump(
         pair,
         now,
-        base={**pair.base, **values},
+        base={**pair.base, **values} if agreed else pair.base,
         held=_holding(pair, site, values, held),
         pending_writes=_unpending(pair.pending_writes, site, values),
         unseen_writes=_unseen(pair, site, values),

@@ -152,8 +152,13 @@ class Outcome:
 def simulation_bound(outcome: Outcome, site: int) -> int:
     """At most one field write or transition on ``site`` per effective human edit on the
     other site (a create's own transition to the origin's status, when the counterpart
-    already starts there, is no write: JIRA is read first)."""
-    return outcome.effective_edits[3 - site]
+    already starts there, is no write: JIRA is read first), plus two per field edit made on
+    ``site`` itself in the middle of a step: the sync's write may overwrite it, its echo
+    then puts it back (``streams.sync.overwrites``), and the value it overwrote with may
+    be copied again once the person's edit is undone (the base is the value before both)."""
+    edits = outcome.scenario.edits
+    restores = sum(1 for e in edits if e.site == site and e.mid_step and e.name != "comment")
+    return outcome.effective_edits[3 - site] + 2 * restores
 
 
 def check_converged(outcome: Outcome, fields: tuple[str, ...]) -> None:

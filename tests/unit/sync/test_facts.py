@@ -46,6 +46,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import Decision, decide
+from streams.sync.overwrites import EchoChecked
 from streams.sync.parent_facts import ParentsSeen
 from streams.sync.settled import (
     ChangeSeen,
@@ -98,6 +99,8 @@ SAMPLES: list[PairEvent] = [
     CreateFound(2, "20001", "PROJ2-1", {"summary": "S"}),
     FieldsUnagreed({"duedate": "2026-12-24"}),
     FieldsWritten(2, {"summary": "S"}),
+    FieldsWritten(2, {"summary": "S"}, before={"summary": "R"}, agreed=False),
+    EchoChecked(2, ("summary",), {"summary": "H"}, {"summary": "B"}),
     StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"}),
     WriteFailed("WriteFields", 2, "HTTP 503", retryable=True, retry_after=3.0),
     ReadFailed(1, "HTTP 503", retryable=True),

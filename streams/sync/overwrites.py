@@ -1,0 +1,141 @@
+"""Lost updates, seen in the echo of the sync's own write (pure).
+
+JIRA has no conditional write: a person's edit can land on the target between the sync's
+read of it and its write, and the write then overwrites it unseen. Every write's echo (the
+``jira:issue_updated`` of the sync's account) carries the changelog: for each field, the
+value it held just before the write (``from``). The sync keeps, for each field it wrote,
+the value it read there before (``PairState.believed``); an echo whose ``from`` differs
+names the value overwritten, made by someone in between.
+
+What happens to it follows the conflict policy, as for any change made on both sides:
+
+- ``manual``, ``latest``, or the policy of the target's site: the overwritten value is put
+  back on the target (a restore: the agreed value stays what it was before the write) and
+  both sides are read and merged again at once (``engine``): under ``manual`` the field is
+  then a conflict (base, the person's value, the other side's), under ``latest`` the
+  person's later edit wins, under the target's site policy the target wins;
+- the other site's policy: that side wins, so the write stands; the pair warns that the
+  person's edit was overwritten.
+
+Fields whose changelog values read back exactly: summary, priority, labels, due date,
+assignee. Not caught: a write whose echo never arrives (JIRA may drop a webhook; the
+changelog is not read in its place), and rich text, components, versions and custom fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from streams.jira.webhooks import Changelog
+from streams.settings import ConflictPolicy
+from streams.state import PairState
+from streams.sync.events import PairEvent, event, needs_pair
+from streams.sync.fields import ASSIGNEE, FieldMaps, canonical
+from streams.sync.messages import Action, IssueChanged, SyncConfig, WriteFields
+from streams.sync.outcomes import warned
+
+WATCHED = ("summary", "priority", "labels", "duedate", ASSIGNEE)
+CODE = "edit-overwritten"
+REASON = "an edit overwritten"  # the engine's second look after a restore
+WINS = {ConflictPolicy.JIRA1: 1, ConflictPolicy.JIRA2: 2}
+
+
+def changelog_values(site: int, changelog: Changelog | None, maps: FieldMaps) -> dict[str, Any]:
+    """Field -> [from, to] in canonical form, for the fields the changelog reads back."""
+    found: dict[str, Any] = {}
+    for item in changelog.items if changelog is not None else []:
+        name = item.field_id
+        if name not in WATCHED:
+            continue
+        was = canonical(site, {name: _raw(name, item.from_value, item.from_string)}, maps)  # type: ignore[arg-type]
+        now = canonical(site, {name: _raw(name, item.to_value, item.to_string)}, maps)  # type: ignore[arg-type]
+        found[name] = [was.get(name), now.get(name)]
+    return found
+
+
+def _raw(name: str, value: str | None, shown: str | None) -> Any:
+    """A changelog value as the issue's field holds it."""
+    if name == "summary":
+        return shown or ""
+    if name == "priority":
+        return {"name": shown} if shown else None
+    if name == "labels":
+        return (shown or "").split()
+    if name == ASSIGNEE:
+        return {"accountId": value} if value else None
+    return value  # duedate: "2026-01-02"
+
+
+def believed_after(
+    pair: PairState, site: int, values: dict[str, Any], before: dict[str, Any] | None
+) -> dict[str, dict[str, list[Any]]]:
+    """``PairState.believed`` once ``values`` are written to ``site`` over ``before``."""
+    if before is None:
+        return pair.believed
+    kept = {name: [before.get(name), values[name]] for name in WATCHED if name in values}
+    side = {**pair.believed.get(str(site), {}), **kept}
+    return {**pair.believed, str(site): side} if side else pair.believed
+
+
+def overwritten(change: IssueChanged, pair: PairState, config: SyncConfig) -> EchoChecked | None:
+    """The sync's echo checked against what it believed the side held before its write."""
+    ours = config.integration_accounts.get(change.site)
+    if ours is None or change.actor != ours:
+        return None
+    believed = pair.believed.get(str(change.site), {})
+    seen = change.changelog
+    checked = [name for name, (_, wrote) in believed.items() if _to(seen, name) == wrote]
+    if not checked:
+        return None
+    lost = {name: seen[name][0] for name in checked if seen[name][0] != believed[name][0]}
+    restore = bool(lost) and WINS.get(config.policy, change.site) == change.site
+    before = {name: believed[name][0] for name in lost} if restore else {}
+    return EchoChecked(change.site, tuple(sorted(checked)), lost, before)
+
+
+def _to(changelog: dict[str, list[Any]], name: str) -> Any:
+    return changelog[name][1] if name in changelog else _NOTHING
+
+
+_NOTHING = object()
+
+
+def restoring(checked: EchoChecked, change: IssueChanged) -> list[Action]:
+    """The overwritten values put back on their side (when the policy lets that side win)."""
+    if not checked.before:
+        return []
+    values = {name: checked.lost[name] for name in checked.before}
+    return [WriteFields(change.site, change.issue_key, values, restore=True)]
+
+
+@event
+@dataclass(frozen=True)
+class EchoChecked(PairEvent):
+    """The echo of a write to ``site`` seen: its ``fields`` checked, ``lost`` the values it
+    overwrote (made by someone between the sync's read and its write); ``before``: the
+    agreed values those fields go back to while the lost ones are restored."""
+
+    site: int
+    fields: tuple[str, ...]
+    lost: dict[str, Any]
+    before: dict[str, Any]
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        pair = needs_pair(pair, self)
+        side = pair.believed.get(str(self.site), {})
+        side = {name: kept for name, kept in side.items() if name not in self.fields}
+        believed = {**pair.believed, str(self.site): side}
+        update = {
+            "believed": {key: value for key, value in believed.items() if value},
+            "base": {**pair.base, **self.before},
+            "version": pair.version + 1,
+            "updated_at": at,
+        }
+        pair = pair.model_copy(update=update)
+        for name, value in self.lost.items():
+            then = "put back, then merged" if name in self.before else "the other site wins"
+            text = f"site {self.site}: {name} was set to {value!r} while the sync wrote it: {then}"
+            pair = warned(pair, CODE, text, at, name)
+        return pair

@@ -1,0 +1,85 @@
+"""A person's edit that lands on the target between the sync's read and its write (JIRA has
+no conditional write, so the write overwrites it) is never lost silently: the write's echo
+names the value it overwrote (its changelog ``from``), which is put back and merged as a
+change of both sides (``streams.sync.overwrites``). Through the real pipeline: ingress,
+Kafka, the worker process, two emulated sites; the edit is made by the emulator right
+before the sync's PUT is handled (``Emulator.races``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.pipeline import Pipeline, pipeline
+from harness.sites import HUMANS
+
+pytestmark = pytest.mark.integration
+
+
+def race(p: Pipeline, site: int, key: str, summary: str) -> None:
+    """``summary`` set on ``key`` by a person just before the sync's next write of it."""
+    emulator = p.sites[site].emulator
+    [person] = [u for u in emulator.users.all() if u.email == f"{HUMANS[site]}@example.com"]
+
+    def edit() -> None:
+        issue = emulator.site.find(key)
+        emulator.site.edit(person, issue, {"fields": {"summary": summary}})
+
+    emulator.races[key] = edit
+
+
+async def synced_pair(p: Pipeline) -> tuple[str, str]:
+    key = await p.create(1, "Printer on fire")
+    await p.eventually(lambda: p.twin(2, key) is not None)
+    await p.quiet()
+    twin = p.twin(2, key)
+    assert twin is not None
+    return key, str(twin.key)
+
+
+def summary(p: Pipeline, site: int, key: str) -> str:
+    return str(p.issues(site)[key].fields["summary"])
+
+
+async def test_an_overwritten_edit_is_put_back_and_becomes_a_conflict(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        key, twin = await synced_pair(p)
+        race(p, 2, twin, "Bob's words")
+        await p.edit(1, key, summary="Alice's words")
+        await p.eventually(lambda: twin not in p.sites[2].emulator.races)  # the race ran
+
+        async def conflicted() -> bool:
+            states = await p.pair_states()
+            return any(s["conflicts"] for s in states.values())
+
+        await p.eventually(conflicted)
+        await p.quiet()
+        assert summary(p, 1, key) == "Alice's words"
+        assert summary(p, 2, twin) == "Bob's words"  # put back: not lost
+        [state] = (await p.pair_states()).values()
+        assert state["status"] == "conflicted"
+        conflict = state["conflicts"]["summary"]
+        assert (conflict["base"], conflict["site1"], conflict["site2"]) == (
+            "Printer on fire",
+            "Alice's words",
+            "Bob's words",
+        )
+        assert [w["code"] for w in state["warnings"]] == ["edit-overwritten"]
+        assert await p.dead_letters() == []
+
+
+async def test_under_latest_the_later_overwritten_edit_wins_on_both_sides(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    env = {"CONFLICT_POLICY": "latest"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        key, twin = await synced_pair(p)
+        race(p, 2, twin, "Bob's words")
+        await p.edit(1, key, summary="Alice's words")
+        await p.eventually(lambda: summary(p, 1, key) == "Bob's words")
+        await p.quiet()
+        assert summary(p, 2, twin) == "Bob's words"
+        assert await p.unsettled() == {}
