@@ -81,6 +81,7 @@ def sync_config(
             tuple(mapping.attachments.exclude),
         ),
         worklogs=settings.sync_worklogs,
+        trust_agreed=settings.sync_trust_agreed_values,
         marker_secret=settings.marker_secret(),
     )
 

@@ -94,7 +94,7 @@ from streams.sync.settled import (
     Unreachable,
     without,
 )
-from streams.sync.views import webhook_view
+from streams.sync.views import believed_target, webhook_view
 from streams.sync.worklog_actions import WorklogChanged
 from streams.sync.worklog_wiring import with_worklogs, worklog_change
 
@@ -225,6 +225,8 @@ def _change_of(
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
     view = None if snapshot else webhook_view(change, pair, config)
     views: dict[int, Observation] = {change.site: view} if view is not None else {}
+    assumed = believed_target(view, pair, config) if view is not None else None
+    views |= {assumed.site: assumed} if assumed is not None else {}
     given = {**views, **(observed or {})}  # a fresh read, when there is one, wins
     if set(given) != {1, 2}:
         reads = [f for f in fetch_both(seen) if f.site not in views]

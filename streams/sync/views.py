@@ -21,8 +21,14 @@ its side only when it provably holds everything the pair knows of that side and 
   wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
   the side's value); changed markup is never copied, the side is read.
 
-Otherwise both sides are read, as before. The other side is always read fresh: a change
-made there whose webhook is still on its way would otherwise be overwritten unseen.
+Otherwise both sides are read, as before. The other side is read fresh too, unless
+``SYNC_TRUST_AGREED_VALUES`` is on (``SyncConfig.trust_agreed``), the view changes only
+fields whose overwrite the write's echo would show (``streams.sync.overwrites``: summary,
+priority, labels, due date, assignee) and no write of ours to it is unchecked: it is then
+taken to hold the agreed values (``believed_target``), so an edit costs one write. A change
+made there whose webhook is still on its way is then overwritten, seen in the echo, put
+back and merged as a change of both sides: a person sees their value replaced and then
+restored, which is why it is off by default.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ from streams.settings import ConflictPolicy
 from streams.state import PairState, PairStatus
 from streams.sync import documents
 from streams.sync.fields import SECURITY
-from streams.sync.messages import IssueChanged, Observation, SyncConfig
+from streams.sync.messages import IssueChanged, Observation, SyncConfig, other
+from streams.sync.overwrites import WATCHED
 from streams.sync.rich_text import rich_fields
 
 
@@ -59,6 +66,25 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
     if any(name not in base or values.get(name) != base[name] for name in written):
         return None
     return Observation(change.site, change.issue_id, change.issue_key, values, change.updated)
+
+
+def believed_target(view: Observation, pair: PairState, config: SyncConfig) -> Observation | None:
+    """The other side as the pair last agreed it, when a write there would be checked by
+    its echo; None when it must be read."""
+    target = other(view.site)
+    ref = pair.side(target)
+    if not config.trust_agreed or ref is None or pair.believed.get(str(target)):
+        return None
+    base = pair.base_of(view.site)
+    changed = {
+        name for name in config.synced() if view.values.get(name, base.get(name)) != base.get(name)
+    }
+    if not changed or not changed <= set(WATCHED):
+        return None
+    values = {
+        name: value for name, value in pair.base_of(target).items() if name in config.synced()
+    }
+    return Observation(target, ref.id, ref.key, values)
 
 
 def _quiet(pair: PairState) -> bool:

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness.pipeline import Pipeline, pipeline
-from harness.sites import HUMANS
+from harness.sites import HUMANS, SYNC_ACCOUNT
+from sandbox.config import Faults
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +84,41 @@ async def test_under_latest_the_later_overwritten_edit_wins_on_both_sides(
         await p.quiet()
         assert summary(p, 2, twin) == "Bob's words"
         assert await p.unsettled() == {}
+
+
+def sync_calls(p: Pipeline, site: int) -> list[str]:
+    calls = p.sites[site].emulator.calls
+    return [f"{c.method} {c.path}" for c in calls if c.email == SYNC_ACCOUNT]
+
+
+async def test_trusting_agreed_values_an_edit_is_one_write_and_a_clash_is_put_back(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """``SYNC_TRUST_AGREED_VALUES``: the other side is taken to hold the agreed values, so
+    an edit costs one call; a person's edit there whose webhook is late is overwritten, and
+    the echo puts it back: a conflict, nothing lost."""
+    env = {"SYNC_TRUST_AGREED_VALUES": "true"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        key, twin = await synced_pair(p)
+        before = (len(sync_calls(p, 1)), len(sync_calls(p, 2)))
+        await p.edit(1, key, summary="Alice's words")
+        await p.eventually(lambda: summary(p, 2, twin) == "Alice's words")
+        await p.quiet()
+        assert sync_calls(p, 1)[before[0] :] == []
+        assert sync_calls(p, 2)[before[1] :] == [f"PUT /rest/api/3/issue/{twin}"]
+
+        p.sites[2].emulator.faults = Faults(webhook_delay=3.0)  # Bob's webhook comes late
+        await p.edit(2, twin, priority={"name": "Low"})
+        await p.edit(1, key, priority={"name": "Highest"})
+
+        async def conflicted() -> bool:
+            states = await p.pair_states()
+            return any(s["conflicts"] for s in states.values())
+
+        await p.eventually(conflicted)
+        await p.quiet(still=6)
+        priorities = [p.issues(s)[k].fields["priority"]["name"] for s, k in ((1, key), (2, twin))]
+        assert priorities == ["Highest", "Low"]  # Bob's put back
+        [state] = (await p.pair_states()).values()
+        assert set(state["conflicts"]) == {"priority"}
+        assert await p.dead_letters() == []
