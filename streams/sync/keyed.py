@@ -8,10 +8,15 @@ hashable, its offset an int that grows within a partition. The caller (``streams
 the bounds are reached (backpressure: the reader stops reading); ``ack`` is called for
 items in offset order per partition; ``forget`` for items left unacknowledged on purpose:
 those of a revoked partition that had not started, or that finished behind one that had
-not (their partition's new owner reads them again).
+not (their partition's new owner reads them again). A partition read again from an
+earlier offset without its revocation seen first (given back to this worker, sought to
+its committed offset) is revoked then: its old reading is forgotten, never acknowledged.
+``stop`` forgets whatever is left: Faust waits on stop for every event it handed over and
+that was neither acknowledged nor forgotten.
 
-``Ledger`` (one per partition and assignment) is the pure part: which offsets are done,
-and which may be acknowledged, and since when the oldest unfinished one waits. Every live
+``Ledger`` (``streams.sync.keyed_ledger``, one per partition and assignment) is the pure
+part: which offsets are done, which may be acknowledged, and since when the oldest
+unfinished one waits. Every live
 scheduler is in ``SCHEDULERS``, so the worker's metrics read them when scraped
 (``streams.sync.metrics``), at no cost to the items.
 """
@@ -25,11 +30,14 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
+
+from streams.sync.keyed_ledger import Ledger
 
 log = logging.getLogger(__name__)
 Item = TypeVar("Item")
+__all__ = ["SCHEDULERS", "KeyedScheduler", "Ledger", "Limits", "PartitionLoad"]
 
 
 @dataclass(frozen=True)
@@ -41,65 +49,6 @@ class Limits:
     def __post_init__(self) -> None:
         if min(self.concurrency, self.in_flight, self.per_partition) < 1:
             raise ValueError(f"every limit is at least 1: {self}")
-
-
-@dataclass
-class Ledger(Generic[Item]):
-    """One partition's items in offset order, from read to acknowledged (pure).
-
-    ``finish`` answers the items that may be acknowledged now: the run of done items at
-    the head. After ``revoke`` nothing more is acknowledged past the first item that had
-    not started: such items are answered as stranded instead."""
-
-    order: deque[int] = field(default_factory=deque)
-    items: dict[int, Item] = field(default_factory=dict)
-    done: set[int] = field(default_factory=set)
-    cut: int | None = None  # revoked: no acknowledgement from this offset on
-    read_at: dict[int, float] = field(default_factory=dict)  # offset: when it was read
-
-    def __len__(self) -> int:
-        return len(self.order)
-
-    def add(self, offset: int, item: Item, read_at: float = 0.0) -> None:
-        if self.order and offset <= self.order[-1]:
-            raise ValueError(f"offset {offset} after {self.order[-1]}: not in order")
-        self.order.append(offset)
-        self.items[offset] = item
-        self.read_at[offset] = read_at
-
-    def oldest_age(self, now: float) -> float:
-        """How long the oldest unfinished item (the head: done items are released from the
-        head at once) has been held; 0 with none."""
-        return now - self.read_at[self.order[0]] if self.order else 0.0
-
-    def finish(self, offset: int) -> tuple[list[Item], list[Item]]:
-        """(acknowledged now, stranded now) once the item at ``offset`` is done."""
-        if self.cut is not None and offset >= self.cut:
-            return [], [self._drop(offset)]
-        self.done.add(offset)
-        released = []
-        while self.order and self.order[0] in self.done:
-            head = self.order.popleft()
-            self.done.discard(head)
-            del self.read_at[head]
-            released.append(self.items.pop(head))
-        return released, []
-
-    def revoke(self, not_started: Iterable[int]) -> list[Item]:
-        """Nothing more will start; the items stranded now (not started, or done behind
-        one that was not). Those still running are answered by ``finish``."""
-        dropped = set(not_started) & set(self.order)
-        if not dropped:
-            return []
-        self.cut = min(dropped)
-        stranded = [o for o in self.order if o >= self.cut and (o in dropped or o in self.done)]
-        return [self._drop(offset) for offset in stranded]
-
-    def _drop(self, offset: int) -> Item:
-        self.order.remove(offset)
-        self.done.discard(offset)
-        self.read_at.pop(offset, None)
-        return self.items.pop(offset)
 
 
 class PartitionLoad(NamedTuple):
@@ -181,6 +130,9 @@ class KeyedScheduler(Generic[Item]):
         if waiter.dropped:
             self._forget(item)
             return False
+        ledger = self._ledgers.get(partition)
+        if ledger is not None and not ledger.follows(offset):
+            self._reassigned(partition, offset, ledger)
         ledger = self._ledgers.setdefault(partition, Ledger())
         ledger.add(offset, item, self.clock())
         self.held += 1
@@ -190,6 +142,24 @@ class KeyedScheduler(Generic[Item]):
         if key not in self._runners:
             self._runners[key] = asyncio.create_task(self._run(key))
         return True
+
+    def _reassigned(self, partition: Hashable, offset: int, ledger: Ledger[Item]) -> None:
+        """``partition`` is read again from ``offset`` without a revocation seen first
+        (Faust was given it back and sought to its committed offset): what its old ledger
+        holds is read again, so none of it is acknowledged: all of it is revoked."""
+        log.warning(
+            "partition %s read again from offset %s (had %s) without a revocation: "
+            "its %s events in flight are left to the new reading",
+            partition,
+            offset,
+            ledger.last,
+            len(ledger),
+        )
+        self.revoke([partition])
+        stranded = ledger.abandon()  # those still running: stranded by ``finish``
+        for item in stranded:
+            self._forget(item)
+        self.held -= len(stranded)
 
     def _has_room(self, partition: Hashable) -> bool:
         limits = self.limits
@@ -266,10 +236,20 @@ class KeyedScheduler(Generic[Item]):
             await asyncio.gather(*self._runners.values(), return_exceptions=True)
 
     async def stop(self) -> None:
-        """Cancels what runs; what was not acknowledged is forgotten."""
+        """Cancels what runs; what was not acknowledged is forgotten (else Faust, which
+        waits for its unacknowledged events to empty, would wait for them for ever)."""
         for task in list(self._runners.values()):
             task.cancel()
         await asyncio.gather(*self._runners.values(), return_exceptions=True)
+        ledgers = {id(e.ledger): e.ledger for q in self._queues.values() for e in q}
+        ledgers |= {id(ledger): ledger for ledger in self._ledgers.values()}
+        self._queues.clear()
+        self._ledgers.clear()
+        for ledger in ledgers.values():
+            left = ledger.empty()
+            for item in left:
+                self._forget(item)
+            self.held -= len(left)
 
 
 SCHEDULERS: weakref.WeakSet[KeyedScheduler[Any]] = weakref.WeakSet()

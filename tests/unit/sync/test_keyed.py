@@ -58,6 +58,28 @@ def test_what_finishes_behind_a_dropped_offset_is_stranded_not_acknowledged() ->
     assert len(ledger) == 0
 
 
+def test_a_ledger_tells_an_offset_read_again_even_once_acknowledged() -> None:
+    ledger: Ledger[str] = Ledger()
+    ledger.add(4, "m4")
+    assert ledger.finish(4) == (["m4"], [])
+    assert ledger.follows(5)
+    assert not ledger.follows(4)  # read again: Faust sought back to its committed offset
+    with pytest.raises(ValueError, match="not in order"):
+        ledger.add(2, "m2")
+
+
+def test_an_abandoned_ledger_acknowledges_nothing_more() -> None:
+    ledger: Ledger[str] = Ledger()
+    for offset in range(4):
+        ledger.add(offset, f"m{offset}")
+    assert ledger.finish(2) == ([], [])  # done behind the running head
+    assert ledger.abandon() == ["m2"]  # read again by the new reading: not acknowledged
+    assert ledger.finish(0) == ([], ["m0"])  # was running
+    assert ledger.finish(3) == ([], ["m3"])
+    assert ledger.empty() == ["m1"]
+    assert len(ledger) == 0
+
+
 # --- the scheduler ------------------------------------------------------------------------
 
 
@@ -253,4 +275,43 @@ async def test_work_that_fails_or_is_cancelled_from_within_still_lets_its_partit
     await asyncio.wait_for(keyed.submit(0, 3, "k3", msg, step(record, msg, 0.0)), 2.0)
     await keyed.idle()
     assert record.acked[0] == [0, 1, 2, 3]
+    assert keyed.held == 0
+
+
+async def test_a_partition_read_again_without_a_revocation_leaves_its_old_reading() -> None:
+    """Faust can be given a partition back and seek it to its committed offset without the
+    revocation reaching the scheduler: the old reading's events are neither acknowledged
+    (that is the new reading's to do) nor held for ever (Faust waits for them on stop)."""
+    record = Record()
+    keyed = scheduler(record, Limits(concurrency=2, in_flight=8, per_partition=8))
+    gate = asyncio.Event()
+    head, done, queued = Msg(0, 0, "a"), Msg(0, 1, "b"), Msg(0, 2, "a")
+    await keyed.submit(0, 0, "a", head, step(record, head, 0, gate))
+    await keyed.submit(0, 1, "b", done, step(record, done, 0))
+    await keyed.submit(0, 2, "a", queued, step(record, queued, 0))
+    await asyncio.sleep(0.01)
+    again = [Msg(0, n, k) for n, k in ((0, "a"), (1, "b"), (2, "a"))]
+    for msg in again:  # from the committed offset, 0
+        assert await keyed.submit(0, msg.offset, msg.key, msg, step(record, msg, 0))
+    await asyncio.sleep(0.01)
+    gate.set()
+    await keyed.idle()
+    assert sorted(m.offset for m in record.forgotten) == [0, 1, 2]
+    assert {id(m) for m in record.forgotten} == {id(head), id(done), id(queued)}
+    assert record.acked[0] == [0, 1, 2]  # the new reading's, each once
+    assert keyed.held == 0
+    assert keyed.in_flight(0) == 0
+
+
+async def test_stopping_forgets_what_was_not_acknowledged() -> None:
+    record = Record()
+    keyed = scheduler(record, Limits(concurrency=1, in_flight=8, per_partition=8))
+    gate = asyncio.Event()
+    msgs = [Msg(0, 0, "a"), Msg(0, 1, "b"), Msg(1, 0, "c")]
+    for msg in msgs:
+        await keyed.submit(msg.partition, msg.offset, msg.key, msg, step(record, msg, 0, gate))
+    await asyncio.sleep(0.01)
+    await keyed.stop()
+    assert sorted(record.forgotten, key=lambda m: (m.partition, m.offset)) == msgs
+    assert record.acked == {}
     assert keyed.held == 0
