@@ -79,9 +79,7 @@ async def test_three_connections_in_one_deployment_keep_to_their_own_projects(
     (tmp_path / "alpha.yaml").write_text('filters:\n  jql:\n    1: "labels = partner"\n')
     (tmp_path / "connections.yaml").write_text(CONNECTIONS)
     env = {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")}
-    async with pipeline(
-        kafka_bootstrap, unique_name, tmp_path, env=env, site_options=SITES
-    ) as p:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env, site_options=SITES) as p:
         made: list[Made] = []
         await make_issues(p, made, "Live")
         await p.eventually(lambda: all_copied(p, made), within=120)

@@ -103,5 +103,5 @@ def test_what_else_is_refused_names_the_entry(tmp_path: Path, text: str, words: 
 
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "absent.yaml"
-    with pytest.raises(ConnectionsError, match="absent.yaml"):
+    with pytest.raises(ConnectionsError, match=r"absent\.yaml"):
         load_connections(isolated_settings(sync_connections_file=path))
