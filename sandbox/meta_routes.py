@@ -79,17 +79,15 @@ def project_details(site: Site, key: str | None = None) -> dict[str, Any]:
 
 
 def _components(site: Site, key: str | None) -> list[dict[str, Any]]:
-    """The project's components: the site's list (one catalog for every project, a gap),
-    each naming the project asked about."""
+    """The project's own components, each naming the project."""
     ref = site.catalog.project_ref(key)
     extra = {"project": ref["key"], "projectId": int(ref["id"])}
     extra |= {"assigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False}
-    return [value | extra for value in site.catalog.values("components")]
+    return [value | extra for value in site.catalog.values("components", key)]
 
 
 def _versions(site: Site, key: str | None) -> list[dict[str, Any]]:
-    extra = {"overdue": False, "projectId": int(site.catalog.project_ref(key)["id"])}
-    return [value | extra for value in site.catalog.values("versions")]
+    return [value | {"overdue": False} for value in site.catalog.values("versions", key)]
 
 
 @ROUTES.get(PROJECT + "/components")
@@ -118,10 +116,10 @@ async def _create_named(request: web.Request, kind: str, what: str, project: str
     name, owner = body.get("name"), str(body.get(project, body.get("project", "")))
     if not isinstance(name, str) or not name.strip():
         raise bad_request(f"The {what} name must not be empty.")
-    project_named(site, owner)
-    if site.catalog.find(kind, "name", name) is not None:
+    key = project_named(site, owner)
+    if site.catalog.find(kind, "name", name, key) is not None:
         raise bad_request(f"A {what} with the name {name} already exists in this project.")
-    value = site.catalog.add(kind, name.strip())
+    value = site.catalog.add(kind, name.strip(), key)
     return web.json_response(value, status=201)
 
 

@@ -102,6 +102,6 @@ def _allowed_values(site: Site, spec: FieldSpec, project: str) -> list[dict[str,
     if spec.kind not in CHOSEN_KINDS:
         return None
     try:
-        return site.catalog.values(spec.kind)
+        return site.catalog.values(spec.kind, project)
     except KeyError:
         return None

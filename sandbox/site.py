@@ -6,6 +6,7 @@ Routes parse HTTP and call these methods; every change goes through ``commit`` (
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -133,10 +134,14 @@ class Site:
         rest["update"] = body.get("update") or {}
         project = self.catalog.project_key_of(_wanted_project(fields)) or self.config.project_key
         screen = self._for(actor, self.screens.create, project)
-        planned = plan({}, rest, screen=screen, values=self.values)
+        planned = plan({}, rest, screen=screen, values=self.values_in(project))
         if not planned.get("summary"):
             raise field_errors({"summary": "You must specify a summary of the issue."})
         return planned
+
+    def values_in(self, project: str) -> Values:
+        """The field values as ``project`` takes them (its own components and versions)."""
+        return dataclasses.replace(self.values, project=project)
 
     def _for(self, actor: User, screen: frozenset[str], project: str) -> frozenset[str]:
         """The screen as ``actor`` sees it in ``project``: the reporter only with Modify
@@ -188,7 +193,8 @@ class Site:
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
         body, parent = hierarchy.wanted_parent(self, issue, body)
         screen = self._for(actor, self.screens.edit, issue.fields["project"]["key"])
-        planned = plan(issue.fields, body, screen=screen, values=self.values)
+        values = self.values_in(issue.fields["project"]["key"])
+        planned = plan(issue.fields, body, screen=screen, values=values)
         self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
         if parent is not None:

@@ -150,3 +150,52 @@ async def test_a_project_admin_by_default_administers_every_project(
     for key in PROJECTS:
         answer = (await client.get(f"{ADMIN}&projectKey={key}")).body
         assert answer["permissions"]["ADMINISTER_PROJECTS"]["havePermission"] is True
+
+
+async def test_components_and_versions_are_each_projects_own(
+    start_site: StartSite, jira: Jira
+) -> None:
+    _, client = await _site(start_site, jira)
+
+    async def named(project: str, kind: str) -> dict[str, str]:
+        listed = (await client.get(f"{API}/project/{project}/{kind}")).body
+        return {value["name"]: value["id"] for value in listed}
+
+    mine, alphas = await named("PROJ1", "components"), await named("ALPHA", "components")
+    assert list(mine) == list(alphas) == ["Backend", "Frontend"]
+    assert not set(mine.values()) & set(alphas.values())  # ids unique on the site
+    made = await client.post(f"{API}/component", {"name": "Mobile", "project": "ALPHA"})
+    assert made.status == 201, made.body
+    assert "Mobile" in await named("ALPHA", "components")
+    assert "Mobile" not in await named("PROJ1", "components")
+    again = await client.post(f"{API}/component", {"name": "Mobile", "project": "ALPHA"})
+    assert again.status == 400
+    beta = await client.post(f"{API}/component", {"name": "Mobile", "project": "BETA"})
+    assert beta.status == 201
+    version = await client.post(f"{API}/version", {"name": "3.0", "projectId": 10002})
+    assert (version.status, version.body["projectId"]) == (201, 10002)
+    assert "3.0" not in await named("ALPHA", "versions")
+
+    body = {"project": {"key": "PROJ1"}, "issuetype": {"name": "Task"}, "summary": "x"}
+    refused = await client.post(
+        f"{API}/issue", {"fields": body | {"components": [{"name": "Mobile"}]}}
+    )
+    assert refused.status == 400, refused.body
+    other_id = {"components": [{"id": mine["Backend"]}]}
+    in_alpha = body | {"project": {"key": "ALPHA"}}
+    assert (await client.post(f"{API}/issue", {"fields": in_alpha | other_id})).status == 400
+    chosen = {"components": [{"name": "Mobile"}], "fixVersions": [{"name": "1.0"}]}
+    created = await client.post(f"{API}/issue", {"fields": in_alpha | chosen})
+    assert created.status == 201, created.body
+    stored = (await client.get(f"{API}/issue/{created.body['key']}")).body["fields"]
+    assert [c["id"] for c in stored["components"]] == [
+        (await named("ALPHA", "components"))["Mobile"]
+    ]
+    assert [v["id"] for v in stored["fixVersions"]] == [(await named("ALPHA", "versions"))["1.0"]]
+    meta = (await client.get(f"{API}/issue/createmeta/BETA/issuetypes/10001")).body
+    [components] = [f for f in meta["fields"] if f["fieldId"] == "components"]
+    assert [c["name"] for c in components["allowedValues"]] == ["Backend", "Frontend", "Mobile"]
+    edit = await client.put(
+        f"{API}/issue/{created.body['key']}", {"fields": {"components": [{"id": mine["Frontend"]}]}}
+    )
+    assert edit.status == 400
