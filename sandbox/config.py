@@ -111,8 +111,9 @@ class SiteConfig(BaseModel):
     """One JIRA Cloud site: the project the sync is pointed at (``project_key``, id 10000),
     and ``other_projects`` (by default one, ``OTHER``; ids 10001, ...). Every one is served
     as fully as the first (project routes, create/edit meta, create with keys numbered per
-    project, JQL, permissions per project, moves in and out), so a site can hold several
-    synced projects; only components and versions are one list shared by all of them."""
+    project, JQL, permissions, components and versions per project, moves in and out), so
+    a site can hold several synced projects. Screens, workflow and issue types are the
+    site's, the same in every project."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
