@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.pipeline import Pipeline, pipeline
+from harness.sites import SYNC_ACCOUNT
 
 pytestmark = pytest.mark.integration
 
@@ -143,3 +144,38 @@ async def check_pairs(p: Pipeline, made: list[Made]) -> None:
         assert (project(one), project(two)) == PAIRS[original.connection]
         seen.append(original.key)
     assert sorted(seen) == sorted(copied)  # every copied issue in exactly one pair
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="streams/sync/prepare.py asks Modify Reporter and notifyUsers rights in the first "
+    "connection's projects only, and the client keeps one answer per site",
+)
+async def test_rights_are_asked_in_each_connections_project(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """The sync account administers PROJ2 only on site 2: creates in APART must not send a
+    reporter JIRA refuses there, nor edits there ``notifyUsers=false`` (a 403 each)."""
+    (tmp_path / "connections.yaml").write_text(
+        "connections:\n"
+        "  - {name: main, projects: {1: PROJ1, 2: PROJ2}}\n"
+        "  - {name: alpha, projects: {1: ALPHA, 2: APART}}\n"
+    )
+    env = {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")}
+    admin = {"integration_role": "project-admin", "integration_admin_of": ("PROJ2",)}
+    sites = {1: {"other_projects": ("ALPHA",)}, 2: {"other_projects": ("APART",)} | admin}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env, site_options=sites) as p:
+        key = await p.create(1, "In alpha", project={"key": "ALPHA"})
+        await p.eventually(lambda: p.twin(2, key) is not None)
+        await p.edit(1, key, summary="In alpha, edited")
+        twin = p.twin(2, key)
+        assert twin is not None
+        await p.eventually(lambda: twin.fields["summary"] == "In alpha, edited")
+        await p.quiet()
+        refused = [
+            (c.method, c.path, c.status)
+            for c in p.sites[2].emulator.calls
+            if c.email == SYNC_ACCOUNT and c.status in {400, 403}
+        ]
+        assert refused == []
+        assert await p.unsettled() == {}
