@@ -5,7 +5,7 @@ in every project, some while the webhooks are lost, end with their copy in the o
 project of their own connection and nowhere else; the filtered connection copies only
 matching issues from site 1; an issue of a project in no connection is not copied. A full
 resync repairs the outage, every pair names its connection, and a second one writes
-nothing."""
+nothing; a full resync of one connection copies only its own lost issues."""
 
 from __future__ import annotations
 
@@ -112,6 +112,24 @@ async def test_three_connections_in_one_deployment_keep_to_their_own_projects(
         await p.quiet()
         assert (p.sync_writes(1), p.sync_writes(2)) == written
         check_copies(p, made)
+
+        for site in p.sites.values():  # another outage, then one connection resynced
+            site.emulator.set_webhook(None)
+        in_beta = await p.create(1, "Lost again in BETA", project={"key": "BETA"})
+        in_alpha = await p.create(
+            1, "Lost again in ALPHA", project={"key": "ALPHA"}, labels=["partner"]
+        )
+        for number, site in p.sites.items():
+            site.emulator.dispatcher.target = targets[number]
+        await asyncio.sleep(3)
+        await p.send_command({"full_resync": True, "connection": "beta"})
+        await p.eventually(lambda: p.twin(2, in_beta) is not None)
+        await asyncio.sleep(3)
+        await p.quiet()
+        copy = p.twin(2, in_beta)
+        assert copy is not None
+        assert project(copy.key) == "BPART"
+        assert p.twin(2, in_alpha) is None  # not in the connection resynced
 
 
 def check_copies(p: Pipeline, made: list[Made]) -> None:
