@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.config import SiteConfig
+from sandbox.project_values import PER_PROJECT, ProjectValues
 from sandbox.security import level_values
 
 PROJECT_ID = "10000"
@@ -146,6 +147,8 @@ class Catalog:
         self.project_key = config.project_key
         self.project_name = config.display_project_name
         self.projects = _projects(config)
+        ids = {key: project_id for key, (project_id, _) in self.projects.items()}
+        self.owned = ProjectValues(self.base, ids, config.components, config.versions)
         self.project_type = config.project_type
         specs = system_fields() + custom_fields(config)
         self.fields = {spec.id: spec for spec in specs}
@@ -161,37 +164,28 @@ class Catalog:
                 self._resolution(str(10000 + n), name, RESOLUTIONS.get(name, ""))
                 for n, name in enumerate(config.resolutions)
             ],
-            "components": [
-                self._component(str(10000 + n), name, "")
-                for n, name in enumerate(config.components)
-            ],
-            "versions": [
-                self._version(str(10000 + n), name, n == 0)
-                for n, name in enumerate(config.versions)
-            ],
             "option": self._options(_number(config.select_field_id), SEVERITIES),
             "options": self._options(_number(config.multiselect_field_id), PLATFORMS),
             "security": level_values(self.base),
         }
 
-    def add(self, kind: str, name: str) -> dict[str, Any]:
-        """A new component or version (``POST /rest/api/3/component`` / ``version``)."""
-        values = self._values[kind]
-        next_id = str(max((int(v["id"]) for v in values), default=9999) + 1)
-        value = (
-            self._component(next_id, name, "")
-            if kind == "components"
-            else self._version(next_id, name, False)
-        )
-        values.append(value)
-        return value
+    def add(self, kind: str, name: str, project: str | None = None) -> dict[str, Any]:
+        """A new component or version of ``project`` (``POST /rest/api/3/component`` /
+        ``version``); None: the configured project."""
+        return self.owned.add(kind, name, project or self.project_key)
 
-    def values(self, kind: str) -> list[dict[str, Any]]:
+    def values(self, kind: str, project: str | None = None) -> list[dict[str, Any]]:
+        """The values of ``kind``: a project's own for components and versions (None: the
+        configured project's), else the site's."""
+        if kind in PER_PROJECT:
+            return self.owned.values(kind, project or self.project_key)
         return self._values[kind]
 
-    def find(self, kind: str, key: str, wanted: str) -> dict[str, Any] | None:
+    def find(
+        self, kind: str, key: str, wanted: str, project: str | None = None
+    ) -> dict[str, Any] | None:
         fold = wanted.casefold() if key != "id" else wanted
-        for value in self._values[kind]:
+        for value in self.values(kind, project):
             have = str(value.get(key, ""))
             if (have.casefold() if key != "id" else have) == fold:
                 return value
@@ -258,24 +252,6 @@ class Catalog:
             "id": id_,
             "description": description,
             "name": name,
-        }
-
-    def _component(self, id_: str, name: str, description: str) -> dict[str, Any]:
-        return {
-            "self": f"{self.base}/rest/api/3/component/{id_}",
-            "id": id_,
-            "name": name,
-            "description": description,
-        }
-
-    def _version(self, id_: str, name: str, released: bool) -> dict[str, Any]:
-        return {
-            "self": f"{self.base}/rest/api/3/version/{id_}",
-            "id": id_,
-            "name": name,
-            "archived": False,
-            "released": released,
-            "projectId": int(PROJECT_ID),
         }
 
     def _options(self, field_number: int, values: tuple[str, ...]) -> list[dict[str, Any]]:

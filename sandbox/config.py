@@ -108,8 +108,12 @@ class WebhookRetry(_Frozen):
 
 
 class SiteConfig(BaseModel):
-    """One JIRA Cloud site: the project the sync is pointed at, and ``other_projects``
-    (by default one, ``OTHER``) that issues can be moved out to and in from."""
+    """One JIRA Cloud site: the project the sync is pointed at (``project_key``, id 10000),
+    and ``other_projects`` (by default one, ``OTHER``; ids 10001, ...). Every one is served
+    as fully as the first (project routes, create/edit meta, create with keys numbered per
+    project, JQL, permissions, components and versions per project, moves in and out), so
+    a site can hold several synced projects. Screens, workflow and issue types are the
+    site's, the same in every project."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -132,6 +136,8 @@ class SiteConfig(BaseModel):
     integration_display_name: str = "Sync Integration"
     # Strict by default: a plain user may not send notifyUsers=false (sandbox.notify).
     integration_role: Literal["site-admin", "project-admin", "user"] = "user"
+    # The projects a ``project-admin`` integration administers (None: every project).
+    integration_admin_of: tuple[ProjectKey, ...] | None = None
     workflow: Literal["default", "simplified", "strict"] | Workflow = "default"
     # The site's resolutions (``GET /rest/api/3/resolution``): names differ per site.
     resolutions: tuple[str, ...] = ("Fixed", "Won't Do", "Duplicate", "Cannot Reproduce")
@@ -198,6 +204,11 @@ class SiteConfig(BaseModel):
     @property
     def webhook_secret_value(self) -> str | None:
         return self.webhook_secret.get_secret_value() if self.webhook_secret else None
+
+    @property
+    def projects(self) -> tuple[str, ...]:
+        """Every project key of the site, the configured one first."""
+        return tuple(dict.fromkeys((self.project_key, *self.other_projects)))
 
     @property
     def display_project_name(self) -> str:

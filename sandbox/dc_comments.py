@@ -66,7 +66,7 @@ async def edit_comment(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     comment = _comment_of(request, issue)
     body = await json_object(request)
-    discard = discards(request, actor, site.config.project_key)
+    discard = discards(request, actor, issue.fields["project"]["key"])
     comment.body = wiki_body(body)
     if "visibility" in body:
         comment.visibility = _visibility(body["visibility"])

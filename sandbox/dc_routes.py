@@ -95,7 +95,7 @@ async def get_issue(request: web.Request) -> web.Response:
 async def edit_issue(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     body = account_refs(site, await json_object(request))
-    with mailer_of(request).quiet(discards(request, actor, site.config.project_key)):
+    with mailer_of(request).quiet(discards(request, actor, issue.fields["project"]["key"])):
         site.edit(actor, issue, body)
     if not flag(request, "returnIssue", False):
         return no_content()

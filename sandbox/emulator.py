@@ -180,12 +180,13 @@ class Emulator:
         api_token: str | None = None,
         account_id: str | None = None,
         role: Role = "user",
+        admin_of: tuple[str, ...] | None = None,
     ) -> User:
         account_id = account_id or f"712020:{uuid.uuid4()}"
         user = User(account_id, display_name, email, email_visible, api_token)
         user.name, user.key = email.split("@")[0], f"JIRAUSER{10000 + len(self.users.all())}"
         user.pat = api_token  # a Data Center site takes the token as a PAT too
-        return self.users.add(with_role(user, role, self.config.project_key))
+        return self.users.add(with_role(user, role, *(admin_of or self.config.projects)))
 
     def seed_issues(self, count: int, *, author: User | None = None) -> list[str]:
         """Issues that existed before anyone watched: made without webhooks."""

@@ -24,6 +24,7 @@ UNITS = {"w": 604_800_000, "d": 86_400_000, "h": 3_600_000, "m": 60_000}
 DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
 FIELD_ALIASES = {"issuekey": "key", "createddate": "created", "updateddate": "updated"}
 SORTABLE = {"key", "id", "created", "updated"}
+RANGE = frozenset({">", ">=", "<", "<="})
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,8 @@ def _match_key(clause: Clause, issue: Snapshot, context: Context) -> bool:
         return _compare(clause.operator, issue.id, named)
     own = issue.key.rpartition("-")[0]
     numbers = [_key_number(v.text, own) for v in clause.values]
+    if clause.operator in RANGE and numbers[0] < 0:
+        return False  # ``key > ALPHA-3``: ALPHA's issues after 3, none of another project
     return _compare(clause.operator, issue.number, numbers)
 
 

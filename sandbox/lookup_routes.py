@@ -25,7 +25,6 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.catalog import PROJECT_ID
 from sandbox.errors import bad_request, not_found
 from sandbox.http import csv, int_param, site_of
 from sandbox.meta_routes import project_details, project_site
@@ -47,10 +46,10 @@ LINK_TYPES = (
 NO_USER = "Specified user does not exist or you do not have required permissions"
 
 
-def listed_project(site: Site, expand: list[str] | None) -> dict[str, Any]:
+def listed_project(site: Site, expand: list[str] | None, key: str | None = None) -> dict[str, Any]:
     """The project as the project lists give it: the reference, plus what ``expand`` asks."""
-    full = project_details(site)
-    body = site.catalog.project_ref() | {
+    full = project_details(site, key)
+    body = site.catalog.project_ref(key) | {
         "expand": LISTED_EXPAND,
         "style": full["style"],
         "isPrivate": full["isPrivate"],
@@ -61,8 +60,8 @@ def listed_project(site: Site, expand: list[str] | None) -> dict[str, Any]:
 
 @ROUTES.get(f"{API}/project")
 async def projects(request: web.Request) -> web.Response:
-    site = site_of(request)
-    return web.json_response([listed_project(site, csv(request.query.get("expand")))])
+    site, expand = site_of(request), csv(request.query.get("expand"))
+    return web.json_response([listed_project(site, expand, key) for key in site.catalog.projects])
 
 
 @ROUTES.get(f"{API}/project/search")
@@ -70,8 +69,10 @@ async def project_search(request: web.Request) -> web.Response:
     site, query = site_of(request), request.query
     start = max(int_param(request, "startAt", 0), 0)
     size = min(max(int_param(request, "maxResults", 50), 0), 100)
-    found = [site] if _matches(site, query.getall("keys", []), query.get("query")) else []
-    values = [listed_project(s, csv(query.get("expand"))) for s in found[start : start + size]]
+    keys, text = query.getall("keys", []), query.get("query")
+    found = [key for key in site.catalog.projects if _matches(site, key, keys, text)]
+    expand = csv(query.get("expand"))
+    values = [listed_project(site, expand, key) for key in found[start : start + size]]
     body = {
         "self": str(request.url),
         "maxResults": size,
@@ -83,16 +84,16 @@ async def project_search(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-def _matches(site: Site, keys: list[str], text: str | None) -> bool:
+def _matches(site: Site, project: str, keys: list[str], text: str | None) -> bool:
+    """Whether project ``project`` is one ``keys`` (keys or ids) and ``text`` ask for."""
     wanted = {key.upper() for raw in keys for key in csv(raw) or []}
-    if wanted and site.config.project_key not in wanted:
+    project_id, name = site.catalog.projects[project]
+    if wanted and not wanted & {project, project_id}:
         return False
     if not text:
         return True
     fold = text.casefold()
-    return (
-        fold in site.config.project_key.casefold() or fold in site.catalog.project_name.casefold()
-    )
+    return fold in project.casefold() or fold in name.casefold()
 
 
 @ROUTES.get(f"{API}/project/{{projectIdOrKey}}/statuses")
@@ -122,7 +123,7 @@ async def project_issue_types(request: web.Request) -> web.Response:
     site, wanted = site_of(request), request.query.get("projectId")
     if wanted is None:
         raise bad_request("The projectId query parameter is required.")
-    if wanted != PROJECT_ID:
+    if wanted not in {i for i, _ in site.catalog.projects.values()}:
         raise not_found(f"No project could be found with id '{wanted}'.")
     return web.json_response(site.catalog.values("issuetype"))
 

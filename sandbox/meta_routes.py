@@ -7,7 +7,6 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.catalog import PROJECT_ID
 from sandbox.clock import jira_time
 from sandbox.errors import bad_request, not_found
 from sandbox.http import actor_of, int_param, json_object, site_of
@@ -38,31 +37,40 @@ async def priorities(request: web.Request) -> web.Response:
 
 
 def project_site(request: web.Request) -> Site:
-    """The site whose project ``{projectIdOrKey}`` names (by key or id), else 404."""
-    site = site_of(request)
-    wanted = request.match_info["projectIdOrKey"]
-    if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
+    """The site, when ``{projectIdOrKey}`` names one of its projects (key or id), else 404."""
+    return site_and_project(request)[0]
+
+
+def site_and_project(request: web.Request) -> tuple[Site, str]:
+    """The site and the key of its project ``{projectIdOrKey}`` names, else 404."""
+    return site_of(request), project_named(site_of(request), request.match_info["projectIdOrKey"])
+
+
+def project_named(site: Site, wanted: str) -> str:
+    """The key of the site's project ``wanted`` (its key or id): 404 as JIRA for no project."""
+    key = site.catalog.project_key_of(wanted)
+    if key is None:
         raise not_found(f"No project could be found with key '{wanted}'.")
-    return site
+    return key
 
 
 @ROUTES.get(PROJECT)
 async def project(request: web.Request) -> web.Response:
-    return web.json_response(project_details(project_site(request)))
+    return web.json_response(project_details(*site_and_project(request)))
 
 
-def project_details(site: Site) -> dict[str, Any]:
+def project_details(site: Site, key: str | None = None) -> dict[str, Any]:
     """The ``Project`` of ``GET /project/{projectIdOrKey}``: everything expanded."""
     catalog = site.catalog
     lead = site.users.get(site.config.integration_account_id)
-    body: dict[str, Any] = catalog.project_ref() | {
+    body: dict[str, Any] = catalog.project_ref(key) | {
         "description": "",
         "style": "classic",
         "isPrivate": False,
         "assigneeType": "UNASSIGNED",
         "issueTypes": catalog.values("issuetype"),
-        "components": _components(site),
-        "versions": _versions(site),
+        "components": _components(site, key),
+        "versions": _versions(site, key),
         "properties": {},
     }
     if lead is not None:
@@ -70,24 +78,26 @@ def project_details(site: Site) -> dict[str, Any]:
     return body
 
 
-def _components(site: Site) -> list[dict[str, Any]]:
-    extra = {"project": site.config.project_key, "projectId": int(PROJECT_ID)}
+def _components(site: Site, key: str | None) -> list[dict[str, Any]]:
+    """The project's own components, each naming the project."""
+    ref = site.catalog.project_ref(key)
+    extra = {"project": ref["key"], "projectId": int(ref["id"])}
     extra |= {"assigneeType": "PROJECT_DEFAULT", "isAssigneeTypeValid": False}
-    return [value | extra for value in site.catalog.values("components")]
+    return [value | extra for value in site.catalog.values("components", key)]
 
 
-def _versions(site: Site) -> list[dict[str, Any]]:
-    return [value | {"overdue": False} for value in site.catalog.values("versions")]
+def _versions(site: Site, key: str | None) -> list[dict[str, Any]]:
+    return [value | {"overdue": False} for value in site.catalog.values("versions", key)]
 
 
 @ROUTES.get(PROJECT + "/components")
 async def components(request: web.Request) -> web.Response:
-    return web.json_response(_components(project_site(request)))
+    return web.json_response(_components(*site_and_project(request)))
 
 
 @ROUTES.get(PROJECT + "/versions")
 async def versions(request: web.Request) -> web.Response:
-    return web.json_response(_versions(project_site(request)))
+    return web.json_response(_versions(*site_and_project(request)))
 
 
 @ROUTES.post("/rest/api/3/component")
@@ -106,11 +116,10 @@ async def _create_named(request: web.Request, kind: str, what: str, project: str
     name, owner = body.get("name"), str(body.get(project, body.get("project", "")))
     if not isinstance(name, str) or not name.strip():
         raise bad_request(f"The {what} name must not be empty.")
-    if owner.upper() not in {site.config.project_key, PROJECT_ID}:
-        raise not_found(f"No project could be found with key '{owner}'.")
-    if site.catalog.find(kind, "name", name) is not None:
+    key = project_named(site, owner)
+    if site.catalog.find(kind, "name", name, key) is not None:
         raise bad_request(f"A {what} with the name {name} already exists in this project.")
-    value = site.catalog.add(kind, name.strip())
+    value = site.catalog.add(kind, name.strip(), key)
     return web.json_response(value, status=201)
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.catalog import PROJECT_ID
 from sandbox.errors import bad_request, not_found
 from sandbox.http import actor_of, csv, site_of
 from sandbox.site import Site
@@ -139,37 +138,42 @@ async def my_permissions(request: web.Request) -> web.Response:
     unknown = [key for key in keys if key not in PERMISSIONS]
     if unknown:
         raise bad_request(f"Permission key(s) not found: {', '.join(unknown)}.")
-    _check_context(site, query.get("projectId") or query.get("projectKey"), "project")
-    _check_context(site, query.get("issueId") or query.get("issueKey"), "issue")
+    project = _context(site, query.get("projectId") or query.get("projectKey"), "project")
+    project = _context(site, query.get("issueId") or query.get("issueKey"), "issue") or project
     actor = actor_of(request)
-    held = {key: _permission(key, holds(actor, key, site)) for key in keys}
+    held = {key: _permission(key, holds(actor, key, site, project)) for key in keys}
     return web.json_response({"permissions": held})
 
 
-def _check_context(site: Site, wanted: str | None, kind: str) -> None:
+def _context(site: Site, wanted: str | None, kind: str) -> str | None:
+    """The key of the project the question is about (the issue's project for an issue);
+    404 as JIRA words it for a project or an issue the site does not have."""
     if wanted is None:
-        return
+        return None
     if kind == "project":
-        if wanted.upper() not in {site.config.project_key, PROJECT_ID}:
+        key = site.catalog.project_key_of(wanted)
+        if key is None:
             raise not_found(f"No project could be found with key '{wanted}'.")
-        return
-    site.find(wanted)  # 404 as JIRA words it
+        return key
+    return str(site.find(wanted).fields["project"]["key"])
 
 
-def holds(actor: User, key: str, site: Site) -> bool:
-    """Whether ``actor`` holds permission ``key`` (``Site.withheld`` takes one away)."""
+def holds(actor: User, key: str, site: Site, project: str | None = None) -> bool:
+    """Whether ``actor`` holds permission ``key`` in ``project`` (None: in any of the site's
+    projects, as JIRA answers without a context); ``Site.withheld`` takes one away."""
     if actor.account_id in site.withheld.get(key, set()):
         return False
-    return _holds(actor, key, site)
+    projects = [project] if project is not None else list(site.catalog.projects)
+    return any(_holds(actor, key, site, p) for p in projects)
 
 
-def _holds(actor: User, key: str, site: Site) -> bool:
+def _holds(actor: User, key: str, site: Site, project: str) -> bool:
     if key == "ADMINISTER":
         return actor.site_admin
     if key == "ADMINISTER_PROJECTS":
-        return site.config.project_key in actor.admin_of
+        return project in actor.admin_of
     if key == "MODIFY_REPORTER":
-        return actor.administers(site.config.project_key)
+        return actor.administers(project)
     if key == "BROWSE_PROJECTS":
         return site.security.may_browse(actor.account_id)
     return PERMISSIONS[key][2] == "PROJECT"

@@ -22,7 +22,7 @@ from aiohttp import web
 from sandbox.catalog import FieldSpec
 from sandbox.errors import bad_request
 from sandbox.http import actor_of, int_param, issue_of, site_of
-from sandbox.meta_routes import project_site
+from sandbox.meta_routes import project_site, site_and_project
 from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
@@ -54,27 +54,28 @@ async def create_issue_types(request: web.Request) -> web.Response:
 
 @ROUTES.get(CREATEMETA + "/{issueTypeId}")
 async def create_fields(request: web.Request) -> web.Response:
-    site = project_site(request)
+    site, project = site_and_project(request)
     wanted = request.match_info["issueTypeId"]
     if site.catalog.find("issuetype", "id", wanted) is None:
         raise bad_request(f"The issue type with id '{wanted}' does not exist in this project.")
     on_screen = site.screens.create | set(ALWAYS_ON_CREATE)
     specs = [spec for spec in site.catalog.fields.values() if spec.id in on_screen]
     actor = actor_of(request).account_id
-    fields = [{"fieldId": spec.id} | _metadata(site, spec, actor) for spec in specs]
+    fields = [{"fieldId": spec.id} | _metadata(site, spec, actor, project) for spec in specs]
     return web.json_response(_page(request, fields, "fields"))
 
 
 @ROUTES.get("/rest/api/3/issue/{issueIdOrKey}/editmeta")
 async def edit_fields(request: web.Request) -> web.Response:
     site = site_of(request)
-    issue_of(request)  # 404 for an issue that does not exist
     specs = [spec for spec in site.catalog.fields.values() if spec.id in site.screens.edit]
     actor = actor_of(request).account_id
-    return web.json_response({"fields": {s.id: _metadata(site, s, actor) for s in specs}})
+    issue = issue_of(request)
+    project = issue.fields["project"]["key"]
+    return web.json_response({"fields": {s.id: _metadata(site, s, actor, project) for s in specs}})
 
 
-def _metadata(site: Site, spec: FieldSpec, actor: str) -> dict[str, Any]:
+def _metadata(site: Site, spec: FieldSpec, actor: str, project: str) -> dict[str, Any]:
     """``FieldMetadata``: what the field is and how it can be set."""
     body: dict[str, Any] = {
         "required": spec.id in REQUIRED,
@@ -83,7 +84,7 @@ def _metadata(site: Site, spec: FieldSpec, actor: str) -> dict[str, Any]:
         "key": spec.id,
         "operations": ["add", "set", "remove"] if spec.multi else ["set"],
     }
-    allowed = _allowed_values(site, spec)
+    allowed = _allowed_values(site, spec, project)
     if spec.kind == "security" and allowed is not None:  # only the levels one belongs to
         allowed = site.security.allowed(actor, allowed)
     if allowed is not None:
@@ -95,12 +96,12 @@ def _metadata(site: Site, spec: FieldSpec, actor: str) -> dict[str, Any]:
     return body
 
 
-def _allowed_values(site: Site, spec: FieldSpec) -> list[dict[str, Any]] | None:
+def _allowed_values(site: Site, spec: FieldSpec, project: str) -> list[dict[str, Any]] | None:
     if spec.id == "project":
-        return [site.catalog.project_ref()]
+        return [site.catalog.project_ref(project)]
     if spec.kind not in CHOSEN_KINDS:
         return None
     try:
-        return site.catalog.values(spec.kind)
+        return site.catalog.values(spec.kind, project)
     except KeyError:
         return None

@@ -6,6 +6,7 @@ Routes parse HTTP and call these methods; every change goes through ``commit`` (
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -131,16 +132,21 @@ class Site:
     ) -> dict[str, Any]:
         rest = {"fields": {k: v for k, v in fields.items() if k not in CREATE_ONLY}}
         rest["update"] = body.get("update") or {}
-        screen = self._for(actor, self.screens.create)
-        planned = plan({}, rest, screen=screen, values=self.values)
+        project = self.catalog.project_key_of(_wanted_project(fields)) or self.config.project_key
+        screen = self._for(actor, self.screens.create, project)
+        planned = plan({}, rest, screen=screen, values=self.values_in(project))
         if not planned.get("summary"):
             raise field_errors({"summary": "You must specify a summary of the issue."})
         return planned
 
-    def _for(self, actor: User, screen: frozenset[str]) -> frozenset[str]:
-        """The screen as ``actor`` sees it: the reporter only with Modify Reporter (held
-        here by the project's admins, as JIRA's default permission scheme grants it)."""
-        if actor.administers(self.config.project_key):
+    def values_in(self, project: str) -> Values:
+        """The field values as ``project`` takes them (its own components and versions)."""
+        return dataclasses.replace(self.values, project=project)
+
+    def _for(self, actor: User, screen: frozenset[str], project: str) -> frozenset[str]:
+        """The screen as ``actor`` sees it in ``project``: the reporter only with Modify
+        Reporter (held by the project's admins, as JIRA's default permission scheme grants)."""
+        if actor.administers(project):
             return screen
         return screen - {"reporter"}
 
@@ -186,8 +192,9 @@ class Site:
 
     def edit(self, actor: User, issue: Issue, body: Any) -> None:
         body, parent = hierarchy.wanted_parent(self, issue, body)
-        screen = self._for(actor, self.screens.edit)
-        planned = plan(issue.fields, body, screen=screen, values=self.values)
+        screen = self._for(actor, self.screens.edit, issue.fields["project"]["key"])
+        values = self.values_in(issue.fields["project"]["key"])
+        planned = plan(issue.fields, body, screen=screen, values=values)
         self.security.check_settable(actor.account_id, planned)
         items = changes(self.catalog, issue.fields, planned)
         if parent is not None:

@@ -95,7 +95,8 @@ def perform(site: Site, actor: User, issue: Issue, body: dict[str, Any]) -> None
     transition = _chosen(site, issue, body.get("transition"))
     sections = {key: body[key] for key in ("fields", "update") if key in body}
     screen = frozenset(field_ids(site, transition.screen))
-    planned = plan(issue.fields, sections, screen=screen, values=site.values)
+    values = site.values_in(issue.fields["project"]["key"])
+    planned = plan(issue.fields, sections, screen=screen, values=values)
     missing = {
         name: f"{site.catalog.fields[name].name} is required."
         for name in field_ids(site, transition.required)

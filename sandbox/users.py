@@ -71,10 +71,10 @@ class User:
 AVATAR_SIZES = ("48x48", "24x24", "16x16", "32x32")
 
 
-def with_role(user: User, role: Role, project_key: str) -> User:
-    """Give ``user`` ``role`` on the site (``project-admin``: of ``project_key``)."""
+def with_role(user: User, role: Role, *project_keys: str) -> User:
+    """Give ``user`` ``role`` on the site (``project-admin``: of the ``project_keys``)."""
     user.site_admin = role == "site-admin"
-    user.admin_of = frozenset({project_key}) if role == "project-admin" else frozenset()
+    user.admin_of = frozenset(project_keys) if role == "project-admin" else frozenset()
     return user
 
 
@@ -91,7 +91,8 @@ class Directory:
             email_visible=True,
             api_token=config.api_token.get_secret_value(),
         )
-        with_role(integration, config.integration_role, config.project_key)
+        admin_of = config.integration_admin_of or config.projects
+        with_role(integration, config.integration_role, *admin_of)
         integration.name, integration.key = config.email.split("@")[0], "JIRAUSER10000"
         integration.pat = config.personal_access_token.get_secret_value()
         alice = User(ALICE, "Alice Visible", "alice@example.com", True, "alice-token")

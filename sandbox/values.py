@@ -31,6 +31,7 @@ class Values:
     catalog: Catalog
     users: Directory
     wiki: bool = False  # a Data Center site: rich text is a wiki markup string, kept as given
+    project: str | None = None  # whose components and versions (None: the configured one)
 
     def parse(self, spec: FieldSpec, raw: Any) -> Any:
         """The stored value for ``raw`` given in ``fields`` or as a ``set`` verb."""
@@ -64,7 +65,7 @@ class Values:
         if not isinstance(raw, dict) or not ({"id", label} & raw.keys()):
             raise FieldError(f"Could not find valid 'id' or '{label}' in {spec.name} object.")
         key = "id" if "id" in raw else label
-        found = self.catalog.find(kind, key, str(raw[key]))
+        found = self.catalog.find(kind, key, str(raw[key]), self.project)
         if found is None:
             raise FieldError(_unknown_reference(spec, key, str(raw[key])))
         return found

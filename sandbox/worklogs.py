@@ -55,7 +55,7 @@ async def add_worklog(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     rules.check_tracking(site)
     body = await json_object(request)
-    discards(request, actor, site.config.project_key)
+    discards(request, actor, issue.fields["project"]["key"])
     rules.check_may(site, actor, "WORK_ON_ISSUES")
     seconds = rules.seconds_of(body, required=True) or 0
     started = rules.started_of(body, required=True) or ""
@@ -85,7 +85,7 @@ async def edit_worklog(request: web.Request) -> web.Response:
     rules.check_tracking(site)
     worklog = rules.worklog_of(issue, request.match_info["id"])
     body = await json_object(request)
-    discards(request, actor, site.config.project_key)
+    discards(request, actor, issue.fields["project"]["key"])
     rules.check_may(site, actor, "EDIT", worklog)
     _edit(worklog, body)
     worklog.update_author_id, worklog.updated_ms = actor.account_id, site.stamper.now_ms()
@@ -114,7 +114,7 @@ async def delete_worklog(request: web.Request) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     rules.check_tracking(site)
     worklog = rules.worklog_of(issue, request.match_info["id"])
-    discards(request, actor, site.config.project_key)
+    discards(request, actor, issue.fields["project"]["key"])
     rules.check_may(site, actor, "DELETE", worklog)
     issue.worklogs.remove(worklog)
     _announce(site, "worklog_deleted", issue, worklog)

@@ -58,23 +58,23 @@ async def test_an_everyday_call_answers_as_the_description_says(
     assert _checked(contract, path, 200, answer.body) == []
 
 
-async def test_the_project_lists_name_the_site_project(flat_jira: Jira) -> None:
+async def test_the_project_lists_name_the_site_projects(flat_jira: Jira) -> None:
     jira = flat_jira
     listed = (await jira.get("/rest/api/3/project")).body
-    assert [(p["key"], p["id"]) for p in listed] == [("PROJ1", "10000")]
+    assert [(p["key"], p["id"]) for p in listed] == [("PROJ1", "10000"), ("OTHER", "10001")]
     assert "issueTypes" not in listed[0]
     expanded = (await jira.get("/rest/api/3/project?expand=issueTypes")).body
     assert [t["name"] for t in expanded[0]["issueTypes"]] == ["Task", "Bug", "Story"]
     page = (await jira.get("/rest/api/3/project/search")).body
     assert (page["total"], page["isLast"], [p["key"] for p in page["values"]]) == (
-        1,
+        2,
         True,
-        ["PROJ1"],
+        ["PROJ1", "OTHER"],
     )
-    for miss in ("keys=OTHER", "query=nothing-like-it"):
+    for miss in ("keys=NOPE", "query=nothing-like-it"):
         none = (await jira.get(f"/rest/api/3/project/search?{miss}")).body
         assert (none["total"], none["values"]) == (0, [])
-    assert (await jira.get("/rest/api/3/project/search?startAt=1")).body["values"] == []
+    assert (await jira.get("/rest/api/3/project/search?startAt=2")).body["values"] == []
 
 
 async def test_lookups_follow_the_site(flat_jira: Jira) -> None:
