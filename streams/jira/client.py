@@ -27,9 +27,10 @@ class JiraClient(PartnerCalls, WorklogCalls):
     def __init__(self, transport: JiraTransport) -> None:
         self.transport = transport
         self.request = transport.request
-        # May edits ask JIRA not to email watchers? None: not known yet (try, fall back).
-        self.discards_notifications: bool | None = None
-        self.sets_reporter = False  # Modify Reporter, asked with the admin permissions
+        # Per project key: may edits ask JIRA not to email watchers? Absent: not known yet
+        # (try, fall back). May creates set the reporter (Modify Reporter)? Absent: no.
+        self.quiet: dict[str, bool] = {}
+        self.reporter: dict[str, bool] = {}
 
     async def may_discard_notifications(self, project_key: str) -> bool:
         """Whether this account may send ``notifyUsers=false`` in ``project_key``: JIRA
@@ -42,9 +43,13 @@ class JiraClient(PartnerCalls, WorklogCalls):
         held = answer.get("permissions") if isinstance(answer, dict) else None
         held = held if isinstance(held, dict) else {}
         allowed = any(_have(held.get(key)) for key in ADMIN_PERMISSIONS)
-        self.sets_reporter = _have(held.get(MODIFY_REPORTER))
-        self.discards_notifications = allowed
+        self.reporter[project_key] = _have(held.get(MODIFY_REPORTER))
+        self.quiet[project_key] = allowed
         return allowed
+
+    def sets_reporter(self, project_key: str) -> bool:
+        """Whether creates in ``project_key`` may carry the reporter (asked at start)."""
+        return self.reporter.get(project_key, False)
 
     async def get_issue(
         self,
@@ -89,7 +94,8 @@ class JiraClient(PartnerCalls, WorklogCalls):
         (``may_discard_notifications``); elsewhere the edit is sent without the flag, and a
         403 refusing the flag is retried once without it and remembered."""
         body = {name: value for name, value in (("fields", fields), ("update", update)) if value}
-        if notify or self.discards_notifications is False:
+        project = key.rpartition("-")[0]  # "" for an issue id: not known, tried
+        if notify or self.quiet.get(project) is False:
             params = {"notifyUsers": True} if notify else None
             await self.request("PUT", issue_path(key), params=params, json=body)
             return
@@ -98,8 +104,12 @@ class JiraClient(PartnerCalls, WorklogCalls):
         except Forbidden as error:
             if not any(DISCARD_REFUSED in message for message in error.messages):
                 raise
-            self.discards_notifications = False
-            log.warning("JIRA refused notifyUsers=false: edits will notify watchers: %s", error)
+            self.quiet[project] = False
+            log.warning(
+                "JIRA refused notifyUsers=false: edits in %s will notify watchers: %s",
+                project or "this project",
+                error,
+            )
             await self.request("PUT", issue_path(key), json=body)
 
     async def delete_issue(self, key: str) -> None:

@@ -95,11 +95,10 @@ async def prepare_all(
         sessions.append(session)
         clients[site], urls[site] = _client(settings, site, session)
     try:
-        first = connections[0][0]
-        accounts = await _accounts(clients, first)
-        reporters = frozenset(site for site in SITES if clients[site].sets_reporter)
+        accounts = await _accounts(clients)
         serving = []
         for config, custom_fields in connections:
+            reporters = await _rights(clients, config)
             custom = await _custom_fields(clients, custom_fields)
             done = completed(config, knowledge, accounts, custom)
             done = dataclasses.replace(done, reporter_sites=reporters)
@@ -116,16 +115,26 @@ async def prepare_all(
     return Prepared(head.config, head.applier, knowledge, tuple(sessions), Served(serving))
 
 
-async def _accounts(clients: dict[int, JiraClient], config: SyncConfig) -> dict[int, str]:
-    """The integration accounts (and, on the way, whether the sync's edits can skip
-    notifications: asked in the first connection's projects)."""
+async def _accounts(clients: dict[int, JiraClient]) -> dict[int, str]:
+    """The integration accounts: how the sync's echoes are told apart."""
     accounts: dict[int, str] = {}
     for site in SITES:
         account = await _integration_account(clients[site], site)
         if account is not None:
             accounts[site] = account
-        await ask_notifications(clients[site], site, config.project_keys.get(site))
     return accounts
+
+
+async def _rights(clients: dict[int, JiraClient], config: SyncConfig) -> frozenset[SiteNumber]:
+    """Asked in each of the connection's projects (rights are per project): may the sync's
+    edits skip notifications; the sites where its creates may set the reporter."""
+    reporters: list[SiteNumber] = []
+    for site in SITES:
+        project = config.project_keys.get(site)
+        await ask_notifications(clients[site], site, project)
+        if project is not None and clients[site].sets_reporter(project):
+            reporters.append(site)
+    return frozenset(reporters)
 
 
 def _client(

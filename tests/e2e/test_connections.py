@@ -164,11 +164,6 @@ async def check_pairs(p: Pipeline, made: list[Made]) -> None:
     assert sorted(seen) == sorted(copied)  # every copied issue in exactly one pair
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="streams/sync/prepare.py asks Modify Reporter and notifyUsers rights in the first "
-    "connection's projects only, and the client keeps one answer per site",
-)
 async def test_rights_are_asked_in_each_connections_project(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:

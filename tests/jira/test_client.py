@@ -226,7 +226,7 @@ async def test_without_asking_first_the_403_falls_back_once(contract: OpenApiCon
         await client.edit_issue(key, fields={"summary": "Two"})
         assert site.emulator.issues[key].fields["summary"] == "Two"
         assert puts(site) == [403, 204, 204]  # refused once, then never asked again
-        assert client.discards_notifications is False
+        assert client.quiet == {"PROJ1": False}
 
 
 @pytest.mark.parametrize("role", ["project-admin", "site-admin"])
@@ -254,4 +254,4 @@ async def test_another_403_on_an_edit_is_not_swallowed(contract: OpenApiContract
         client.request = refuse  # type: ignore[assignment]
         with pytest.raises(Forbidden):
             await client.edit_issue(key, fields={"summary": "x"})
-        assert client.discards_notifications is None
+        assert client.quiet == {}
