@@ -134,8 +134,9 @@ def one_field(n: int) -> dict[str, Any]:
     return {"summary": f"calls {n}, edited"}
 
 
-async def measure(kafka: str, count: int, still: float) -> list[Tally]:
-    async with bench_pipeline(kafka, "calls", work_dir("calls")) as p:
+async def measure(kafka: str, count: int, still: float, trust: bool = False) -> list[Tally]:
+    env = {"SYNC_TRUST_AGREED_VALUES": "true"} if trust else {}
+    async with bench_pipeline(kafka, "calls", work_dir("calls"), env=env) as p:
         await creates(p, 2)  # warm-up, not counted: the worker's first calls (myself)
         await p.quiet(still=still)
         pairs: list[Pair] = []
@@ -182,6 +183,9 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--changes", type=int, default=20, help="changes of each kind")
     parser.add_argument("--smoke", action="store_true", help="2 changes of each kind")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
+    parser.add_argument(
+        "--trust", action="store_true", help="with SYNC_TRUST_AGREED_VALUES=true (one write)"
+    )
     return parser.parse_args(argv)
 
 
@@ -190,9 +194,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     count = 2 if args.smoke else args.changes
     began = time.monotonic()
     with LoadSampler() as load, broker(args.kafka) as kafka:
-        tallies = run(measure(kafka, count, 2.0 if args.smoke else 3.0))
+        tallies = run(measure(kafka, count, 2.0 if args.smoke else 3.0, args.trust))
     report = {
         "run": {**run_facts(args.smoke, load, began), "kafka": kafka, "workers": 1},
+        "trust_agreed_values": args.trust,
         "kinds": [asdict(t) for t in tallies],
         "minimum": MINIMUM,
     }
