@@ -22,13 +22,11 @@ reuses on a site, so they are unique across connections as they are within one.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from streams.config_files import load_file
 from streams.settings import ConflictPolicy, DeletionPolicy, Settings
 from streams.sites import SITES
 
@@ -134,22 +132,7 @@ def overlap(connections: tuple[Connection, ...]) -> str | None:
 
 
 def _read(path: Path) -> ConnectionsFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConnectionsError(f"connections file {path}: {error.strerror or error}") from None
-    try:
-        raw: Any = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise ConnectionsError(f"connections file {path}: not readable: {error}") from None
-    try:
-        return ConnectionsFile.model_validate(raw or {})
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise ConnectionsError(f"connections file {path}: {problems}") from None
+    return load_file(path, ConnectionsFile, "connections file", ConnectionsError)
 
 
 def scoped(settings: Settings, name: str | None) -> Settings:

@@ -39,12 +39,12 @@ sides. Custom fields are named by their display name (resolved to each site's ow
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from streams.config_files import load_file
 
 CustomType = Literal["text", "number", "date", "select", "multiselect", "labels"]
 
@@ -120,29 +120,4 @@ class MappingError(ValueError):
 def load_mapping(path: Path | None) -> MappingFile:
     if path is None:
         return MappingFile()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise MappingError(f"mapping file {path}: {error.strerror or error}") from None
-    raw = _parse(path, text)
-    try:
-        return MappingFile.model_validate(raw or {})
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
-            for item in error.errors()
-        )
-        raise MappingError(f"mapping file {path}: {problems}") from None
-
-
-def _parse(path: Path, text: str) -> Any:
-    try:
-        if path.suffix.lower() == ".toml":
-            return tomllib.loads(text)
-        return yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise MappingError(f"mapping file {path}: not valid {_kind(path)}: {error}") from None
-
-
-def _kind(path: Path) -> str:
-    return "TOML" if path.suffix.lower() == ".toml" else "YAML"
+    return load_file(path, MappingFile, "mapping file", MappingError)

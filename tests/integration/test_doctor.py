@@ -188,16 +188,23 @@ async def test_the_jql_filters_are_searched_once_each(sites: Sites, tmp_path: Pa
     )
 
 
+async def doctor_of(sites: Sites, tmp_path: Path, *connections: str) -> Result:
+    """The doctor with a connections file listing ``connections`` (YAML flow mappings)."""
+    path = tmp_path / "connections.yaml"
+    path.write_text("connections:\n" + "".join(f"  - {entry}\n" for entry in connections))
+    return await doctor(sites.env | {"SYNC_CONNECTIONS_FILE": str(path)})
+
+
 async def test_every_connection_is_checked_on_both_sites(sites: Sites, tmp_path: Path) -> None:
     """A connections file: the sign-in once per site, each connection's project, screens
     and filters on each site, named by connection; a missing project fails its own lines."""
     (tmp_path / "alpha.yaml").write_text('filters: {jql: {2: "labels = partner"}}\n')
-    (tmp_path / "connections.yaml").write_text(
-        "connections:\n"
-        "  - {name: alpha, projects: {1: PROJ1, 2: PROJ2}, mapping: alpha.yaml}\n"
-        "  - {name: beta, projects: {1: GONE, 2: GONETOO}}\n"
+    result = await doctor_of(
+        sites,
+        tmp_path,
+        "{name: alpha, projects: {1: PROJ1, 2: PROJ2}, mapping: alpha.yaml}",
+        "{name: beta, projects: {1: GONE, 2: GONETOO}}",
     )
-    result = await doctor(sites.env | {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")})
     assert result.exit_code == 1
     assert line(result, "OK    configuration").endswith("projects: see connections")
     assert line(result, "OK    connections").endswith(
@@ -220,12 +227,12 @@ async def test_every_connection_is_checked_on_both_sites(sites: Sites, tmp_path:
 async def test_a_project_in_two_connections_fails_the_configuration(
     sites: Sites, tmp_path: Path
 ) -> None:
-    (tmp_path / "connections.yaml").write_text(
-        "connections:\n"
-        "  - {name: alpha, projects: {1: PROJ1, 2: PROJ2}}\n"
-        "  - {name: beta, projects: {1: PROJ1, 2: OTHER}}\n"
+    result = await doctor_of(
+        sites,
+        tmp_path,
+        "{name: alpha, projects: {1: PROJ1, 2: PROJ2}}",
+        "{name: beta, projects: {1: PROJ1, 2: OTHER}}",
     )
-    result = await doctor(sites.env | {"SYNC_CONNECTIONS_FILE": str(tmp_path / "connections.yaml")})
     assert result.exit_code == 1
     assert line(result, "FAIL  connections").endswith(
         "project PROJ1 on site 1 is in both alpha and beta"

@@ -94,7 +94,7 @@ def test_a_bad_project_key_is_refused(tmp_path: Path, key: str) -> None:
         ("connections:\n  - {name: acme, projects: {1: A1, 2: B2}, colour: red}\n", "colour"),
         ("connections: []\n", "connections"),
         ("", "connections"),
-        ("connections: [\n", "not readable"),
+        ("connections: [\n", "not valid YAML"),
     ],
 )
 def test_what_else_is_refused_names_the_entry(tmp_path: Path, text: str, words: str) -> None:
