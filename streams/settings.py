@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -27,13 +26,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.deployment import deployment_problems, is_loopback_url
 from streams.kafka_security import KafkaProtocol, KafkaSecurity, SaslMechanism, security_from
+from streams.site_settings import Flavour, SiteSettings, incomplete_sites
+
+__all__ = ["Flavour", "SiteSettings", "incomplete_sites"]
 
 PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]{0,9}$")
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9._\-]{1,100}$")
 AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 TABLE_NAME = re.compile(r"^[A-Za-z0-9_.\-]{3,255}$")
-SITE_CREDENTIALS = ("base_url", "username", "api_token")
 MIN_MARKER_SECRET = 16
 SANDBOX_MARKER_SECRET = "jira-sync sandbox marker secret"  # noqa: S105 - loopback sites only
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -54,31 +55,6 @@ class DeletionPolicy(StrEnum):
     UNLINK = "unlink"
 
 
-class SiteSettings:
-    """One JIRA site as the rest of the code sees it (no env-var names leak past here)."""
-
-    def __init__(
-        self,
-        number: Literal[1, 2],
-        base_url: str | None,
-        username: str | None,
-        api_token: SecretStr | None,
-        project_key: str,
-    ) -> None:
-        self.number = number
-        self.base_url = base_url
-        self.username = username
-        self.api_token = api_token
-        self.project_key = project_key
-
-    @property
-    def configured(self) -> bool:
-        return self.base_url is not None
-
-    def __repr__(self) -> str:
-        return f"SiteSettings(jira_{self.number}, {self.base_url!r}, project={self.project_key})"
-
-
 class Settings(BaseSettings):
     """Every variable is documented in ``.env.example``."""
 
@@ -95,10 +71,15 @@ class Settings(BaseSettings):
     jira_1_username: str | None = None
     jira_1_api_token: SecretStr | None = None
     jira_1_project_key: str = "PROJ1"
+    # cloud or datacenter (None: cloud); a Data Center site may sign in with a PAT instead
+    jira_1_flavour: Flavour | None = None
+    jira_1_personal_access_token: SecretStr | None = None
     jira_2_base_url: AnyHttpUrl | None = None
     jira_2_username: str | None = None
     jira_2_api_token: SecretStr | None = None
     jira_2_project_key: str = "PROJ2"
+    jira_2_flavour: Flavour | None = None
+    jira_2_personal_access_token: SecretStr | None = None
 
     webhook_secret: SecretStr | None = None
     webhook_secret_1: SecretStr | None = None
@@ -243,6 +224,8 @@ class Settings(BaseSettings):
             username=getattr(self, f"jira_{number}_username"),
             api_token=getattr(self, f"jira_{number}_api_token"),
             project_key=getattr(self, f"jira_{number}_project_key"),
+            flavour=getattr(self, f"jira_{number}_flavour") or "cloud",
+            personal_access_token=getattr(self, f"jira_{number}_personal_access_token"),
         )
 
     @property
@@ -290,18 +273,6 @@ class ConfigError(Exception):
         lines += [f"  - {problem}" for problem in self.problems]
         lines.append("see .env.example for every variable and its format")
         return "\n".join(lines)
-
-
-def incomplete_sites(values: Mapping[str, object]) -> list[str]:
-    """A site is configured with all of base URL, username and token, or none of them."""
-    problems = []
-    for number in (1, 2):
-        given = {name: values.get(f"jira_{number}_{name}") for name in SITE_CREDENTIALS}
-        missing = [name for name, value in given.items() if value in (None, "")]
-        if missing and len(missing) < len(SITE_CREDENTIALS):
-            names = ", ".join(f"JIRA_{number}_{name.upper()}" for name in missing)
-            problems.append(f"site {number} is partly configured; also set {names}")
-    return problems
 
 
 def load_settings(env_file: Path | None = Path(".env"), both_sites: bool = True) -> Settings:

@@ -21,9 +21,10 @@ SANDBOX_TOKEN = "sandbox-token"  # noqa: S105 - the emulator's documented defaul
 
 def site_auth(settings: Settings, number: Literal[1, 2]) -> SiteAuth:
     site = settings.site(number)
-    if site.base_url is None or site.username is None or site.api_token is None:
+    if site.base_url is None or site.username is None:
         return SiteAuth(SANDBOX_URLS[number], SANDBOX_EMAIL, SecretStr(SANDBOX_TOKEN))
-    return SiteAuth(site.base_url, site.username, site.api_token)
+    token = site.api_token or site.personal_access_token or SecretStr("")
+    return SiteAuth(site.base_url, site.username, token, site.flavour, site.personal_access_token)
 
 
 @asynccontextmanager

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import aiohttp
 from pydantic import SecretStr
@@ -68,12 +68,19 @@ class RetryPolicy:
 
 @dataclass
 class SiteAuth:
+    """How to reach and sign in to a site: Cloud's email and API token (Basic); a Data
+    Center site's username and password (Basic) or personal access token (``bearer``)."""
+
     base_url: str
     email: str
     api_token: SecretStr
+    flavour: Literal["cloud", "datacenter"] = "cloud"
+    bearer: SecretStr | None = None
 
     def header(self) -> str:
-        """``Authorization`` value: basic auth with the account email and API token."""
+        """``Authorization`` value: the PAT as Bearer, else Basic with account and token."""
+        if self.bearer is not None:
+            return "Bearer " + self.bearer.get_secret_value()
         pair = f"{self.email}:{self.api_token.get_secret_value()}".encode()
         return "Basic " + base64.b64encode(pair).decode()
 
