@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
 from jira_sync.doctor import rules
+from jira_sync.doctor.flavour import flavour
 from jira_sync.doctor.report import Check, Finding, ok
 from jira_sync.doctor.rules import SiteView
 from jira_sync.run.worker_cmd import sync_config
@@ -122,7 +123,9 @@ def site_checks(
     if credentials:  # the site's, once: not a connection's
         site_wide = dataclasses.replace(view, connection="")
         signed_in = run("credentials", lambda c: _credentials(site_wide, c), True, site_wide)
-        checks.insert(0, signed_in)
+        configured = settings.site(number).flavour
+        kind = run("flavour", lambda c: flavour(site_wide, configured, c), False, site_wide)
+        checks[0:0] = [signed_in, kind]
     return checks
 
 

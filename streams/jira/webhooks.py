@@ -50,6 +50,11 @@ class WebhookUser(_Open):
     email_address: str | None = Field(default=None, alias="emailAddress")
     name: str | None = None
 
+    @property
+    def id(self) -> str | None:
+        """Who it is to the sync: the accountId, or a Data Center user's username."""
+        return self.account_id or self.name
+
 
 class ChangelogItem(_Open):
     field: str

@@ -337,7 +337,8 @@ def _option(value: Any) -> str | None:
 
 
 def _account(value: Any) -> str | None:
+    """A user's id: Cloud's accountId, or a Data Center user's username (no accountId)."""
     if isinstance(value, dict):
-        account = value.get("accountId")
+        account = value.get("accountId") or value.get("name")
         return str(account) if account else None
     return None

@@ -123,7 +123,7 @@ def change_from_envelope(
         values=canonical(envelope.site, issue.fields, maps),
         updated=parse_jira_time(issue.fields.get("updated")),
         webhook_id=envelope.webhook_id,
-        actor=webhook.user.account_id if webhook.user else None,
+        actor=webhook.user.id if webhook.user else None,
         attachments=files_changed(webhook, kind),
         jql_match=_matched(envelope),
         changelog=changelog_values(envelope.site, webhook.changelog, maps),
@@ -162,8 +162,8 @@ def _comment_change(
         issue_id=issue_id,
         issue_key=key or issue_id,
         comment_id=comment.id,
-        author=comment.author.account_id if comment.author else None,
-        actor=webhook.user.account_id if webhook.user else None,
+        author=comment.author.id if comment.author else None,
+        actor=webhook.user.id if webhook.user else None,
         restricted=comment.internal,
         webhook_id=envelope.webhook_id,
     )
@@ -184,8 +184,8 @@ def _worklog_change(
         issue_id=issue_id,
         issue_key=issue_id,
         worklog_id=worklog.id,
-        author=worklog.author.account_id if worklog.author else None,
-        actor=worklog.update_author.account_id if worklog.update_author else None,
+        author=worklog.author.id if worklog.author else None,
+        actor=worklog.update_author.id if worklog.update_author else None,
         webhook_id=envelope.webhook_id,
     )
 

@@ -101,7 +101,9 @@ async def prepare_all(
             reporters = await _rights(clients, config)
             custom = await _custom_fields(clients, custom_fields)
             done = completed(config, knowledge, accounts, custom)
-            done = dataclasses.replace(done, reporter_sites=reporters)
+            done = dataclasses.replace(
+                done, reporter_sites=reporters, datacenter_sites=_datacenter(settings)
+            )
             await validate(clients, done.project_keys, done.filters.jql)  # JqlFilterError
             catalogs = SiteCatalogs(clients, done.project_keys, done.maps, done.create_missing)
             applier = Applier(clients, done, urls, graphs=knowledge.graphs, catalogs=catalogs)
@@ -113,6 +115,10 @@ async def prepare_all(
         raise
     head = serving[0]
     return Prepared(head.config, head.applier, knowledge, tuple(sessions), Served(serving))
+
+
+def _datacenter(settings: Settings) -> frozenset[int]:
+    return frozenset(n for n in SITES if settings.site(n).flavour == "datacenter")
 
 
 async def _accounts(clients: dict[int, JiraClient]) -> dict[int, str]:

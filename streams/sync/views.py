@@ -21,6 +21,9 @@ its side only when it provably holds everything the pair knows of that side and 
   wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
   the side's value); changed markup is never copied, the side is read.
 
+A Data Center site's webhook is never its side's view (its users are usernames, its text
+wiki markup as stored, not the REST client's documents): that side is read.
+
 Otherwise both sides are read, as before. The other side is read fresh too, unless
 ``SYNC_TRUST_AGREED_VALUES`` is on (``SyncConfig.trust_agreed``), the view changes only
 fields whose overwrite the write's echo would show (``streams.sync.overwrites``: summary,
@@ -48,6 +51,8 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
     """The changed side as ``change`` shows it, or None when that side must be read."""
     if change.kind != "updated" or not _quiet(pair) or not _human(change, config):
         return None
+    if change.site in config.datacenter_sites:  # its webhook's users and text are not REST's
+        return None
     if config.policy is ConflictPolicy.LATEST or not _newer(change, pair):
         return None
     if SECURITY not in change.values:  # a trimmed webhook: the level may have changed
@@ -74,6 +79,8 @@ def believed_target(view: Observation, pair: PairState, config: SyncConfig) -> O
     target = other(view.site)
     ref = pair.side(target)
     if not config.trust_agreed or ref is None or pair.believed.get(str(target)):
+        return None
+    if target in config.datacenter_sites:
         return None
     base = pair.base_of(view.site)
     changed = {
