@@ -55,7 +55,7 @@ def test_a_data_center_site_needs_a_password_or_a_token(monkeypatch: pytest.Monk
 def test_a_cloud_host_is_never_datacenter(monkeypatch: pytest.MonkeyPatch) -> None:
     cloud = {"JIRA_2_BASE_URL": "https://vendor.atlassian.net", "JIRA_2_API_TOKEN": "t"}
     _env(monkeypatch, **(DC | cloud))
-    with pytest.raises(ConfigError, match="JIRA_2_FLAVOUR: vendor.atlassian.net is JIRA Cloud"):
+    with pytest.raises(ConfigError, match=r"JIRA_2_FLAVOUR: vendor\.atlassian\.net is JIRA Cloud"):
         load_settings(None)
 
 
