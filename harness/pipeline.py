@@ -234,11 +234,7 @@ async def pipeline(
             **(env or {}),
         }
         for number, site in sites.items():
-            worker_env |= {
-                f"JIRA_{number}_BASE_URL": site.base_url,
-                f"JIRA_{number}_USERNAME": SYNC_ACCOUNT,
-                f"JIRA_{number}_API_TOKEN": "sandbox-token",
-            }
+            worker_env |= _site_env(number, site)
         p = Pipeline(sites, session, kafka, prefix, tmp, partitions, worker_env)
         stack.callback(_stop_all, p)
         for _ in range(workers):
@@ -246,6 +242,23 @@ async def pipeline(
         yield p
         for running in sites.values():
             assert running.emulator.contract_violations == []
+
+
+def _site_env(number: int, site: RunningSite) -> dict[str, str]:
+    """How the worker signs in: Cloud's email and API token; on a Data Center site the
+    integration account's username and its personal access token."""
+    if site.emulator.datacenter:
+        return {
+            f"JIRA_{number}_BASE_URL": site.base_url,
+            f"JIRA_{number}_FLAVOUR": "datacenter",
+            f"JIRA_{number}_USERNAME": SYNC_ACCOUNT.partition("@")[0],
+            f"JIRA_{number}_PERSONAL_ACCESS_TOKEN": "sandbox-pat",
+        }
+    return {
+        f"JIRA_{number}_BASE_URL": site.base_url,
+        f"JIRA_{number}_USERNAME": SYNC_ACCOUNT,
+        f"JIRA_{number}_API_TOKEN": "sandbox-token",
+    }
 
 
 def _stop_all(p: Pipeline) -> None:

@@ -25,12 +25,18 @@ class OnTheSites:
     sites: dict[int, RunningSite]
     session: aiohttp.ClientSession
 
+    def api(self, site: int) -> str:
+        """The site's REST API: v3 on Cloud, v2 on Data Center."""
+        return "/rest/api/2" if self.sites[site].emulator.datacenter else "/rest/api/3"
+
     async def call(
         self, site: int, method: str, path: str, body: object = None, user: str | None = None
     ) -> Any:
-        """One REST call as a human; a 429 is waited out (``Retry-After``) and retried."""
+        """One REST call as a human (Cloud: email and token; Data Center: username and
+        password); a 429 is waited out (``Retry-After``) and retried."""
         who = user or HUMANS[site]
-        token = base64.b64encode(f"{who}@example.com:{who}-token".encode()).decode()
+        login = who if self.sites[site].emulator.datacenter else f"{who}@example.com"
+        token = base64.b64encode(f"{login}:{who}-token".encode()).decode()
         url = self.sites[site].base_url + path
         headers = {"Authorization": f"Basic {token}"}
         for _ in range(10):
@@ -51,7 +57,7 @@ class OnTheSites:
                 **fields,
             }
         }
-        created = await self.call(site, "POST", "/rest/api/3/issue", body)
+        created = await self.call(site, "POST", f"{self.api(site)}/issue", body)
         return str(created["key"])
 
     def create_inside(self, site: int, summary: str) -> str:
@@ -70,14 +76,14 @@ class OnTheSites:
         return emulator.site.create(user, body).key
 
     async def edit(self, site: int, key: str, **fields: Any) -> None:
-        await self.call(site, "PUT", f"/rest/api/3/issue/{key}", {"fields": fields})
+        await self.call(site, "PUT", f"{self.api(site)}/issue/{key}", {"fields": fields})
 
     async def transition(
         self, site: int, key: str, status: str, fields: dict[str, Any] | None = None
     ) -> None:
         """As a person: through the screen, with ``fields`` or else the first allowed value
         of each required field."""
-        path = f"/rest/api/3/issue/{key}/transitions"
+        path = f"{self.api(site)}/issue/{key}/transitions"
         answer = await self.call(site, "GET", f"{path}?expand=transitions.fields")
         [wanted] = [t for t in answer["transitions"] if t["to"]["name"] == status]
         body = {"transition": {"id": wanted["id"]}, "fields": fields or _picked(wanted)}

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from streams.settings import Settings
 
 MIN_SECRET_LENGTH = 16
-JIRA_TOKENS = frozenset({"jira_1_api_token", "jira_2_api_token"})  # issued by Atlassian
+JIRA_TOKENS = frozenset(  # issued by Atlassian or by the Data Center site
+    f"jira_{n}_{kind}" for n in (1, 2) for kind in ("api_token", "personal_access_token")
+)
 SITES: tuple[Literal[1, 2], ...] = (1, 2)
 
 
