@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from streams.jira.errors import BadRequest, JiraError, PermanentJiraError, RetryableJiraError
 from streams.jira.models import CreatedIssue
 from streams.state import PendingCreate
-from streams.sync import at_create, differences, hierarchy, markers, parents, rich_text
+from streams.sync import at_create, differences, hierarchy, markers, parents, rich_text, wiki_kept
 from streams.sync.at_create import PARENT
 from streams.sync.catalog import SUBTASKS
 from streams.sync.facts import (
@@ -98,7 +98,7 @@ async def create(
     values, held = action.values, rendered.held
     run.add(CounterpartCreated(action.site, created.id, created.key, values, held))
     run.add(_parents_seen(action, under, run))
-    run.add(*reported(synced, rendered))
+    run.add(*reported(synced, rendered), *wiki_kept.kept(action.site, synced, applier.config))
     if type_problem is None:
         run.add(Cleared("value-missing", "issuetype"))
     else:

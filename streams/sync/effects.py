@@ -39,6 +39,7 @@ from streams.sync import (
     markers,
     parents,
     screens,
+    wiki_kept,
     worklog_copies,
 )
 from streams.sync.attachment_actions import AttachmentAction
@@ -238,6 +239,7 @@ class Effects:
             held, before = rendered.held, action.before
             run.add(FieldsWritten(action.site, action.values, held, before, not action.restore))
             run.add(Cleared(REFUSED_WARNING), *reported(action.values, rendered))
+            run.add(*wiki_kept.kept(action.site, action.values, self.config))
         elif isinstance(action, TransitionTo):
             await self.transition(run, action)
         elif isinstance(action, Mark):

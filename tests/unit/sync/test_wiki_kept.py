@@ -1,0 +1,28 @@
+"""What a Data Center site cannot keep of a document written to it warns on the pair."""
+
+from __future__ import annotations
+
+from streams.sync.facts import Cleared, Warned
+from streams.sync.messages import SyncConfig
+from streams.sync.wiki_kept import CODE, kept
+
+PLAIN = {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+    {"type": "text", "text": "plain", "marks": [{"type": "strong"}]}]}]}  # fmt: skip
+PANEL = {"type": "doc", "version": 1, "content": [{"type": "panel", "attrs": {
+    "panelType": "warning"}, "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": "careful"}]}]}]}  # fmt: skip
+CONFIG = SyncConfig(project_keys={1: "A", 2: "B"}, datacenter_sites=frozenset({2}))
+
+
+def test_a_panel_written_to_data_center_warns_and_a_plain_document_clears() -> None:
+    [warning] = kept(2, {"description": PANEL, "summary": "s"}, CONFIG)
+    assert isinstance(warning, Warned)
+    assert (warning.code, warning.field) == (CODE, "description")
+    assert "panel type" in warning.message
+    assert kept(2, {"description": PLAIN}, CONFIG) == [Cleared(CODE, "description")]
+    assert kept(2, {"description": None}, CONFIG) == [Cleared(CODE, "description")]
+
+
+def test_cloud_keeps_every_document_and_other_fields_say_nothing() -> None:
+    assert kept(1, {"description": PANEL}, CONFIG) == []
+    assert kept(2, {"summary": "only"}, CONFIG) == []
