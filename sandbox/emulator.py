@@ -22,6 +22,8 @@ from sandbox import (
     attachments,
     comments,
     dc_comments,
+    dc_lookups,
+    dc_meta,
     dc_routes,
     dc_search,
     dc_users,
@@ -76,10 +78,13 @@ DC_ROUTE_TABLES = (
     dc_routes.ROUTES,
     dc_comments.ROUTES,
     dc_search.ROUTES,
+    dc_lookups.ROUTES,
+    dc_meta.ROUTES,
     dc_routes.v2_copies(
         transitions.ROUTES,
         issue_extras.ROUTES,
         COMMENT_PROPERTY_ROUTES,
+        PERMISSION_ROUTES,
         skip=frozenset({"/changelog"}),  # Data Center has no issue changelog resource
     ),
     CONTROL_ROUTES,
