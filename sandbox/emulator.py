@@ -27,6 +27,7 @@ from sandbox import (
     dc_routes,
     dc_search,
     dc_users,
+    dc_worklogs,
     issue_extras,
     issue_links,
     issue_routes,
@@ -80,6 +81,7 @@ DC_ROUTE_TABLES = (
     dc_search.ROUTES,
     dc_lookups.ROUTES,
     dc_meta.ROUTES,
+    dc_worklogs.ROUTES,
     dc_routes.v2_copies(
         transitions.ROUTES,
         issue_extras.ROUTES,

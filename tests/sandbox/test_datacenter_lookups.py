@@ -1,20 +1,22 @@
 """A Data Center site's lookups over HTTP, in Data Center's shapes: fields, priorities,
 projects, components, versions, issue types, statuses, resolutions, issue links,
-``mypermissions``, the paged ``createmeta``, ``editmeta``, ``user/search``, and a search
-that takes no ``properties``."""
+``mypermissions``, the paged ``createmeta``, ``editmeta``, ``user/search``, a search that
+takes no ``properties``, and worklogs in wiki markup."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
 import pytest
 
 from sandbox import Faults
-from tests.sandbox.conftest import Jira, StartSite, basic
+from tests.sandbox.conftest import Jira, Receiver, StartSite, basic, doc
 
 API2 = "/rest/api/2"
 NO_LAG = Faults(search_lag=0.0, webhook_duplicate_rate=0.0)
+STARTED = "2026-12-01T09:00:00.000+0000"
 TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
 
 
@@ -252,3 +254,39 @@ async def test_cloud_only_paths_are_not_served(dc: Jira) -> None:
         assert (await dc.get("/rest/api/3" + path)).status == 404, path
     assert (await dc.get(f"{API2}/project/search")).status == 404  # Cloud's paged list
     assert (await dc.get(f"{API2}/user/search/query?query=x")).status == 404
+
+
+async def test_worklogs_in_wiki_markup_by_data_center_users(
+    start_site: StartSite, session: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    running = await start_site(flavour="datacenter", webhook_url=receiver.url, faults=NO_LAG)
+    jira = Jira(session, running.base_url)
+    jira.authorization = basic("sandbox", "sandbox-token")
+    key = await _create(jira)
+    path = f"{API2}/issue/{key}/worklog"
+    logged = {"comment": "Fixed *it*", "started": STARTED, "timeSpent": "1h 30m"}
+    made = await jira.post(path, logged)
+    assert made.status == 201, made.body
+    assert (made.body["comment"], made.body["timeSpentSeconds"]) == ("Fixed *it*", 5400)
+    assert (made.body["author"]["name"], made.body["author"]["key"]) == ("sandbox", "JIRAUSER10000")
+    assert made.body["self"].endswith(
+        f"{API2}/issue/{made.body['issueId']}/worklog/{made.body['id']}"
+    )
+    _no_cloud_links(made.body)
+    one = f"{path}/{made.body['id']}"
+    assert (await jira.post(path, logged | {"comment": doc("ADF")})).status == 400
+    listed = (await jira.get(path)).body
+    assert (listed["total"], listed["worklogs"][0]["comment"]) == (1, "Fixed *it*")
+    assert (await jira.put(one, {})).status == 400  # nothing to change
+    edited = await jira.put(one, {"comment": "h2. Done"})
+    assert (edited.status, edited.body["comment"]) == (200, "h2. Done")
+    assert (await jira.get(one)).body["updateAuthor"]["name"] == "sandbox"
+    assert (await jira.delete(one)).status == 204
+    assert (await jira.get(one)).status == 404
+    assert await running.emulator.wait_for_webhooks()
+    events = [json.loads(item.body) for item in receiver.received]
+    worklog_events = {e["webhookEvent"]: e for e in events if "worklog" in e}
+    assert worklog_events.keys() == {"worklog_created", "worklog_updated", "worklog_deleted"}
+    created = worklog_events["worklog_created"]["worklog"]
+    assert (created["comment"], created["author"]["name"]) == ("Fixed *it*", "sandbox")
+    _no_cloud_links(list(worklog_events.values()))
