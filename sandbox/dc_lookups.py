@@ -14,13 +14,13 @@ jira.js's Data Center client declares them (MrRefactoring/jira.js ``src/server/m
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from sandbox import dc_users, issue_links, lookup_routes, meta_routes
-from sandbox.dc_routes import API2, API3
+from sandbox import dc_users, issue_links, lookup_routes, meta_routes, transitions
+from sandbox.dc_routes import API2, v2_copies, v2_links
 from sandbox.errors import bad_request
 from sandbox.http import csv, int_param, json_object, site_of
 from sandbox.site import Site
@@ -28,7 +28,6 @@ from sandbox.users import User
 
 ROUTES = web.RouteTableDef()
 PROJECT = API2 + "/project/{projectIdOrKey}"
-CLOUD_ONLY = frozenset({"hierarchyLevel", "simplified", "style", "isPrivate", "isDefault"})
 PROJECT_EXPAND = "description,lead,url,projectKeys"
 NO_USERNAME = "The username query parameter was not provided"
 USERS_WINDOW = 100  # startAt + maxResults reach the first 100 matches only
@@ -36,18 +35,7 @@ USERS_WINDOW = 100  # startAt + maxResults reach the first 100 matches only
 
 def dc_shape(site: Site, value: Any) -> Any:
     """``value`` as Data Center answers it: its users, links and keys (see the module)."""
-    return _v2(site.catalog.base, dc_users.translate(value, site.users, site.catalog.base))
-
-
-def _v2(base: str, value: Any) -> Any:
-    if isinstance(value, list):
-        return [_v2(base, item) for item in value]
-    if isinstance(value, dict):
-        return {k: _v2(base, v) for k, v in value.items() if k not in CLOUD_ONLY}
-    cloud = base + API3 + "/"
-    if isinstance(value, str) and value.startswith(cloud):
-        return base + API2 + "/" + value.removeprefix(cloud)
-    return value
+    return v2_links(site.catalog.base, dc_users.translate(value, site.users, site.catalog.base))
 
 
 def dc_answer(handler: Handler) -> Handler:
@@ -71,7 +59,6 @@ SHARED: tuple[tuple[str, str, Handler], ...] = (
     ("POST", "/version", meta_routes.create_version),
     ("GET", "/issuetype", lookup_routes.issue_types),
     ("GET", "/status", lookup_routes.statuses),
-    ("GET", "/resolution", lookup_routes.resolutions),
     ("GET", "/issueLinkType", issue_links.get_link_types),
     ("POST", "/issueLink", issue_links.create_link),
     ("GET", "/issueLink/{linkId}", issue_links.get_link),
@@ -79,6 +66,8 @@ SHARED: tuple[tuple[str, str, Handler], ...] = (
 )
 for _method, _path, _handler in SHARED:
     ROUTES.route(_method, API2 + _path)(dc_answer(_handler))
+for _route in v2_copies(transitions.ROUTES):  # transitions and the resolutions
+    ROUTES.route(_route.method, _route.path)(dc_answer(cast(Handler, _route.handler)))
 
 
 @ROUTES.get(API2 + "/field")

@@ -83,7 +83,6 @@ DC_ROUTE_TABLES = (
     dc_meta.ROUTES,
     dc_worklogs.ROUTES,
     dc_routes.v2_copies(
-        transitions.ROUTES,
         issue_extras.ROUTES,
         COMMENT_PROPERTY_ROUTES,
         PERMISSION_ROUTES,

@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sandbox import Faults
+from sandbox import Faults, SiteConfig
+from sandbox.emulator import Emulator
 from tests.sandbox.conftest import Jira, Receiver, StartSite, basic, doc
 
 API2 = "/rest/api/2"
@@ -23,7 +24,7 @@ TEXTAREA = "com.atlassian.jira.plugin.system.customfieldtypes:textarea"
 @pytest.fixture
 async def dc(start_site: StartSite, session: aiohttp.ClientSession) -> Jira:
     running = await start_site(
-        flavour="datacenter", faults=NO_LAG, textarea_field_id="customfield_10050"
+        flavour="datacenter", faults=NO_LAG, textarea_field_id="customfield_10060"
     )
     jira = Jira(session, running.base_url)
     jira.authorization = basic("sandbox", "sandbox-token")
@@ -144,6 +145,8 @@ async def test_issue_links_under_v2(dc: Jira) -> None:
     assert (made.status, made.body) == (201, None)
     fields = (await dc.get(f"{API2}/issue/{first}?fields=issuelinks")).body["fields"]
     link_id = fields["issuelinks"][0]["id"]
+    _no_cloud_links(fields)
+    _no_cloud_links((await dc.get(f"{API2}/issue/{second}?expand=changelog")).body)
     got = await dc.get(f"{API2}/issueLink/{link_id}")
     assert (got.status, got.body["outwardIssue"]["key"]) == (200, second)
     _no_cloud_links(got.body)
@@ -290,3 +293,18 @@ async def test_worklogs_in_wiki_markup_by_data_center_users(
     created = worklog_events["worklog_created"]["worklog"]
     assert (created["comment"], created["author"]["name"]) == ("Fixed *it*", "sandbox")
     _no_cloud_links(list(worklog_events.values()))
+
+
+async def test_transitions_link_to_v2(dc: Jira) -> None:
+    key = await _create(dc)
+    transitions = await dc.get(f"{API2}/issue/{key}/transitions?expand=transitions.fields")
+    assert transitions.status == 200
+    assert transitions.body["transitions"]
+    _no_cloud_links(transitions.body)
+
+
+def test_each_data_center_route_is_served_once() -> None:
+    app = Emulator(SiteConfig(flavour="datacenter")).app()
+    routes = [(r.method, r.resource.canonical) for r in app.router.routes() if r.resource]
+    assert len(routes) == len(set(routes))
+    assert not [path for _, path in routes if path.startswith("/rest/api/3")]
