@@ -1,6 +1,7 @@
 """A Data Center site's lookups under ``/rest/api/2``: fields, priorities, projects with
 their statuses, components and versions, issue types, statuses, resolutions, issue links,
-``mypermissions`` and ``user/search``, in Data Center's shapes.
+transitions and ``user/search``, in Data Center's shapes (``mypermissions`` has no users or
+links: Cloud's handler as it is, ``emulator.DC_ROUTE_TABLES``).
 
 Where the body is Cloud's, Cloud's handler answers and ``dc_answer`` gives it as Data
 Center does (``dc_shape``): users by name and key (``sandbox.dc_users``), links to
