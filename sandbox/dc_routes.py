@@ -24,6 +24,7 @@ from sandbox.site import Site
 ROUTES = web.RouteTableDef()
 API2, API3 = "/rest/api/2", "/rest/api/3"
 ISSUE = API2 + "/issue/{issueIdOrKey}"
+CLOUD_ONLY = frozenset({"hierarchyLevel", "simplified", "style", "isPrivate", "isDefault"})
 VERSION = (9, 12, 0)  # the Long Term Support release whose REST docs the behaviours cite
 ROUTES.delete(ISSUE)(issue_routes.delete_issue)  # the same request and answer as Cloud's
 
@@ -88,6 +89,7 @@ async def get_issue(request: web.Request) -> web.Response:
     if "changelog" in (csv(request.query.get("expand")) or []):
         changelog = render.expanded_changelog(issue, site.users, site.catalog.base)
         body["changelog"] = dc_users.translate(changelog, site.users, site.catalog.base)
+        body["changelog"] = v2_links(site.catalog.base, body["changelog"])
     return web.json_response(body)
 
 
@@ -110,8 +112,23 @@ def issue_json(
     base = site.catalog.base
     body = render.issue(item, base, fields, properties)
     body["self"] = f"{base}{API2}/issue/{item.id}"
-    body["fields"] = dc_users.translate(body["fields"], site.users, base)
+    body["fields"] = v2_links(base, dc_users.translate(body["fields"], site.users, base))
     return body
+
+
+def v2_links(base: str, value: Any) -> Any:
+    """``value`` with links to ``/rest/api/3`` as ``/rest/api/2`` and without the keys only
+    Cloud has (Data Center's beans, jira.js ``src/server/models``: ``IssueTypeJson`` has
+    no ``hierarchyLevel``, ``PriorityJson`` no ``isDefault``, ``Project`` no ``style``,
+    ``isPrivate`` or ``simplified``)."""
+    if isinstance(value, list):
+        return [v2_links(base, item) for item in value]
+    if isinstance(value, dict):
+        return {k: v2_links(base, v) for k, v in value.items() if k not in CLOUD_ONLY}
+    cloud = base + API3 + "/"
+    if isinstance(value, str) and value.startswith(cloud):
+        return base + API2 + "/" + value.removeprefix(cloud)
+    return value
 
 
 def account_refs(site: Site, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,14 @@
 the answer says the size used. Users in JQL are usernames or keys (``assignee = alice``).
 Absent ``fields`` means every navigable field (Data Center's default ``*navigable``).
 JQL, visibility and index lag: as Cloud's (``sandbox.search``).
+
+No issue ``properties``: Data Center's search takes ``jql``, ``startAt``, ``maxResults``,
+``fields``, ``expand`` and ``validateQuery`` only (the POST body of jira.js's Data Center
+``searchUsingSearchRequest``; returning issue properties from search is an open
+suggestion, https://jira.atlassian.com/browse/JRASERVER-62898). Any other key of a POST
+body (``properties``, Cloud's ``fieldsByKeys``) is refused as Jackson refuses it,
+``Unrecognized field ... not marked as ignorable`` (floralvikings/jira-connector#219); an
+unknown GET parameter is ignored.
 """
 
 from __future__ import annotations
@@ -22,11 +30,17 @@ from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
 PAGE_DEFAULT, PAGE_MAX = 50, 1000
+KNOWN = frozenset({"jql", "startAt", "maxResults", "fields", "expand", "validateQuery"})
+BEAN = "com.atlassian.jira.rest.v2.search.SearchRequestBean"
 
 
 @ROUTES.post(API2 + "/search")
 async def search_post(request: web.Request) -> web.Response:
     body = await json_object(request)
+    unknown = sorted(set(body) - KNOWN)
+    if unknown:
+        message = f'Unrecognized field "{unknown[0]}" (Class {BEAN}), not marked as ignorable'
+        raise bad_request(message)
     return web.json_response(search(site_of(request), actor_of(request).account_id, body))
 
 

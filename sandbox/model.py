@@ -81,14 +81,15 @@ class Comment:
 @dataclass
 class Worklog:
     """Time logged on an issue (``/rest/api/3/issue/{k}/worklog``): its author is always
-    the account that logged it (REST cannot set it), ``comment`` an ADF document or None."""
+    the account that logged it (REST cannot set it), ``comment`` an ADF document (Cloud),
+    wiki markup (a Data Center site, ``sandbox.dc_worklogs``) or None."""
 
     id: str
     issue_id: str
     author_id: str
     started: str  # as JIRA answers it: 2021-01-17T12:34:00.000+0000
     seconds: int
-    comment: dict[str, Any] | None
+    comment: dict[str, Any] | str | None
     created_ms: int
     updated_ms: int
     update_author_id: str

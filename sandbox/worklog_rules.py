@@ -135,7 +135,8 @@ def rest(worklog: Worklog, users: Directory, base: str, *, properties: bool) -> 
 def webhook(event: str, worklog: Worklog, users: Directory, base: str, at_ms: int) -> Any:
     """A ``worklog_*`` webhook: the worklog (v2: wiki text), its ``issueId``, no issue."""
     shown = _shown(worklog, users, base, api=2)
-    shown["comment"] = adf.to_wiki(worklog.comment) if worklog.comment else ""
+    comment = worklog.comment or ""
+    shown["comment"] = comment if isinstance(comment, str) else adf.to_wiki(comment)
     return {"timestamp": at_ms, "webhookEvent": event, "worklog": shown}
 
 
