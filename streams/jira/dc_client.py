@@ -107,8 +107,12 @@ class DataCenterClient(JiraClient):
         with the asked ``properties`` read from the issue."""
         start, path = 0, f"{API}/search"
         while True:
-            body = {"jql": jql, "startAt": start, "maxResults": page_size,
-                    "fields": fields or ["id"]}  # fmt: skip
+            body = {
+                "jql": jql,
+                "startAt": start,
+                "maxResults": page_size,
+                "fields": fields or ["id"],
+            }
             page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
             found = items(page, "POST", path, "issues")
             for item in found:
@@ -128,9 +132,8 @@ class DataCenterClient(JiraClient):
         return issue.model_copy(update={"properties": held})
 
     async def any_match(self, jql: str, reconcile: list[str] | None = None) -> bool:
-        """Whether ``jql`` matches any issue: one search, one result. Data Center has no
-        ``reconcileIssues`` (its index is written as the issue is): ``reconcile`` is
-        ignored."""
+        """Whether ``jql`` matches any issue: one search, one result. ``reconcile`` is
+        ignored: ``reconcileIssues`` is an option of Cloud's ``/search/jql`` only."""
         body: dict[str, Any] = {"jql": jql, "startAt": 0, "maxResults": 1, "fields": ["id"]}
         path = f"{API}/search"
         page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
@@ -145,8 +148,12 @@ class DataCenterClient(JiraClient):
         changelog = obj(answer.get("changelog") or {}, "GET", path)
         histories = items(changelog, "GET", path, "histories")
         if count(changelog.get("total"), "GET", path) > len(histories):
-            log.warning("%s: the changelog holds %s histories, %d read", key,
-                        changelog.get("total"), len(histories))  # fmt: skip
+            log.warning(
+                "%s: the changelog holds %s histories, %d read",
+                key,
+                changelog.get("total"),
+                len(histories),
+            )
         entries = [valid(ChangelogEntry, item, "GET", path) for item in histories]
         for entry in sorted(entries, key=_chronological):
             yield entry

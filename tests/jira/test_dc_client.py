@@ -184,7 +184,9 @@ async def test_properties_remote_links_and_direct_requests() -> None:
         assert info["deploymentType"] == "DataCenter"
         me = await client.myself()
         assert (me.account_id, me.display_name) == ("sandbox", "Sync Integration")
-        found = await client.request("GET", "/rest/api/3/user/search", params={"accountId": "alice"})
+        found = await client.request(
+            "GET", "/rest/api/3/user/search", params={"accountId": "alice"}
+        )
         assert [(u["accountId"], u["key"]) for u in found] == [("alice", "JIRAUSER10001")]
         nobody = {"accountId": "712020:not-a-username"}
         assert await client.request("GET", "/rest/api/3/user/search", params=nobody) == []
