@@ -53,12 +53,16 @@ def is_user(value: Node) -> bool:
 
 
 def with_account_ids(value: Any) -> Any:
-    """``value`` with every user object's ``accountId`` set to its username."""
+    """``value`` with every user object's ``accountId`` set to its username (entity
+    properties, an issue's, a comment's or a worklog's, are left as they are)."""
     if isinstance(value, list):
         return [with_account_ids(item) for item in value]
     if not isinstance(value, dict):
         return value
-    walked = {name: with_account_ids(item) for name, item in value.items()}
+    walked = {
+        name: item if name == "properties" else with_account_ids(item)
+        for name, item in value.items()
+    }
     if is_user(value) and value.get("name"):
         walked["accountId"] = str(value["name"])
     return walked

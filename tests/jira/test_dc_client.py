@@ -103,6 +103,7 @@ async def test_edit_assignee_by_account_id_is_the_username() -> None:
     async with dc_site() as (site, client):
         key = (await client.create_issue(task("Assign me"))).key
         await client.edit_issue(key, fields={"assignee": {"accountId": "alice"}})
+        assert client.quiet["PROJ1"] is False  # notifyUsers=false refused a plain user, retried
         alice = by_name(site.emulator.users, "alice")
         assert alice is not None
         assert site.emulator.issues[key].fields["assignee"]["accountId"] == alice.account_id
@@ -139,6 +140,11 @@ async def test_comments_with_mentions_both_ways_over_several_pages() -> None:
         assert site.emulator.issues[key].comments[0].body == "Thanks [~alice], see {{x.yml}}"
         assert canonical_adf(added.body) == canonical_adf(said)  # type: ignore[arg-type]
         assert (added.author or {})["accountId"] == "sandbox"
+        note = {"internal": True}
+        private = await client.add_comment(key, doc(para(text("x"))), properties={"sd": note})
+        path = f"/rest/api/3/comment/{private.id}/properties/sd"
+        assert (await client.request("GET", path))["value"] == note
+        await client.delete_comment(key, private.id)
         for number in range(4):
             await client.add_comment(key, doc(para(text(f"more {number}"))))
         site.emulator.issues[key].comments[-1].body = "Over to [~bob]"  # written on the site

@@ -98,6 +98,10 @@ def test_property_values_are_never_converted() -> None:
     value = {"fields": {"description": doc(para(text("x")))}, "user": ALICE}
     path = "/rest/api/2/issue/P-1/properties/sync"
     assert dc_convert.outbound(path, value) == value
+    issue = {"id": "1", "properties": {"sync": value}, "fields": {}}
+    assert dc_convert.inbound("/rest/api/2/issue/P-1", issue) == issue
+    worklogs = {"worklogs": [{"id": "2", "properties": [{"key": "k", "value": ALICE}]}]}
+    assert dc_convert.inbound("/rest/api/2/issue/P-1/worklog", worklogs) == worklogs
     assert dc_convert.inbound(path, {"key": "sync", "value": value}) == {
         "key": "sync",
         "value": value,
