@@ -27,7 +27,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.jira.wiki_inline import EMOJI
+from streams.jira.wiki_inline import EMOJI, USERNAME
 
 Node = dict[str, Any]
 LIST_MARKERS = {"bulletList": "*", "orderedList": "#"}
@@ -173,7 +173,7 @@ def _leaf(node: Node, line_start: bool, beside: str, line_break: str) -> str:
     if kind == "hardBreak":
         return line_break
     if kind == "mention":
-        return f"[~accountid:{attrs.get('id', '')}]"
+        return _mention(str(attrs.get("id", "")))
     if kind == "date":
         return _day(attrs.get("timestamp"))
     if kind in ("emoji", "status"):
@@ -181,6 +181,14 @@ def _leaf(node: Node, line_start: bool, beside: str, line_break: str) -> str:
     if kind == "inlineCard":
         return f"[{attrs.get('url', '')}]"
     return _inline(node)
+
+
+def _mention(account: str) -> str:
+    """Cloud's ``[~accountid:ID]``; a Data Center user name, ``USERNAME`` + name (what
+    ``wiki_parse`` reads ``[~name]`` as), is Data Center's ``[~name]``."""
+    if account.startswith(USERNAME):
+        return f"[~{account.removeprefix(USERNAME)}]"
+    return f"[~accountid:{account}]"
 
 
 def _marked(text: str, marks: list[Node], tight: bool = False) -> str:
