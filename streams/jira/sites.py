@@ -1,4 +1,5 @@
-"""Which JIRA a site number means: the configured one, or the local sandbox emulator."""
+"""Which JIRA a site number means: the configured one, or the local sandbox emulator; a
+Data Center site gets ``DataCenterClient``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from streams.jira.client import JiraClient
+from streams.jira.dc_client import client_for
 from streams.jira.ratelimit import SiteLimiter
 from streams.jira.transport import JiraTransport, RetryPolicy, SiteAuth
 from streams.settings import Settings
@@ -36,4 +38,4 @@ async def open_client(
 ) -> AsyncIterator[JiraClient]:
     """A client with its own HTTP session, closed on exit."""
     async with aiohttp.ClientSession() as session:
-        yield JiraClient(JiraTransport(auth, session, limiter, retry, request_timeout))
+        yield client_for(JiraTransport(auth, session, limiter, retry, request_timeout))

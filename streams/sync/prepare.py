@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from streams.jira.client import JiraClient
+from streams.jira.dc_client import client_for
 from streams.jira.errors import JiraError
 from streams.jira.ratelimit import JIRA_CLOUD_BURST, SiteLimiter
 from streams.jira.sites import site_auth
@@ -151,7 +152,7 @@ def _client(
     transport = JiraTransport(
         auth, session, SiteLimiter(rates), timeout=settings.jira_request_timeout_seconds
     )
-    return JiraClient(transport), auth.base_url
+    return client_for(transport), auth.base_url
 
 
 async def _integration_account(client: JiraClient, site: int) -> str | None:
