@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound, PermanentJiraError, RetryableJiraError
 from streams.jira.models import Comment
-from streams.sync import comments, copy_policy
+from streams.sync import comments, copy_policy, documents
 from streams.sync.catalog import PROJECT_TYPE
 from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
 from streams.sync.facts import CommentCopied, CommentPending, CommentUnmapped, CommentUpdated
@@ -144,12 +144,20 @@ async def _step(applier: Effects, run: Answer, action: Step, durable: Durable) -
 
 
 async def _original(applier: Effects, action: CopyComment) -> Comment | None:
+    """The original, its mentioned people looked for on the copy's site first."""
     try:
-        return await applier.clients[action.source_site].comment(
+        original = await applier.clients[action.source_site].comment(
             action.source_key, action.comment_id
         )
     except NotFound:
         return None
+    if applier.catalogs is not None and isinstance(original.body, dict):
+        users = applier.config.maps.users
+        for one in documents.ids_of(original.body, "mention"):
+            canonical = users.to_canonical(action.source_site, one)
+            if canonical is not None:
+                await applier.catalogs.learn_user(action.site, canonical)
+    return original
 
 
 async def _project_type(applier: Effects, site: SiteNumber) -> str | None:

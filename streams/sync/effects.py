@@ -68,6 +68,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.parent_actions import ParentAction
+from streams.sync.rich_text import mentioned
 from streams.sync.running import (
     REFUSED_WARNING,
     Answer,
@@ -140,6 +141,8 @@ class Effects:
                 available = await self.catalogs.available(site, wanted)
             if values.get(ASSIGNEE) is not None:
                 await self.catalogs.learn_user(site, values[ASSIGNEE])
+            for person in mentioned(values, self.config.maps):
+                await self.catalogs.learn_user(site, person)
         priorities = None
         if self.catalogs is not None and values.get("priority") is not None:
             priorities = await self.catalogs.priorities(site)

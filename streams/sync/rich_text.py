@@ -19,6 +19,7 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound
+from streams.sync.documents import ids_of
 from streams.sync.fields import FieldMaps, SiteNumber, canonical
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -85,3 +86,14 @@ def read_through_rest(change: Change, rich: dict[str, Any] | None) -> Change:
     values = {**change.values, **{k: v for k, v in rich.items() if k in change.values}}
     files = change.attachments or bool(rich.get(ATTACHMENT))
     return dataclasses.replace(change, values=values, text_read=True, attachments=files)
+
+
+def mentioned(values: Mapping[str, Any], maps: FieldMaps) -> list[str]:
+    """The people mentioned in the rich fields of canonical ``values`` (canonical ids): to
+    be looked for on the site they are written to before they are rendered there."""
+    found: list[str] = []
+    for name in rich_fields(maps):
+        value = values.get(name)
+        if isinstance(value, dict):
+            found += [one for one in ids_of(value, "mention") if one not in found]
+    return found

@@ -22,6 +22,7 @@ from sandbox.users import ALICE
 pytestmark = pytest.mark.integration
 
 DC = {2: {"flavour": "datacenter"}}
+ENV = {"SYNC_ASSIGNEE": "true"}
 
 
 def text(value: str, *marks: str) -> dict[str, Any]:
@@ -70,7 +71,7 @@ async def settled(p: Pipeline) -> None:
 async def test_a_cloud_site_and_a_data_center_site_sync_both_ways(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
-    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=DC) as p:
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=DC, env=ENV) as p:
         # Cloud -> Data Center: ADF becomes wiki markup, Alice's accountId her username
         description = doc(
             heading(2, "Plan"),
