@@ -146,7 +146,9 @@ class Effects:
         priorities = None
         if self.catalogs is not None and values.get("priority") is not None:
             priorities = await self.catalogs.priorities(site)
-        return render(site, values, self.config.maps, available, priorities)
+        rendered = render(site, values, self.config.maps, available, priorities)
+        wiki_kept.held_in_wiki(site, values, rendered, self.config)
+        return rendered
 
     async def observe(self, fetch: Fetch) -> Observation:
         try:

@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from streams.jira.dc_convert import from_dc_wiki, to_dc_wiki
 from streams.jira.wiki_losses import losses
+from streams.sync import documents
 from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, Warned
+from streams.sync.fields import Rendered, SiteNumber
 from streams.sync.messages import SyncConfig
-from streams.sync.rich_text import rich_fields
+from streams.sync.rich_text import DESCRIPTION, rich_fields
 
 CODE = "rich-text-loss"
 
@@ -39,3 +42,27 @@ def kept(site: int, values: Mapping[str, Any], config: SyncConfig) -> list[PairE
         )
         facts.append(Warned(CODE, message, field=name))
     return facts
+
+
+def held_in_wiki(
+    site: SiteNumber, values: Mapping[str, Any], rendered: Rendered, config: SyncConfig
+) -> None:
+    """``rendered.held`` gains, for each rich field written to a Data Center ``site``, the
+    canonical document its wiki markup reads back as, where that differs from the value."""
+    if site not in config.datacenter_sites:
+        return
+    maps = config.maps
+    where = {DESCRIPTION: DESCRIPTION} | {
+        custom.key: custom.ids[site]
+        for custom in maps.custom
+        if custom.type == "text" and site in custom.ids
+    }
+    for name, field_id in where.items():
+        written = rendered.fields.get(field_id)
+        if name not in values or not isinstance(written, dict):
+            continue
+        text = to_dc_wiki(written)
+        back = from_dc_wiki(text) if text and text.strip() else None
+        held = documents.canonical_document(site, back, maps.users, maps.files)
+        if held != values[name]:
+            rendered.held[name] = held

@@ -5,7 +5,8 @@ username, the worker signed in with a personal access token).
 
 Both ways: a create with rich text and a mention of Alice (her accountId on Cloud, her
 username on Data Center, matched by her email), an edit, a status change, a comment with a
-mention and markup; nothing loops, no pair fails."""
+mention and markup; a panel, which wiki markup cannot hold, named on the pair; nothing
+loops, no pair fails."""
 
 from __future__ import annotations
 
@@ -60,6 +61,14 @@ def nodes(node: Any, kind: str) -> list[dict[str, Any]]:
 
 def status(issue: Issue | None) -> str | None:
     return issue.fields["status"]["name"] if issue is not None else None
+
+
+async def _warned(p: Pipeline, code: str) -> dict[str, Any] | None:
+    for state in (await p.pair_states()).values():
+        for warning in state.get("warnings") or []:
+            if warning.get("code") == code:
+                return dict(warning)
+    return None
 
 
 async def settled(p: Pipeline) -> None:
@@ -140,6 +149,29 @@ async def test_a_cloud_site_and_a_data_center_site_sync_both_ways(
         assert [m["attrs"]["id"] for m in nodes(back.body, "mention")] == [ALICE]
         marks = {m["type"] for t in nodes(back.body, "text") for m in t.get("marks") or []}
         assert {"strike", "em"} <= marks
+
+        # what wiki markup cannot hold is named on the pair
+        panel = {"type": "panel", "attrs": {"panelType": "warning"}, "content": [para(text("Hot"))]}
+        await p.edit(1, cloud_key, description=doc(panel))
+        await p.eventually(lambda: "Hot" in str(p.issues(2)[on_dc.key].fields["description"]))
+
+        async def loss_named() -> bool:
+            return await _warned(p, "rich-text-loss") is not None
+
+        await p.eventually(loss_named)
+        warning = await _warned(p, "rich-text-loss")
+        assert warning is not None
+        assert "panel type" in warning["message"]
+        await settled(p)
+        # the copy without the panel's type is what the pair knows Data Center holds: a
+        # person's edit there carries their edit back, not the loss
+        await p.edit(2, on_dc.key, summary="Renamed again on Data Center")
+        await p.eventually(
+            lambda: p.issues(1)[cloud_key].fields["summary"] == "Renamed again on Data Center"
+        )
+        await settled(p)
+        [kept] = p.issues(1)[cloud_key].fields["description"]["content"]
+        assert kept["attrs"]["panelType"] == "warning"
 
         # nothing loops: the sync's own writes stay where they are
         writes = (p.sync_writes(1), p.sync_writes(2))
