@@ -102,8 +102,8 @@ async def prepare_all(
             reporters = await _rights(clients, config)
             custom = await _custom_fields(clients, custom_fields)
             done = completed(config, knowledge, accounts, custom)
-            done = dataclasses.replace(
-                done, reporter_sites=reporters, datacenter_sites=_datacenter(settings)
+            done = _with_datacenter(
+                dataclasses.replace(done, reporter_sites=reporters), _datacenter(settings)
             )
             await validate(clients, done.project_keys, done.filters.jql)  # JqlFilterError
             catalogs = SiteCatalogs(clients, done.project_keys, done.maps, done.create_missing)
@@ -120,6 +120,23 @@ async def prepare_all(
 
 def _datacenter(settings: Settings) -> frozenset[int]:
     return frozenset(n for n in SITES if settings.site(n).flavour == "datacenter")
+
+
+def _with_datacenter(config: SyncConfig, sites: frozenset[int]) -> SyncConfig:
+    """``config`` knowing its Data Center sites; attachments off with one (Data Center's
+    files are not served through the REST calls the copies use: docs/datacenter.md)."""
+    if not sites:
+        return config
+    attachments = config.attachments
+    if attachments.enabled:
+        log.warning(
+            "attachments are not synced with a Data Center site (site %s): SYNC_ATTACHMENTS "
+            "is ignored for connection %s",
+            ", ".join(map(str, sorted(sites))),
+            config.connection,
+        )
+        attachments = dataclasses.replace(attachments, enabled=False)
+    return dataclasses.replace(config, datacenter_sites=sites, attachments=attachments)
 
 
 async def _accounts(clients: dict[int, JiraClient]) -> dict[int, str]:

@@ -43,3 +43,14 @@ def test_a_data_center_site_holds_what_its_wiki_markup_reads_back_as() -> None:
     cloud = Rendered(fields={"description": PANEL})
     held_in_wiki(1, {"description": PANEL}, cloud, CONFIG)
     assert cloud.held == {}
+
+
+def test_attachments_are_off_with_a_data_center_site() -> None:
+    from streams.sync.attachment_actions import AttachmentRules
+    from streams.sync.prepare import _with_datacenter
+
+    config = SyncConfig(project_keys={1: "A", 2: "B"}, attachments=AttachmentRules(enabled=True))
+    assert _with_datacenter(config, frozenset()) == config
+    dc = _with_datacenter(config, frozenset({2}))
+    assert dc.datacenter_sites == {2}
+    assert not dc.attachments.enabled
