@@ -35,6 +35,8 @@ class DcPayloads(Payloads):
     ) -> dict[str, Any]:
         body = super().issue_event(event, type_name, issue, actor, at_ms, changelog)
         body["user"] = dc_users.details(actor, self.base, own=True)
+        if "changelog" in body:
+            body["changelog"] = dc_users.keyed_changelog(body["changelog"], self.users)
         return body
 
     def comment_event(

@@ -88,6 +88,7 @@ async def get_issue(request: web.Request) -> web.Response:
     body = issue_json(site, issue, fields, csv(request.query.get("properties")))
     if "changelog" in (csv(request.query.get("expand")) or []):
         changelog = render.expanded_changelog(issue, site.users, site.catalog.base)
+        changelog = dc_users.keyed_changelog(changelog, site.users)
         body["changelog"] = dc_users.translate(changelog, site.users, site.catalog.base)
         body["changelog"] = v2_links(site.catalog.base, body["changelog"])
     return web.json_response(body)

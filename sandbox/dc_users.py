@@ -93,3 +93,24 @@ def _same(secret: str | None, given: str) -> bool:
     return (
         bool(secret) and bool(given) and hmac.compare_digest(str(secret).encode(), given.encode())
     )
+
+
+def keyed_changelog(value: Any, users: Directory) -> Any:
+    """A changelog (webhook ``changelog`` or REST ``changelog.histories``) with each item's
+    ``from``/``to`` naming a person as that person's user key, as Data Center writes them
+    (an assignee change reads ``"from": "JIRAUSER10100"``, the display name in
+    ``fromString``: a Server changelog, https://github.com/apache/devlake/issues/2550)."""
+    if isinstance(value, list):
+        return [keyed_changelog(item, users) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "fieldtype" in value and "field" in value:
+        return value | {
+            end: _key_of(users, value.get(end)) for end in ("from", "to") if end in value
+        }
+    return {name: keyed_changelog(item, users) for name, item in value.items()}
+
+
+def _key_of(users: Directory, account: Any) -> Any:
+    user = users.get(str(account)) if isinstance(account, str) else None
+    return user.key if user is not None and user.key else account

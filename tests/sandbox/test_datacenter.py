@@ -236,3 +236,24 @@ def test_cli_offers_the_flavour() -> None:
         main, ["emulator", "--port", "0", "--project", "P1", "--flavour", "x"]
     )
     assert wrong.exit_code == 2
+
+
+async def test_a_changelog_names_people_by_user_key(
+    start_site: StartSite, session: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    """As a Server changelog: an assignee's ``from``/``to`` are user keys, not usernames."""
+    jira = await _dc(start_site, session, webhook_url=receiver.url, faults=NO_LAG)
+    key = await _create(jira)
+    answer = await jira.put(f"{ISSUE}/{key}", {"fields": {"assignee": {"name": "alice"}}})
+    assert answer.status == 204, answer.body
+    received = await receiver.wait_for(2)
+    [updated] = [
+        body
+        for body in (json.loads(item.body) for item in received)
+        if body["webhookEvent"] == "jira:issue_updated"
+    ]
+    [item] = [i for i in updated["changelog"]["items"] if i["field"] == "assignee"]
+    assert (item["from"], item["to"], item["toString"]) == (None, "JIRAUSER10001", "Alice Visible")
+    read = await jira.get(f"{ISSUE}/{key}?expand=changelog")
+    items = [i for h in read.body["changelog"]["histories"] for i in h["items"]]
+    assert [i["to"] for i in items if i["field"] == "assignee"] == ["JIRAUSER10001"]
