@@ -208,23 +208,32 @@ class JiraClient(PartnerCalls, WorklogCalls):
         page_size: int = 100,
         properties: list[str] | None = None,
     ) -> AsyncIterator[Issue]:
-        """Every issue matching a bounded ``jql``, page by page (``nextPageToken``)."""
-        token: str | None = None
+        """Every issue matching a bounded ``jql``, page by page (``search_page``)."""
+        at: Any = None
         while True:
-            body: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": fields or ["id"]}
-            if properties:
-                body["properties"] = properties
-            if token:
-                body["nextPageToken"] = token
-            path = f"{API}/search/jql"
-            page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
-            for item in items(page, "POST", path, "issues"):
-                yield valid(Issue, item, "POST", path)
-            token = page.get("nextPageToken")
-            if token is not None and not isinstance(token, str):
-                raise unexpected("POST", path, page, "nextPageToken is not a string")
-            if page.get("isLast", token is None) or not token:
+            found, at = await self.search_page(jql, fields or ["id"], page_size, properties, at)
+            for issue in found:
+                yield issue
+            if at is None:
                 return
+
+    async def search_page(
+        self, jql: str, fields: list[str], size: int, properties: list[str] | None, at: Any
+    ) -> tuple[list[Issue], Any]:
+        """One page of ``search/jql`` after ``at`` (a ``nextPageToken``; None: the first),
+        and the next page's token (None after the last)."""
+        body: dict[str, Any] = {"jql": jql, "maxResults": size, "fields": fields}
+        if properties:
+            body["properties"] = properties
+        if at:
+            body["nextPageToken"] = at
+        path = f"{API}/search/jql"
+        page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
+        found = [valid(Issue, item, "POST", path) for item in items(page, "POST", path, "issues")]
+        token = page.get("nextPageToken")
+        if token is not None and not isinstance(token, str):
+            raise unexpected("POST", path, page, "nextPageToken is not a string")
+        return found, None if page.get("isLast", token is None) or not token else token
 
     async def any_match(self, jql: str, reconcile: list[str] | None = None) -> bool:
         """Whether ``jql`` matches any issue: one search, one result, no fields. The ids in

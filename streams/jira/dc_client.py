@@ -55,27 +55,17 @@ class DataCenterClient(JiraClient):
         # The site's multi-line text custom fields: their values are wiki markup.
         self.textareas: set[str] = set(textareas)
 
-    async def dc_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any:
-        """``JiraTransport.request`` in Cloud's terms, sent in Data Center's."""
+    async def dc_request(self, method: str, path: str, **options: Any) -> Any:
+        """``JiraTransport.request`` in Cloud's terms (``params``, ``json``, ``idempotent``),
+        sent in Data Center's."""
         method, v2 = method.upper(), dc_convert.v2_path(path)
+        params: Params | None = options.pop("params", None)
         by_account = method == "GET" and v2 == f"{dc_convert.V2}/user/search"
         if by_account and params and "accountId" in params:
             return await self._user_by_name(str(params["accountId"]))
-        answer = await self.transport.request(
-            method,
-            v2,
-            params=dc_convert.user_params(v2, params),
-            json=dc_convert.outbound(v2, json),
-            idempotent=idempotent,
-        )
+        options["json"] = dc_convert.outbound(v2, options.get("json"))
+        params = dc_convert.user_params(v2, params)
+        answer = await self.transport.request(method, v2, params=params, **options)
         if method == "GET" and v2 == f"{dc_convert.V2}/field":
             self.textareas |= dc_convert.textarea_ids(answer)
         return dc_convert.inbound(v2, answer, self.textareas)
@@ -96,31 +86,21 @@ class DataCenterClient(JiraClient):
         answer = await self.request("GET", path, params={"username": query})
         return [valid(User, item, "GET", path) for item in items(answer, "GET", path)]
 
-    async def search(
-        self,
-        jql: str,
-        fields: list[str] | None = None,
-        page_size: int = 100,
-        properties: list[str] | None = None,
-    ) -> AsyncIterator[Issue]:
-        """Every issue matching ``jql``, page by page (``startAt`` until ``total``); each
-        with the asked ``properties`` read from the issue."""
-        start, path = 0, f"{API}/search"
-        while True:
-            body = {
-                "jql": jql,
-                "startAt": start,
-                "maxResults": page_size,
-                "fields": fields or ["id"],
-            }
-            page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
-            found = items(page, "POST", path, "issues")
-            for item in found:
-                issue = valid(Issue, item, "POST", path)
-                yield await self._with_properties(issue, properties) if properties else issue
-            start += len(found)
-            if not found or start >= count(page.get("total"), "POST", path):
-                return
+    async def search_page(
+        self, jql: str, fields: list[str], size: int, properties: list[str] | None, at: Any
+    ) -> tuple[list[Issue], Any]:
+        """One page of ``POST /rest/api/2/search`` from ``startAt`` ``at`` (None: the first),
+        each issue with the asked ``properties`` read from it; the next page's start, None
+        after the last (``total``)."""
+        start, path = at or 0, f"{API}/search"
+        body = {"jql": jql, "startAt": start, "maxResults": size, "fields": fields}
+        page = obj(await self.request("POST", path, json=body, idempotent=True), "POST", path)
+        found = [valid(Issue, item, "POST", path) for item in items(page, "POST", path, "issues")]
+        if properties:
+            found = [await self._with_properties(issue, properties) for issue in found]
+        start += len(found)
+        done = not found or start >= count(page.get("total"), "POST", path)
+        return found, None if done else start
 
     async def _with_properties(self, issue: Issue, names: list[str]) -> Issue:
         held: dict[str, Any] = {}

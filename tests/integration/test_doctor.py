@@ -40,6 +40,30 @@ def free_port() -> int:
         return port
 
 
+def deployment_env(
+    kafka: str, dynamodb: str, name: str, one: RunningSite, two: RunningSite
+) -> dict[str, str]:
+    """The doctor's environment: both sites signed in as the sync account (Cloud's email
+    and token), the Kafka and DynamoDB of the fixtures."""
+    signed_in = {
+        f"JIRA_{number}_{what}": value
+        for number, site in ((1, one), (2, two))
+        for what, value in (
+            ("BASE_URL", site.base_url),
+            ("USERNAME", "sandbox@example.com"),
+            ("API_TOKEN", TOKEN),
+        )
+    }
+    return signed_in | {
+        "WEBHOOK_SECRET": "doctor-secret",
+        "MANAGEMENT_API_KEY": "doctor-key",
+        "KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "KAFKA_TOPIC_PREFIX": name,
+        "DYNAMODB_ENDPOINT_URL": dynamodb,
+        "DYNAMODB_TABLE": name,
+    }
+
+
 @pytest.fixture
 async def sites(
     kafka_bootstrap: str, dynamodb_endpoint: str, unique_name: str
@@ -63,20 +87,7 @@ async def sites(
         )
         one.emulator.seed_issues(1)
         two.emulator.seed_issues(1)
-        env = {
-            "JIRA_1_BASE_URL": one.base_url,
-            "JIRA_1_USERNAME": "sandbox@example.com",
-            "JIRA_1_API_TOKEN": TOKEN,
-            "JIRA_2_BASE_URL": two.base_url,
-            "JIRA_2_USERNAME": "sandbox@example.com",
-            "JIRA_2_API_TOKEN": TOKEN,
-            "WEBHOOK_SECRET": "doctor-secret",
-            "MANAGEMENT_API_KEY": "doctor-key",
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "KAFKA_TOPIC_PREFIX": unique_name,
-            "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-            "DYNAMODB_TABLE": unique_name,
-        }
+        env = deployment_env(kafka_bootstrap, dynamodb_endpoint, unique_name, one, two)
         yield Sites(one, two, env)
         assert one.emulator.contract_violations == []
         assert two.emulator.contract_violations == []

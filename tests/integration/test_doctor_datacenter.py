@@ -13,7 +13,7 @@ from projections.dynamo_table import delete_table, dynamodb_client
 from sandbox import SiteConfig, serve_emulator
 from sandbox.contract import OpenApiContract
 from tests.infra import OPENAPI_SPEC
-from tests.integration.test_doctor import Sites, doctor, fix_after, line
+from tests.integration.test_doctor import Sites, deployment_env, doctor, fix_after, line
 
 pytestmark = pytest.mark.integration
 
@@ -28,20 +28,12 @@ async def mixed(
     async with serve_emulator(cloud) as one, serve_emulator(dc) as two:
         one.emulator.seed_issues(1)
         two.emulator.seed_issues(1)
-        env = {
-            "JIRA_1_BASE_URL": one.base_url,
-            "JIRA_1_USERNAME": "sandbox@example.com",
-            "JIRA_1_API_TOKEN": "sandbox-token",
-            "JIRA_2_BASE_URL": two.base_url,
+        env = deployment_env(kafka_bootstrap, dynamodb_endpoint, unique_name, one, two)
+        del env["JIRA_2_API_TOKEN"]
+        env |= {
             "JIRA_2_FLAVOUR": "datacenter",
             "JIRA_2_USERNAME": "sandbox",
             "JIRA_2_PERSONAL_ACCESS_TOKEN": "sandbox-pat",
-            "WEBHOOK_SECRET": "doctor-secret",
-            "MANAGEMENT_API_KEY": "doctor-key",
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "KAFKA_TOPIC_PREFIX": unique_name,
-            "DYNAMODB_ENDPOINT_URL": dynamodb_endpoint,
-            "DYNAMODB_TABLE": unique_name,
         }
         yield Sites(one, two, env)
         assert one.emulator.contract_violations == []
