@@ -83,5 +83,7 @@ def _announce(site: Site, event: str, issue: Issue, worklog: Worklog) -> None:
     site.publish(event, dc_users.translate(payload, site.users, site.catalog.base))
 
 
-# Data Center keeps no ``properties`` a body gives (none are read or listed there).
-DATA_CENTER = worklogs.Flavour(wiki_comment, worklog_json, _announce, False, EDITABLE)
+# The emulator serves no worklog properties under ``/rest/api/2``, so a body's are not kept.
+DATA_CENTER = worklogs.Flavour(
+    wiki_comment, worklog_json, _announce, properties=False, editable=EDITABLE
+)
