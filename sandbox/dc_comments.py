@@ -91,8 +91,14 @@ def wiki_body(body: dict[str, Any]) -> str:
     raw = body.get("body")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         raise field_errors({"comment": "Comment body can not be empty!"})
+    return wiki_text(raw, "Comment body is not valid!")
+
+
+def wiki_text(raw: object, not_text: str) -> str:
+    """``raw`` as wiki markup (a comment's or a worklog's): 400 with ``not_text`` unless a
+    string, or when longer than rich text may be."""
     if not isinstance(raw, str):
-        raise field_errors({"comment": "Comment body is not valid!"})
+        raise field_errors({"comment": not_text})
     if len(raw) > RICH_TEXT_LIMIT:
         raise field_errors({"comment": TOO_LONG.format(limit=RICH_TEXT_LIMIT)})
     return raw

@@ -24,10 +24,9 @@ from aiohttp import web
 from sandbox.catalog import FieldSpec
 from sandbox.dc_lookups import dc_shape
 from sandbox.dc_routes import API2
-from sandbox.errors import bad_request
 from sandbox.http import actor_of, issue_of, site_of
-from sandbox.meta_routes import project_site, site_and_project
-from sandbox.screen_meta import ALWAYS_ON_CREATE, _metadata, _page
+from sandbox.meta_routes import project_site
+from sandbox.screen_meta import _metadata, _page, create_screen
 from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
@@ -49,14 +48,7 @@ async def create_issue_types(request: web.Request) -> web.Response:
 
 @ROUTES.get(CREATEMETA + "/{issueTypeId}")
 async def create_fields(request: web.Request) -> web.Response:
-    site, project = site_and_project(request)
-    wanted = request.match_info["issueTypeId"]
-    if site.catalog.find("issuetype", "id", wanted) is None:
-        raise bad_request(f"The issue type with id '{wanted}' does not exist in this project.")
-    on_screen = site.screens.create | set(ALWAYS_ON_CREATE)
-    specs = [spec for spec in site.catalog.fields.values() if spec.id in on_screen]
-    actor = actor_of(request).account_id
-    shown = [_field_meta(site, spec, actor, project) for spec in specs]
+    site, shown = create_screen(request, _field_meta)
     return web.json_response(dc_shape(site, _paged(request, shown)))
 
 

@@ -15,6 +15,7 @@ field answered here is exactly a field a create or an edit accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -54,6 +55,17 @@ async def create_issue_types(request: web.Request) -> web.Response:
 
 @ROUTES.get(CREATEMETA + "/{issueTypeId}")
 async def create_fields(request: web.Request) -> web.Response:
+    _, fields = create_screen(request, _create_meta)
+    return web.json_response(_page(request, fields, "fields"))
+
+
+FieldMeta = Callable[[Site, FieldSpec, str, str], dict[str, Any]]
+
+
+def create_screen(request: web.Request, meta: FieldMeta) -> tuple[Site, list[dict[str, Any]]]:
+    """The site and the fields on the create screen of the request's project and issue type,
+    each as ``meta(site, spec, actor, project)`` shows it (Cloud's, and a Data Center
+    site's, ``sandbox.dc_meta``); 400 for an issue type the site does not have."""
     site, project = site_and_project(request)
     wanted = request.match_info["issueTypeId"]
     if site.catalog.find("issuetype", "id", wanted) is None:
@@ -61,8 +73,11 @@ async def create_fields(request: web.Request) -> web.Response:
     on_screen = site.screens.create | set(ALWAYS_ON_CREATE)
     specs = [spec for spec in site.catalog.fields.values() if spec.id in on_screen]
     actor = actor_of(request).account_id
-    fields = [{"fieldId": spec.id} | _metadata(site, spec, actor, project) for spec in specs]
-    return web.json_response(_page(request, fields, "fields"))
+    return site, [meta(site, spec, actor, project) for spec in specs]
+
+
+def _create_meta(site: Site, spec: FieldSpec, actor: str, project: str) -> dict[str, Any]:
+    return {"fieldId": spec.id} | _metadata(site, spec, actor, project)
 
 
 @ROUTES.get("/rest/api/3/issue/{issueIdOrKey}/editmeta")

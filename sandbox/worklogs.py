@@ -8,11 +8,15 @@ change updates the issue's ``updated`` and sends ``worklog_created`` / ``worklog
 / ``worklog_deleted`` (the worklog, its ``issueId``, no issue). What is checked, and the
 sources: ``sandbox.worklog_rules``. ``PUT /_emulator/worklogs`` turns time tracking off or
 on and takes worklog permissions from accounts (``{"time_tracking": false, "withheld":
-{"WORK_ON_ISSUES": [account ids]}}``).
+{"WORK_ON_ISSUES": [account ids]}}``). Adding, updating and deleting are shared with a Data
+Center site's worklogs (``sandbox.dc_worklogs``): ``add``, ``edit`` and ``delete`` take the
+``Flavour`` that reads the comment, shows the worklog and sends its webhook.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +37,8 @@ LIST = "/rest/api/3/issue/{issueIdOrKey}/worklog"
 ONE = LIST + "/{id}"
 KEYS = LIST + "/{worklogId}/properties"
 PROPERTY = KEYS + "/{propertyKey}"
+# The emulator's wording, for a Data Center update that changes nothing (``Flavour.editable``)
+NOTHING_CHANGED = "At least one field must be changed to update a worklog."
 
 
 @ROUTES.get(LIST)
@@ -50,8 +56,18 @@ async def list_worklogs(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-@ROUTES.post(LIST)
-async def add_worklog(request: web.Request) -> web.Response:
+@dataclass(frozen=True)
+class Flavour:
+    """What a site's worklog calls do their own way; the steps below are shared."""
+
+    comment: Callable[[dict[str, Any]], Any]  # the body's comment, checked (None: absent)
+    shown: Callable[[Site, Worklog], dict[str, Any]]  # a worklog as the answer shows it
+    announce: Callable[[Site, str, Issue, Worklog], None]  # the worklog_* webhook
+    properties: bool = True  # a body's ``properties`` are kept
+    editable: frozenset[str] | None = None  # an update must give one of these (None: any)
+
+
+async def add(request: web.Request, flavour: Flavour) -> web.Response:
     site, issue, actor = site_of(request), issue_of(request), actor_of(request)
     rules.check_tracking(site)
     body = await json_object(request)
@@ -59,14 +75,73 @@ async def add_worklog(request: web.Request) -> web.Response:
     rules.check_may(site, actor, "WORK_ON_ISSUES")
     seconds = rules.seconds_of(body, required=True) or 0
     started = rules.started_of(body, required=True) or ""
-    comment, visibility = rules.comment_of(body), _visibility(body.get("visibility"))
-    properties, now = entity_properties(body.get("properties")), site.stamper.now_ms()
+    comment, visibility = flavour.comment(body), _visibility(body.get("visibility"))
+    properties = entity_properties(body.get("properties")) if flavour.properties else {}
+    now = site.stamper.now_ms()
     worklog = Worklog(site.next_id("worklog"), issue.id, actor.account_id, started, seconds,
                       comment, now, now, actor.account_id, visibility, properties)  # fmt: skip
     issue.worklogs.append(worklog)
-    _announce(site, "worklog_created", issue, worklog)
-    shown = rules.rest(worklog, site.users, site.catalog.base, properties=False)
-    return web.json_response(shown, status=201)
+    flavour.announce(site, "worklog_created", issue, worklog)
+    return web.json_response(flavour.shown(site, worklog), status=201)
+
+
+async def edit(request: web.Request, flavour: Flavour) -> web.Response:
+    site, issue, actor = site_of(request), issue_of(request), actor_of(request)
+    rules.check_tracking(site)
+    worklog = rules.worklog_of(issue, request.match_info["id"])
+    body = await json_object(request)
+    discards(request, actor, issue.fields["project"]["key"])
+    rules.check_may(site, actor, "EDIT", worklog)
+    if flavour.editable is not None and not flavour.editable & body.keys():
+        raise bad_request(NOTHING_CHANGED)
+    _edit(worklog, body, flavour)
+    worklog.update_author_id, worklog.updated_ms = actor.account_id, site.stamper.now_ms()
+    flavour.announce(site, "worklog_updated", issue, worklog)
+    return web.json_response(flavour.shown(site, worklog))
+
+
+def _edit(worklog: Worklog, body: dict[str, Any], flavour: Flavour) -> None:
+    """The parts of ``worklog`` the body gives (all checked before any is changed)."""
+    seconds = rules.seconds_of(body, required=False)
+    started = rules.started_of(body, required=False)
+    comment = flavour.comment(body)
+    visibility = _visibility(body.get("visibility")) if "visibility" in body else None
+    properties = entity_properties(body.get("properties")) if flavour.properties else {}
+    worklog.seconds = seconds if seconds is not None else worklog.seconds
+    worklog.started = started if started is not None else worklog.started
+    if "comment" in body:
+        worklog.comment = comment
+    if "visibility" in body:
+        worklog.visibility = visibility
+    worklog.properties.update(properties)
+
+
+async def delete(request: web.Request, flavour: Flavour) -> web.Response:
+    site, issue, actor = site_of(request), issue_of(request), actor_of(request)
+    rules.check_tracking(site)
+    worklog = rules.worklog_of(issue, request.match_info["id"])
+    discards(request, actor, issue.fields["project"]["key"])
+    rules.check_may(site, actor, "DELETE", worklog)
+    issue.worklogs.remove(worklog)
+    flavour.announce(site, "worklog_deleted", issue, worklog)
+    return no_content()
+
+
+def _shown(site: Site, worklog: Worklog) -> dict[str, Any]:
+    return rules.rest(worklog, site.users, site.catalog.base, properties=False)
+
+
+def _announce(site: Site, event: str, issue: Issue, worklog: Worklog) -> None:
+    now = site.touched(issue)
+    site.publish(event, rules.webhook(event, worklog, site.users, site.catalog.base, now))
+
+
+CLOUD = Flavour(rules.comment_of, _shown, _announce)
+
+
+@ROUTES.post(LIST)
+async def add_worklog(request: web.Request) -> web.Response:
+    return await add(request, CLOUD)
 
 
 @ROUTES.get(ONE)
@@ -81,49 +156,12 @@ async def get_worklog(request: web.Request) -> web.Response:
 
 @ROUTES.put(ONE)
 async def edit_worklog(request: web.Request) -> web.Response:
-    site, issue, actor = site_of(request), issue_of(request), actor_of(request)
-    rules.check_tracking(site)
-    worklog = rules.worklog_of(issue, request.match_info["id"])
-    body = await json_object(request)
-    discards(request, actor, issue.fields["project"]["key"])
-    rules.check_may(site, actor, "EDIT", worklog)
-    _edit(worklog, body)
-    worklog.update_author_id, worklog.updated_ms = actor.account_id, site.stamper.now_ms()
-    _announce(site, "worklog_updated", issue, worklog)
-    return web.json_response(rules.rest(worklog, site.users, site.catalog.base, properties=False))
-
-
-def _edit(worklog: Worklog, body: dict[str, Any]) -> None:
-    """The parts of ``worklog`` the body gives (all checked before any is changed)."""
-    seconds = rules.seconds_of(body, required=False)
-    started = rules.started_of(body, required=False)
-    comment = rules.comment_of(body)
-    visibility = _visibility(body.get("visibility")) if "visibility" in body else None
-    properties = entity_properties(body.get("properties"))
-    worklog.seconds = seconds if seconds is not None else worklog.seconds
-    worklog.started = started if started is not None else worklog.started
-    if "comment" in body:
-        worklog.comment = comment
-    if "visibility" in body:
-        worklog.visibility = visibility
-    worklog.properties.update(properties)
+    return await edit(request, CLOUD)
 
 
 @ROUTES.delete(ONE)
 async def delete_worklog(request: web.Request) -> web.Response:
-    site, issue, actor = site_of(request), issue_of(request), actor_of(request)
-    rules.check_tracking(site)
-    worklog = rules.worklog_of(issue, request.match_info["id"])
-    discards(request, actor, issue.fields["project"]["key"])
-    rules.check_may(site, actor, "DELETE", worklog)
-    issue.worklogs.remove(worklog)
-    _announce(site, "worklog_deleted", issue, worklog)
-    return no_content()
-
-
-def _announce(site: Site, event: str, issue: Issue, worklog: Worklog) -> None:
-    now = site.touched(issue)
-    site.publish(event, rules.webhook(event, worklog, site.users, site.catalog.base, now))
+    return await delete(request, CLOUD)
 
 
 def _property_target(request: web.Request) -> Worklog:
