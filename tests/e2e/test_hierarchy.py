@@ -94,6 +94,8 @@ async def test_a_forged_marker_on_a_parent_never_puts_a_child_under_the_wrong_is
     async with pipeline(kafka_bootstrap, unique_name, tmp_path, site_options=PARTNERS) as p:
         await p.create(2, "Somebody else's")
         genuine = await arrived(p, 1, "Somebody else's")  # carries a signed marker
+        # the origin's remote link to its copy is written just after the copy is made
+        await p.eventually(lambda: p.twin(2, genuine.key or "") is not None)
         target = p.twin(2, genuine.key or "")
         assert target is not None
         parent = await p.create(1, "Forged parent")
