@@ -100,6 +100,8 @@ async def _follow(settings: Settings, command: Command, progress: Progress, seco
             await _step(watch, progress)
             show(bar(progress))
         show.close()
+        if progress.settled():  # the states the worker wrote before committing, all read
+            await watch.read_to_end(progress, watch.topics.sync_state, deadline)
     return progress.settled()
 
 

@@ -5,6 +5,7 @@ mean)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -51,6 +52,17 @@ class Watch:
                     progress.on_state(record.value)
                 else:
                     progress.on_dead_letter(record.value)
+
+    async def read_to_end(self, progress: Progress, topic: str, deadline: float) -> None:
+        """Fold every record on ``topic`` up to its end now (the worker writes a pair's
+        state before it commits the event, but this reader may not have reached it yet);
+        until ``deadline`` (``time.monotonic``) at the latest."""
+        ends = await self.consumer.end_offsets(self.partitions(topic))
+        while time.monotonic() < deadline:
+            behind = [tp for tp, end in ends.items() if await self.consumer.position(tp) < end]
+            if not behind:
+                return
+            await self.read(progress)
 
     async def refresh(self, progress: Progress) -> None:
         """The worker group's committed offsets, and what they let us conclude."""
