@@ -5,11 +5,9 @@ effects never see a ``PairState``: an action carries what they need of the pair
 (``running.prepared``); ``streams.sync.applier`` judges and folds the answers.
 
 Every write is a "set to this value" (idempotent). A create carries the link marker in the
-create call itself, so the issue can always be recognised as ours (``streams.sync.creates``);
-comment copies are ``streams.sync.comment_copies``. Permanent errors fail the pair with
-JIRA's reason (fields not on the screen: ``running.Refused``, judged by the policies);
-retryable ones come back as ``Retry`` so the caller can schedule the pair again.
-"""
+create call itself, so the issue is always known as ours (``creates``; comment copies:
+``comment_copies``). Permanent errors fail the pair with JIRA's reason (fields not on the
+screen: ``running.Refused``, for the policies); retryable ones come back as ``Retry``."""
 
 from __future__ import annotations
 
@@ -37,6 +35,7 @@ from streams.sync import (
     creates,
     link_effects,
     markers,
+    overwrites,
     parents,
     screens,
     wiki_kept,
@@ -44,6 +43,7 @@ from streams.sync import (
 )
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
+from streams.sync.echo_reads import from_history
 from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, FieldsWritten, Warned
 from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
@@ -59,6 +59,7 @@ from streams.sync.messages import (
     Fetch,
     Mark,
     Observation,
+    ReadEchoes,
     ReadResolution,
     RecoverCreate,
     SiteNumber,
@@ -73,6 +74,7 @@ from streams.sync.running import (
     REFUSED_WARNING,
     Answer,
     Durable,
+    EchoesRead,
     Moved,
     Refused,
     Retry,
@@ -82,7 +84,7 @@ from streams.sync.running import (
     retry_of,
 )
 from streams.sync.screens import ScreenFieldMissing, ScreenFill
-from streams.sync.transitions import Unreachable, WorkflowGraph, at, reach, status_of
+from streams.sync.transitions import MovedSince, Unreachable, WorkflowGraph, at, status_of, walk
 from streams.sync.worklog_actions import WorklogAction
 
 __all__ = ["READ_FIELDS", "Effects"]
@@ -254,6 +256,10 @@ class Effects:
             body = text_to_adf(action.text)
             if body is not None:
                 await self.clients[action.site].add_comment(action.issue_key, body)
+        elif isinstance(action, ReadEchoes):  # in place of an echo never seen (echo_reads)
+            history = [e async for e in self.clients[action.site].changelog(action.issue_key)]
+            ours = self.config.integration_accounts.get(action.site)
+            run.said = EchoesRead(from_history(action.site, history, ours, self.config.maps))
         elif isinstance(action, ReadResolution):
             holds = await self.resolution_of(action.site, action.move.issue_key)
             run.said = Moved(None, holds)
@@ -312,9 +318,13 @@ class Effects:
         fill = ScreenFill(site, action.resolution, self.config.maps)
         graph = self.graphs[site]
         try:
-            await reach(self.clients[site], key, target, graph, 4, None, fill, start, believed)
+            client = self.clients[site]
+            walked = await walk(client, key, target, graph, 4, None, fill, start, believed)
         except Unreachable as error:
             run.add(Warned("status-unreachable", str(error), field="status"))
+            return
+        except MovedSince as error:  # someone moved it: both sides are merged again
+            run.add(overwrites.StatusMovedSince(site, error.current))
             return
         except (ScreenFieldMissing, BadRequest) as error:
             run.add(screens.refused(action, error))
@@ -322,7 +332,7 @@ class Effects:
         holds = None
         if screens.resolution_unknown(action, fill.given):
             holds = await self.resolution_of(site, key)
-        run.said = Moved(fill.given, holds)
+        run.said = Moved(fill.given, holds, walked.began)
 
     async def resolution_of(self, site: SiteNumber, key: str) -> str | None:
         """The resolution ``key`` holds (canonical name)."""

@@ -29,6 +29,7 @@ from streams.sync.messages import (
     Fetch,
     Observation,
     PairMessage,
+    ReadEchoes,
     RecoverCreate,
     Reexamine,
     SyncAttachments,
@@ -37,7 +38,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import DONE, Decision, Done, Outcome, RecoveringCreate, Rejected, decide
-from streams.sync.overwrites import EchoChecked
+from streams.sync.overwrites import EchoChecked, StatusMovedSince
 from streams.sync.running import Retry, observation
 from streams.sync.worklog_actions import SyncWorklogs
 
@@ -82,7 +83,7 @@ async def handle(
     if _files_learned(result) and rerender.due(rerender.learn(result.state, config.maps)):
         again = Reexamine(rerender.REASON)  # a document can now be written whole
         result = _then(result, await _step(again, result.state, config, applier, now))
-    if any(isinstance(fact, EchoChecked) and fact.before for fact in result.events):
+    if any(_moved_or_put_back(fact) for fact in result.events):
         again = Reexamine(overwrites.REASON)  # the value put back merged with the other side
         result = _then(result, await _step(again, result.state, config, applier, now))
     if fold(pair, result.events, now) != result.state:
@@ -94,6 +95,13 @@ def _then(first: StepResult, after: StepResult) -> StepResult:
     """One step made of two: the second's answer, both steps' writes and facts."""
     writes, events = first.writes + after.writes, [*first.events, *after.events]
     return StepResult(after.state, after.note, after.retry, writes, events, after.outcome)
+
+
+def _moved_or_put_back(fact: PairEvent) -> bool:
+    """An edit the sync overwrote put back, or a move not made (someone moved it first)."""
+    if isinstance(fact, EchoChecked):
+        return bool(fact.before)
+    return isinstance(fact, StatusMovedSince)
 
 
 def _files_learned(result: StepResult) -> bool:
@@ -135,7 +143,11 @@ async def _step(
     for action in decision.actions:
         if state is None:  # the pair is gone: nothing to carry out
             break
-        writes += 0 if isinstance(action, RecoverCreate | SyncAttachments | SyncWorklogs) else 1
+        writes += (
+            0
+            if isinstance(action, RecoverCreate | SyncAttachments | SyncWorklogs | ReadEchoes)
+            else 1
+        )
         carried = await applier.carry(state, action, now)  # with what it called for
         state = carried.state
         facts.extend(carried.events)
@@ -144,6 +156,7 @@ async def _step(
     return StepResult(state, decision.note, None, writes, facts, outcome)
 
 
+NOT_WRITES = (RecoverCreate, SyncAttachments, SyncWorklogs, ReadEchoes)  # not counted as writes
 SWEEP = "scheduled retry"  # the periodic retry's reason (``streams.sync.worker``)
 
 

@@ -108,10 +108,18 @@ class StatusReached(PairEvent):
     status: str
     resolution: str | None = None
     held: dict[str, Any] | None = None
+    before: str | None = None  # the status one transition left (``overwrites``)
+    agreed: bool = True  # False: a status the sync overwrote put back (the base stays)
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        pair = needs_pair(pair, self)
         values = {"status": self.status, "resolution": self.resolution}
-        return outcomes.written_on(needs_pair(pair, self), self.site, values, at, self.held)
+        written = outcomes.written_on(pair, self.site, values, at, self.held, self.agreed)
+        if self.before is None:
+            return written
+        moved = {"status": self.status}
+        believed = overwrites.believed_after(pair, self.site, moved, {"status": self.before})
+        return written.model_copy(update={"believed": believed})
 
 
 @event

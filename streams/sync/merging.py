@@ -158,7 +158,8 @@ def _confirmed(pair: PairState, observed: dict[int, Observation]) -> dict[str, A
 
 
 def statuses(observed: dict[int, Observation]) -> dict[int, str]:
-    """The status each side was just read in, as that site names it (a move starts there)."""
+    """The status each side was just read in, as that site names it (a move starts there;
+    for a side not read, ``views.believed_target``, the status it was agreed in)."""
     found = {site: seen.fields.get("status") for site, seen in observed.items()}
     return {s: str(f["name"]) for s, f in found.items() if isinstance(f, dict) and f.get("name")}
 

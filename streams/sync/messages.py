@@ -17,6 +17,7 @@ from streams.sync.comment_actions import CopyComment as CopyComment
 from streams.sync.comment_actions import CopyComments as CopyComments
 from streams.sync.comment_actions import DeleteComment as DeleteComment
 from streams.sync.comment_actions import DeleteCopy, FindCopy, PostCopy, UpdateCopy
+from streams.sync.echo_actions import ReadEchoes as ReadEchoes
 from streams.sync.fields import CORE_FIELDS, FieldMaps
 from streams.sync.issue_links import MakeLink, RemoveLink, SyncLinks
 from streams.sync.own_notes import Attribute as Attribute
@@ -285,6 +286,7 @@ class TransitionTo:
     # The status the issue was just read in (a guarded move its history allowed): the
     # walk starts there without reading it again.
     start: str | None = None
+    restore: bool = False  # a status the sync overwrote put back (``overwrites``)
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,7 @@ Action = (
     | Attribute
     | TransitionTo
     | ReadResolution
+    | ReadEchoes
     | Unlink
     | DeleteIssue
     | AttachmentAction

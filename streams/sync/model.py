@@ -33,7 +33,7 @@ import dataclasses
 from datetime import datetime
 
 from streams.state import PairState, PairStatus
-from streams.sync import linking, moves, overwrites, visibility
+from streams.sync import echo_reads, linking, moves, overwrites, visibility
 from streams.sync.attachment_wiring import with_attachments
 from streams.sync.comment_wiring import comment_change
 from streams.sync.creating import (
@@ -85,6 +85,7 @@ from streams.sync.messages import (
     other,
 )
 from streams.sync.parent_wiring import with_parent
+from streams.sync.retrying import SWEEP, needs_another_look
 from streams.sync.settled import (
     ChangeSeen,
     ConflictsResolved,
@@ -219,7 +220,7 @@ def _change_of(
         facts.append(checked)
         seen = fold(pair, facts, now) or pair
         if checked.before:  # an edit our write overwrote goes back, then both are merged
-            restore = [*adopted, *overwrites.restoring(checked, change)]
+            restore = [*adopted, *overwrites.restoring(checked, change.issue_key)]
             return settled(pair, facts, now, restore, note="edit overwritten: put back")
     if not snapshot and agrees_with_base(change, seen, config):
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
@@ -259,6 +260,8 @@ def _reexamine(
         return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
+    if message.reason == SWEEP and pair.believed and not needs_another_look(pair):
+        return Decision(pair, echo_reads.reads_for(pair), note="echo not seen: read the history")
     if observed is None:
         return Decision(pair, fetch_both(pair), note=f"read both sides ({message.reason})")
     target, moved = other(pair.origin), moves.moved_side(observed, config)
@@ -313,4 +316,5 @@ def _resolve(
     facts: list[PairEvent] = [ConflictsResolved()]
     state = fold(pair, facts, now) or pair
     note = f"resolved towards site {message.winner}"
-    return settled(pair, facts, now, writes_for(state, result, config, statuses(observed)), note)
+    writes = writes_for(state, result, config, statuses(observed))
+    return settled(pair, facts, now, writes, note)

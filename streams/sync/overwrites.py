@@ -18,8 +18,12 @@ What happens to it follows the conflict policy, as for any change made on both s
   person's edit was overwritten.
 
 Fields whose changelog values read back exactly: summary, priority, labels, due date,
-assignee. Not caught: a write whose echo never arrives (JIRA may drop a webhook; the
-changelog is not read in its place), and rich text, components, versions and custom fields.
+assignee, and the status after a move of one transition (its ``from`` is the status the
+move started in; a walk of several is not checked). A move whose learned transition JIRA
+refuses, and which finds the issue neither where it was believed nor at the target, is not
+walked on (``transitions.MovedSince``): the pair warns and merges both sides again. Not
+caught: a write whose echo never arrives (JIRA may drop a webhook; the changelog is not
+read in its place), and rich text, components, versions and custom fields.
 """
 
 from __future__ import annotations
@@ -30,27 +34,31 @@ from typing import Any
 
 from streams.jira.webhooks import Changelog
 from streams.settings import ConflictPolicy
+from streams.sites import SiteNumber
 from streams.state import PairState
 from streams.sync.events import PairEvent, event, needs_pair
-from streams.sync.fields import ASSIGNEE, FieldMaps, canonical
-from streams.sync.messages import Action, IssueChanged, SyncConfig, WriteFields
+from streams.sync.fields import ASSIGNEE, STATUS, FieldMaps, canonical
+from streams.sync.messages import Action, IssueChanged, SyncConfig, TransitionTo, WriteFields
 from streams.sync.outcomes import warned
 
-WATCHED = ("summary", "priority", "labels", "duedate", ASSIGNEE)
+WATCHED = ("summary", "priority", "labels", "duedate", ASSIGNEE, STATUS)
 CODE = "edit-overwritten"
 REASON = "an edit overwritten"  # the engine's second look after a restore
+MOVED = "status-moved-since"
 WINS = {ConflictPolicy.JIRA1: 1, ConflictPolicy.JIRA2: 2}
 
 
-def changelog_values(site: int, changelog: Changelog | None, maps: FieldMaps) -> dict[str, Any]:
+def changelog_values(
+    site: SiteNumber, changelog: Changelog | None, maps: FieldMaps
+) -> dict[str, Any]:
     """Field -> [from, to] in canonical form, for the fields the changelog reads back."""
     found: dict[str, Any] = {}
     for item in changelog.items if changelog is not None else []:
         name = item.field_id
         if name not in WATCHED:
             continue
-        was = canonical(site, {name: _raw(name, item.from_value, item.from_string)}, maps)  # type: ignore[arg-type]
-        now = canonical(site, {name: _raw(name, item.to_value, item.to_string)}, maps)  # type: ignore[arg-type]
+        was = canonical(site, {name: _raw(name, item.from_value, item.from_string)}, maps)
+        now = canonical(site, {name: _raw(name, item.to_value, item.to_string)}, maps)
         found[name] = [was.get(name), now.get(name)]
     return found
 
@@ -59,7 +67,7 @@ def _raw(name: str, value: str | None, shown: str | None) -> Any:
     """A changelog value as the issue's field holds it."""
     if name == "summary":
         return shown or ""
-    if name == "priority":
+    if name in ("priority", STATUS):
         return {"name": shown} if shown else None
     if name == "labels":
         return (shown or "").split()
@@ -84,15 +92,28 @@ def overwritten(change: IssueChanged, pair: PairState, config: SyncConfig) -> Ec
     ours = config.integration_accounts.get(change.site)
     if ours is None or change.actor != ours:
         return None
-    believed = pair.believed.get(str(change.site), {})
-    seen = change.changelog
-    checked = [name for name, (_, wrote) in believed.items() if _to(seen, name) == wrote]
+    return checked_against(change.site, change.changelog, pair.believed, config)
+
+
+def checked_against(
+    site: SiteNumber,
+    seen: dict[str, list[Any]],
+    believed: dict[str, dict[str, list[Any]]],
+    config: SyncConfig,
+    every: bool = False,
+) -> EchoChecked | None:
+    """``seen`` (field -> [from, to], from the sync's own change of ``site``) against what
+    the sync believed: the fields it shows written are checked; ``every``: all believed
+    fields of the site are (the history read in place of an echo shows all there is)."""
+    side = believed.get(str(site), {})
+    written = [name for name, (_, wrote) in side.items() if _to(seen, name) == wrote]
+    checked = list(side) if every else written
     if not checked:
         return None
-    lost = {name: seen[name][0] for name in checked if seen[name][0] != believed[name][0]}
-    restore = bool(lost) and WINS.get(config.policy, change.site) == change.site
-    before = {name: believed[name][0] for name in lost} if restore else {}
-    return EchoChecked(change.site, tuple(sorted(checked)), lost, before)
+    lost = {name: seen[name][0] for name in written if seen[name][0] != side[name][0]}
+    restore = bool(lost) and WINS.get(config.policy, site) == site
+    before = {name: side[name][0] for name in lost} if restore else {}
+    return EchoChecked(site, tuple(sorted(checked)), lost, before)
 
 
 def _to(changelog: dict[str, list[Any]], name: str) -> Any:
@@ -102,12 +123,18 @@ def _to(changelog: dict[str, list[Any]], name: str) -> Any:
 _NOTHING = object()
 
 
-def restoring(checked: EchoChecked, change: IssueChanged) -> list[Action]:
+def restoring(checked: EchoChecked, key: str) -> list[Action]:
     """The overwritten values put back on their side (when the policy lets that side win)."""
     if not checked.before:
         return []
-    values = {name: checked.lost[name] for name in checked.before}
-    return [WriteFields(change.site, change.issue_key, values, restore=True)]
+    values = {name: checked.lost[name] for name in checked.before if name != STATUS}
+    restore: list[Action] = []
+    if values:
+        restore.append(WriteFields(checked.site, key, values, restore=True))
+    if STATUS in checked.before and checked.lost[STATUS] is not None:
+        moved = str(checked.lost[STATUS])
+        restore.append(TransitionTo(checked.site, key, moved, restore=True))
+    return restore
 
 
 @event
@@ -117,7 +144,7 @@ class EchoChecked(PairEvent):
     overwrote (made by someone between the sync's read and its write); ``before``: the
     agreed values those fields go back to while the lost ones are restored."""
 
-    site: int
+    site: SiteNumber
     fields: tuple[str, ...]
     lost: dict[str, Any]
     before: dict[str, Any]
@@ -139,3 +166,17 @@ class EchoChecked(PairEvent):
             text = f"site {self.site}: {name} was set to {value!r} while the sync wrote it: {then}"
             pair = warned(pair, CODE, text, at, name)
         return pair
+
+
+@event
+@dataclass(frozen=True)
+class StatusMovedSince(PairEvent):
+    """A move not made: the issue on ``site`` was found in ``status`` (this site's name),
+    neither where the sync believed it nor at the target; someone moved it meanwhile."""
+
+    site: SiteNumber
+    status: str
+
+    def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
+        text = f"site {self.site}: moved to {self.status!r} while the sync moved it: merged again"
+        return warned(needs_pair(pair, self), MOVED, text, at, STATUS)

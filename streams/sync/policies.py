@@ -25,6 +25,7 @@ from streams.sync import (
     attachment_plan,
     copy_policy,
     differences,
+    echo_reads,
     link_policy,
     markers,
     parent_policy,
@@ -54,6 +55,7 @@ from streams.sync.messages import (
     CopyComment,
     CreateCounterpart,
     CrossLink,
+    ReadEchoes,
     ReadResolution,
     RecoverCreate,
     SiteNumber,
@@ -67,6 +69,7 @@ from streams.sync.parent_actions import SyncParent
 from streams.sync.running import (
     REFUSED_WARNING,
     Candidate,
+    EchoesRead,
     Followed,
     LeftOut,
     Moved,
@@ -167,6 +170,8 @@ def after(action: Action, said: Said | None, config: SyncConfig, now: datetime) 
         return reached(
             action if isinstance(action, TransitionTo) else action.move, said, config.maps
         )
+    if isinstance(said, EchoesRead) and isinstance(action, ReadEchoes):
+        return echo_reads.checked(action, said, config)
     if isinstance(said, StatusHistory) and isinstance(action, TransitionTo):
         return guarded_move(action, said, config)
     if isinstance(action, CopyComment | CopyStep):
@@ -197,7 +202,9 @@ def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:
     """A move made (or none due): the status reached, with the resolution the issue holds
     when it is not the origin's (warned about when no screen gave it)."""
     held = resolution_held(action, said.given, said.holds, maps)
-    status = StatusReached(action.site, action.status, action.resolution, held)
+    began = None if action.restore else maps.statuses.to_canonical(action.site, said.began)
+    agreed = not action.restore
+    status = StatusReached(action.site, action.status, action.resolution, held, began, agreed)
     cleared = Cleared("status-unreachable", "status")
     return Followed([status, cleared, *screens.reported(action, said.given, held)])
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from streams.jira.errors import retry_after_seconds
 from streams.state import PairState, PairStatus
+from streams.sync import echo_reads
 from streams.sync.decision import Rejected
 from streams.sync.fields import CustomField
 from streams.sync.messages import PairMessage, Reexamine, SyncConfig
@@ -135,10 +136,16 @@ def retry_due_on(state: PairState, due: datetime) -> PairState:
     return state.model_copy(update={"failure": failure})
 
 
-def needs_another_look(pair: PairState) -> bool:
+def needs_another_look(
+    pair: PairState, now: datetime | None = None, echo_window: timedelta | None = None
+) -> bool:
     """What the periodic retry picks up: failures (also permanent ones: a screen or a
     permission may have been fixed since), unconfirmed creates, writes and comment changes
-    not recorded as done, unreachable statuses, pairs with an issue answering 404."""
+    not recorded as done, unreachable statuses, pairs with an issue answering 404; given
+    ``now`` and ``echo_window``, writes whose echo is not seen that long after the pair's
+    last step (``echo_reads``)."""
+    if now is not None and echo_window is not None and echo_reads.overdue(pair, now, echo_window):
+        return True
     if pair.failure is not None or pair.pending_create is not None:
         return True
     if pair.pending_writes or pair.pending_comments or pair.status is PairStatus.UNREACHABLE:

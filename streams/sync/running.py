@@ -90,10 +90,12 @@ class Searched:
 class Moved:
     """A transition reached its status: the resolution a screen on the way took (this
     site's name), else the one the issue holds after (canonical; read only when the move
-    asked for one and no screen took it)."""
+    asked for one and no screen took it); ``began``: the status (this site's name) it
+    was known in just before, when one transition took it there (``transitions.Walked``)."""
 
     given: str | None
     holds: str | None
+    began: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,14 @@ class StatusHistory:
 
     current: str
     authors: list[str | None]
+
+
+@dataclass(frozen=True)
+class EchoesRead:
+    """The sync's own changes of an issue, from its changelog: field -> [from, to] of the
+    newest change of each watched field (``echo_reads``)."""
+
+    seen: dict[str, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,7 @@ Said = (
     | Searched
     | Moved
     | StatusHistory
+    | EchoesRead
     | CommentRead
     | CopyFound
     | CopyMissing

@@ -54,6 +54,26 @@ class Unreachable(Exception):
     """No sequence of available transitions led to the status."""
 
 
+class MovedSince(Exception):
+    """The issue is no longer in the status it was believed in, nor in the target: someone
+    moved it since the sync read it. Walking on from there would overwrite their move
+    unseen, so nothing is posted (the pair merges both sides again)."""
+
+    def __init__(self, key: str, believed: str, current: str) -> None:
+        super().__init__(f"{key}: moved from {believed!r} to {current!r} meanwhile")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class Walked:
+    """A walk's transitions (0: already there, or not moved), and the status the issue
+    was known to be in just before, when it took exactly one (what the echo's changelog
+    ``from`` must say, ``streams.sync.overwrites``)."""
+
+    steps: int
+    began: str | None = None
+
+
 async def reach(
     client: JiraClient,
     key: str,
@@ -65,26 +85,47 @@ async def reach(
     start: str | None = None,
     believed: str | None = None,
 ) -> int:
-    """Move ``key`` to ``target``; return the transitions performed (0 when already there,
-    or when ``may_move``, asked once before the first move, says no). ``fill`` gives each
+    """``walk``'s number of transitions."""
+    walked = await walk(client, key, target, graph, max_steps, may_move, fill, start, believed)
+    return walked.steps
+
+
+async def walk(
+    client: JiraClient,
+    key: str,
+    target: str,
+    graph: WorkflowGraph,
+    max_steps: int = 4,
+    may_move: Callable[[], Awaitable[bool]] | None = None,
+    fill: Callable[[Transition], dict[str, Any]] | None = None,
+    start: str | None = None,
+    believed: str | None = None,
+) -> Walked:
+    """Move ``key`` to ``target`` (``Walked.steps`` 0 when already there, or when
+    ``may_move``, asked once before the first move, says no). ``fill`` gives each
     transition's screen fields (it may raise to stop the walk); ``start`` is the status
     the issue was just read in (not read again). ``believed`` is the status it was read in
-    earlier (someone may have moved it since): the transition learned from there is posted
-    without reading or listing anything; only when none is learned, or JIRA refuses it
-    (the issue was elsewhere), is the status read and the transitions listed."""
+    earlier, or agreed in (someone may have moved it since): the transition learned from
+    there is posted without reading or listing anything; only when none is learned, or JIRA
+    refuses it, is the status read and the transitions listed. Found neither there nor at
+    ``target`` (someone moved it): ``MovedSince``."""
     if believed is not None and start is None and not at(believed, target):
         learned = graph.known(believed, target)
         if learned is not None and await _posted(client, key, learned, fill):
             if at(learned.to.name, target):
-                return 1
-            return 1 + await reach(client, key, target, graph, max_steps - 1, None, fill)
+                return Walked(1, believed)
+            rest = await walk(client, key, target, graph, max_steps - 1, None, fill)
+            return Walked(1 + rest.steps)
+        start = await status_of(client, key)  # nothing learned from there, or refused
+        if not at(start, believed) and not at(start, target):
+            raise MovedSince(key, believed, start)
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = start if step == 0 and start is not None else await status_of(client, key)
         if at(current, target):
-            return step
+            return Walked(step)
         if step == 0 and may_move is not None and not await may_move():
-            return 0
+            return Walked(0)
         visited.add(current.casefold())
         available = await client.transitions(key)
         graph.learn(current, available)
@@ -92,8 +133,8 @@ async def reach(
         if chosen is None or step == max_steps:
             break
         await client.transition(key, chosen.id, fill(chosen) if fill is not None else None)
-        if at(chosen.to.name, target):
-            return step + 1  # JIRA named the status it leads to: no read to confirm it
+        if at(chosen.to.name, target):  # JIRA named the status it leads to: no read to confirm
+            return Walked(step + 1, current if step == 0 else None)
     raise Unreachable(f"{key}: no path from its status to {target!r} within {max_steps} steps")
 
 

@@ -122,3 +122,80 @@ async def test_trusting_agreed_values_an_edit_is_one_write_and_a_clash_is_put_ba
         [state] = (await p.pair_states()).values()
         assert set(state["conflicts"]) == {"priority"}
         assert await p.dead_letters() == []
+
+
+def status(p: Pipeline, site: int, key: str) -> str:
+    return str(p.issues(site)[key].fields["status"]["name"])
+
+
+async def conflicted_on_status(p: Pipeline, key: str) -> bool:
+    states = await p.pair_states()
+    return any("status" in s["conflicts"] and key in str(s) for s in states.values())
+
+
+async def test_trusting_agreed_values_a_move_is_one_post_and_a_clash_is_never_lost(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """Trusted, the target is taken to be in the agreed status and the transition learned
+    from there is posted: one call. A person's move there whose webhook is late is caught
+    either way: by the echo's changelog ``from`` when JIRA took the transition from their
+    status (put back, a conflict), or, when JIRA refused it there, by the status read that
+    follows the refusal (not walked on from their status: a conflict)."""
+    env = {"SYNC_TRUST_AGREED_VALUES": "true"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        warm, key, other = [await synced_pair(p) for _ in range(3)]
+        await p.transition(1, warm[0], "In Progress")  # site 2's exits of To Do learned
+        await p.eventually(lambda: status(p, 2, warm[1]) == "In Progress")
+        await p.quiet()
+        before = (len(sync_calls(p, 1)), len(sync_calls(p, 2)))
+        await p.transition(1, key[0], "In Progress")
+        await p.eventually(lambda: status(p, 2, key[1]) == "In Progress")
+        await p.quiet()
+        assert sync_calls(p, 1)[before[0] :] == []
+        assert sync_calls(p, 2)[before[1] :] == [f"POST /rest/api/3/issue/{key[1]}/transitions"]
+
+        p.sites[2].emulator.faults = Faults(webhook_delay=3.0)  # Bob's webhooks come late
+        # nothing is learned out of In Progress: the status read finds Bob's move first
+        await p.transition(2, key[1], "In Review")
+        await p.transition(1, key[0], "To Do")
+        await p.eventually(lambda: conflicted_on_status(p, key[0]))
+        # the learned To Do exit is global in this workflow: JIRA takes it from Bob's status
+        await p.transition(2, other[1], "In Review")
+        await p.transition(1, other[0], "In Progress")
+        await p.eventually(lambda: conflicted_on_status(p, other[0]))
+        await p.quiet(still=6)
+        assert [status(p, 1, other[0]), status(p, 2, other[1])] == ["In Progress", "In Review"]
+        assert [status(p, 1, key[0]), status(p, 2, key[1])] == ["To Do", "In Review"]
+        states = {s["site1"]["key"]: s for s in (await p.pair_states()).values()}
+        codes = {k: [w["code"] for w in states[k]["warnings"]] for k in (other[0], key[0])}
+        assert codes == {other[0]: ["edit-overwritten"], key[0]: ["status-moved-since"]}
+        assert await p.dead_letters() == []
+
+
+async def test_an_echo_that_never_comes_is_read_from_the_changelog_by_the_sweep(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """JIRA drops the webhooks of site 2 (Bob's edit and the echo of the sync's write over
+    it): a sweep interval later the sync reads the issue's changelog once in the echo's
+    place, finds Bob's value overwritten, puts it back: a conflict, nothing lost."""
+    env = {"SYNC_TRUST_AGREED_VALUES": "true", "SYNC_RETRY_INTERVAL_SECONDS": "2"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        key, twin = await synced_pair(p)
+        p.sites[2].emulator.faults = Faults(webhook_drop_rate=1.0)
+        await p.edit(2, twin, priority={"name": "Low"})
+        await p.edit(1, key, priority={"name": "Highest"})
+
+        async def conflicted() -> bool:
+            states = await p.pair_states()
+            return any(s["conflicts"] for s in states.values())
+
+        await p.eventually(conflicted)
+        await p.quiet(still=4)
+        priorities = [p.issues(s)[k].fields["priority"]["name"] for s, k in ((1, key), (2, twin))]
+        assert priorities == ["Highest", "Low"]  # Bob's put back
+        assert f"GET /rest/api/3/issue/{twin}/changelog" in sync_calls(p, 2)
+        [state] = (await p.pair_states()).values()
+        assert set(state["conflicts"]) == {"priority"}
+        assert [w["code"] for w in state["warnings"]] == ["edit-overwritten"]
+        assert state["believed"] == {}
+        assert await p.dead_letters() == []

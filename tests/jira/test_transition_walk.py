@@ -12,7 +12,7 @@ from streams.jira.sites import open_client
 from streams.jira.transport import SiteAuth
 from streams.sync.fields import FieldMaps
 from streams.sync.screens import ScreenFill
-from streams.sync.transitions import Unreachable, WorkflowGraph, reach
+from streams.sync.transitions import MovedSince, Unreachable, Walked, WorkflowGraph, reach, walk
 from tests.infra import OPENAPI_SPEC
 
 CONTRACT = OpenApiContract(OPENAPI_SPEC)
@@ -96,9 +96,10 @@ async def test_a_learned_transition_from_the_known_status_is_posted_without_list
         assert site.emulator.contract_violations == []
 
 
-async def test_a_refused_learned_transition_falls_back_to_reading_and_listing() -> None:
-    """The start given is stale (the issue was moved meanwhile): JIRA refuses the learned
-    transition, and the walk reads where the issue is and goes on from there."""
+async def test_a_refused_learned_transition_finding_the_issue_moved_posts_nothing_more() -> None:
+    """The start given is stale (someone moved the issue meanwhile): JIRA refuses the
+    learned transition, the status is read, and the walk stops there (``MovedSince``):
+    walking on from where they put it would overwrite their move unseen."""
     config = SiteConfig(project_key="PROJ1", workflow="strict", contract=CONTRACT)
     async with serve_emulator(config) as site:
         first, second = site.emulator.seed_issues(2)
@@ -110,10 +111,29 @@ async def test_a_refused_learned_transition_falls_back_to_reading_and_listing() 
             assert await reach(client, second, "In Progress", graph) == 1
             # ``second`` is in In Progress now; told it is in To Do, the walk to Done asks
             # for To Do's learned exit first, which JIRA refuses there.
-            assert await reach(client, second, "Done", graph, fill=fill, believed="To Do") == 1
-            assert site.emulator.issues[second].fields["status"]["name"] == "Done"
+            posts = client.transport.calls["POST"]
+            with pytest.raises(MovedSince) as moved:
+                await reach(client, second, "Done", graph, fill=fill, believed="To Do")
+            assert moved.value.current == "In Progress"
+            assert client.transport.calls["POST"] == posts + 1  # the refused one only
+            assert site.emulator.issues[second].fields["status"]["name"] == "In Progress"
             # what was learned from To Do is still To Do's: the refusal taught nothing wrong
             assert graph.known("To Do", "In Progress") is not None
+            # where it is believed to be, a refused exit is walked around as before
+            assert await reach(client, second, "Done", graph, fill=fill, believed="In Progress")
+        assert site.emulator.contract_violations == []
+
+
+async def test_one_transition_says_the_status_it_left_and_a_walk_does_not() -> None:
+    async with serve_emulator(SiteConfig(project_key="PROJ1", contract=CONTRACT)) as site:
+        first, second = site.emulator.seed_issues(2)
+        auth = SiteAuth(site.base_url, "sandbox@example.com", SecretStr("sandbox-token"))
+        async with open_client(auth) as client:
+            graph = WorkflowGraph()
+            assert await walk(client, first, "In Progress", graph) == Walked(1, "To Do")
+            learned = await walk(client, second, "In Progress", graph, believed="To Do")
+            assert learned == Walked(1, "To Do")
+            assert await walk(client, second, "In Progress", graph) == Walked(0)
         assert site.emulator.contract_violations == []
 
 

@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import faust
@@ -94,8 +94,15 @@ def schedules(
     """Every worker sweeps the pairs of its own partitions; the daily full sync is sent by
     the worker that holds partition 0 of the command topic (so once per group)."""
 
+    window = timedelta(seconds=settings.sync_retry_interval_seconds)  # an echo is late
+
     async def retry_failed() -> None:
-        due = [key for key, raw in pairs.items() if needs_another_look(PairState.from_bytes(raw))]
+        now = datetime.now(UTC)
+        due = [
+            key
+            for key, raw in pairs.items()
+            if needs_another_look(PairState.from_bytes(raw), now, window)
+        ]
         message = encode_message(Reexamine(SWEEP))
         for key in due:
             await sinks.pair_changes.send(key=key, value=message)

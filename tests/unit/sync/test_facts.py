@@ -46,7 +46,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.model import Decision, decide
-from streams.sync.overwrites import EchoChecked
+from streams.sync.overwrites import EchoChecked, StatusMovedSince
 from streams.sync.parent_facts import ParentsSeen
 from streams.sync.settled import (
     ChangeSeen,
@@ -102,6 +102,8 @@ SAMPLES: list[PairEvent] = [
     FieldsWritten(2, {"summary": "S"}, before={"summary": "R"}, agreed=False),
     EchoChecked(2, ("summary",), {"summary": "H"}, {"summary": "B"}),
     StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"}),
+    StatusReached(2, "In Progress", None, None, "To Do", agreed=False),
+    StatusMovedSince(2, "In Review"),
     WriteFailed("WriteFields", 2, "HTTP 503", retryable=True, retry_after=3.0),
     ReadFailed(1, "HTTP 503", retryable=True),
     Warned("value-missing", "no such priority", "priority"),
