@@ -12,6 +12,7 @@ nothing is made up here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,9 +26,34 @@ from streams.jira.models import Transition
 @dataclass
 class WorkflowGraph:
     exits: dict[str, dict[str, Transition]] = field(default_factory=dict)
+    # statuses whose exits a walk is about to list: the others moving from there wait
+    # for that listing (``learned``) rather than each list the same exits
+    listing: dict[str, asyncio.Event] = field(default_factory=dict)
 
     def learn(self, status: str, available: list[Transition]) -> None:
         self.exits[status.casefold()] = {t.to.name.casefold(): t for t in available}
+        self.release(status.casefold())
+
+    async def learned(self, start: str, target: str) -> Transition | None:
+        """``known``, once a listing of ``start``'s exits in flight is done."""
+        pending = self.listing.get(start.casefold())
+        if pending is not None:
+            await pending.wait()
+        return self.known(start, target)
+
+    def claim(self, status: str) -> str | None:
+        """``status``'s exits to be listed by the caller (its name, to ``release``); None
+        when another walk is listing them."""
+        name = status.casefold()
+        if name in self.listing:
+            return None
+        self.listing[name] = asyncio.Event()
+        return name
+
+    def release(self, name: str | None) -> None:
+        pending = self.listing.pop(name, None) if name is not None else None
+        if pending is not None:
+            pending.set()
 
     def known(self, start: str, target: str) -> Transition | None:
         """The learned transition out of ``start`` on the shortest known path to ``target``."""
@@ -109,8 +135,12 @@ async def walk(
     there is posted without reading or listing anything; only when none is learned, or JIRA
     refuses it, is the status read and the transitions listed. Found neither there nor at
     ``target`` (someone moved it): ``MovedSince``."""
-    if believed is not None and start is None and not at(believed, target):
-        learned = graph.known(believed, target)
+    if believed is None or start is not None or at(believed, target):
+        return await _walk_from(client, key, target, graph, max_steps, may_move, fill, start)
+    learned, claim = await graph.learned(believed, target), None
+    while learned is None and (claim := graph.claim(believed)) is None:
+        learned = await graph.learned(believed, target)  # another walk is listing there
+    try:
         if learned is not None and await _posted(client, key, learned, fill):
             if at(learned.to.name, target):
                 return Walked(1, believed)
@@ -119,6 +149,22 @@ async def walk(
         start = await status_of(client, key)  # nothing learned from there, or refused
         if not at(start, believed) and not at(start, target):
             raise MovedSince(key, believed, start)
+        return await _walk_from(client, key, target, graph, max_steps, may_move, fill, start)
+    finally:
+        graph.release(claim)
+
+
+async def _walk_from(
+    client: JiraClient,
+    key: str,
+    target: str,
+    graph: WorkflowGraph,
+    max_steps: int,
+    may_move: Callable[[], Awaitable[bool]] | None,
+    fill: Callable[[Transition], dict[str, Any]] | None,
+    start: str | None,
+) -> Walked:
+    """The walk from ``start`` (read first when None), listing each status's exits."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
         current = start if step == 0 and start is not None else await status_of(client, key)
