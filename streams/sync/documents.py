@@ -28,6 +28,7 @@ the issue is read through REST.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +102,29 @@ def agrees(
             return False  # a change the text cannot show may be in it: read
         return normalize_text(value) == normalize_text(to_wiki(document))
     return bool(value == base)
+
+
+# Wiki text that can only be paragraphs of plain text: letters, digits, spaces and a few
+# marks JIRA's markup gives no meaning alone (no * _ - + ^ ~ ? ! : / \\ [ ] { } | # @, no
+# single line break: a hard break; no "h1." or "bq." opening a block). Parentheses only
+# around what no emoticon is: (y), (on), (/) are emoticons, (3) or (two words) are not.
+CHAR = r"(?:[^\W_]|[ .,;'\"()&%$=])"
+PLAIN = re.compile(rf"{CHAR}+(?:\n\n{CHAR}+)*")
+MARKUP = re.compile(r"\((?:[A-Za-z]{1,7}|[^\w\s]{1,2})\)|;[)(PDp]|(?:^|\n)(?:h[1-6]|bq)\.")
+
+
+def plain(text: str) -> Node | None:
+    """A webhook's wiki text as the document it must be, when it can be only one: plain
+    paragraphs (``PLAIN``, in canonical form); None when the markup could mean more (the
+    issue is read through REST)."""
+    if not PLAIN.fullmatch(text) or MARKUP.search(text) or text != text.strip():
+        return None
+    paragraphs = text.split("\n\n")
+    if any(not part.strip() or part != part.strip() or "  " in part for part in paragraphs):
+        return None
+    content = [{"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs]
+    document = canonical_adf({"type": "doc", "version": 1, "content": content})
+    return document if to_wiki(document) == text else None
 
 
 def unchanged(value: Any, base: Any) -> bool:

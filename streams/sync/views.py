@@ -19,7 +19,8 @@ its side only when it provably holds everything the pair knows of that side and 
   merge holds back a side with an unmapped level, ``streams.sync.visibility``);
 - its rich text (wiki markup, ``streams.sync.rich_text``) was read through REST, or is the
   wiki rendering of the agreed document (``documents.agrees``: then the agreed document is
-  the side's value); changed markup is never copied, the side is read.
+  the side's value), or can only be plain paragraphs (``documents.plain``: then that
+  document is); other changed markup is never copied, the side is read.
 
 A Data Center site's webhook is never its side's view (its users are usernames, its text
 wiki markup as stored, not the REST client's documents): that side is read.
@@ -59,14 +60,15 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
         return None
     base = pair.base_of(change.site)
     values = dict(change.values)
-    if not change.text_read:  # wiki markup: only ever the agreed document, never copied
+    if not change.text_read:  # wiki markup: the agreed document, or plain paragraphs
         for name in [name for name in rich_fields(config.maps) if name in values]:
-            maps = config.maps
-            if not documents.agrees(
-                change.site, values[name], base.get(name), maps.users, maps.files
-            ):
+            maps, text = config.maps, values[name]
+            if documents.agrees(change.site, text, base.get(name), maps.users, maps.files):
+                values[name] = base.get(name)
+            elif isinstance(text, str) and (document := documents.plain(text)) is not None:
+                values[name] = document
+            elif text is not None:  # None: the field emptied
                 return None
-            values[name] = base.get(name)
     written = pair.unseen_writes.get(str(change.site), [])
     if any(name not in base or values.get(name) != base[name] for name in written):
         return None

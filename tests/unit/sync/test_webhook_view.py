@@ -117,8 +117,18 @@ def test_webhook_wiki_showing_the_agreed_document_takes_the_document() -> None:
     assert view.values["description"] == document
     merged = decide(edit, pair, CONFIG, T0, {2: seen(2, description=document)})
     assert merged.actions == [WriteFields(2, "PROJ2-1", {"summary": "New"})]
-    reworded = change(1, minutes=2, summary="New", description="Other words")
-    assert decide(reworded, pair, CONFIG, T0).actions == BOTH
+    marked = change(1, minutes=2, summary="New", description="Other *words*")
+    assert decide(marked, pair, CONFIG, T0).actions == BOTH
+
+
+def test_webhook_wiki_that_can_only_be_plain_paragraphs_is_that_document() -> None:
+    """A new description of plain words needs no read of its side: its document is the
+    one its wiki markup can only mean (``documents.plain``)."""
+    reworded = change(1, minutes=2, summary="New", description="Other words.\n\nAnd more (2)")
+    view = webhook_view(reworded, linked_pair(), CONFIG)
+    assert view is not None
+    assert view.values["description"] == text_to_adf("Other words.\n\nAnd more (2)")
+    assert decide(reworded, linked_pair(), CONFIG, T0).actions == [Fetch(2, "PROJ2-1")]
 
 
 def test_a_pair_not_quiet_or_under_the_latest_policy_reads_both() -> None:
