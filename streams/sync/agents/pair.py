@@ -24,12 +24,18 @@ from streams.sync import journal, markers
 from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
+from streams.sync.facts import CounterpartCreated, CreateFound
 from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
 from streams.sync.messages import CommentChanged, IssueChanged, PairMessage, SyncConfig
 from streams.sync.metrics import METRICS
-from streams.sync.normalize import encode_message, message_from_json, message_to_json
+from streams.sync.normalize import (
+    encode_message,
+    message_from_json,
+    message_to_json,
+    route_envelope,
+)
 from streams.sync.retrying import Backoff, follow_up
 from streams.sync.served import Served
 
@@ -90,6 +96,7 @@ class PairStep:
         METRICS.step(pair, result, serving.name)
         if result is None:
             return
+        await self._route_made(key, result, now)
         log.info(
             "pair %s: %s (%d writes)",
             key.decode(),
@@ -107,6 +114,19 @@ class PairStep:
         await self.sinks.journal.send(key=key, value=record)
         if decided.state is not None and decided.state != pair:
             await self.sinks.publish(self.pairs, key, decided.state, after)
+
+    async def _route_made(self, key: bytes, result: StepResult, now: datetime) -> None:
+        """Each counterpart the step made is routed to the pair at once (its site's route
+        agent learns it from its own topic), so its ``issue_created`` echo, when it comes
+        after, needs no marker read; one that comes first is routed by its marker."""
+        made = [f for f in result.events if isinstance(f, CounterpartCreated | CreateFound)]
+        for fact in made:
+            route = route_envelope(
+                fact.site, fact.issue_id, key.decode(), f"made:{fact.issue_id}", now
+            )
+            await self.sinks.events[fact.site].send(
+                key=fact.issue_id.encode(), value=route.to_bytes()
+            )
 
     async def _handled(
         self,
