@@ -6,9 +6,11 @@ ADF. Written to the other site as it came, that markup would arrive as literal c
 So a value of these fields is never written from webhook text: a counterpart created from
 a webhook takes them from a REST read of its origin. The router's read of an issue it sees
 for the first time (for its link marker) brings them along (``first_look``: no call more);
-otherwise the applier reads the origin before the create. Everything else is written from
-fresh REST reads already (the merge), as canonical ADF (``streams.sync.documents``); a
-webhook's wiki text is only ever compared with the agreed document (``documents.agrees``).
+otherwise the applier reads the origin before the create. A person's new issue with no
+rich text, or text that can only mean plain paragraphs, is not read at all
+(``made_by_a_person``). Everything else is written from fresh REST reads already (the
+merge), as canonical ADF (``streams.sync.documents``); a webhook's wiki text is otherwise
+only compared with the agreed document (``documents.agrees``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import NotFound
-from streams.sync.documents import ids_of
+from streams.sync.documents import ids_of, plain
 from streams.sync.fields import FieldMaps, SiteNumber, canonical
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -44,6 +46,25 @@ def rich_fields(maps: FieldMaps) -> list[str]:
 def carries_webhook_text(values: Mapping[str, Any], maps: FieldMaps) -> bool:
     """Values taken from a webhook that hold rich text to be read again through REST."""
     return any(values.get(name) for name in rich_fields(maps))
+
+
+def made_by_a_person(change: Change, ours: str | None, maps: FieldMaps) -> IssueChanged | None:
+    """A person's new issue routed without the router's read: its own pair (a marker on an
+    issue a person created is never the sync's: only the sync's account makes
+    counterparts), its rich text the documents its webhook text can only be (empty, or
+    plain paragraphs: ``documents.plain``). None: read it as any first sight."""
+    if not isinstance(change, IssueChanged) or change.kind != "created" or change.text_read:
+        return None
+    if ours is None or change.actor is None or change.actor == ours:
+        return None
+    values = dict(change.values)
+    for name in [name for name in rich_fields(maps) if values.get(name) is not None]:
+        text = values[name]
+        document = plain(text) if isinstance(text, str) else None
+        if document is None:
+            return None
+        values[name] = document
+    return dataclasses.replace(change, values=values, text_read=True)
 
 
 def with_rest_text(

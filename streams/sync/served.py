@@ -15,7 +15,7 @@ from streams.state import PairState
 from streams.sync.applier import Applier
 from streams.sync.fields import FieldMaps
 from streams.sync.jql_gate import JqlGate
-from streams.sync.messages import LinkExisting, PairMessage, SyncConfig
+from streams.sync.messages import LinkExisting, PairMessage, SiteNumber, SyncConfig
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,10 @@ class Served:
             return self.first
         site, issue_key = key
         return self.of_issue(site, issue_key) if len(self) > 1 else self.first
+
+    def integration_account(self, site: SiteNumber) -> str | None:
+        """The sync's own account on ``site`` (one per site, whatever the connection)."""
+        return self.first.config.integration_accounts.get(site)
 
     def maps_of(self, site: int, issue_key: str | None) -> FieldMaps:
         """The field maps a site's webhook is read with (its issue's connection's)."""

@@ -4,6 +4,10 @@ Real ingress, Kafka and worker processes, two emulated sites over HTTP. Any user
 edit an issue can set its properties, the sync's ``jira-sync.link`` marker included
 (https://developer.atlassian.com/cloud/jira/platform/jira-entity-properties/), in the
 create call or with ``PUT /rest/api/3/issue/{key}/properties/{propertyKey}``.
+
+A person's new issue with no rich text, or only plain paragraphs, is not read at all (its
+own pair: only the sync's account makes counterparts), so its marker is never looked at;
+one with formatted text is read, and its marker refused with a warning.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ async def forge(p: Pipeline, summary: str, marker: dict[str, Any]) -> str:
             "project": {"key": "PROJ2"},
             "issuetype": {"name": "Task"},
             "summary": summary,
-            "description": text_to_adf(f"{summary}, written by the forger"),
+            "description": text_to_adf(f"*{summary}*, written by the forger"),  # read
         },
         "properties": [{"key": LINK, "value": marker}],
     }
@@ -90,10 +94,11 @@ async def test_a_copied_marker_makes_a_new_pair_and_leaves_the_victim_alone(
         mine = states[f"1:{p.issues(1)[victim].id}"]
         assert mine["site2"]["key"] == twin.key
         assert mine["site1"]["key"] == victim
-        for key in (by_create, by_put):
-            [warning] = refused(states, 2, p.issues(2)[key].id)
-            assert key in warning
-            assert "copy of the link marker" in warning
+        [warning] = refused(states, 2, p.issues(2)[by_create].id)
+        assert by_create in warning
+        assert "copy of the link marker" in warning
+        plain = states[f"2:{p.issues(2)[by_put].id}"]  # never read: its own pair, no warning
+        assert (plain["site2"]["key"], refused(states, 2, p.issues(2)[by_put].id)) == (by_put, [])
         forged_copy = p.twin(1, by_put)
         assert forged_copy is not None
         assert forged_copy.fields["summary"] == "Forged with PUT"
@@ -147,5 +152,5 @@ async def test_a_forged_marker_racing_a_create_recovery_is_not_adopted(
         made = p.issues(2)[mine["site2"]["key"]]
         assert made.properties[LINK]["mac"]  # the sync's own, signed
         assert len([i for i in p.issues(2).values() if i.fields["summary"] == "Victim"]) == 1
-        [warning] = refused(states, 2, p.issues(2)[forged].id)
-        assert "without its signature" in warning or "copy of the link marker" in warning
+        own = states[f"2:{p.issues(2)[forged].id}"]  # a person's plain issue: not even read
+        assert own["site2"]["key"] == forged

@@ -62,8 +62,13 @@ def install(
         if change is None:
             return
         known = links.get(key)
+        ours = served.integration_account(site)
+        fresh = None if known else rich_text.made_by_a_person(change, ours, maps)
         if known:
             pair_id = known.decode()
+        elif fresh is not None:  # a person's new issue: its own pair, nothing to read
+            change, pair_id = fresh, pair_id_for(site, change.issue_id)
+            await routed(key, pair_id)
         else:  # its first sight: the read of its marker brings its rich text along
             pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
             change = rich_text.read_through_rest(change, rich)
