@@ -127,6 +127,14 @@ def plain(text: str) -> Node | None:
     return document if to_wiki(document) == text else None
 
 
+def checkable(site: SiteNumber, value: Any, users: UserMap, files: FileMap = NO_FILES) -> bool:
+    """Every change of ``value`` on ``site`` shows in its wiki text (what JIRA's changelog
+    and webhooks hold of it): none, or a document whose nodes and marks all show."""
+    if value is None:
+        return True
+    return isinstance(value, dict) and shows_all(for_site(site, value, users, files).document)
+
+
 def unchanged(value: Any, base: Any) -> bool:
     """A fresh value is the base. A pair agreed before rich text travelled as ADF holds a
     plain text base: a document showing that text has not changed (its formatting is

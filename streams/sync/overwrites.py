@@ -18,12 +18,16 @@ What happens to it follows the conflict policy, as for any change made on both s
   person's edit was overwritten.
 
 Fields whose changelog values read back exactly: summary, priority, labels, due date,
-assignee, and the status after a move of one transition (its ``from`` is the status the
+assignee; the description, whose changelog holds wiki text, compared with the documents
+(``documents.agrees``; an overwritten one is put back as the document its text can only
+be, else as the wiki markup reads: the words are never lost, formatting the markup cannot
+hold may be); and the status after a move of one transition (its ``from`` is the status the
 move started in; a walk of several is not checked). A move whose learned transition JIRA
 refuses, and which finds the issue neither where it was believed nor at the target, is not
 walked on (``transitions.MovedSince``): the pair warns and merges both sides again. Not
-caught: a write whose echo never arrives (JIRA may drop a webhook; the changelog is not
-read in its place), and rich text, components, versions and custom fields.
+caught: rich text whose changes its wiki text cannot show, components, versions and custom
+fields. A write whose echo never arrives (JIRA may drop a webhook) is checked by the
+changelog read the next sweep makes in its place (``echo_reads``).
 """
 
 from __future__ import annotations
@@ -33,15 +37,19 @@ from datetime import datetime
 from typing import Any
 
 from streams.jira.webhooks import Changelog
+from streams.jira.wiki_parse import from_wiki
 from streams.settings import ConflictPolicy
 from streams.sites import SiteNumber
 from streams.state import PairState
+from streams.sync import documents
 from streams.sync.events import PairEvent, event, needs_pair
 from streams.sync.fields import ASSIGNEE, STATUS, FieldMaps, canonical
 from streams.sync.messages import Action, IssueChanged, SyncConfig, TransitionTo, WriteFields
 from streams.sync.outcomes import warned
 
 WATCHED = ("summary", "priority", "labels", "duedate", ASSIGNEE, STATUS)
+RICH = ("description",)  # its changelog holds wiki text: compared with the documents
+CHECKED = (*WATCHED, *RICH)
 CODE = "edit-overwritten"
 REASON = "an edit overwritten"  # the engine's second look after a restore
 MOVED = "status-moved-since"
@@ -55,7 +63,7 @@ def changelog_values(
     found: dict[str, Any] = {}
     for item in changelog.items if changelog is not None else []:
         name = item.field_id
-        if name not in WATCHED:
+        if name not in CHECKED:
             continue
         was = canonical(site, {name: _raw(name, item.from_value, item.from_string)}, maps)
         now = canonical(site, {name: _raw(name, item.to_value, item.to_string)}, maps)
@@ -67,6 +75,8 @@ def _raw(name: str, value: str | None, shown: str | None) -> Any:
     """A changelog value as the issue's field holds it."""
     if name == "summary":
         return shown or ""
+    if name in RICH:
+        return shown or None  # wiki text, normalised by ``canonical``
     if name in ("priority", STATUS):
         return {"name": shown} if shown else None
     if name == "labels":
@@ -82,7 +92,7 @@ def believed_after(
     """``PairState.believed`` once ``values`` are written to ``site`` over ``before``."""
     if before is None:
         return pair.believed
-    kept = {name: [before.get(name), values[name]] for name in WATCHED if name in values}
+    kept = {name: [before.get(name), values[name]] for name in CHECKED if name in values}
     side = {**pair.believed.get(str(site), {}), **kept}
     return {**pair.believed, str(site): side} if side else pair.believed
 
@@ -105,15 +115,38 @@ def checked_against(
     """``seen`` (field -> [from, to], from the sync's own change of ``site``) against what
     the sync believed: the fields it shows written are checked; ``every``: all believed
     fields of the site are (the history read in place of an echo shows all there is)."""
-    side = believed.get(str(site), {})
-    written = [name for name, (_, wrote) in side.items() if _to(seen, name) == wrote]
+    side, maps = believed.get(str(site), {}), config.maps
+    written = [n for n, (_, wrote) in side.items() if _same(site, n, _to(seen, n), wrote, maps)]
     checked = list(side) if every else written
     if not checked:
         return None
-    lost = {name: seen[name][0] for name in written if seen[name][0] != side[name][0]}
+    lost = {
+        name: _value(site, name, seen[name][0], maps)
+        for name in written
+        if not _same(site, name, seen[name][0], side[name][0], maps)
+    }
     restore = bool(lost) and WINS.get(config.policy, site) == site
     before = {name: side[name][0] for name in lost} if restore else {}
     return EchoChecked(site, tuple(sorted(checked)), lost, before)
+
+
+def _same(site: SiteNumber, name: str, seen: Any, believed: Any, maps: FieldMaps) -> bool:
+    """A changelog value is the one believed (rich text: its wiki shows the document)."""
+    if name in RICH:
+        return seen is not _NOTHING and documents.agrees(
+            site, seen, believed, maps.users, maps.files
+        )
+    return bool(seen == believed)
+
+
+def _value(site: SiteNumber, name: str, seen: Any, maps: FieldMaps) -> Any:
+    """What a changelog says a field held, as the field's value: rich text is the document
+    its wiki text can only be, else what JIRA's wiki markup reads as (a restore never loses
+    the person's words; formatting the markup cannot hold may differ)."""
+    if name not in RICH or not isinstance(seen, str):
+        return seen
+    document = documents.plain(seen) or from_wiki(seen)
+    return documents.canonical_document(site, document, maps.users, maps.files)
 
 
 def _to(changelog: dict[str, list[Any]], name: str) -> Any:

@@ -14,6 +14,7 @@ import pytest
 from harness.pipeline import Pipeline, pipeline
 from harness.sites import HUMANS, SYNC_ACCOUNT
 from sandbox.config import Faults
+from streams.jira.adf import adf_to_text, text_to_adf
 
 pytestmark = pytest.mark.integration
 
@@ -198,4 +199,42 @@ async def test_an_echo_that_never_comes_is_read_from_the_changelog_by_the_sweep(
         assert set(state["conflicts"]) == {"priority"}
         assert [w["code"] for w in state["warnings"]] == ["edit-overwritten"]
         assert state["believed"] == {}
+        assert await p.dead_letters() == []
+
+
+def text(p: Pipeline, site: int, key: str) -> str:
+    return str(adf_to_text(p.issues(site)[key].fields["description"]))
+
+
+async def test_trusting_agreed_values_a_plain_description_is_one_write_and_a_clash_is_put_back(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """A new description of plain words is taken from the webhook (its wiki text can only
+    mean those paragraphs) and written on trust: one call. The echo's wiki text says what
+    the field held before: Bob's late edit there is put back, a conflict."""
+    env = {"SYNC_TRUST_AGREED_VALUES": "true"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
+        key, twin = await synced_pair(p)
+        before = (len(sync_calls(p, 1)), len(sync_calls(p, 2)))
+        await p.edit(1, key, summary="Both", description=text_to_adf("Alice's first words."))
+        await p.eventually(lambda: text(p, 2, twin) == "Alice's first words.")
+        await p.quiet()
+        assert sync_calls(p, 1)[before[0] :] == []
+        assert sync_calls(p, 2)[before[1] :] == [f"PUT /rest/api/3/issue/{twin}"]
+
+        p.sites[2].emulator.faults = Faults(webhook_delay=3.0)  # Bob's webhook comes late
+        await p.edit(2, twin, description=text_to_adf("Bob's *own* words"))
+        await p.edit(1, key, description=text_to_adf("Alice's second words"))
+
+        async def conflicted() -> bool:
+            states = await p.pair_states()
+            return any(s["conflicts"] for s in states.values())
+
+        await p.eventually(conflicted)
+        await p.quiet(still=6)
+        assert text(p, 1, key) == "Alice's second words"
+        assert text(p, 2, twin).startswith("Bob's")  # put back (his markup read back)
+        assert text(p, 2, twin).endswith("words")
+        [state] = (await p.pair_states()).values()
+        assert set(state["conflicts"]) == {"description"}
         assert await p.dead_letters() == []

@@ -56,6 +56,7 @@ from streams.sync.messages import (
     WriteFields,
 )
 from streams.sync.normalize import change_from_envelope
+from streams.sync.overwrites import StatusMovedSince
 from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
 PAIR = "the-pair"
@@ -80,27 +81,31 @@ class RecordingApplier(Applier):
     status_of: Callable[[int, str], str] = lambda site, key: ""
     applied: list[Action] = field(default_factory=list)
     moved: list[TransitionTo] = field(default_factory=list)  # transitions JIRA had to make
-    refused: list[WriteFields] = field(default_factory=list)  # every field off the screen
+    refused: list[WriteFields] = field(default_factory=list)  # a field off the screen
 
     async def apply(self, pair: PairState, action: Action, now: datetime) -> Applied:
         await self.before_write()
         self.applied.append(action)
-        if (
-            isinstance(action, TransitionTo)
-            and not action.guarded  # it reads the issue's history; a move follows if due
-            and self.status_of(action.site, action.issue_key) != action.status
-        ):
-            self.moved.append(action)
+        move = action if isinstance(action, TransitionTo) else None
+        due = (
+            move is not None
+            and not move.guarded  # it reads the issue's history; a move follows if due
+            and self.status_of(move.site, move.issue_key) != move.status
+        )
         applied = await super().apply(pair, action, now)
-        if isinstance(action, WriteFields) and _all_refused(action, applied.state):
-            self.refused.append(action)  # JIRA wrote nothing (e.g. a resolution edit)
+        first = any(isinstance(fact, StatusMovedSince) for fact in applied.events)
+        if move is not None and due and not first:  # not when someone moved it first
+            self.moved.append(move)
+        if isinstance(action, WriteFields) and _refused(action, applied.state):
+            self.refused.append(action)  # JIRA wrote nothing (e.g. a resolution in it)
         return applied
 
 
-def _all_refused(action: WriteFields, state: PairState) -> bool:
-    """Every field of ``action`` was refused by the edit screen (warned, not written)."""
+def _refused(action: WriteFields, state: PairState) -> bool:
+    """A field of ``action`` is off the edit screen (warned, not written): JIRA refuses the
+    whole edit (400), and the rest, if any, is a write of its own."""
     refused = {w.field for w in state.warnings if w.code == "field-not-on-screen"}
-    return bool(action.values) and set(action.values) <= refused
+    return bool(set(action.values) & refused)
 
 
 @dataclass

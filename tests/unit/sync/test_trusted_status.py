@@ -52,8 +52,8 @@ def test_trusted_a_status_change_reads_nothing_and_moves_from_the_agreed_status(
 def test_a_move_with_an_unchecked_one_or_an_unwatched_field_reads_the_target() -> None:
     again = decide(change(1, status="In Review"), moved_on_2(), TRUSTING, T0)
     assert again.actions == [Fetch(2, "PROJ2-1")]  # the last move's echo is not seen yet
-    rich = decide(change(1, status="In Progress", description="x"), linked_pair(), TRUSTING, T0)
-    assert Fetch(2, "PROJ2-1") in rich.actions
+    resolved = change(1, status="In Progress", resolution="Done")  # set on a screen
+    assert Fetch(2, "PROJ2-1") in decide(resolved, linked_pair(), TRUSTING, T0).actions
 
 
 def test_one_transition_records_what_it_left_and_its_echo_confirms_it() -> None:
