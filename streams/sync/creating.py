@@ -38,11 +38,16 @@ from streams.sync.settled import PairStarted, Skipped, side_marker
 
 
 def create_actions(
-    pair: PairState, values: dict[str, Any], config: SyncConfig, webhook_text: bool = False
+    pair: PairState,
+    values: dict[str, Any],
+    config: SyncConfig,
+    webhook_text: bool = False,
+    comments: bool = True,
 ) -> list[Action]:
     """The create, then the origin's status (a create cannot carry one): done in the same
     step, so the pair agrees on the status before anyone can change the new issue's.
-    ``webhook_text``: ``values`` hold rich text as a webhook rendered it (wiki markup)."""
+    ``webhook_text``: ``values`` hold rich text as a webhook rendered it (wiki markup).
+    ``comments``: the origin's comments are read (those written before the counterpart)."""
     status = values.get("status") if config.sync_status else None
     create = _create(pair, values, config, status)
     if webhook_text:
@@ -51,7 +56,7 @@ def create_actions(
     if status is not None:  # "": the issue just created
         resolution = values.get("resolution")
         actions.append(TransitionTo(create.site, "", status, guarded=True, resolution=resolution))
-    return [*actions, *earlier_comments(pair, config)]
+    return [*actions, *(earlier_comments(pair, config) if comments else [])]
 
 
 def adopted_comments(
@@ -118,8 +123,18 @@ def first_sight(change: IssueChanged, config: SyncConfig, now: datetime) -> Deci
     if level is not None:  # never copied: the pair only records why
         skipped = [*started, Skipped(change.site, change.issue_key, level)]
         return settled(None, skipped, now, note=f"skipped: security level {level}")
-    creating = create_actions(state, change.values, config, has_webhook_text(change, config))
+    webhook_text = has_webhook_text(change, config)
+    earlier = not first_of_its_issue(change)
+    creating = create_actions(state, change.values, config, webhook_text, earlier)
     return settled(None, started, now, creating, note="create counterpart")
+
+
+def first_of_its_issue(change: IssueChanged) -> bool:
+    """The issue's own ``issue_created``, the first event of it the router saw (``text_read``:
+    its first sight, read or a person's plain issue): no comment event of it came before,
+    so none was dropped for want of a pair, and every later one finds the pair made. Its
+    comments need no read (a snapshot, an edit seen first, a retry: they are read)."""
+    return change.kind == "created" and change.text_read
 
 
 def has_webhook_text(change: IssueChanged, config: SyncConfig) -> bool:

@@ -127,12 +127,14 @@ def plain(text: str) -> Node | None:
     return document if to_wiki(document) == text else None
 
 
-def checkable(site: SiteNumber, value: Any, users: UserMap, files: FileMap = NO_FILES) -> bool:
-    """Every change of ``value`` on ``site`` shows in its wiki text (what JIRA's changelog
-    and webhooks hold of it): none, or a document whose nodes and marks all show."""
+def checkable(value: Any) -> bool:
+    """None, or a document of plain paragraphs only (``plain`` reads its wiki text back as
+    it): its wiki text in JIRA's changelog is exactly its words, whichever renderer made it,
+    so the echo of a write can say whether the field held it (``overwrites``)."""
     if value is None:
         return True
-    return isinstance(value, dict) and shows_all(for_site(site, value, users, files).document)
+    text = to_wiki(value) if isinstance(value, dict) else None
+    return text is not None and plain(text) == value
 
 
 def unchanged(value: Any, base: Any) -> bool:

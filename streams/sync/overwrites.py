@@ -116,8 +116,12 @@ def checked_against(
     the sync believed: the fields it shows written are checked; ``every``: all believed
     fields of the site are (the history read in place of an echo shows all there is)."""
     side, maps = believed.get(str(site), {}), config.maps
-    written = [n for n, (_, wrote) in side.items() if _same(site, n, _to(seen, n), wrote, maps)]
-    checked = list(side) if every else written
+    unknowable = [
+        name for name, kept in side.items() if name in RICH and not _plain(site, kept, config)
+    ]
+    known = {name: kept for name, kept in side.items() if name not in unknowable}
+    written = [n for n, (_, wrote) in known.items() if _same(site, n, _to(seen, n), wrote, maps)]
+    checked = list(side) if every else [*written, *unknowable]  # rich text not comparable
     if not checked:
         return None
     lost = {
@@ -128,6 +132,12 @@ def checked_against(
     restore = bool(lost) and WINS.get(config.policy, site) == site
     before = {name: side[name][0] for name in lost} if restore else {}
     return EchoChecked(site, tuple(sorted(checked)), lost, before)
+
+
+def _plain(site: SiteNumber, kept: list[Any], config: SyncConfig) -> bool:
+    """Rich text whose changelog wiki is exactly its words on a Cloud site (Data Center's
+    markup is its own), before and after the write (``documents.checkable``)."""
+    return site not in config.datacenter_sites and all(map(documents.checkable, kept))
 
 
 def _same(site: SiteNumber, name: str, seen: Any, believed: Any, maps: FieldMaps) -> bool:

@@ -59,8 +59,8 @@ def made_by_a_person(change: Change, ours: str | None, maps: FieldMaps) -> Issue
         return None
     values = dict(change.values)
     for name in [name for name in rich_fields(maps) if values.get(name) is not None]:
-        text = values[name]
-        document = plain(text) if isinstance(text, str) else None
+        text = values[name]  # a custom text field may be a line of text or a document: read
+        document = plain(text) if isinstance(text, str) and name == DESCRIPTION else None
         if document is None:
             return None
         values[name] = document

@@ -28,8 +28,8 @@ wiki markup as stored, not the REST client's documents): that side is read.
 Otherwise both sides are read, as before. The other side is read fresh too, unless
 ``SYNC_TRUST_AGREED_VALUES`` is on (``SyncConfig.trust_agreed``), the view changes only
 fields whose overwrite the write's echo would show (``streams.sync.overwrites``: summary,
-priority, labels, due date, assignee, status, and a description whose every change shows
-in wiki text) and no write of ours to it is unchecked: it is then
+priority, labels, due date, assignee, status, and a description of plain paragraphs,
+``documents.checkable``) and no write of ours to it is unchecked: it is then
 taken to hold the agreed values (``believed_target``), so an edit costs one write. A change
 made there whose webhook is still on its way is then overwritten, seen in the echo, put
 back and merged as a change of both sides: a person sees their value replaced and then
@@ -46,7 +46,7 @@ from streams.sync import documents
 from streams.sync.fields import SECURITY, STATUS
 from streams.sync.messages import IssueChanged, Observation, SyncConfig, other
 from streams.sync.overwrites import CHECKED, RICH
-from streams.sync.rich_text import rich_fields
+from streams.sync.rich_text import DESCRIPTION, rich_fields
 
 
 def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> Observation | None:
@@ -66,8 +66,8 @@ def webhook_view(change: IssueChanged, pair: PairState, config: SyncConfig) -> O
             maps, text = config.maps, values[name]
             if documents.agrees(change.site, text, base.get(name), maps.users, maps.files):
                 values[name] = base.get(name)
-            elif isinstance(text, str) and (document := documents.plain(text)) is not None:
-                values[name] = document
+            elif name == DESCRIPTION and isinstance(text, str) and (doc := documents.plain(text)):
+                values[name] = doc  # (a custom text field may be a line, not a document)
             elif text is not None:  # None: the field emptied
                 return None
     written = pair.unseen_writes.get(str(change.site), [])
@@ -94,11 +94,10 @@ def believed_target(view: Observation, pair: PairState, config: SyncConfig) -> O
     values = {
         name: value for name, value in pair.base_of(target).items() if name in config.synced()
     }
-    users, files = config.maps.users, config.maps.files
     shown = [view.values.get(name) for name in changed & set(RICH)]
     shown += [values.get(name) for name in changed & set(RICH)]
-    if not all(documents.checkable(target, value, users, files) for value in shown):
-        return None  # a change the echo's wiki text cannot show could go unseen
+    if not all(documents.checkable(value) for value in shown):
+        return None  # an overwrite the echo's wiki text may not show could go unseen
     status = config.maps.statuses.to_site(target, values.get(STATUS))
     fields = {STATUS: {"name": status}} if status else {}  # a move starts there
     return Observation(target, ref.id, ref.key, values, fields=fields)

@@ -34,6 +34,7 @@ async def test_the_echo_of_a_counterpart_made_is_routed_without_reading_its_mark
         origin = p.issues(1)[key]
         ours = [c.path for c in p.sites[1].emulator.calls if c.email == SYNC_ACCOUNT]
         assert f"/rest/api/3/issue/{origin.id}" not in ours  # a person's plain new issue
+        assert f"/rest/api/3/issue/{key}/comment" not in ours  # its first event: none waits
         assert twin.fields["description"] == origin.fields["description"]
         [state] = (await p.pair_states()).values()
         assert state["site2"]["key"] == twin.key

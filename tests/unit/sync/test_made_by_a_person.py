@@ -6,7 +6,8 @@ import dataclasses
 
 from streams.jira.adf import text_to_adf
 from streams.sync.fields import FieldMaps
-from streams.sync.messages import IssueChanged
+from streams.sync.messages import CopyComments, IssueChanged
+from streams.sync.model import decide
 from streams.sync.rich_text import made_by_a_person
 from tests.unit.sync import test_model
 
@@ -36,3 +37,20 @@ def test_formatted_text_the_syncs_own_or_an_unknown_author_is_read() -> None:
     assert made_by_a_person(created("x"), None, MAPS) is None
     updated = dataclasses.replace(created("x"), kind="updated")
     assert made_by_a_person(updated, "sync-1", MAPS) is None
+
+
+def test_the_first_event_of_a_new_issue_reads_no_comments_any_other_does() -> None:
+    """No comment event of the issue came before its own ``issue_created`` (the router saw
+    it first), so no comment waits to be copied: the create reads none."""
+    first = made_by_a_person(created("Plain"), "sync-1", MAPS)
+    assert first is not None
+    actions = decide(first, None, test_model.CONFIG, test_model.T0).actions
+    assert not [a for a in actions if isinstance(a, CopyComments)]
+    seen_after = decide(created("Plain"), None, test_model.CONFIG, test_model.T0).actions
+    assert [a for a in seen_after if isinstance(a, CopyComments)]
+    snapshot = dataclasses.replace(first, kind="snapshot")
+    assert [
+        a
+        for a in decide(snapshot, None, test_model.CONFIG, test_model.T0).actions
+        if isinstance(a, CopyComments)
+    ]
