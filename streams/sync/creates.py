@@ -97,6 +97,7 @@ async def create(
         return retry_of(error)
     values, held = action.values, rendered.held
     run.add(CounterpartCreated(action.site, created.id, created.key, values, held))
+    await applier.made(action.site, created.id)
     run.add(_parents_seen(action, under, run))
     run.add(*reported(synced, rendered), *wiki_kept.kept(action.site, synced, applier.config))
     if type_problem is None:

@@ -44,7 +44,6 @@ from streams.sync import (
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.echo_reads import from_history
-from streams.sync.events import PairEvent
 from streams.sync.facts import Cleared, FieldsWritten, Warned
 from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
 from streams.sync.issue_links import LinkAction
@@ -109,7 +108,7 @@ READ_FIELDS = [
 ]
 
 
-async def _nothing(facts: list[PairEvent]) -> None:
+async def _nothing(*_: Any) -> None:
     return None
 
 
@@ -126,8 +125,10 @@ class Effects:
     # Attempts at creating a comment copy within one step, and how to wait between them.
     comment_retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    # A create intent's random nonce (the marker's MAC covers it; the intent records it).
-    nonce: Callable[[], str] = markers.new_nonce
+    nonce: Callable[[], str] = markers.new_nonce  # a create intent's (its MAC covers it)
+    # Told of each counterpart made (site, issue id) once JIRA answered (the pair agent
+    # routes it to the pair at once: its echo then needs no marker read).
+    made: Callable[[SiteNumber, str], Awaitable[None]] = _nothing
 
     def read_fields(self, site: int) -> list[str]:
         customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]

@@ -24,11 +24,17 @@ from streams.sync import journal, markers
 from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.applier import Applier
 from streams.sync.engine import StepResult, handle
-from streams.sync.facts import CounterpartCreated, CreateFound
+from streams.sync.facts import CreateFound
 from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
-from streams.sync.messages import CommentChanged, IssueChanged, PairMessage, SyncConfig
+from streams.sync.messages import (
+    CommentChanged,
+    IssueChanged,
+    PairMessage,
+    SiteNumber,
+    SyncConfig,
+)
 from streams.sync.metrics import METRICS
 from streams.sync.normalize import (
     encode_message,
@@ -96,7 +102,7 @@ class PairStep:
         METRICS.step(pair, result, serving.name)
         if result is None:
             return
-        await self._route_made(key, result, now)
+        await self._route_found(key, result)
         log.info(
             "pair %s: %s (%d writes)",
             key.decode(),
@@ -115,18 +121,18 @@ class PairStep:
         if decided.state is not None and decided.state != pair:
             await self.sinks.publish(self.pairs, key, decided.state, after)
 
-    async def _route_made(self, key: bytes, result: StepResult, now: datetime) -> None:
-        """Each counterpart the step made is routed to the pair at once (its site's route
-        agent learns it from its own topic), so its ``issue_created`` echo, when it comes
-        after, needs no marker read; one that comes first is routed by its marker."""
-        made = [f for f in result.events if isinstance(f, CounterpartCreated | CreateFound)]
-        for fact in made:
-            route = route_envelope(
-                fact.site, fact.issue_id, key.decode(), f"made:{fact.issue_id}", now
-            )
-            await self.sinks.events[fact.site].send(
-                key=fact.issue_id.encode(), value=route.to_bytes()
-            )
+    async def _route_found(self, key: bytes, result: StepResult) -> None:
+        """Each counterpart a recovery found is routed to the pair (``_routed``)."""
+        for fact in [f for f in result.events if isinstance(f, CreateFound)]:
+            await self._routed(key, fact.site, fact.issue_id)
+
+    async def _routed(self, key: bytes, site: SiteNumber, issue: str) -> None:
+        """A counterpart made is routed to the pair at once, on its site's events topic
+        (the route agent learns it in order with the issue's webhooks), so its
+        ``issue_created`` echo, when it comes after, needs no marker read; one that comes
+        first is routed by its marker."""
+        route = route_envelope(site, issue, key.decode(), f"made:{issue}", datetime.now(UTC))
+        await self.sinks.events[site].send(key=issue.encode(), value=route.to_bytes())
 
     async def _handled(
         self,
@@ -139,7 +145,8 @@ class PairStep:
         """The engine's step, its pair made durable before JIRA is written; None when it
         crashed (dead-lettered, and the pair says it failed)."""
         persist = functools.partial(durably, self.app, self.sinks, self.pairs, key)
-        applier = dataclasses.replace(applier, before_writes=persist)
+        made = functools.partial(self._routed, key)
+        applier = dataclasses.replace(applier, before_writes=persist, made=made)
         try:
             return await handle(message, pair, applier.config, applier, now)
         except Exception as error:  # a bug must not stop every other pair
