@@ -21,6 +21,8 @@ from harness.humans import Humans
 from harness.pipeline import Pipeline, pipeline
 from sandbox import WebhookRetry
 from stack import MissingToolError, Stack, StackHome, StackState
+from streams.records import WebhookEnvelope
+from streams.sync.normalize import ROUTE_EVENT
 from streams.topics import Topics
 from streams.wire import read_stamp
 from tests.infra import shared_stack_home
@@ -112,12 +114,22 @@ async def test_broker_stop_and_start_during_ingress_load_loses_nothing(
 
 async def logged_ids(p: Pipeline) -> Counter[str]:
     """How often each webhook delivery id is on the events topics (in the record's headers:
-    the value is the body JIRA signed, ``streams/wire.py``)."""
+    the value is the body JIRA signed, ``streams/wire.py``). The worker's own route records
+    (a counterpart it made, routed to its pair) are not webhooks and are left out."""
     topics = Topics(p.prefix)
     ids: Counter[str] = Counter()
     for topic in (topics.events(1), topics.events(2), topics.ignored_events):
-        ids.update(webhook_id(headers) for headers in await record_headers(p, topic))
+        records = await topic_records(p, topic)
+        ids.update(webhook_id(headers) for headers, value in records if not routed(value))
     return ids
+
+
+def routed(value: bytes | None) -> bool:
+    """Whether a record is the worker's route instruction (``normalize.route_envelope``)."""
+    try:
+        return WebhookEnvelope.from_bytes(value or b"").event_type == ROUTE_EVENT
+    except ValueError:
+        return False  # a webhook's body, as the ingress published it
 
 
 def webhook_id(headers: Sequence[tuple[str, bytes]]) -> str:
@@ -126,8 +138,11 @@ def webhook_id(headers: Sequence[tuple[str, bytes]]) -> str:
     return stamp.webhook_id
 
 
-async def record_headers(p: Pipeline, topic: str) -> list[Sequence[tuple[str, bytes]]]:
-    """The headers of every record of ``topic``, from the start to its end now."""
+Record = tuple[Sequence[tuple[str, bytes]], bytes | None]
+
+
+async def topic_records(p: Pipeline, topic: str) -> list[Record]:
+    """The headers and value of every record of ``topic``, from the start to its end now."""
     consumer = AIOKafkaConsumer(bootstrap_servers=p.kafka, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -137,10 +152,10 @@ async def record_headers(p: Pipeline, topic: str) -> list[Sequence[tuple[str, by
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
-        found: list[Sequence[tuple[str, bytes]]] = []
+        found: list[Record] = []
         while [part for part in parts if await consumer.position(part) < ends[part]]:
             batch = await consumer.getmany(timeout_ms=1000)
-            found += [record.headers for records in batch.values() for record in records]
+            found += [(r.headers, r.value) for records in batch.values() for r in records]
         return found
     finally:
         await consumer.stop()

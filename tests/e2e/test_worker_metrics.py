@@ -72,8 +72,17 @@ async def test_the_worker_counts_steps_and_jira_calls_as_the_sites_saw_them(
             for (method, status), count in seen.items():
                 labels = {"site": f"jira{site}", "method": method, "status": status}
                 assert of(samples, "jira_sync_worker_jira_calls_total", **labels) == count
-            get = {"site": f"jira{site}", "method": "GET"}
-            assert of(samples, "jira_sync_worker_jira_call_seconds_count", **get) >= 1
+            for method in {method for method, _ in seen}:
+                timed = {"site": f"jira{site}", "method": method}
+                made = sum(n for (m, _), n in seen.items() if m == method)
+                assert of(samples, "jira_sync_worker_jira_call_seconds_count", **timed) == made
+        # reads are timed too: the new copy's status is read once it is made (a person's
+        # plain create and edit need no read of their own side)
+        gets = [
+            of(samples, "jira_sync_worker_jira_call_seconds_count", site=f"jira{n}", method="GET")
+            for n in (1, 2)
+        ]
+        assert sum(gets) >= 1, gets
         assert (
             of(
                 samples,
