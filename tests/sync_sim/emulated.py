@@ -44,6 +44,7 @@ from streams.sync.applier import Applied, Applier
 from streams.sync.comments import marker
 from streams.sync.engine import handle
 from streams.sync.events import PairEvent
+from streams.sync.facts import Warned
 from streams.sync.fields import canonical
 from streams.sync.messages import (
     Action,
@@ -57,6 +58,7 @@ from streams.sync.messages import (
 )
 from streams.sync.normalize import change_from_envelope
 from streams.sync.overwrites import StatusMovedSince
+from streams.sync.screens import SCREEN_WARNING
 from tests.sync_sim.scenarios import COMMENT, Edit, Outcome, Scenario, config_for
 
 PAIR = "the-pair"
@@ -94,11 +96,18 @@ class RecordingApplier(Applier):
         )
         applied = await super().apply(pair, action, now)
         first = any(isinstance(fact, StatusMovedSince) for fact in applied.events)
-        if move is not None and due and not first:  # not when someone moved it first
+        screened = any(_screen_refused(fact) for fact in applied.events)
+        if move is not None and due and not first and not screened:  # nor when refused
             self.moved.append(move)
         if isinstance(action, WriteFields) and _refused(action, applied.state):
             self.refused.append(action)  # JIRA wrote nothing (e.g. a resolution in it)
         return applied
+
+
+def _screen_refused(fact: PairEvent) -> bool:
+    """A transition whose screen asks for a value the sync does not have: JIRA is not
+    asked, or refuses it (400), and nothing moves."""
+    return isinstance(fact, Warned) and fact.code == SCREEN_WARNING
 
 
 def _refused(action: WriteFields, state: PairState) -> bool:
