@@ -38,7 +38,7 @@ from sandbox import (
     transitions,
     worklogs,
 )
-from sandbox.clock import Clock, Stamper, SystemClock
+from sandbox.clock import Clock, Stamper, SystemClock, jira_time
 from sandbox.comment_properties import ROUTES as COMMENT_PROPERTY_ROUTES
 from sandbox.config import Faults, RateLimits, SiteConfig
 from sandbox.control import EMULATOR
@@ -56,6 +56,7 @@ from sandbox.security_routes import ROUTES as SECURITY_ROUTES
 from sandbox.site import Site
 from sandbox.users import ALICE, Directory, Role, User, with_role
 
+SEEDED_AGE_MS = 24 * 3600 * 1000  # how long before anyone watched seeded issues were made
 ROUTE_TABLES = (
     issue_routes.ROUTES,
     transitions.ROUTES,
@@ -207,6 +208,9 @@ class Emulator:
                 "description": self._rich_text(f"Seeded by the emulator ({number})."),
             }
             issue = self.site.create(author, {"fields": fields}, notify=False)
+            made = issue.created_ms - SEEDED_AGE_MS  # a day before anyone watched
+            issue.created_ms, issue.fields["created"] = made, jira_time(made)
+            issue.touch(made)
             self.site.index.record(issue, 0)  # existed long before: the index caught up
             keys.append(issue.key)
         return keys

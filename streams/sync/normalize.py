@@ -14,6 +14,7 @@ from typing import Any, Literal
 from streams.jira.models import parse_jira_time
 from streams.jira.webhooks import EventKind, JiraWebhook, WebhookError, parse_webhook
 from streams.records import SiteNumber, WebhookEnvelope
+from streams.sync import searched
 from streams.sync.fields import FieldMaps, canonical
 from streams.sync.messages import (
     ChangeKind,
@@ -74,14 +75,17 @@ def snapshot_envelope(
     snapshot_id: str,
     now: datetime,
     matched: bool = False,
+    said: dict[str, Any] | None = None,
 ) -> WebhookEnvelope:
     """An issue read through REST, as an event on its site's events topic; ``matched``: a
-    search with its site's JQL filter found it (JIRA need not be asked again)."""
+    search with its site's JQL filter found it (JIRA need not be asked again); ``said``:
+    what a full sync's search said of it besides its fields (``streams.sync.searched``)."""
     payload: dict[str, Any] = {
         "timestamp": int(now.timestamp() * 1000),
         "webhookEvent": SNAPSHOT_EVENT,
         "issue": {"id": issue_id, "key": key, "fields": fields},
         **({MATCHED: True} if matched else {}),
+        **({searched.SEARCHED: said} if said is not None else {}),
     }
     return WebhookEnvelope(
         site=site,
@@ -124,7 +128,8 @@ def change_from_envelope(
         updated=parse_jira_time(issue.fields.get("updated")),
         webhook_id=envelope.webhook_id,
         actor=webhook.user.id if webhook.user else None,
-        attachments=files_changed(webhook, kind),
+        attachments=files_changed(webhook, kind) or bool(searched.has_files(envelope.payload)),
+        text_read=searched.has_files(envelope.payload) is not None,  # a search: REST values
         jql_match=_matched(envelope),
         changelog=changelog_values(envelope.site, webhook.changelog, maps),
     )

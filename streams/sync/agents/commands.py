@@ -24,7 +24,7 @@ from streams.commands import (
 from streams.jira.errors import JiraError, NotFound
 from streams.jira.models import Issue
 from streams.sites import SITES, SiteNumber
-from streams.sync import hierarchy, parents
+from streams.sync import hierarchy, parents, searched
 from streams.sync.applier import Applier
 from streams.sync.jql_filter import scoped
 from streams.sync.kafka_io import Sinks
@@ -177,21 +177,29 @@ async def full_snapshot(applier: Applier, site: SiteNumber, sinks: Sinks, run_id
     narrowed = applier.config.filters.jql.get(site)
     jql = scoped(project, narrowed) + " ORDER BY id ASC"
     count = 0
-    async for issue in applier.clients[site].search(jql, fields=applier.read_fields(site)):
+    fields, asked = [*applier.read_fields(site), *searched.FIELDS], searched.PROPERTIES
+    async for issue in applier.clients[site].search(jql, fields=fields, properties=asked):
         snapshot_id = resync_event_id(run_id, site, issue.id)
-        await feed(sinks, site, issue, snapshot_id, matched=narrowed is not None)
+        said = searched.said(issue.fields, issue.properties)
+        await feed(sinks, site, issue, snapshot_id, narrowed is not None, said)
         count += 1
     return count
 
 
 async def feed(
-    sinks: Sinks, site: SiteNumber, issue: Issue, snapshot_id: str, matched: bool = False
+    sinks: Sinks,
+    site: SiteNumber,
+    issue: Issue,
+    snapshot_id: str,
+    matched: bool = False,
+    said: dict[str, Any] | None = None,
 ) -> None:
     """An issue read through REST onto its site's events topic, as a snapshot event
-    (``matched``: found by its site's JQL filter)."""
-    key = issue.key or issue.id
-    now = datetime.now(UTC)
-    envelope = snapshot_envelope(site, issue.id, key, issue.fields, snapshot_id, now, matched)
+    (``matched``: found by its site's JQL filter; ``said``: what a full sync's search said
+    of it besides its synced fields, ``streams.sync.searched``)."""
+    key, now = issue.key or issue.id, datetime.now(UTC)
+    values = searched.synced_fields(issue.fields) if said is not None else issue.fields
+    envelope = snapshot_envelope(site, issue.id, key, values, snapshot_id, now, matched, said)
     await sinks.events[site].send(key=issue.id.encode(), value=envelope.to_bytes())
 
 

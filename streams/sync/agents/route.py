@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import faust
@@ -16,7 +17,7 @@ import faust
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, PermanentJiraError
 from streams.sites import SiteNumber
-from streams.sync import journal, rich_text
+from streams.sync import journal, rich_text, searched
 from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.fields import FieldMaps
 from streams.sync.kafka_io import Sinks, Table
@@ -70,8 +71,12 @@ def install(
             change, pair_id = fresh, pair_id_for(site, change.issue_id)
             await routed(key, pair_id)
         else:  # its first sight: the read of its marker brings its rich text along
-            pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
-            change = rich_text.read_through_rest(change, rich)
+            known_marker, marker = searched.marker(envelope.payload, datetime.now(UTC))
+            if known_marker:  # a full sync's search said it (a snapshot's text is REST's)
+                pair_id = claimed(marker) or pair_id_for(site, change.issue_id)
+            else:
+                pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
+                change = rich_text.read_through_rest(change, rich)
             await routed(key, pair_id)
         log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
@@ -111,6 +116,11 @@ async def find_pair(
             log.warning("link marker read failed; retrying", extra={"error": str(error)})
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
-    if marker and isinstance(marker.get("pair_id"), str):
-        return str(marker["pair_id"]), rich
-    return pair_id_for(site, issue_id), rich
+    return claimed(marker) or pair_id_for(site, issue_id), rich
+
+
+def claimed(marker: Mapping[str, Any] | None) -> str | None:
+    """The pair a link marker names (whether it takes the issue is the pair's to say,
+    ``streams.sync.markers``)."""
+    pair_id = marker.get("pair_id") if marker else None
+    return pair_id if isinstance(pair_id, str) and pair_id else None
