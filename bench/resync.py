@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import LoadSampler, broker, run, run_facts, table, work_dir
+from bench.common import LoadSampler, broker, heap_frozen, run, run_facts, table, work_dir
 from bench.common import write_report as write
 from bench.pipes import bench_pipeline, counterparts, sync_calls
 from harness.pipeline import Pipeline
@@ -132,7 +132,8 @@ async def until_linked(p: Pipeline, seeded: dict[int, set[str]], within: float) 
 async def measure(kafka: str, count: int, within: float) -> Outcome:
     limits = RateLimits()
     options = {site: {"rate_limits": limits} for site in (1, 2)}
-    async with bench_pipeline(kafka, "resync", work_dir("resync"), site_options=options) as p:
+    pipe = bench_pipeline(kafka, "resync", work_dir("resync"), site_options=options)
+    async with heap_frozen(), pipe as p:
         seeded = {
             n: {p.issues(n)[k].id for k in s.emulator.seed_issues(count)}
             for n, s in p.sites.items()

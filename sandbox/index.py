@@ -31,6 +31,10 @@ class SearchIndex:
         found = (self._at(versions, cutoff_ms) for versions in self._versions.values())
         return [snapshot for snapshot in found if snapshot is not None]
 
+    def version(self, issue_id: str, cutoff_ms: int) -> Snapshot | None:
+        """The issue as the index knew it at ``cutoff_ms`` (None: not yet, or deleted)."""
+        return self._at(self._versions.get(issue_id, []), cutoff_ms)
+
     @staticmethod
     def _at(versions: list[tuple[int, Snapshot | None]], cutoff_ms: int) -> Snapshot | None:
         seen = [snapshot for at_ms, snapshot in versions if at_ms <= cutoff_ms]

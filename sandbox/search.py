@@ -12,6 +12,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +30,8 @@ from sandbox.site import Site
 
 ROUTES = web.RouteTableDef()
 PAGE_DEFAULT, PAGE_MAX = 50, 100
+CURSORS_KEPT = 64  # queries whose next pages are served from their first page's hits
+_CURSORS: weakref.WeakKeyDictionary[Site, OrderedDict[str, list[str]]] = weakref.WeakKeyDictionary()
 REMOVED = (
     "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
     "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"
@@ -72,15 +77,46 @@ def search(site: Site, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
     fields = body.get("fields", [])
     if not isinstance(jql, str) or not isinstance(size, int) or not isinstance(fields, list):
         raise bad_request(BAD_PAYLOAD)
-    found = _matching(site, account_id, jql, body.get("reconcileIssues") or [])
-    start = _offset(body.get("nextPageToken"), jql)
+    start, cursor = _offset(body.get("nextPageToken"), jql)
+    reconcile = body.get("reconcileIssues") or []
+    ids = _cursors(site).get(cursor) if cursor else None
+    if ids is None or cursor is None:  # a first page, or a cursor forgotten: all again
+        found = _matching(site, account_id, jql, reconcile)
+        ids, cursor = [issue.id for issue in found], uuid.uuid4().hex[:12]
+        _remember(site, cursor, ids)
     size = min(max(size, 1), PAGE_MAX)
-    page = found[start : start + size]
+    page = _page(site, account_id, jql, ids[start : start + size], reconcile)
     answer: dict[str, Any] = {"issues": [_issue(site, issue, body) for issue in page]}
-    if start + size < len(found):
-        answer["nextPageToken"] = _token(start + size, jql)
-    answer["isLast"] = start + size >= len(found)
+    if start + size < len(ids):
+        answer["nextPageToken"] = _token(start + size, jql, cursor)
+    answer["isLast"] = start + size >= len(ids)
     return answer
+
+
+def _cursors(site: Site) -> OrderedDict[str, list[str]]:
+    return _CURSORS.setdefault(site, OrderedDict())
+
+
+def _remember(site: Site, cursor: str, ids: list[str]) -> None:
+    """The ordered hits of a query's first page, for its next pages: each page then costs
+    its own issues, not the whole query again (an emulator's economy; the pages show the
+    issues as the index holds them when each page is asked for)."""
+    cursors = _cursors(site)
+    cursors[cursor] = ids
+    while len(cursors) > CURSORS_KEPT:
+        cursors.popitem(last=False)
+
+
+def _page(
+    site: Site, account_id: str, jql: str, ids: list[str], reconcile: list[int]
+) -> list[Snapshot]:
+    """The issues of ``ids`` still visible to the caller and matching ``jql`` (the index
+    may have moved on since the first page)."""
+    if not ids:
+        return []
+    wanted = set(ids)
+    found = {s.id: s for s in _matching(site, account_id, jql, reconcile, only=wanted)}
+    return [found[i] for i in ids if i in found]
 
 
 def _matching(
@@ -89,7 +125,9 @@ def _matching(
     jql: str,
     reconcile: list[int],
     people: Mapping[str, str] | None = None,
+    only: set[str] | None = None,
 ) -> list[Snapshot]:
+    """The issues ``jql`` finds (``only``: among these ids)."""
     now = site.stamper.now_ms()
     context = Context(
         site.config.project_key,
@@ -105,7 +143,7 @@ def _matching(
     try:
         query = parse(jql)
         check(query, context)
-        visible = _visible(site, now, {str(i) for i in reconcile})
+        visible = _visible(site, now, {str(i) for i in reconcile}, only)
         visible = [s for s in visible if site.security.can_see(account_id, s.fields)]
         hits = [issue for issue in visible if query.where and matches(query.where, issue, context)]
         return ordered(hits, query.order)
@@ -113,10 +151,18 @@ def _matching(
         raise bad_request(str(error)) from None
 
 
-def _visible(site: Site, now_ms: int, fresh_ids: set[str]) -> list[Snapshot]:
+def _visible(
+    site: Site, now_ms: int, fresh_ids: set[str], only: set[str] | None = None
+) -> list[Snapshot]:
     lag_ms = int(site.faults.search_lag * 1000)
-    lagging = {s.id: s for s in site.index.visible(now_ms - lag_ms) if s.id not in fresh_ids}
+    if only is None:
+        indexed = site.index.visible(now_ms - lag_ms)
+    else:
+        versions = (site.index.version(i, now_ms - lag_ms) for i in only)
+        indexed = [version for version in versions if version is not None]
+    lagging = {s.id: s for s in indexed if s.id not in fresh_ids}
     fresh = [site.issues[i].snapshot() for i in fresh_ids if i in site.issues]
+    fresh = [s for s in fresh if only is None or s.id in only]
     return list(lagging.values()) + fresh
 
 
@@ -134,19 +180,20 @@ def _issue(site: Site, issue: Snapshot, body: dict[str, Any]) -> dict[str, Any]:
     return render.issue(issue, site.catalog.base, fields, properties)
 
 
-def _token(offset: int, jql: str) -> str:
-    raw = json.dumps({"o": offset, "q": _fingerprint(jql)}).encode()
+def _token(offset: int, jql: str, cursor: str) -> str:
+    raw = json.dumps({"o": offset, "q": _fingerprint(jql), "c": cursor}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _offset(token: Any, jql: str) -> int:
+def _offset(token: Any, jql: str) -> tuple[int, str | None]:
+    """Where a page starts, and the cursor of its query's first page (None: the first)."""
     if token is None:
-        return 0
+        return 0, None
     try:
         padded = str(token) + "=" * (-len(str(token)) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded))
         if decoded["q"] == _fingerprint(jql):
-            return int(decoded["o"])
+            return int(decoded["o"]), str(decoded.get("c") or "") or None
     except (ValueError, KeyError, TypeError):
         pass
     raise bad_request("The provided next page token is invalid or expired.")

@@ -107,6 +107,25 @@ async def test_pagination_over_many_pages_misses_and_repeats_nothing(
     assert seen == [f"PROJ1-{n}" for n in range(1, 24)]
 
 
+async def test_later_pages_show_their_issues_as_the_index_holds_them_then(
+    jira: Jira, site: RunningSite
+) -> None:
+    """The next pages follow the first page's hits (each page costs its own issues), and
+    show each as the index holds it when the page is asked for: edited or deleted since."""
+    site.emulator.seed_issues(6)
+    body = {"jql": "project = PROJ1 ORDER BY key ASC", "maxResults": 3, "fields": ["summary"]}
+    first = await jira.post(SEARCH, body)
+    assert [i["key"] for i in first.body["issues"]] == ["PROJ1-1", "PROJ1-2", "PROJ1-3"]
+    answer = await jira.put("/rest/api/3/issue/PROJ1-4", {"fields": {"summary": "Edited"}})
+    assert answer.status == 204, answer.body
+    assert (await jira.delete("/rest/api/3/issue/PROJ1-5")).status == 204
+    token = first.body["nextPageToken"]
+    second = await jira.post(SEARCH, body | {"nextPageToken": token})
+    shown = {i["key"]: i["fields"]["summary"] for i in second.body["issues"]}
+    assert shown == {"PROJ1-4": "Edited", "PROJ1-6": "Seeded issue 6"}
+    assert second.body["isLast"] is True
+
+
 async def test_max_results_is_capped_at_100(jira: Jira, site: RunningSite) -> None:
     site.emulator.seed_issues(120)
     answer = await jira.post(SEARCH, {"jql": "project = PROJ1", "maxResults": 500})
