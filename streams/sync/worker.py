@@ -37,6 +37,7 @@ from streams.sync.agents import commands, pair, retry, route
 from streams.sync.guards import worker_web_settings
 from streams.sync.kafka_io import PRODUCER_REQUEST_TIMEOUT, TABLES, declare, worker_group
 from streams.sync.keyed import Limits
+from streams.sync.made_here import MadeHere
 from streams.sync.metrics import METRICS, consumer_offsets, serve
 from streams.sync.prepare import Prepared
 from streams.sync.rebalance import SyncApp
@@ -60,11 +61,12 @@ def create_worker_app(
     sinks, served = topics.sinks, prepared.connections
     clients = prepared.applier.clients
     limits = pair_limits(settings)
+    made = MadeHere()  # counterparts made here, for the route agents (no marker read)
     for site in SITES:
-        route.install(app, site, topics.events[site], sinks, clients, served, limits)
+        route.install(app, site, topics.events[site], sinks, clients, served, limits, made)
     pairs = app.Table(TABLES[0], default=None, key_type=bytes, value_type=bytes)
     backoff = backoff or Backoff()
-    pair.install(app, topics.pair_changes, sinks, pairs, served, backoff, limits)
+    pair.install(app, topics.pair_changes, sinks, pairs, served, backoff, limits, made)
     retry.schedules(app, settings, sinks, pairs, topics.commands)
     retry.install(app, topics.retry, sinks, retry.retry_limits(settings))
     commands.install(app, topics.commands, sinks, served)

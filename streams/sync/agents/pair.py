@@ -28,6 +28,7 @@ from streams.sync.facts import CreateFound
 from streams.sync.guards import crashed
 from streams.sync.kafka_io import HasProducer, Sinks, Table, durably
 from streams.sync.keyed import Limits
+from streams.sync.made_here import MadeHere
 from streams.sync.messages import (
     CommentChanged,
     IssueChanged,
@@ -56,11 +57,12 @@ def install(
     served: Served,
     backoff: Backoff,
     limits: Limits | None = None,
+    made: MadeHere | None = None,
 ) -> None:
     """``limits``: pairs handled at once (``keyed_stream``); None, one event at a time.
     ``served``: the connections, each with its config, applier and JQL gate (asked of JIRA
-    for an issue with no pair yet)."""
-    step = PairStep(app, sinks, pairs, served, backoff)
+    for an issue with no pair yet); ``made``: the counterparts made, for the route agents."""
+    step = PairStep(app, sinks, pairs, served, backoff, made or MadeHere())
 
     async def sync_pair(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
         try:
@@ -79,6 +81,7 @@ class PairStep:
     pairs: Table
     served: Served
     backoff: Backoff
+    made_here: MadeHere
 
     async def __call__(self, key: bytes, value: bytes) -> None:
         try:
@@ -131,6 +134,7 @@ class PairStep:
         (the route agent learns it in order with the issue's webhooks), so its
         ``issue_created`` echo, when it comes after, needs no marker read; one that comes
         first is routed by its marker."""
+        self.made_here.made(site, issue, key.decode())
         route = route_envelope(site, issue, key.decode(), f"made:{issue}", datetime.now(UTC))
         await self.sinks.events[site].send(key=issue.encode(), value=route.to_bytes())
 

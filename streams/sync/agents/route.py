@@ -22,6 +22,7 @@ from streams.sync.agents.keyed_stream import agent_for
 from streams.sync.fields import FieldMaps
 from streams.sync.kafka_io import Sinks, Table
 from streams.sync.keyed import Limits
+from streams.sync.made_here import MadeHere
 from streams.sync.messages import pair_id_for
 from streams.sync.normalize import ROUTE_EVENT, change_from_envelope, encode_message
 from streams.sync.served import Served
@@ -38,9 +39,11 @@ def install(
     clients: Mapping[int, JiraClient],
     served: Served,
     limits: Limits | None = None,
+    made: MadeHere | None = None,
 ) -> None:
     """``limits``: issues looked up at once (``keyed_stream``, by issue); None, one at a
-    time."""
+    time. ``made``: the counterparts this worker made (``streams.sync.made_here``)."""
+    made = made or MadeHere()
     links: Table = app.Table(f"links-{site}", default=None, key_type=bytes, value_type=bytes)
 
     async def route(key: bytes, value: bytes, headers: Mapping[str, bytes]) -> None:
@@ -69,6 +72,9 @@ def install(
             pair_id = known.decode()
         elif fresh is not None:  # a person's new issue: its own pair, nothing to read
             change, pair_id = fresh, pair_id_for(site, change.issue_id)
+            await routed(key, pair_id)
+        elif (ours_made := made.pair_of(site, change.issue_id)) is not None:
+            pair_id = ours_made  # a counterpart made here, before its route record came
             await routed(key, pair_id)
         else:  # its first sight: the read of its marker brings its rich text along
             known_marker, marker = searched.marker(envelope.payload, datetime.now(UTC))
