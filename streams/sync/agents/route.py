@@ -16,6 +16,7 @@ import faust
 
 from streams.jira.client import JiraClient
 from streams.jira.errors import JiraError, PermanentJiraError
+from streams.records import WebhookEnvelope
 from streams.sites import SiteNumber
 from streams.sync import journal, rich_text, searched
 from streams.sync.agents.keyed_stream import agent_for
@@ -25,6 +26,7 @@ from streams.sync.keyed import Limits
 from streams.sync.made_here import MadeHere
 from streams.sync.messages import pair_id_for
 from streams.sync.normalize import ROUTE_EVENT, change_from_envelope, encode_message
+from streams.sync.rich_text import Change
 from streams.sync.served import Served
 from streams.wire import BadRecord, decode_event
 
@@ -73,16 +75,9 @@ def install(
         elif fresh is not None:  # a person's new issue: its own pair, nothing to read
             change, pair_id = fresh, pair_id_for(site, change.issue_id)
             await routed(key, pair_id)
-        elif (ours_made := made.pair_of(site, change.issue_id)) is not None:
-            pair_id = ours_made  # a counterpart made here, before its route record came
-            await routed(key, pair_id)
         else:  # its first sight: the read of its marker brings its rich text along
-            known_marker, marker = searched.marker(envelope.payload, datetime.now(UTC))
-            if known_marker:  # a full sync's search said it (a snapshot's text is REST's)
-                pair_id = claimed(marker) or pair_id_for(site, change.issue_id)
-            else:
-                pair_id, rich = await find_pair(clients[site], maps, site, change.issue_id)
-                change = rich_text.read_through_rest(change, rich)
+            looked = await first_sight(clients[site], maps, made, site, envelope, change)
+            pair_id, change = looked
             await routed(key, pair_id)
         log.info("site %d issue %s: pair %s", site, change.issue_key, pair_id)
         await sinks.pair_changes.send(key=pair_id.encode(), value=encode_message(change))
@@ -93,6 +88,27 @@ def install(
         await sinks.journal.send(key=key, value=record)
 
     app.agent(source, name=f"route-{site}")(agent_for(app, limits, route))
+
+
+async def first_sight(
+    client: JiraClient,
+    maps: FieldMaps,
+    made: MadeHere,
+    site: SiteNumber,
+    envelope: WebhookEnvelope,
+    change: Change,
+) -> tuple[str, Change]:
+    """The pair of an issue the link table does not know, and its change (with its rich
+    text as REST holds it, when its marker was read): a counterpart made here is known from
+    memory, a full sync's search may have said the marker, else the marker is read."""
+    issue_id = change.issue_id
+    if (ours := made.pair_of(site, issue_id)) is not None:  # before its route record came
+        return ours, change
+    known, marker = searched.marker(envelope.payload, datetime.now(UTC))
+    if known:  # a snapshot's text is REST's already
+        return claimed(marker) or pair_id_for(site, issue_id), change
+    pair_id, rich = await find_pair(client, maps, site, issue_id)
+    return pair_id, rich_text.read_through_rest(change, rich)
 
 
 def issue_key_of(payload: Mapping[str, Any]) -> str | None:
