@@ -133,7 +133,7 @@ class PairStep:
         """A counterpart made is routed to the pair at once, on its site's events topic
         (the route agent learns it in order with the issue's webhooks), so its
         ``issue_created`` echo, when it comes after, needs no marker read; one that comes
-        first is routed by its marker."""
+        first is routed from this worker's memory (``made_here``), else by its marker."""
         self.made_here.made(site, issue, key.decode())
         route = route_envelope(site, issue, key.decode(), f"made:{issue}", datetime.now(UTC))
         await self.sinks.events[site].send(key=issue.encode(), value=route.to_bytes())
