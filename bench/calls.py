@@ -134,8 +134,8 @@ def one_field(n: int) -> dict[str, Any]:
     return {"summary": f"calls {n}, edited"}
 
 
-async def measure(kafka: str, count: int, still: float, trust: bool = False) -> list[Tally]:
-    env = {"SYNC_TRUST_AGREED_VALUES": "true"} if trust else {}
+async def measure(kafka: str, count: int, still: float, trust: bool = True) -> list[Tally]:
+    env = {"SYNC_TRUST_AGREED_VALUES": "true" if trust else "false"}
     async with bench_pipeline(kafka, "calls", work_dir("calls"), env=env) as p:
         await creates(p, 2)  # warm-up, not counted: the worker's first calls (myself)
         await p.quiet(still=still)
@@ -184,7 +184,9 @@ def options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="2 changes of each kind")
     parser.add_argument("--output", type=Path, help="JSON file [default: bench/results/]")
     parser.add_argument(
-        "--trust", action="store_true", help="with SYNC_TRUST_AGREED_VALUES=true (one write)"
+        "--read-first",
+        action="store_true",
+        help="with SYNC_TRUST_AGREED_VALUES=false (the other side read before each write)",
     )
     return parser.parse_args(argv)
 
@@ -194,10 +196,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     count = 2 if args.smoke else args.changes
     began = time.monotonic()
     with LoadSampler() as load, broker(args.kafka) as kafka:
-        tallies = run(measure(kafka, count, 2.0 if args.smoke else 3.0, args.trust))
+        tallies = run(measure(kafka, count, 2.0 if args.smoke else 3.0, not args.read_first))
     report = {
         "run": {**run_facts(args.smoke, load, began), "kafka": kafka, "workers": 1},
-        "trust_agreed_values": args.trust,
+        "trust_agreed_values": not args.read_first,
         "kinds": [asdict(t) for t in tallies],
         "minimum": MINIMUM,
     }

@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     sync_reporter_attribution: bool = True
     sync_attachments: bool = True
     sync_worklogs: bool = False
-    sync_trust_agreed_values: bool = False  # one write an edit (streams.sync.views)
+    sync_trust_agreed_values: bool = True  # one write an edit (streams.sync.views)
     conflict_policy: ConflictPolicy = ConflictPolicy.MANUAL
     deletion_policy: DeletionPolicy = DeletionPolicy.IGNORE
     mapping_file: Path | None = None

@@ -205,7 +205,7 @@ class SyncConfig:
     attribution: bool = False  # the worker's default is SYNC_REPORTER_ATTRIBUTION's (on)
     attachments: AttachmentRules = field(default_factory=AttachmentRules)  # off by default
     worklogs: bool = False  # SYNC_WORKLOGS
-    trust_agreed: bool = False  # SYNC_TRUST_AGREED_VALUES (``streams.sync.views``)
+    trust_agreed: bool = False  # the worker's default is SYNC_TRUST_AGREED_VALUES's (on)
     datacenter_sites: frozenset[int] = frozenset()  # their webhooks are never a view
     # Signs the link markers of creates (``streams.sync.markers``).
     marker_secret: SecretStr = field(default_factory=lambda: SecretStr(""))

@@ -26,14 +26,16 @@ A Data Center site's webhook is never its side's view (its users are usernames, 
 wiki markup as stored, not the REST client's documents): that side is read.
 
 Otherwise both sides are read, as before. The other side is read fresh too, unless
-``SYNC_TRUST_AGREED_VALUES`` is on (``SyncConfig.trust_agreed``), the view changes only
-fields whose overwrite the write's echo would show (``streams.sync.overwrites``: summary,
-priority, labels, due date, assignee, status, and a description of plain paragraphs,
-``documents.checkable``) and no write of ours to it is unchecked: it is then
-taken to hold the agreed values (``believed_target``), so an edit costs one write. A change
-made there whose webhook is still on its way is then overwritten, seen in the echo, put
-back and merged as a change of both sides: a person sees their value replaced and then
-restored, which is why it is off by default.
+``SYNC_TRUST_AGREED_VALUES`` is on (``SyncConfig.trust_agreed``; on in the worker by
+default), the view changes only fields whose overwrite the write's echo would show
+(``streams.sync.overwrites``: summary, priority, labels, due date, assignee, status, and a
+description of plain paragraphs, ``documents.checkable``) and no write of ours to it is
+unchecked: it is then taken to hold the agreed values (``believed_target``), so an edit
+costs one write. A change made there whose webhook is still on its way is then
+overwritten, seen in the echo, put back and merged as a change of both sides: a person
+sees their value replaced and then restored. Off, the other side is read before each
+write: that window narrows to the read's round trip (it never closes: JIRA has no
+conditional write), at one GET more a change.
 """
 
 from __future__ import annotations
