@@ -78,7 +78,12 @@ async def test_create_on_site_2_carries_every_field_and_walks_a_multi_step_statu
 async def test_concurrent_edits_merge_and_a_conflict_waits_for_the_operator(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
-    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+    """Read first (``SYNC_TRUST_AGREED_VALUES=false``): the sync reads the target before
+    each write, so a clash whose webhooks are both late is seen before anything is written.
+    Trusted (the default), the first write overwrites and its echo puts the value back:
+    ``test_lost_update.py`` covers that."""
+    env = {"SYNC_TRUST_AGREED_VALUES": "false"}
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path, env=env) as p:
         key1, key2 = await synced_pair(p, "Shared desk")
         before = (p.sync_writes(1), p.sync_writes(2))
         slow = Faults(webhook_delay=1.5)  # both edits land before either webhook arrives
