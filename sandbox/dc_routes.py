@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import dc_users, issue_routes, render
+from sandbox import dc_users, issue_routes, render, transitions
 from sandbox.clock import jira_time
 from sandbox.errors import BAD_PAYLOAD, bad_request, not_found
 from sandbox.http import actor_of, csv, flag, issue_of, json_object, no_content, site_of
@@ -91,6 +91,9 @@ async def get_issue(request: web.Request) -> web.Response:
         changelog = dc_users.keyed_changelog(changelog, site.users)
         body["changelog"] = dc_users.translate(changelog, site.users, site.catalog.base)
         body["changelog"] = v2_links(site.catalog.base, body["changelog"])
+    listed = transitions.expanded(site, issue, csv(request.query.get("expand")))
+    if listed is not None:
+        body["transitions"] = v2_links(site.catalog.base, listed)
     return web.json_response(body)
 
 

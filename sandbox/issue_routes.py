@@ -1,10 +1,10 @@
-"""``/rest/api/3/issue``: create, get, edit, delete."""
+"""``/rest/api/3/issue``: create, get (``expand=changelog``, ``transitions``), edit, delete."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox import render
+from sandbox import render, transitions
 from sandbox.http import (
     ISSUE_ROUTE,
     actor_of,
@@ -37,8 +37,12 @@ async def get_issue(request: web.Request) -> web.Response:
     site, issue = site_of(request), issue_of(request)
     fields = render.select_fields(csv(request.query.get("fields")), site.catalog, everything=True)
     body = render.issue(issue, site.catalog.base, fields, csv(request.query.get("properties")))
-    if "changelog" in (csv(request.query.get("expand")) or []):
+    expand = csv(request.query.get("expand"))
+    if "changelog" in (expand or []):
         body["changelog"] = render.expanded_changelog(issue, site.users, site.catalog.base)
+    listed = transitions.expanded(site, issue, expand)
+    if listed is not None:
+        body["transitions"] = listed
     return web.json_response(body)
 
 

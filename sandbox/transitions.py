@@ -7,7 +7,8 @@ fields with a fixed set of values, ``allowedValues``), as the OpenAPI ``IssueTra
 says. A required field that neither the request nor the issue gives a value answers 400
 ``{"errors": {"<field id>": "<Field name> is required."}}`` and changes nothing
 (https://gitlab.com/gitlab-org/gitlab/-/issues/26230). ``GET /rest/api/3/resolution``
-lists the site's resolutions."""
+lists the site's resolutions. Get issue's ``expand=transitions`` (or ``transitions.fields``)
+adds the same list to the issue (``expanded``)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ async def list_transitions(request: web.Request) -> web.Response:
     available = site.workflow.available(issue.fields["status"]["id"])
     body = [_transition_json(site, transition, with_fields) for transition in available]
     return web.json_response({"expand": "transitions", "transitions": body})
+
+
+def expanded(site: Site, issue: Issue, expand: list[str] | None) -> list[dict[str, Any]] | None:
+    """Get issue's ``expand=transitions`` (``transitions.fields``: each with its screen's
+    fields): the transitions open from the issue's status, as the listing gives them."""
+    asked = expand or []
+    if "transitions" not in asked and "transitions.fields" not in asked:
+        return None
+    available = site.workflow.available(issue.fields["status"]["id"])
+    with_fields = "transitions.fields" in asked
+    return [_transition_json(site, transition, with_fields) for transition in available]
 
 
 def _transition_json(site: Site, transition: Transition, with_fields: bool) -> dict[str, Any]:

@@ -123,6 +123,19 @@ class JiraClient(PartnerCalls, WorklogCalls):
             for item in items(answer, "GET", path, "transitions")
         ]
 
+    async def status_and_transitions(self, key: str) -> tuple[str, list[Transition]]:
+        """The issue's status and the transitions open from it, in one read: Get issue
+        with ``expand=transitions.fields`` (the OpenAPI spec's ``transitions`` expansion;
+        atlassian-python-api's ``get_issue_transitions`` asks the same)."""
+        path, expand = issue_path(key), ["transitions.fields"]
+        answer = await self.request("GET", path, params={"fields": ["status"], "expand": expand})
+        issue = valid(Issue, answer, "GET", path)
+        status = issue.fields.get("status")
+        if not isinstance(status, dict) or not isinstance(status.get("name"), str):
+            raise unexpected("GET", path, answer, "no status name")
+        listed = items(answer, "GET", path, "transitions")
+        return status["name"], [valid(Transition, item, "GET", path) for item in listed]
+
     async def transition(
         self, key: str, transition_id: str, fields: dict[str, Any] | None = None
     ) -> None:

@@ -146,10 +146,14 @@ async def walk(
                 return Walked(1, believed)
             rest = await walk(client, key, target, graph, max_steps - 1, None, fill)
             return Walked(1 + rest.steps)
-        start = await status_of(client, key)  # nothing learned from there, or refused
+        # nothing learned from there, or refused: where it is, and its exits, in one read
+        start, available = await client.status_and_transitions(key)
         if not at(start, believed) and not at(start, target):
             raise MovedSince(key, believed, start)
-        return await _walk_from(client, key, target, graph, max_steps, may_move, fill, start)
+        listed = None if at(start, target) else available  # not learned as believed's
+        return await _walk_from(
+            client, key, target, graph, max_steps, may_move, fill, start, listed
+        )
     finally:
         graph.release(claim)
 
@@ -163,17 +167,24 @@ async def _walk_from(
     may_move: Callable[[], Awaitable[bool]] | None,
     fill: Callable[[Transition], dict[str, Any]] | None,
     start: str | None,
+    listed: list[Transition] | None = None,
 ) -> Walked:
-    """The walk from ``start`` (read first when None), listing each status's exits."""
+    """The walk from ``start`` (``listed``: its exits, just read), listing each status's
+    exits; a status not known is read with its exits, in one call."""
     visited: set[str] = set()
     for step in range(max_steps + 1):
-        current = start if step == 0 and start is not None else await status_of(client, key)
+        available = listed if step == 0 else None
+        if step == 0 and start is not None:
+            current = start
+        else:
+            current, available = await client.status_and_transitions(key)
         if at(current, target):
             return Walked(step)
         if step == 0 and may_move is not None and not await may_move():
             return Walked(0)
         visited.add(current.casefold())
-        available = await client.transitions(key)
+        if available is None:
+            available = await client.transitions(key)
         graph.learn(current, available)
         chosen = _choose(available, current, target, graph, visited)
         if chosen is None or step == max_steps:

@@ -85,8 +85,10 @@ async def test_transitions_comments_properties_and_remote_links(contract: OpenAp
     async with site_and_client(contract) as (_, client):
         key = (await client.create_issue(issue_fields("Work"))).key
         available = await client.transitions(key)
+        assert await client.status_and_transitions(key) == ("To Do", available)
         to_progress = next(t for t in available if t.to.name == "In Progress")
         await client.transition(key, to_progress.id)
+        assert (await client.status_and_transitions(key))[0] == "In Progress"
         assert (await client.get_issue(key, fields=["status"])).fields["status"][
             "name"
         ] == "In Progress"

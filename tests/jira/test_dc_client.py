@@ -123,9 +123,11 @@ async def test_transitions_move_the_issue_and_the_changelog_is_oldest_first() ->
         choices = await client.transitions(key)
         assert choices
         chosen = choices[0]
+        assert await client.status_and_transitions(key) == ("To Do", choices)
         await client.transition(key, chosen.id)
         status = (await client.get_issue(key, fields=["status"])).fields["status"]
         assert status["name"] == chosen.to.name
+        assert (await client.status_and_transitions(key))[0] == chosen.to.name
         entries = [entry async for entry in client.changelog(key)]
         fields = [item.get("field") for entry in entries for item in entry.items]
         assert fields.index("summary") < fields.index("status")

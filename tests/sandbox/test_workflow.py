@@ -88,6 +88,26 @@ async def test_default_screens_are_described(jira: Jira) -> None:
     assert listed["21"]["fields"] == {}
 
 
+async def test_get_issue_expands_the_transitions_open_from_its_status(jira: Jira) -> None:
+    """Get issue's ``expand=transitions`` (the OpenAPI spec's expansion) gives the listing's
+    transitions beside the fields; ``transitions.fields`` their screens too; none unasked."""
+    key = await jira.create()
+    listing = (await jira.get(f"{ISSUE}/{key}/transitions?expand=transitions.fields")).body
+    answer = await jira.get(f"{ISSUE}/{key}?fields=status&expand=transitions.fields")
+    assert answer.status == 200
+    assert answer.body["fields"]["status"]["name"] == "To Do"
+    assert answer.body["transitions"] == listing["transitions"]
+    bare = (await jira.get(f"{ISSUE}/{key}?fields=status&expand=transitions")).body
+    assert {t["to"]["name"]: t["id"] for t in bare["transitions"]} == DEFAULT_TRANSITIONS
+    assert all("fields" not in t for t in bare["transitions"])
+    await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "21"}})
+    moved = (await jira.get(f"{ISSUE}/{key}?fields=status&expand=transitions")).body
+    assert [t["to"]["name"] for t in moved["transitions"]] == [
+        t["to"]["name"] for t in (await jira.get(f"{ISSUE}/{key}/transitions")).body["transitions"]
+    ]
+    assert "transitions" not in (await jira.get(f"{ISSUE}/{key}?fields=status")).body
+
+
 async def test_a_required_custom_field_is_asked_for(jira: Jira) -> None:
     key = await jira.create()
     bare = await jira.post(f"{ISSUE}/{key}/transitions", {"transition": {"id": "51"}})
