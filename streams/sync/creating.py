@@ -19,7 +19,6 @@ from streams.sync import visibility
 from streams.sync.at_create import ONLY_AT_CREATE
 from streams.sync.decision import Decision, settled
 from streams.sync.events import PairEvent
-from streams.sync.fields import STATUS
 from streams.sync.jql_filter import refusal
 from streams.sync.messages import (
     Action,
@@ -58,28 +57,6 @@ def create_actions(
         resolution = values.get("resolution")
         actions.append(TransitionTo(create.site, "", status, guarded=True, resolution=resolution))
     return [*actions, *(earlier_comments(pair, config) if comments else [])]
-
-
-def started_elsewhere(change: IssueChanged, pair: PairState, config: SyncConfig) -> list[Action]:
-    """The counterpart's own ``issue_created`` (the sync's create) in a status the pair
-    neither agreed nor moved it from: moved there, guarded (someone else's move is kept).
-    The create step may have taken the new issue to be in its kind's learned initial
-    status, a guess an admin's workflow change makes wrong (``initial_status``); its other
-    fields are what the create wrote, and a later edit of them comes with its own webhook."""
-    ours = config.integration_accounts.get(change.site)
-    if change.kind != "created" or ours is None or change.actor != ours:
-        return []
-    if not config.sync_status or pair.origin == change.site or STATUS in pair.conflicts:
-        return []
-    agreed, shown = pair.base_of(change.site).get(STATUS), change.values.get(STATUS)
-    left = pair.believed.get(str(change.site), {}).get(STATUS, [None])[0]  # one move's start
-    if agreed is None or shown is None or _same(shown, agreed) or _same(shown, left):
-        return []
-    return [TransitionTo(change.site, change.issue_key, str(agreed), guarded=True)]
-
-
-def _same(status: Any, other: Any) -> bool:
-    return other is not None and str(status).casefold() == str(other).casefold()
 
 
 def adopted_comments(

@@ -43,7 +43,6 @@ from streams.sync.creating import (
     first_sight,
     has_webhook_text,
     recover_action,
-    started_elsewhere,
 )
 from streams.sync.decision import (
     DONE,
@@ -223,8 +222,6 @@ def _change_of(
         if checked.before:  # an edit our write overwrote goes back, then both are merged
             restore = [*adopted, *overwrites.restoring(checked, change.issue_key)]
             return settled(pair, facts, now, restore, note="edit overwritten: put back")
-    if moved := started_elsewhere(change, seen, config):  # our create's echo, elsewhere
-        return settled(pair, facts, now, [*adopted, *moved], note="made in another status")
     if not snapshot and agrees_with_base(change, seen, config):
         return settled(pair, facts, now, adopted, note=quiet_note(change, config))
     view = None if snapshot else webhook_view(change, pair, config)
