@@ -149,6 +149,9 @@ class PairState(_Frozen):
     # "1" / "2" -> field -> [the value read there, the value the sync then wrote]: checked
     # against its echo's changelog (``streams.sync.overwrites``: a lost update).
     believed: dict[str, dict[str, list[Any]]] = Field(default_factory=dict)
+    # "1" / "2": the side whose status is taken, not read, to be the agreed one (a new
+    # counterpart in its kind's learned initial status, ``streams.sync.assumed``).
+    assumed_status: list[str] = Field(default_factory=list)
     updated_at: datetime
 
     @property

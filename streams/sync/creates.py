@@ -98,6 +98,7 @@ async def create(
     values, held = action.values, rendered.held
     run.add(CounterpartCreated(action.site, created.id, created.key, values, held))
     await applier.made(action.site, created.id)
+    applier.initial.made(action.site, created.key, action.project_key, issue_type)
     run.add(_parents_seen(action, under, run))
     run.add(*reported(synced, rendered), *wiki_kept.kept(action.site, synced, applier.config))
     if type_problem is None:

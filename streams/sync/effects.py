@@ -35,9 +35,8 @@ from streams.sync import (
     creates,
     link_effects,
     markers,
-    overwrites,
     parents,
-    screens,
+    status_moves,
     wiki_kept,
     worklog_copies,
 )
@@ -45,7 +44,8 @@ from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.catalog import SiteCatalogs, wanted_names
 from streams.sync.echo_reads import from_history
 from streams.sync.facts import Cleared, FieldsWritten, Warned
-from streams.sync.fields import ASSIGNEE, RESOLUTION, Rendered, canonical, render
+from streams.sync.fields import ASSIGNEE, Rendered, canonical, render
+from streams.sync.initial_status import InitialStatuses
 from streams.sync.issue_links import LinkAction
 from streams.sync.messages import (
     LINK_PROPERTY,
@@ -77,13 +77,11 @@ from streams.sync.running import (
     Moved,
     Refused,
     Retry,
-    StatusHistory,
     failed,
     reported,
     retry_of,
 )
-from streams.sync.screens import ScreenFieldMissing, ScreenFill
-from streams.sync.transitions import MovedSince, Unreachable, WorkflowGraph, at, status_of, walk
+from streams.sync.transitions import WorkflowGraph
 from streams.sync.worklog_actions import WorklogAction
 
 __all__ = ["READ_FIELDS", "Effects"]
@@ -129,6 +127,7 @@ class Effects:
     # Told of each counterpart made (site, issue id) once JIRA answered (the pair agent
     # routes it to the pair at once: its echo then needs no marker read).
     made: Callable[[SiteNumber, str], Awaitable[None]] = _nothing
+    initial: InitialStatuses = field(default_factory=InitialStatuses)  # new counterparts'
 
     def read_fields(self, site: int) -> list[str]:
         customs = [c.ids[site] for c in self.config.maps.custom if site in c.ids]
@@ -262,7 +261,7 @@ class Effects:
             ours = self.config.integration_accounts.get(action.site)
             run.said = EchoesRead(from_history(action.site, history, ours, self.config.maps))
         elif isinstance(action, ReadResolution):
-            holds = await self.resolution_of(action.site, action.move.issue_key)
+            holds = await status_moves.resolution_of(self, action.site, action.move.issue_key)
             run.said = Moved(None, holds)
         elif isinstance(action, CrossLink):
             sides: list[tuple[SiteNumber, str]] = [(1, action.keys[0]), (2, action.keys[1])]
@@ -306,45 +305,4 @@ class Effects:
             )
 
     async def transition(self, run: Answer, action: TransitionTo) -> None:
-        """The walk to the action's status; a guarded one that finds the issue elsewhere
-        only reads its history (``StatusHistory``: the policies say whether to move)."""
-        site, key = action.site, action.issue_key
-        target = self.config.maps.statuses.to_site(site, action.status) or action.status
-        start, believed = None, action.start  # read earlier in the step: maybe moved since
-        if action.guarded:
-            start = await status_of(self.clients[site], key)
-            if not at(start, target):
-                run.said = StatusHistory(start, await self._status_authors(site, key))
-                return
-        fill = ScreenFill(site, action.resolution, self.config.maps)
-        graph = self.graphs[site]
-        try:
-            client = self.clients[site]
-            walked = await walk(client, key, target, graph, 4, None, fill, start, believed)
-        except Unreachable as error:
-            run.add(Warned("status-unreachable", str(error), field="status"))
-            return
-        except MovedSince as error:  # someone moved it: both sides are merged again
-            run.add(overwrites.StatusMovedSince(site, error.current))
-            return
-        except (ScreenFieldMissing, BadRequest) as error:
-            run.add(screens.refused(action, error))
-            return
-        holds = None
-        if screens.resolution_unknown(action, fill.given):
-            holds = await self.resolution_of(site, key)
-        run.said = Moved(fill.given, holds, walked.began)
-
-    async def resolution_of(self, site: SiteNumber, key: str) -> str | None:
-        """The resolution ``key`` holds (canonical name)."""
-        issue = await self.clients[site].get_issue(key, fields=[RESOLUTION])
-        resolution = canonical(site, issue.fields, self.config.maps).get(RESOLUTION)
-        return None if resolution is None else str(resolution)
-
-    async def _status_authors(self, site: SiteNumber, key: str) -> list[str | None]:
-        """Who changed the issue's status, by its changelog (account ids)."""
-        authors: list[str | None] = []
-        async for entry in self.clients[site].changelog(key):
-            if any(item.get("fieldId", item.get("field")) == "status" for item in entry.items):
-                authors.append((entry.author or {}).get("accountId"))
-        return authors
+        await status_moves.move(self, run, action)

@@ -110,11 +110,13 @@ class StatusReached(PairEvent):
     held: dict[str, Any] | None = None
     before: str | None = None  # the status one transition left (``overwrites``)
     agreed: bool = True  # False: a status the sync overwrote put back (the base stays)
+    assumed: bool = False  # taken, not read, to be there (``streams.sync.assumed``)
 
     def applied_to(self, pair: PairState | None, at: datetime) -> PairState | None:
         pair = needs_pair(pair, self)
         values = {"status": self.status, "resolution": self.resolution}
         written = outcomes.written_on(pair, self.site, values, at, self.held, self.agreed)
+        written = outcomes.status_assumed(written, self.site, self.assumed)
         if self.before is None:
             return written
         moved = {"status": self.status}

@@ -33,7 +33,7 @@ import dataclasses
 from datetime import datetime
 
 from streams.state import PairState, PairStatus
-from streams.sync import echo_reads, linking, moves, overwrites, visibility
+from streams.sync import assumed, echo_reads, linking, moves, overwrites, visibility
 from streams.sync.attachment_wiring import with_attachments
 from streams.sync.comment_wiring import comment_change
 from streams.sync.creating import (
@@ -222,19 +222,47 @@ def _change_of(
         if checked.before:  # an edit our write overwrote goes back, then both are merged
             restore = [*adopted, *overwrites.restoring(checked, change.issue_key)]
             return settled(pair, facts, now, restore, note="edit overwritten: put back")
+    change, found = assumed.checked_change(seen, change)  # a status taken, not read
+    facts.extend(found.facts)
+    seen = fold(pair, facts, now) or pair
     if not snapshot and agrees_with_base(change, seen, config):
-        return settled(pair, facts, now, adopted, note=quiet_note(change, config))
+        quiet = assumed.moved_unless_moving(adopted, found)
+        return settled(pair, facts, now, quiet, note=quiet_note(change, config))
+    return _merged(change, pair, seen, facts, found, snapshot, config, now, observed, adopted)
+
+
+def _merged(
+    change: IssueChanged,
+    pair: PairState,
+    seen: PairState,
+    facts: list[PairEvent],
+    found: assumed.Checked,
+    snapshot: bool,
+    config: SyncConfig,
+    now: datetime,
+    observed: dict[int, Observation] | None,
+    adopted: list[Action],
+) -> Decision:
+    """A change merged: from its webhook and the agreed values where they do, else from
+    fresh reads of both sides (asked for first)."""
     view = None if snapshot else webhook_view(change, pair, config)
     views: dict[int, Observation] = {change.site: view} if view is not None else {}
-    assumed = believed_target(view, pair, config) if view is not None else None
-    views |= {assumed.site: assumed} if assumed is not None else {}
-    given = {**views, **(observed or {})}  # a fresh read, when there is one, wins
+    target = believed_target(view, pair, config) if view is not None else None
+    views |= {target.site: target} if target is not None else {}
+    reads, by_reads = assumed.checked_reads(seen, observed or {})
+    if observed:  # what the reads show of a status taken, not read, wins
+        unread = [m for m in found.moves if m.site not in observed]
+        found = assumed.Checked([*found.facts, *by_reads.facts], [*unread, *by_reads.moves])
+        facts = [*facts, *by_reads.facts]
+        seen = fold(pair, facts, now) or pair
+    given = {**views, **reads}  # a fresh read, when there is one, wins
     if set(given) != {1, 2}:
-        reads = [f for f in fetch_both(seen) if f.site not in views]
-        note = "read both sides" if len(reads) == 2 else f"read site {reads[0].site}"
-        return settled(pair, facts, now, reads, note=note)
+        fetches = [f for f in fetch_both(seen) if f.site not in views]
+        note = "read both sides" if len(fetches) == 2 else f"read site {fetches[0].site}"
+        return settled(pair, facts, now, fetches, note=note)
     merged = merge_reads(seen, given, config, now, quiet_note(change, config))
-    return after(facts, dataclasses.replace(merged, actions=[*adopted, *merged.actions]))
+    actions = assumed.moved_unless_moving([*adopted, *merged.actions], found)
+    return after(facts, dataclasses.replace(merged, actions=actions))
 
 
 def _seen(change: IssueChanged, config: SyncConfig) -> ChangeSeen:
@@ -260,7 +288,8 @@ def _reexamine(
         return Decision(pair, actions, "unconfirmed create", RecoveringCreate())
     if pair.status is PairStatus.ORPHANED:
         return Decision(pair, note="orphaned")
-    if message.reason == SWEEP and pair.believed and not needs_another_look(pair):
+    look = needs_another_look(pair) or bool(pair.assumed_status)  # a status not seen yet
+    if message.reason == SWEEP and pair.believed and not look:
         return Decision(pair, echo_reads.reads_for(pair), note="echo not seen: read the history")
     if observed is None:
         return Decision(pair, fetch_both(pair), note=f"read both sides ({message.reason})")
@@ -280,7 +309,7 @@ def _reexamine(
         resumed = fold(pair, facts, now) or pair
         creating = create_actions(resumed, origin.values, config)
         return settled(pair, facts, now, creating, note="create counterpart")
-    return merge_reads(pair, observed, config, now, "in sync")
+    return assumed.merged(pair, observed, config, now, "in sync")  # a status taken, not read
 
 
 def _resolve(

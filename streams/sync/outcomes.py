@@ -89,6 +89,14 @@ def written_on(
     )
 
 
+def status_assumed(pair: PairState, site: int, assumed: bool) -> PairState:
+    """``site``'s status taken to be the agreed one (``assumed``), or now known."""
+    sites = {*pair.assumed_status} - {str(site)} | ({str(site)} if assumed else set())
+    if sites == set(pair.assumed_status):
+        return pair
+    return pair.model_copy(update={"assumed_status": sorted(sites)})
+
+
 def _unseen(pair: PairState, site: int, values: dict[str, Any]) -> dict[str, list[str]]:
     """The fields written to ``site`` that no merge of it has seen yet, these included."""
     names = sorted({*pair.unseen_writes.get(str(site), []), *values})

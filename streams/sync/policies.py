@@ -204,7 +204,9 @@ def reached(action: TransitionTo, said: Moved, maps: FieldMaps) -> Followed:
     held = resolution_held(action, said.given, said.holds, maps)
     began = None if action.restore else maps.statuses.to_canonical(action.site, said.began)
     agreed = not action.restore
-    status = StatusReached(action.site, action.status, action.resolution, held, began, agreed)
+    status = StatusReached(
+        action.site, action.status, action.resolution, held, began, agreed, said.assumed
+    )
     cleared = Cleared("status-unreachable", "status")
     return Followed([status, cleared, *screens.reported(action, said.given, held)])
 

@@ -143,8 +143,11 @@ def needs_another_look(
     permission may have been fixed since), unconfirmed creates, writes and comment changes
     not recorded as done, unreachable statuses, pairs with an issue answering 404; given
     ``now`` and ``echo_window``, writes whose echo is not seen that long after the pair's
-    last step (``echo_reads``)."""
+    last step (``echo_reads``), and a status taken, not read, not seen that long after
+    (``assumed``)."""
     if now is not None and echo_window is not None and echo_reads.overdue(pair, now, echo_window):
+        return True
+    if now is not None and echo_window is not None and assumed_unseen(pair, now, echo_window):
         return True
     if pair.failure is not None or pair.pending_create is not None:
         return True
@@ -157,3 +160,9 @@ def with_custom_fields(config: SyncConfig, resolved: list[CustomField]) -> dict[
     """The ``SyncConfig`` changes that make ``resolved`` synced fields."""
     maps = dataclasses.replace(config.maps, custom=tuple(resolved))
     return {"maps": maps, "fields": (*config.fields, *(c.key for c in resolved))}
+
+
+def assumed_unseen(pair: PairState, now: datetime, window: timedelta) -> bool:
+    """A side's status taken, not read, that no webhook showed ``window`` after the
+    pair's last step: the sweep reads it (``streams.sync.assumed``)."""
+    return bool(pair.assumed_status) and now - pair.updated_at >= window

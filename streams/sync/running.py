@@ -91,11 +91,13 @@ class Moved:
     """A transition reached its status: the resolution a screen on the way took (this
     site's name), else the one the issue holds after (canonical; read only when the move
     asked for one and no screen took it); ``began``: the status (this site's name) it
-    was known in just before, when one transition took it there (``transitions.Walked``)."""
+    was known in just before, when one transition took it there (``transitions.Walked``);
+    ``assumed``: not read, taken to be there (``streams.sync.assumed``)."""
 
     given: str | None
     holds: str | None
     began: str | None = None
+    assumed: bool = False
 
 
 @dataclass(frozen=True)

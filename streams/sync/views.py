@@ -85,6 +85,8 @@ def believed_target(view: Observation, pair: PairState, config: SyncConfig) -> O
     ref = pair.side(target)
     if not config.trust_agreed or ref is None or pair.believed.get(str(target)):
         return None
+    if str(target) in pair.assumed_status:  # its status was taken, not read: read it
+        return None
     if target in config.datacenter_sites:
         return None
     base = pair.base_of(view.site)

@@ -13,6 +13,7 @@ import pytest
 
 from streams.state import PairState, PendingCreate
 from streams.sync.applier import Applied, Applier
+from streams.sync.assumed import StatusSeen
 from streams.sync.attachment_facts import AttachmentCopied, AttachmentMedia, AttachmentUnmapped
 from streams.sync.engine import FoldMismatch, Rejected, handle
 from streams.sync.events import IssueObserved, PairEvent, decode, encode, fold
@@ -104,6 +105,8 @@ SAMPLES: list[PairEvent] = [
     StatusReached(2, "Done", "Fixed", {"resolution": "Won't Do"}),
     StatusReached(2, "In Progress", None, None, "To Do", agreed=False),
     StatusMovedSince(2, "In Review"),
+    StatusReached(2, "To Do", assumed=True),
+    StatusSeen(2),
     WriteFailed("WriteFields", 2, "HTTP 503", retryable=True, retry_after=3.0),
     ReadFailed(1, "HTTP 503", retryable=True),
     Warned("value-missing", "no such priority", "priority"),
