@@ -11,12 +11,14 @@ be dropped as stale, JIRA does not order webhooks).
 Until then the side's status is never taken as a change made there, so nothing is copied
 from it to the origin. Seen at the agreed status, the assumption holds (``StatusSeen``).
 Seen elsewhere, the merge takes the side to hold the agreed status and resolution (its
-other fields merge as they are) and a guarded move follows: it reads the status and its
-history, keeps someone else's move and moves it otherwise, with the agreed resolution
-(``policies.guarded_move``). A move the merge makes there itself (the origin's status
-changed too) starts from the status just seen and replaces it. A write to the side is never
-made against its agreed values unread while the status is assumed (``views``), and the
-sweep reads a side not seen within the echo window (``retrying``)."""
+other fields merge as they are) and a guarded move follows (``checks``): it reads the status
+and its history; nobody else moved it, it is moved there with the agreed resolution;
+someone did (their webhook was the first sight), the status is known and both sides are
+merged again, so their move syncs as a change made there (``policies.guarded_move``). A
+move the merge makes there itself (the origin's status changed too) is guarded the same
+way instead. Nothing is added once the pair stopped (gone, orphaned, paused). A write to
+the side is never made against its agreed values unread while the status is assumed
+(``views``), and the sweep reads a side not seen within the echo window (``retrying``)."""
 
 from __future__ import annotations
 
@@ -25,13 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from streams.state import PairState, SiteNumber
+from streams.state import PairState, PairStatus, SiteNumber
 from streams.sync import outcomes
 from streams.sync.decision import Decision, after
 from streams.sync.events import PairEvent, event, fold, needs_pair
 from streams.sync.fields import RESOLUTION, STATUS
 from streams.sync.merging import merge_reads
 from streams.sync.messages import Action, IssueChanged, Observation, SyncConfig, TransitionTo
+
+STOPPED = frozenset({PairStatus.ORPHANED, PairStatus.SKIPPED, PairStatus.UNREACHABLE})
 
 
 @event
@@ -85,14 +89,27 @@ def merged(
     reads, found = checked_reads(pair, observed)
     seen = fold(pair, found.facts, now) or pair
     result = merge_reads(seen, reads, config, now, note)
-    actions = moved_unless_moving(result.actions, found)
+    actions = moved_unless_moving(result.actions, found, result.state)
     return after(found.facts, dataclasses.replace(result, actions=actions))
 
 
-def moved_unless_moving(actions: list[Action], found: Checked) -> list[Action]:
-    """The guarded moves ``found`` asks for, but none to a side the actions move already."""
+def moved_unless_moving(
+    actions: list[Action], found: Checked, state: PairState | None
+) -> list[Action]:
+    """The guarded moves ``found`` asks for; a move the actions make to such a side already
+    is guarded instead (someone may have moved it: then merged again, ``policies``). None
+    when the pair stopped (gone, orphaned, paused)."""
+    if not found.moves or state is None or state.status in STOPPED:
+        return actions
+    checking = {move.site for move in found.moves}
     moving = {a.site for a in actions if isinstance(a, TransitionTo)}
-    return [*actions, *(move for move in found.moves if move.site not in moving)]
+    guarded = [
+        dataclasses.replace(a, guarded=True, start=None, checks=True)
+        if isinstance(a, TransitionTo) and a.site in checking
+        else a
+        for a in actions
+    ]
+    return [*guarded, *(move for move in found.moves if move.site not in moving)]
 
 
 def _checked(
@@ -107,7 +124,8 @@ def _checked(
     if RESOLUTION in values:
         taken[RESOLUTION] = agreed.get(RESOLUTION)
     resolution = pair.base.get(RESOLUTION)
-    move = TransitionTo(site, key, str(pair.base.get(STATUS)), guarded=True, resolution=resolution)
+    status = str(pair.base.get(STATUS))
+    move = TransitionTo(site, key, status, guarded=True, resolution=resolution, checks=True)
     return taken, Checked(moves=[move])
 
 

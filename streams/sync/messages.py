@@ -287,6 +287,7 @@ class TransitionTo:
     # walk starts there without reading it again.
     start: str | None = None
     restore: bool = False  # a status the sync overwrote put back (``overwrites``)
+    checks: bool = False  # a status taken, not read, found elsewhere (``assumed``)
 
 
 @dataclass(frozen=True)

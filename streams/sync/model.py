@@ -226,7 +226,7 @@ def _change_of(
     facts.extend(found.facts)
     seen = fold(pair, facts, now) or pair
     if not snapshot and agrees_with_base(change, seen, config):
-        quiet = assumed.moved_unless_moving(adopted, found)
+        quiet = assumed.moved_unless_moving(adopted, found, seen)
         return settled(pair, facts, now, quiet, note=quiet_note(change, config))
     return _merged(change, pair, seen, facts, found, snapshot, config, now, observed, adopted)
 
@@ -261,7 +261,7 @@ def _merged(
         note = "read both sides" if len(fetches) == 2 else f"read site {fetches[0].site}"
         return settled(pair, facts, now, fetches, note=note)
     merged = merge_reads(seen, given, config, now, quiet_note(change, config))
-    actions = assumed.moved_unless_moving([*adopted, *merged.actions], found)
+    actions = assumed.moved_unless_moving([*adopted, *merged.actions], found, merged.state)
     return after(facts, dataclasses.replace(merged, actions=actions))
 
 

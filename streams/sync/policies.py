@@ -32,6 +32,7 @@ from streams.sync import (
     screens,
     worklog_plan,
 )
+from streams.sync.assumed import StatusSeen
 from streams.sync.attachment_actions import AttachmentAction
 from streams.sync.comment_actions import CopyStep
 from streams.sync.copy_policy import CommentPlan as CommentPlan
@@ -65,6 +66,7 @@ from streams.sync.messages import (
     carried,
     other,
 )
+from streams.sync.overwrites import StatusMovedSince
 from streams.sync.parent_actions import SyncParent
 from streams.sync.running import (
     REFUSED_WARNING,
@@ -193,6 +195,8 @@ def guarded_move(action: TransitionTo, said: StatusHistory, config: SyncConfig) 
     else moved from where it is."""
     if not moved_by_others(said.authors, config.integration_accounts.get(action.site)):
         return Followed(then=[dataclasses.replace(action, guarded=False, start=said.current)])
+    if action.checks:  # a status taken, not read: their move is a change made there
+        return Followed([StatusSeen(action.site), StatusMovedSince(action.site, said.current)])
     if screens.resolution_unknown(action, None):
         return Followed(then=[ReadResolution(action)])
     return reached(action, Moved(None, None), config.maps)

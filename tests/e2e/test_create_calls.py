@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.pipeline import pipeline
+from harness.pipeline import Pipeline, pipeline
 from harness.sites import SYNC_ACCOUNT
 from sandbox.config import Faults
 from sandbox.workflow import IN_PROGRESS
@@ -83,6 +83,27 @@ async def test_a_new_counterpart_is_taken_to_start_where_its_kind_did_until_prov
         assert await p.dead_letters() == []
 
 
+async def started_wrongly(p: Pipeline) -> tuple[str, str]:
+    """Two creates on site 1; before the second, an admin makes site 2's initial status
+    In Progress, and site 2's webhooks are lost until this returns: the second counterpart
+    is taken, not read, to be in To Do (its kind learned so by the first). Its origin key
+    and its own key."""
+    emulator = p.sites[2].emulator
+    for summary in ("Printer on fire", "Scanner on fire"):
+        if summary == "Scanner on fire":
+            site = emulator.site
+            site.workflow = dataclasses.replace(site.workflow, initial=IN_PROGRESS)
+            emulator.faults = emulator.faults.model_copy(update={"webhook_drop_rate": 1.0})
+        key = await p.create(1, summary)
+        await p.eventually(lambda key=key: p.twin(2, key) is not None)
+        await p.quiet()
+    twin = p.twin(2, key)
+    assert twin is not None
+    assert p.issues(2)[twin.key].fields["status"]["name"] == "In Progress"  # taken wrongly
+    emulator.faults = emulator.faults.model_copy(update={"webhook_drop_rate": 0.0})
+    return key, twin.key
+
+
 async def test_a_wrong_start_whose_echo_is_lost_is_put_right_where_it_shows_never_copied(
     kafka_bootstrap: str, unique_name: str, tmp_path: Path
 ) -> None:
@@ -92,25 +113,30 @@ async def test_a_wrong_start_whose_echo_is_lost_is_put_right_where_it_shows_neve
     its status: the edit is copied, the status is not; the counterpart is moved to the
     agreed status and the origin keeps its own."""
     async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
-        emulator = p.sites[2].emulator
-        for summary in ("Printer on fire", "Scanner on fire"):
-            if summary == "Scanner on fire":
-                site = emulator.site
-                site.workflow = dataclasses.replace(site.workflow, initial=IN_PROGRESS)
-                emulator.faults = emulator.faults.model_copy(update={"webhook_drop_rate": 1.0})
-            key = await p.create(1, summary)
-            await p.eventually(lambda key=key: p.twin(2, key) is not None)
-            await p.quiet()
-        twin = p.twin(2, key)
-        assert twin is not None
-        assert p.issues(2)[twin.key].fields["status"]["name"] == "In Progress"  # taken wrongly
-        emulator.faults = emulator.faults.model_copy(update={"webhook_drop_rate": 0.0})
-        await p.edit(2, twin.key, summary="Scanner on fire, really")
+        key, twin = await started_wrongly(p)
+        await p.edit(2, twin, summary="Scanner on fire, really")
         await p.eventually(lambda: p.issues(1)[key].fields["summary"] == "Scanner on fire, really")
-        await p.eventually(lambda: p.issues(2)[twin.key].fields["status"]["name"] == "To Do")
+        await p.eventually(lambda: p.issues(2)[twin].fields["status"]["name"] == "To Do")
         await p.quiet()
         assert p.issues(1)[key].fields["status"]["name"] == "To Do"
-        assert p.issues(2)[twin.key].fields["status"]["name"] == "To Do"
+        assert p.issues(2)[twin].fields["status"]["name"] == "To Do"
         [state] = [s for s in (await p.pair_states()).values() if s["site1"]["key"] == key]
         assert state["assumed_status"] == []
+        assert await p.dead_letters() == []
+
+
+async def test_a_persons_move_that_is_the_first_sight_of_a_wrong_start_is_synced(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    """As above, but the first sight is a person moving the counterpart on (In Progress to
+    In Review): their move is theirs, not a wrong start put right; the origin follows it."""
+    async with pipeline(kafka_bootstrap, unique_name, tmp_path) as p:
+        key, twin = await started_wrongly(p)
+        await p.transition(2, twin, "In Review")
+        await p.eventually(lambda: p.issues(1)[key].fields["status"]["name"] == "In Review")
+        await p.quiet()
+        assert p.issues(2)[twin].fields["status"]["name"] == "In Review"
+        [state] = [s for s in (await p.pair_states()).values() if s["site1"]["key"] == key]
+        assert state["assumed_status"] == []
+        assert state["base"]["status"] == "In Review"
         assert await p.dead_letters() == []

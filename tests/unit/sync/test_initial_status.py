@@ -15,9 +15,10 @@ from streams.sync.fields import FieldMaps
 from streams.sync.initial_status import InitialStatuses
 from streams.sync.messages import Fetch, Reexamine, TransitionTo, WriteFields
 from streams.sync.model import decide
-from streams.sync.policies import reached
+from streams.sync.overwrites import StatusMovedSince
+from streams.sync.policies import after, reached
 from streams.sync.retrying import SWEEP, needs_another_look
-from streams.sync.running import Moved
+from streams.sync.running import Moved, StatusHistory
 from tests.unit.sync.test_model import CONFIG, T0, change, fresh, linked_pair, seen
 
 
@@ -69,6 +70,9 @@ def test_a_guess_goes_stale_and_a_wrong_one_is_dropped_for_its_kind() -> None:
     assert initial.guess(2, "PROJ2-4") == "Triage"
 
 
+CHECK = TransitionTo(2, "PROJ2-1", "To Do", guarded=True, checks=True)  # the guarded move
+
+
 def assumed_pair(resolution: str | None = None) -> PairState:
     """The linked pair whose counterpart (site 2) was taken, not read, to start in "To Do"."""
     pair = linked_pair()
@@ -112,7 +116,7 @@ def test_a_status_taken_wrongly_is_moved_on_its_side_with_the_agreed_resolution(
     pair = assumed_pair(resolution="Fixed")
     decision = decide(echo, pair, CONFIG, T0, fresh(echo, resolution="Fixed"))
     assert decision.actions == [
-        TransitionTo(2, "PROJ2-1", "To Do", guarded=True, resolution="Fixed")
+        TransitionTo(2, "PROJ2-1", "To Do", guarded=True, resolution="Fixed", checks=True)
     ]
     assert decision.state is not None
     assert decision.state.base["status"] == "To Do"
@@ -128,22 +132,26 @@ def test_a_later_webhook_first_shows_it_and_the_origin_never_gets_that_status() 
     writes = [a.values for a in decision.actions if isinstance(a, WriteFields)]
     assert writes == [{"summary": "Printer on fire, again"}]  # to the origin, nothing else
     assert [a.site for a in decision.actions if isinstance(a, WriteFields)] == [1]
-    assert moves_to(2, decision.actions) == [TransitionTo(2, "PROJ2-1", "To Do", guarded=True)]
+    assert moves_to(2, decision.actions) == [
+        TransitionTo(2, "PROJ2-1", "To Do", guarded=True, checks=True)
+    ]
     assert decision.state is not None
     assert decision.state.base["status"] == "To Do"
 
 
-def test_a_read_first_shows_it_too_and_a_move_the_merge_makes_replaces_the_guarded_one() -> None:
+def test_a_read_first_shows_it_too_and_a_move_the_merge_makes_there_is_guarded() -> None:
     edit = change(1, minutes=3, summary="Printer on fire, again")
     reads = {1: seen(1, 3, summary="Printer on fire, again"), 2: seen(2, 3, status="Backlog")}
     decision = decide(edit, assumed_pair(), CONFIG, T0, reads)
     assert moves_to(1, decision.actions) == []
-    assert moves_to(2, decision.actions) == [TransitionTo(2, "PROJ2-1", "To Do", guarded=True)]
+    assert moves_to(2, decision.actions) == [
+        TransitionTo(2, "PROJ2-1", "To Do", guarded=True, checks=True)
+    ]
     moved = change(1, minutes=3, status="Done")
     both = {1: seen(1, 3, status="Done"), 2: seen(2, 3, status="Backlog")}
     decision = decide(moved, assumed_pair(), CONFIG, T0, both)
-    [move] = moves_to(2, decision.actions)
-    assert (move.status, move.guarded) == ("Done", False)  # from where it was just read
+    [move] = moves_to(2, decision.actions)  # the merge's, guarded: someone may have moved it
+    assert (move.status, move.guarded, move.checks, move.start) == ("Done", True, True, None)
     assert moves_to(1, decision.actions) == []
 
 
@@ -154,7 +162,9 @@ def test_a_retry_read_shows_it_and_the_sweep_reads_a_side_no_webhook_showed() ->
     reads = {1: seen(1, 3), 2: seen(2, 3, status="Backlog")}
     decision = decide(retry, pair, CONFIG, T0, reads)
     assert moves_to(1, decision.actions) == []
-    assert moves_to(2, decision.actions) == [TransitionTo(2, "PROJ2-1", "To Do", guarded=True)]
+    assert moves_to(2, decision.actions) == [
+        TransitionTo(2, "PROJ2-1", "To Do", guarded=True, checks=True)
+    ]
     window = timedelta(minutes=5)
     assert not needs_another_look(pair, pair.updated_at + timedelta(minutes=4), window)
     assert needs_another_look(pair, pair.updated_at + window, window)
@@ -172,3 +182,34 @@ def test_while_assumed_a_trusted_write_reads_the_side_first() -> None:
             update={"markers": {**pair.markers, "1": marker.model_copy(update=update)}}
         )
     assert Fetch(2, "PROJ2-1") in decide(edit, pair, trusting, T0).actions
+
+
+def test_someone_elses_move_found_by_the_check_is_merged_again_as_a_change_there() -> None:
+    """The first sight was a person's move (their webhook came before the create's own):
+    not kept as if the agreed status were reached, but merged again with the flag off."""
+    move = TransitionTo(2, "PROJ2-1", "To Do", guarded=True, checks=True)
+    history = StatusHistory("In Review", ["alice"])
+    followed = after(move, history, CONFIG, T0)
+    assert followed.facts == [StatusSeen(2), StatusMovedSince(2, "In Review")]
+    assert followed.then == []
+    state = fold(assumed_pair(), followed.facts, T0)
+    assert state is not None
+    assert state.assumed_status == []
+    retry = Reexamine(state.pair_id, "an edit overwritten")
+    reads = {1: seen(1, 3), 2: seen(2, 3, status="In Review")}
+    merged = decide(retry, state, CONFIG, T0, reads)
+    assert [(m.site, m.status) for m in moves_to(1, merged.actions)] == [(1, "In Review")]
+    unchecked = after(TransitionTo(2, "PROJ2-1", "To Do", guarded=True), history, CONFIG, T0)
+    assert not any(isinstance(f, StatusMovedSince) for f in unchecked.facts)  # as before
+    nobody = after(move, StatusHistory("Backlog", []), CONFIG, T0)
+    assert nobody.then == [dataclasses.replace(move, guarded=False, start="Backlog")]
+
+
+def test_no_move_is_added_once_the_pair_has_stopped() -> None:
+    pair = assumed_pair()
+    retry = Reexamine(pair.pair_id, SWEEP)
+    gone = {1: seen(1, 3, exists=False), 2: seen(2, 3, status="Backlog")}
+    decision = decide(retry, pair, CONFIG, T0, gone)
+    assert decision.state is not None
+    assert decision.state.status.value == "unreachable"
+    assert moves_to(2, decision.actions) == []
